@@ -1,0 +1,1 @@
+"""The ``relmine`` command line (click): thin commands over the library."""

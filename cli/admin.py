@@ -1,0 +1,74 @@
+"""``relmine init``, ``relmine doctor``, ``relmine worker``, ``relmine ping``."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from relmine.cli.common import echo_table, friendly_errors, gateway_from, settings_from
+
+
+@click.command("init")
+@click.pass_context
+@friendly_errors
+def init(ctx: click.Context) -> None:
+    """Apply the graph schema (constraints and indexes); safe to run again."""
+    from relmine.schema import apply_schema
+
+    with gateway_from(ctx) as gw:
+        items = apply_schema(gw)
+    echo_table([i.__dict__ for i in items], ["kind", "name", "type", "entity", "properties"])
+
+
+@click.command("doctor")
+@click.option("--worker-timeout", default=15.0, show_default=True, help="Seconds to wait for a worker's pong.")
+@click.pass_context
+def doctor(ctx: click.Context, worker_timeout: float) -> None:
+    """Check Neo4j, GDS, vector indexes, the broker, a worker and torch; exit 1 on a failed required check."""
+    from relmine.doctor import run_checks
+
+    checks = run_checks(settings_from(ctx), worker_timeout=worker_timeout)
+    echo_table([{"check": c.name, "status": c.status, "detail": c.detail, "fix": "" if c.ok else c.fix}
+                for c in checks])
+    ctx.exit(1 if any(c.required and not c.ok for c in checks) else 0)
+
+
+@click.command("worker")
+@click.option("-Q", "--queues", default="train,embed,mine", show_default=True, help="Queues to consume.")
+@click.option("-c", "--concurrency", default=1, show_default=True, help="Worker processes.")
+@click.option("--pool", default="prefork", show_default=True, type=click.Choice(["prefork", "solo", "threads"]),
+              help="Celery pool.")
+@click.option("-l", "--loglevel", default="INFO", show_default=True, help="Log level.")
+@click.option("-n", "--hostname", default=None, help="Worker node name (default celery@host).")
+def worker(queues: str, concurrency: int, pool: str, loglevel: str, hostname: str | None) -> None:
+    """Run a Celery worker in the foreground (Ctrl-C stops it after the current task)."""
+    from relmine.workers.app import app
+
+    argv = ["worker", "-Q", queues, "-c", str(concurrency), "--pool", pool, "-l", loglevel,
+            "--without-gossip", "--without-mingle"]
+    if hostname:
+        argv += ["-n", hostname]
+    app.worker_main(argv)
+
+
+@click.command("ping")
+@click.option("--queue", default="mine", show_default=True, type=click.Choice(["train", "embed", "mine"]),
+              help="Queue to send the ping on.")
+@click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait for the answer.")
+@friendly_errors
+def ping(queue: str, timeout: float) -> None:
+    """Round-trip a ping through a worker; print who answered."""
+    import uuid
+
+    from relmine.workers.tasks import ping as ping_task
+
+    token = uuid.uuid4().hex[:8]
+    try:
+        answer = ping_task.apply_async(args=[token], queue=queue).get(timeout=timeout)
+    except Exception as exc:
+        raise click.ClickException(f"no worker answered on queue {queue!r} within {timeout:.0f}s "
+                                   "(start one with `relmine worker`)") from exc
+    click.echo(f"pong {answer['pong']} from pid {answer['pid']} on {answer['host']} via {answer['queue']} "
+               f"({answer['device']})")

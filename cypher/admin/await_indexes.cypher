@@ -1,0 +1,3 @@
+// Wait until every index is online (after `relmine init`).
+// :params {}
+CALL db.awaitIndexes(300)

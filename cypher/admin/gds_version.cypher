@@ -1,0 +1,3 @@
+// The Graph Data Science library's version.
+// :params {}
+RETURN gds.version() AS version

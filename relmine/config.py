@@ -1,0 +1,145 @@
+"""One settings object, read from the environment (and an optional ``.env``).
+
+Variables (all optional):
+
+=====================  ===========================================================
+``NEO4J_URI``          Bolt URI; default: the local server relmine starts
+                       (``bolt://127.0.0.1:7687``)
+``NEO4J_USER``         default ``neo4j``
+``NEO4J_PASSWORD``     default: read from ``NEO4J_PASSWORD_FILE``
+``NEO4J_PASSWORD_FILE`` a 0600 file holding the password; default
+                       ``$RELMINE_HOME/neo4j/password`` (written by ``relmine neo4j start``)
+``NEO4J_DATABASE``     default ``neo4j``
+``RELMINE_HOME``       state of the local services; default ``~/.local/share/relmine``
+``RELMINE_CACHE``      downloaded jars; default ``~/.cache/relmine``
+``RELMINE_BROKER_URL`` Celery broker, e.g. ``amqp://guest:guest@127.0.0.1:5672//``;
+                       unset: kombu's filesystem transport under ``$RELMINE_HOME/broker``
+``RELMINE_NEO4J_HEAP`` JVM heap of the local server, default ``4g``
+``RELMINE_NEO4J_PAGECACHE`` page cache of the local server, default ``4g``
+``RELMINE_BOLT_PORT``  / ``RELMINE_HTTP_PORT``  ports of the local server (7687 / 7474)
+=====================  ===========================================================
+
+Credentials are never logged: :meth:`Settings.redacted` is what may be printed.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from relmine.errors import ConfigError
+
+
+def _load_dotenv() -> None:
+    path = Path(os.environ.get("RELMINE_ENV_FILE", ".env"))
+    if path.is_file():
+        from dotenv import load_dotenv
+
+        load_dotenv(path, override=False)
+
+
+def read_secret_file(path: Path) -> str:
+    """Read a password file, refusing one that others can read."""
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(
+            f"{path} is readable by group or others (mode {stat.S_IMODE(mode):o}); "
+            f"run: chmod 600 {path}"
+        )
+    return path.read_text(encoding="utf-8").strip()
+
+
+def redact_url(url: str) -> str:
+    """``amqp://user:secret@host//`` -> ``amqp://user:***@host//``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@dataclass(frozen=True)
+class Settings:
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password_env: str | None = field(default=None, repr=False)
+    neo4j_password_file: Path | None = None
+    neo4j_database: str = "neo4j"
+    home: Path = Path.home() / ".local/share/relmine"
+    cache: Path = Path.home() / ".cache/relmine"
+    broker_url: str | None = None
+    neo4j_heap: str = "4g"
+    neo4j_pagecache: str = "4g"
+    bolt_port: int = 7687
+    http_port: int = 7474
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        if env is None:
+            _load_dotenv()
+            env = dict(os.environ)
+        home = Path(env.get("RELMINE_HOME", str(Path.home() / ".local/share/relmine"))).expanduser()
+        bolt_port = _int(env, "RELMINE_BOLT_PORT", 7687)
+        pw_file = env.get("NEO4J_PASSWORD_FILE")
+        return cls(
+            neo4j_uri=env.get("NEO4J_URI", f"bolt://127.0.0.1:{bolt_port}"),
+            neo4j_user=env.get("NEO4J_USER", "neo4j"),
+            neo4j_password_env=env.get("NEO4J_PASSWORD") or None,
+            neo4j_password_file=Path(pw_file).expanduser() if pw_file else home / "neo4j" / "password",
+            neo4j_database=env.get("NEO4J_DATABASE", "neo4j"),
+            home=home,
+            cache=Path(env.get("RELMINE_CACHE", str(Path.home() / ".cache/relmine"))).expanduser(),
+            broker_url=env.get("RELMINE_BROKER_URL") or None,
+            neo4j_heap=env.get("RELMINE_NEO4J_HEAP", "4g"),
+            neo4j_pagecache=env.get("RELMINE_NEO4J_PAGECACHE", "4g"),
+            bolt_port=bolt_port,
+            http_port=_int(env, "RELMINE_HTTP_PORT", 7474),
+        )
+
+    @property
+    def neo4j_password(self) -> str:
+        if self.neo4j_password_env:
+            return self.neo4j_password_env
+        path = self.neo4j_password_file
+        if path is None or not path.is_file():
+            raise ConfigError(
+                "no Neo4j password: set NEO4J_PASSWORD, or NEO4J_PASSWORD_FILE to a 0600 file, "
+                "or start the local server with `relmine neo4j start` (it writes one)"
+            )
+        return read_secret_file(path)
+
+    @property
+    def broker_dir(self) -> Path:
+        return self.home / "broker"
+
+    @property
+    def effective_broker_url(self) -> str:
+        return self.broker_url or "filesystem://"
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    def redacted(self) -> dict[str, str]:
+        """What may be shown to a person: no secrets."""
+        return {
+            "NEO4J_URI": self.neo4j_uri,
+            "NEO4J_USER": self.neo4j_user,
+            "NEO4J_PASSWORD": "(set)" if self.neo4j_password_env else f"(file {self.neo4j_password_file})",
+            "NEO4J_DATABASE": self.neo4j_database,
+            "RELMINE_HOME": str(self.home),
+            "RELMINE_CACHE": str(self.cache),
+            "RELMINE_BROKER_URL": redact_url(self.broker_url) if self.broker_url else f"filesystem ({self.broker_dir})",
+        }
+
+
+def _int(env: dict[str, str], key: str, default: int) -> int:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{key}={raw!r} is not an integer") from exc

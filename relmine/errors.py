@@ -1,0 +1,25 @@
+"""The few domain errors relmine raises; each is raised ``from`` the cause."""
+
+
+class RelmineError(Exception):
+    """Base class: a problem the user can act on, with a clear sentence."""
+
+
+class ConfigError(RelmineError):
+    """Settings are missing or malformed."""
+
+
+class GraphUnavailable(RelmineError):
+    """Neo4j cannot be reached or refused the credentials."""
+
+
+class QueryError(RelmineError):
+    """Neo4j rejected a statement (syntax, constraint, type)."""
+
+
+class NotFound(RelmineError):
+    """A product, run or other entity named by the user does not exist."""
+
+
+class InputError(RelmineError):
+    """An input file or argument is malformed."""

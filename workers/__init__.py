@@ -1,0 +1,1 @@
+"""Celery workers of relmine: a tiny app module, one config object, thin tasks."""
