@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 import click
 
 from relmine.cli.common import echo_table, friendly_errors, gateway_from, settings_from
@@ -28,8 +25,11 @@ def init(ctx: click.Context) -> None:
 def doctor(ctx: click.Context, worker_timeout: float) -> None:
     """Check Neo4j, GDS, vector indexes, the broker, a worker and torch; exit 1 on a failed required check."""
     from relmine.doctor import run_checks
+    from relmine.workers.health import broker_detail, worker_detail
 
-    checks = run_checks(settings_from(ctx), worker_timeout=worker_timeout)
+    settings = settings_from(ctx)
+    checks = run_checks(settings, broker=lambda: broker_detail(settings),
+                        ping_worker=lambda: worker_detail(worker_timeout))
     echo_table([{"check": c.name, "status": c.status, "detail": c.detail, "fix": "" if c.ok else c.fix}
                 for c in checks])
     ctx.exit(1 if any(c.required and not c.ok for c in checks) else 0)
@@ -60,15 +60,8 @@ def worker(queues: str, concurrency: int, pool: str, loglevel: str, hostname: st
 @friendly_errors
 def ping(queue: str, timeout: float) -> None:
     """Round-trip a ping through a worker; print who answered."""
-    import uuid
+    from relmine.workers.health import ping_worker
 
-    from relmine.workers.tasks import ping as ping_task
-
-    token = uuid.uuid4().hex[:8]
-    try:
-        answer = ping_task.apply_async(args=[token], queue=queue).get(timeout=timeout)
-    except Exception as exc:
-        raise click.ClickException(f"no worker answered on queue {queue!r} within {timeout:.0f}s "
-                                   "(start one with `relmine worker`)") from exc
+    answer = ping_worker(queue, timeout)
     click.echo(f"pong {answer['pong']} from pid {answer['pid']} on {answer['host']} via {answer['queue']} "
                f"({answer['device']})")

@@ -33,6 +33,15 @@ from urllib.parse import urlsplit, urlunsplit
 from relmine.errors import ConfigError
 
 
+# Every variable relmine reads (docker-compose.yml and the README must agree with this list).
+ENV_VARS = (
+    "NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_PASSWORD_FILE", "NEO4J_DATABASE",
+    "RELMINE_HOME", "RELMINE_CACHE", "RELMINE_BROKER_URL", "RELMINE_RESULT_BACKEND", "RELMINE_RESULTS_DIR",
+    "RELMINE_NEO4J_HEAP", "RELMINE_NEO4J_PAGECACHE", "RELMINE_BOLT_PORT", "RELMINE_HTTP_PORT",
+    "RELMINE_DEVICE", "RELMINE_JAVA_HOME", "RELMINE_ENV_FILE",
+)
+
+
 def _load_dotenv() -> None:
     path = Path(os.environ.get("RELMINE_ENV_FILE", ".env"))
     if path.is_file():
@@ -121,6 +130,9 @@ class Settings:
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
+
+    def __repr__(self) -> str:
+        return f"Settings({self.redacted()!r})"
 
     def redacted(self) -> dict[str, str]:
         """What may be shown to a person: no secrets."""

@@ -1,0 +1,145 @@
+"""``relmine rules``, ``relmine clusters``, ``relmine recommend``, ``relmine report``."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import click
+
+from relmine.cli.common import echo_table, friendly_errors, gateway_from
+
+
+def _quiet_driver_notices(ctx: click.Context) -> None:
+    """The driver logs a warning for every absent label/property a query mentions; those are normal here."""
+    if not (ctx.find_root().params or {}).get("verbose"):
+        logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
+
+
+def _fraction(name: str, allow_zero: bool = False):
+    def check(ctx, param, value):
+        if value is None:
+            return value
+        low_ok = value >= 0 if allow_zero else value > 0
+        if not (low_ok and value <= 1):
+            raise click.BadParameter(f"must lie in {'[0, 1]' if allow_zero else '(0, 1]'}, got {value}")
+        return value
+    return check
+
+
+@click.command("rules")
+@click.option("--min-support", type=float, default=0.01, show_default=True, callback=_fraction("min_support"),
+              help="Keep itemsets in at least this share of the orders, in (0, 1].")
+@click.option("--min-confidence", type=float, default=0.25, show_default=True,
+              callback=_fraction("min_confidence", allow_zero=True), help="Keep rules with at least this confidence.")
+@click.option("--min-lift", type=click.FloatRange(min=0), default=None, help="Keep rules with at least this lift.")
+@click.option("--max-len", type=click.IntRange(min=2), default=None, help="Longest itemset (default: no limit).")
+@click.option("--level", "levels", type=click.Choice(["product", "category"]), multiple=True,
+              help="Level(s) to mine; repeat for both (default: both).")
+@click.option("--run", default=None, help="Run id (default: a new one); the same id replaces that run's rules.")
+@click.option("--no-write", is_flag=True, help="Mine and print only; write nothing back.")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(min=0), help="Rules to print per level.")
+@click.pass_context
+@friendly_errors
+def rules(ctx, min_support, min_confidence, min_lift, max_len, levels, run, no_write, top) -> None:
+    """Mine association rules from the orders' baskets and write them back as (:Rule) nodes."""
+    from relmine.rules.association import LEVELS, RulesSpec, mine_rules
+
+    _quiet_driver_notices(ctx)
+    spec = RulesSpec(min_support=min_support, min_confidence=min_confidence, min_lift=min_lift, max_len=max_len,
+                     levels=tuple(levels) or LEVELS, run=run, write=not no_write)
+    with gateway_from(ctx) as gw:
+        result = mine_rules(gw, spec)
+    for level, res in result.levels.items():
+        m = res.metrics()
+        click.echo(f"{level}: {m['baskets']:,} orders, {m['items']:,} items, {m['itemsets']:,} frequent itemsets, "
+                   f"{m['rules']:,} rules ({m['rules_single_consequent']:,} with one item on the right)")
+        if top and res.rules:
+            echo_table([{"rule": f"{' + '.join(r.antecedent)} => {' + '.join(r.consequent)}", "support": r.support,
+                         "confidence": r.confidence, "lift": r.lift, "conviction": r.conviction}
+                        for r in res.rules[:top]])
+    click.echo(f"run {result.run}: " + (f"wrote {result.written:,} rules" if spec.write else "nothing written"))
+
+
+@click.command("clusters")
+@click.option("--method", type=click.Choice(["louvain", "leiden", "kmeans"]), default="louvain", show_default=True,
+              help="GDS Louvain/Leiden on the co-purchase graph, or k-means on the product embeddings.")
+@click.option("--relationship", default="CO_PURCHASED", show_default=True,
+              help="Relationship type between products to cluster on (Louvain/Leiden).")
+@click.option("-k", "--k", "k", type=click.IntRange(min=2), default=None,
+              help="Clusters for k-means (default: sqrt(products / 2)).")
+@click.option("--min-size", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Smallest cluster written back.")
+@click.option("--terms", type=click.IntRange(1, 50), default=5, show_default=True, help="TF-IDF terms per cluster.")
+@click.option("--concurrency", type=click.IntRange(1, 4), default=4, show_default=True,
+              help="GDS concurrency (the community edition allows 4).")
+@click.option("--seed", type=int, default=42, show_default=True, help="Random seed (Leiden, k-means).")
+@click.option("--run", default=None, help="Run id (default: a new one); the same id replaces that run's clusters.")
+@click.option("--no-write", is_flag=True, help="Cluster and print only; write nothing back.")
+@click.option("--top", default=15, show_default=True, type=click.IntRange(min=0), help="Clusters to print.")
+@click.pass_context
+@friendly_errors
+def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, run, no_write, top) -> None:
+    """Cluster products, label clusters by TF-IDF terms, score against categories (NMI/ARI), write (:Cluster)."""
+    from relmine.rules.clusters import ClusterSpec, cluster_products
+
+    _quiet_driver_notices(ctx)
+    spec = ClusterSpec(method=method, relationship=relationship, k=k, min_size=min_size, terms=terms,
+                       concurrency=concurrency, seed=seed, run=run, write=not no_write)
+    with gateway_from(ctx) as gw:
+        result = cluster_products(gw, spec)
+    m = result.metrics()
+    scores = (f"; against {m['categories']} categories: NMI {m['nmi']:.3f}, ARI {m['ari']:.3f}"
+              if "nmi" in m else "; no known categories to score against")
+    click.echo(f"{method}: {m['products']:,} products in {m['communities']:,} communities, "
+               f"{m['clusters']:,} of at least {min_size}{scores}")
+    echo_table([{"size": c.size, "label": c.label, "top category": c.top_category, "purity": c.purity,
+                 "terms": ", ".join(c.terms)} for c in result.clusters[:top] if c.size >= min_size])
+    click.echo(f"run {result.run}: " + (f"wrote {result.written:,} clusters" if spec.write else "nothing written"))
+
+
+@click.command("recommend")
+@click.argument("sku")
+@click.option("-k", "--k", "k", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="How many products to recommend.")
+@click.option("--kind", type=click.Choice(["complement", "substitute", "any"]), default="any", show_default=True,
+              help="Complements (bought with it), substitutes (bought instead of it), or any.")
+@click.option("--rules-run", default=None, help="Rules run to draw rule evidence from (default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON with the structured evidence.")
+@click.pass_context
+@friendly_errors
+def recommend(ctx, sku, k, kind, rules_run, as_json) -> None:
+    """Recommend products related to SKU, each with the reasons behind it."""
+    from relmine.rules.recommend import recommend as run_recommend
+
+    _quiet_driver_notices(ctx)
+    with gateway_from(ctx) as gw:
+        result = run_recommend(gw, sku, k=k, kind=kind, rules_run=rules_run)
+    if as_json:
+        click.echo(json.dumps({"sku": result.sku, "title": result.title, "kind": result.kind,
+                               "notes": result.notes, "items": [r.as_dict() for r in result.items]}, indent=2))
+        return
+    click.echo(f"{kind} recommendations for {result.title or result.sku} ({result.sku}):")
+    for i, r in enumerate(result.items, start=1):
+        click.echo(f"{i:>3}. {r.title or r.sku} ({r.sku})  score {r.score:.3f}  [{r.kind}]")
+        click.echo(f"     because: {r.reason}")
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+
+
+@click.command("report")
+@click.option("--out", type=click.Path(file_okay=False), default="relmine-report", show_default=True,
+              help="Folder for index.html and its PNG plots.")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Rows per table.")
+@click.pass_context
+@friendly_errors
+def report(ctx, out, top) -> None:
+    """Write an HTML report (graph counts, latest runs, top rules, clusters) with PNG plots."""
+    from relmine.rules.report import write_report
+
+    _quiet_driver_notices(ctx)
+    with gateway_from(ctx) as gw:
+        rep = write_report(gw, out, top=top)
+    for note in rep.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"wrote {rep.path} with {len(rep.plots)} plots")

@@ -1,0 +1,55 @@
+// Recommend products for one product, each with its reasons: co-purchases, rules of the latest rules run (lift), predicted relations, shared neighbours and embedding neighbours (exact scan). `kind`: 'complement', 'substitute' or 'any'.
+// :params {"sku": "whole milk", "k": 10, "kind": "any"}
+MATCH (p:Product {sku: $sku})
+OPTIONAL MATCH (run:Run {kind: 'rules', status: 'done'})
+WITH p, run ORDER BY run.finished_at DESC, run.id DESC LIMIT 1
+WITH p, run.id AS rulesRun
+CALL (p, rulesRun) {
+  MATCH (p)-[r:CO_PURCHASED|ALSO_BOUGHT|BOUGHT_TOGETHER]-(q:Product)
+  WHERE q <> p
+  RETURN q, 'observed' AS source, 'complement' AS kind, coalesce(r.weight, 1.0) AS score,
+         'bought together in ' + coalesce(toString(r.count), 'some') + ' orders' AS reason
+  UNION ALL
+  MATCH (p)-[r:CO_VIEWED|ALSO_VIEWED]-(q:Product)
+  WHERE q <> p
+  RETURN q, 'observed' AS source, 'substitute' AS kind, coalesce(r.weight, 1.0) AS score,
+         'viewed together (' + type(r) + ')' AS reason
+  UNION ALL
+  MATCH (p)<-[:IF]-(r:Rule {level: 'product'})-[:THEN]->(q:Product)
+  WHERE r.run = rulesRun AND size(r.antecedent) = 1 AND size(r.consequent) = 1 AND q <> p
+  RETURN q, 'rule' AS source, 'complement' AS kind,
+         CASE WHEN r.lift > 1 THEN 1.0 - 1.0 / r.lift ELSE 0.0 END AS score,
+         'rule ' + reduce(s = '', x IN r.antecedent | s + CASE s WHEN '' THEN '' ELSE ' + ' END + x) + ' => ' +
+         reduce(s = '', x IN r.consequent | s + CASE s WHEN '' THEN '' ELSE ' + ' END + x) +
+         ' (lift ' + toString(round(r.lift, 2)) + ', confidence ' + toString(round(r.confidence, 2)) + ')' AS reason
+  UNION ALL
+  MATCH (p)-[r:PREDICTED]-(q:Product)
+  WHERE q <> p
+  RETURN q, 'predicted' AS source,
+         CASE WHEN toUpper(r.type) CONTAINS 'SUBST' OR toUpper(r.type) CONTAINS 'VIEW' THEN 'substitute' ELSE 'complement' END AS kind,
+         CASE WHEN r.score > 1 THEN 1.0 WHEN r.score < 0 THEN 0.0 ELSE r.score END AS score,
+         'predicted ' + toLower(r.type) + ' (score ' + toString(round(r.score, 2)) + ', run ' + r.run + ')' AS reason
+  UNION ALL
+  MATCH (p)-[:CO_PURCHASED]-(m:Product)-[:CO_PURCHASED]-(q:Product)
+  WHERE q <> p AND NOT EXISTS { (p)-[:CO_PURCHASED]-(q) }
+  WITH p, q, count(DISTINCT m) AS shared, collect(DISTINCT coalesce(m.title, m.sku))[..3] AS via
+  WITH q, shared, via,
+       COUNT { (p)-[:CO_PURCHASED]-(:Product) } + COUNT { (q)-[:CO_PURCHASED]-(:Product) } - shared AS hood
+  RETURN q, 'shared' AS source, 'substitute' AS kind, 0.5 * shared / toFloat(hood) AS score,
+         'bought with the same ' + toString(shared) + ' products (e.g. ' + reduce(s = '', x IN via | s + CASE s WHEN '' THEN '' ELSE ', ' END + x) + '), never together' AS reason
+  UNION ALL
+  MATCH (q:Product)
+  WHERE p.embedding IS NOT NULL AND q <> p AND q.embedding IS NOT NULL AND size(q.embedding) = size(p.embedding)
+  WITH q, 2 * vector.similarity.cosine(p.embedding, q.embedding) - 1 AS cosine
+  ORDER BY cosine DESC LIMIT 50
+  RETURN q, 'embedding' AS source, 'substitute' AS kind, CASE WHEN cosine > 0 THEN cosine ELSE 0.0 END AS score,
+         'close in embedding space (cosine ' + toString(round(cosine, 2)) + ')' AS reason
+}
+WITH q, source, kind, score, reason
+WHERE $kind = 'any' OR kind = $kind
+ORDER BY score DESC
+WITH q, sum(score) AS score, collect(reason) AS reasons,
+     collect({source: source, kind: kind, score: score}) AS evidence
+RETURN q.sku AS sku, q.title AS title, score, reasons, evidence
+ORDER BY score DESC, sku
+LIMIT $k

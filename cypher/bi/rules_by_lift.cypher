@@ -1,0 +1,15 @@
+// Association rules by lift, of the latest rules run unless `run` is given; level 'product', 'category' or null for both.
+// :params {"run": null, "level": "product", "minConfidence": 0.0, "limit": 25}
+OPTIONAL MATCH (latest:Run {kind: 'rules', status: 'done'})
+WITH latest ORDER BY latest.finished_at DESC, latest.id DESC LIMIT 1
+WITH coalesce($run, latest.id) AS run
+MATCH (r:Rule {run: run})
+WHERE ($level IS NULL OR r.level = $level) AND r.confidence >= $minConfidence
+RETURN r.run AS run, r.level AS level,
+       r.antecedent AS antecedent, r.consequent AS consequent,
+       [(r)-[:IF]->(x) | coalesce(x.title, x.sku, x.path)] AS if_names,
+       [(r)-[:THEN]->(x) | coalesce(x.title, x.sku, x.path)] AS then_names,
+       r.support AS support, r.confidence AS confidence, r.lift AS lift,
+       r.leverage AS leverage, r.conviction AS conviction, r.count AS orders
+ORDER BY lift DESC, confidence DESC, r.id
+LIMIT $limit

@@ -1,0 +1,22 @@
+// Write category-level association rules: (:Rule)-[:IF]->(:Category) antecedents, (:Rule)-[:THEN]->(:Category) consequents.
+// :params {"run": "rules-demo", "rows": [{"id": "rules-demo:category:x=>y", "antecedent": ["x"], "consequent": ["y"], "antecedent_support": 0.5, "consequent_support": 0.5, "support": 0.25, "confidence": 0.5, "lift": 1.0, "leverage": 0.0, "conviction": 1.0, "count": 1}]}
+UNWIND $rows AS row
+MERGE (r:Rule {id: row.id})
+SET r.run = $run, r.level = 'category',
+    r.antecedent = row.antecedent, r.consequent = row.consequent,
+    r.antecedent_support = row.antecedent_support, r.consequent_support = row.consequent_support,
+    r.support = row.support, r.confidence = row.confidence, r.lift = row.lift,
+    r.leverage = row.leverage, r.conviction = row.conviction, r.count = row.count,
+    r.size = size(row.antecedent) + size(row.consequent)
+WITH r, row
+CALL (r, row) {
+  UNWIND row.antecedent AS path
+  MATCH (c:Category {path: path})
+  MERGE (r)-[:IF]->(c)
+}
+CALL (r, row) {
+  UNWIND row.consequent AS path
+  MATCH (c:Category {path: path})
+  MERGE (r)-[:THEN]->(c)
+}
+RETURN count(r) AS rules

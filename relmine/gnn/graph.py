@@ -1,0 +1,248 @@
+"""Graph plumbing in plain torch: an adjacency for pair queries, edge splits, target-edge masking.
+
+Everything here runs on whichever device its tensors live on (CPU or CUDA)
+and is deterministic: no atomics, only sorts, searches and bincounts.
+
+Conventions used across :mod:`relmine.gnn`:
+
+* ``edge_index`` ``[2, E]`` holds both directions of every undirected edge.
+* ``edge_type`` ``[E]`` (long) holds relation-type ids, ``edge_weight``
+  ``[E]`` (float) an optional strength (e.g. ``log1p`` of a co-purchase count).
+* ``pairs`` ``[2, B]`` are the node pairs to score (order irrelevant: every
+  score in this package is symmetric).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch_geometric.data import Data
+
+
+class Adjacency:
+    r"""A simple undirected graph in CSR form for fast, vectorised pair queries.
+
+    Duplicate edges and self-loops are dropped. Keys ``row * N + col`` are kept
+    sorted so that :meth:`has_edge` is a binary search and
+    :meth:`common_neighbors` walks the neighbour list of the lower-degree
+    endpoint of every pair.
+
+    Args:
+        edge_index (Tensor): edges ``[2, E]``; both directions should be present
+            (the graph is taken as given, it is not symmetrised).
+        num_nodes (int): number of nodes :math:`N`.
+
+    Shapes:
+        - **rowptr** ``[N + 1]``, **col** ``[E']``, **deg** ``[N]`` (after
+          de-duplication).
+    """
+
+    def __init__(self, edge_index: Tensor, num_nodes: int):
+        self.num_nodes = int(num_nodes)
+        row, col = edge_index[0].long(), edge_index[1].long()
+        keep = row != col
+        keys = torch.unique(row[keep] * self.num_nodes + col[keep])  # sorted
+        self.keys = keys
+        row = keys // self.num_nodes
+        self.col = keys % self.num_nodes
+        self.deg = torch.bincount(row, minlength=self.num_nodes)
+        self.rowptr = torch.zeros(self.num_nodes + 1, dtype=torch.long, device=keys.device)
+        self.rowptr[1:] = torch.cumsum(self.deg, 0)
+
+    @property
+    def num_edges(self) -> int:
+        """Number of directed entries (twice the undirected edges of a symmetric graph)."""
+        return int(self.keys.numel())
+
+    @property
+    def device(self) -> torch.device:
+        return self.keys.device
+
+    def __repr__(self) -> str:
+        return f"Adjacency(num_nodes={self.num_nodes}, num_edges={self.num_edges})"
+
+    def has_edge(self, src: Tensor, dst: Tensor) -> Tensor:
+        """Boolean ``[B]``: whether ``src[i] -> dst[i]`` is an edge."""
+        if self.keys.numel() == 0:
+            return torch.zeros(src.shape, dtype=torch.bool, device=src.device)
+        key = src.long() * self.num_nodes + dst.long()
+        pos = torch.searchsorted(self.keys, key).clamp_(max=self.keys.numel() - 1)
+        return self.keys[pos] == key
+
+    def neighbors(self, node: int) -> Tensor:
+        return self.col[self.rowptr[node]:self.rowptr[node + 1]]
+
+    def common_neighbors(self, src: Tensor, dst: Tensor) -> tuple[Tensor, Tensor]:
+        """Incidence of common neighbours of the pairs ``(src[i], dst[i])``.
+
+        Returns:
+            ``(pair, node)``, two long tensors ``[M]``: node ``node[m]`` is a
+            common neighbour of pair ``pair[m]``. Pairs are visited in order,
+            nodes in ascending order within a pair.
+        """
+        src, dst = src.long(), dst.long()
+        swap = self.deg[src] > self.deg[dst]
+        a = torch.where(swap, dst, src)
+        b = torch.where(swap, src, dst)
+        count = self.deg[a]
+        total = int(count.sum())
+        pair = torch.repeat_interleave(torch.arange(src.numel(), device=src.device), count,
+                                       output_size=total)
+        first = torch.cumsum(count, 0) - count
+        offset = torch.arange(total, device=src.device) - first[pair]
+        node = self.col[self.rowptr[a][pair] + offset]
+        hit = self.has_edge(b[pair], node)
+        return pair[hit], node[hit]
+
+    def heuristics(self, src: Tensor, dst: Tensor,
+                   cn: tuple[Tensor, Tensor] | None = None) -> Tensor:
+        """Common neighbours, Adamic–Adar and resource allocation of pairs, ``[B, 3]``."""
+        pair, node = cn if cn is not None else self.common_neighbors(src, dst)
+        n = src.numel()
+        d = self.deg[node].to(torch.float32)  # >= 2 for a common neighbour
+        w = torch.stack([torch.ones_like(d), 1.0 / torch.log(d), 1.0 / d], dim=1)
+        # index_add_ has a deterministic CUDA path (bincount with weights has none)
+        return torch.zeros(n, 3, device=src.device).index_add_(0, pair, w)
+
+    def edge_index(self) -> Tensor:
+        row = torch.repeat_interleave(torch.arange(self.num_nodes, device=self.device), self.deg)
+        return torch.stack([row, self.col])
+
+
+def undirected_pairs(edge_index: Tensor) -> Tensor:
+    """Unique undirected pairs ``[2, P]`` with ``src < dst`` (self-loops dropped), sorted."""
+    row, col = edge_index[0].long(), edge_index[1].long()
+    lo, hi = torch.minimum(row, col), torch.maximum(row, col)
+    keep = lo != hi
+    n = int(edge_index.max()) + 1 if edge_index.numel() else 1
+    key = torch.unique(lo[keep] * n + hi[keep])
+    return torch.stack([key // n, key % n])
+
+
+def to_undirected(pairs: Tensor, *edge_values: Tensor) -> tuple[Tensor, ...]:
+    """Both directions of ``pairs``; per-pair values are repeated to match."""
+    out = torch.cat([pairs, pairs.flip(0)], dim=1)
+    return (out, *(torch.cat([v, v]) for v in edge_values))
+
+
+def mask_edges(edge_index: Tensor, num_nodes: int, pairs: Tensor) -> Tensor:
+    """Boolean ``[E]``: True for edges of ``edge_index`` that are not (either direction of) ``pairs``."""
+    n = num_nodes
+    key = edge_index[0].long() * n + edge_index[1].long()
+    drop = torch.cat([pairs[0] * n + pairs[1], pairs[1] * n + pairs[0]])
+    return ~torch.isin(key, drop)
+
+
+@dataclass
+class LinkSplit:
+    """A held-out link-prediction split of one graph.
+
+    ``graph`` carries only the training edges (message passing and heuristics
+    use it at validation and test time). ``*_neg`` are shared negatives (the
+    same for every positive, as in ogbl-collab/ppa); ``test_neg_per_edge``
+    ``[P, M]`` holds ``M`` corrupted tails per test positive for MRR.
+    """
+
+    graph: Data
+    train_pos: Tensor        # [2, P_train]
+    val_pos: Tensor          # [2, P_val]
+    val_neg: Tensor          # [2, P_val]
+    test_pos: Tensor         # [2, P_test]
+    test_neg: Tensor         # [2, P_test]
+    test_neg_per_edge: Tensor  # [P_test, M] tail candidates
+
+    def __repr__(self) -> str:
+        return (f"LinkSplit(nodes={self.graph.num_nodes}, train={self.train_pos.size(1)}, "
+                f"val={self.val_pos.size(1)}, test={self.test_pos.size(1)}, "
+                f"mrr_negatives={self.test_neg_per_edge.size(1)})")
+
+
+def sample_non_edges(num: int, num_nodes: int, forbidden: Adjacency,
+                     rng: np.random.Generator, exclude: Tensor | None = None) -> Tensor:
+    """``num`` distinct uniform node pairs (``src < dst``) that are not edges of ``forbidden``."""
+    n = num_nodes
+    taken = set() if exclude is None else set((exclude[0] * n + exclude[1]).tolist())
+    out: list[int] = []
+    seen: set[int] = set()
+    while len(out) < num:
+        k = max(2 * (num - len(out)), 64)
+        cand = rng.integers(0, n, size=(2, k))
+        lo, hi = np.minimum(cand[0], cand[1]), np.maximum(cand[0], cand[1])
+        ok = lo != hi
+        lo, hi = lo[ok], hi[ok]
+        edge = forbidden.has_edge(torch.from_numpy(lo), torch.from_numpy(hi)).numpy()
+        for key in (lo[~edge] * n + hi[~edge]).tolist():
+            if key not in seen and key not in taken:
+                seen.add(key)
+                out.append(key)
+                if len(out) == num:
+                    break
+    key = torch.tensor(out, dtype=torch.long)
+    return torch.stack([key // n, key % n])
+
+
+def split_edges(data: Data, val_ratio: float = 0.05, test_ratio: float = 0.10, seed: int = 0,
+                mrr_negatives: int = 100) -> LinkSplit:
+    """Random edge split of an undirected graph for held-out evaluation.
+
+    Undirected edges are shuffled with ``seed`` and cut into
+    ``1 - val - test`` / ``val`` / ``test``. Shared negatives (as many as
+    positives, as PyG's ``RandomLinkSplit`` does) are uniform non-edges of the
+    *whole* graph, disjoint between validation and test. For MRR every test
+    positive ``(u, v)`` gets ``mrr_negatives`` tails ``v'`` with ``(u, v')``
+    not an edge of the whole graph.
+
+    Node features and relation types are carried over to ``graph``; edge
+    attributes are taken per undirected edge from the ``src < dst`` direction.
+    """
+    if not 0 <= val_ratio < 1 or not 0 < test_ratio < 1 or val_ratio + test_ratio >= 1:
+        raise ValueError(f"bad split ratios val={val_ratio}, test={test_ratio}")
+    n = int(data.num_nodes)
+    rng = np.random.default_rng(seed)
+    full = Adjacency(data.edge_index, n)
+    row, col = data.edge_index
+    one_way = row < col
+    pairs = data.edge_index[:, one_way]
+    etype = data.edge_type[one_way] if getattr(data, "edge_type", None) is not None else None
+    eweight = data.edge_weight[one_way] if getattr(data, "edge_weight", None) is not None else None
+    # de-duplicate (keep the first of each pair)
+    key = pairs[0] * n + pairs[1]
+    _, first = np.unique(key.numpy(), return_index=True)
+    first = torch.from_numpy(np.sort(first))
+    pairs = pairs[:, first]
+    perm = torch.from_numpy(rng.permutation(pairs.size(1)))
+    n_test = int(round(test_ratio * pairs.size(1)))
+    n_val = int(round(val_ratio * pairs.size(1)))
+    test_idx, val_idx, train_idx = perm[:n_test], perm[n_test:n_test + n_val], perm[n_test + n_val:]
+
+    train_pos = pairs[:, train_idx]
+    values = []
+    if etype is not None:
+        values.append(etype[first][train_idx])
+    if eweight is not None:
+        values.append(eweight[first][train_idx])
+    ei, *vals = to_undirected(train_pos, *values)
+    graph = Data(x=data.x, edge_index=ei, num_nodes=n)
+    if etype is not None:
+        graph.edge_type = vals.pop(0)
+    if eweight is not None:
+        graph.edge_weight = vals.pop(0)
+    for name in ("y",):
+        if getattr(data, name, None) is not None:
+            graph[name] = data[name]
+
+    val_pos, test_pos = pairs[:, val_idx], pairs[:, test_idx]
+    test_neg = sample_non_edges(test_pos.size(1), n, full, rng)
+    val_neg = sample_non_edges(val_pos.size(1), n, full, rng, exclude=test_neg)
+    per_edge = torch.from_numpy(rng.integers(0, n, size=(test_pos.size(1), mrr_negatives)))
+    # resample tails that hit the head itself or a true edge, until none does
+    for _ in range(100):
+        heads = test_pos[0].unsqueeze(1).expand_as(per_edge)
+        bad = (per_edge == heads) | full.has_edge(heads.reshape(-1), per_edge.reshape(-1)).view_as(per_edge)
+        if not bad.any():
+            break
+        per_edge[bad] = torch.from_numpy(rng.integers(0, n, size=int(bad.sum())))
+    return LinkSplit(graph, train_pos, val_pos, val_neg, test_pos, test_neg, per_edge)

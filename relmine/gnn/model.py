@@ -1,0 +1,318 @@
+"""The link-prediction model: a GATv2 encoder and a common-neighbour-aware decoder.
+
+Why this decoder: on co-purchase graphs the strongest signal is structural
+(resource allocation alone reaches Hits@50 ~0.63 on Amazon Photo) and a dot
+product of two node embeddings cannot express "these two share many
+low-degree neighbours" (a plain GAE stays near 0.15 there). The decoder
+therefore scores a pair ``(i, j)`` from
+
+* ``h_i * h_j`` (Hadamard product, an MLP on top instead of a fixed dot product),
+* ``sum_{k in N(i) & N(j)} h_k``, the embeddings of the common neighbours
+  (Neural Common Neighbour, Wang et al. 2023),
+* the classical counts: common neighbours, Adamic–Adar, resource allocation
+  and the endpoint degrees (log-scaled), as in heuristic-augmented decoders.
+
+All three are symmetric in ``i`` and ``j``. The same pair representation feeds
+an existence logit and, when the graph has several relation types, a
+relation-type classifier (e.g. complement / substitute / co-purchase).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch_geometric.nn import GATv2Conv
+
+from relmine.gnn.graph import Adjacency
+
+NUM_PAIR_FEATURES = 5  # log1p of CN, AA, RA; sum and product of log1p degrees
+
+
+class GATEncoder(nn.Module):
+    r"""Stacked GATv2 layers with relation types as edge features.
+
+    Each layer is ``h <- LayerNorm(h + Dropout(ELU(GATv2Conv(h))))`` with
+    ``heads`` heads concatenated to ``hidden_channels``. Relation-type ids are
+    embedded to ``edge_dim`` and (optionally) concatenated with the edge
+    weight before entering the attention. Self-loops are added once per call
+    with a dedicated relation type, so the attention weights returned line up
+    with the input edges.
+
+    Args:
+        in_channels (int): node feature size :math:`F`.
+        hidden_channels (int): embedding size :math:`C`, divisible by ``heads``.
+            (default: :obj:`64`)
+        num_layers (int): number of GATv2 layers. (default: :obj:`2`)
+        heads (int): attention heads per layer. (default: :obj:`4`)
+        num_relations (int): number of relation types :math:`R` (ids ``0..R-1``).
+            (default: :obj:`1`)
+        edge_dim (int): size of the relation-type embedding. (default: :obj:`8`)
+        use_edge_weight (bool): feed ``edge_weight`` to the attention as one
+            more edge feature. (default: :obj:`True`)
+        dropout (float): dropout on features. (default: :obj:`0.1`)
+        attention_dropout (float): dropout on attention coefficients.
+            (default: :obj:`0.0`)
+
+    Shapes:
+        - **input:** x ``[N, F]``, edge_index ``[2, E]``, edge_type ``[E]``
+          (optional, long), edge_weight ``[E]`` (optional)
+        - **output:** ``[N, C]``; with ``return_attention_weights=True`` also
+          a list of ``num_layers`` tensors ``[E, heads]``
+    """
+
+    def __init__(self, in_channels: int, hidden_channels: int = 64, num_layers: int = 2,
+                 heads: int = 4, num_relations: int = 1, edge_dim: int = 8,
+                 use_edge_weight: bool = True, dropout: float = 0.1,
+                 attention_dropout: float = 0.0):
+        super().__init__()
+        if hidden_channels % heads:
+            raise ValueError(f"hidden_channels={hidden_channels} is not divisible by heads={heads}")
+        if num_layers < 1 or num_relations < 1:
+            raise ValueError("num_layers and num_relations must be >= 1")
+        self.in_channels = in_channels
+        self.hidden_channels = hidden_channels
+        self.num_layers = num_layers
+        self.heads = heads
+        self.num_relations = num_relations
+        self.edge_dim = edge_dim
+        self.use_edge_weight = use_edge_weight
+        self.dropout = dropout
+        self.attention_dropout = attention_dropout
+
+        self.lin_in = nn.Linear(in_channels, hidden_channels)
+        self.rel_emb = nn.Embedding(num_relations + 1, edge_dim)  # last id: self-loop
+        conv_edge_dim = edge_dim + int(use_edge_weight)
+        self.convs = nn.ModuleList(
+            GATv2Conv(hidden_channels, hidden_channels // heads, heads=heads,
+                      edge_dim=conv_edge_dim, add_self_loops=False, dropout=attention_dropout)
+            for _ in range(num_layers))
+        self.norms = nn.ModuleList(nn.LayerNorm(hidden_channels) for _ in range(num_layers))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        self.lin_in.reset_parameters()
+        self.rel_emb.reset_parameters()
+        for conv, norm in zip(self.convs, self.norms):
+            conv.reset_parameters()
+            norm.reset_parameters()
+
+    def _edges(self, edge_index: Tensor, edge_type: Tensor | None, edge_weight: Tensor | None,
+               num_nodes: int) -> tuple[Tensor, Tensor]:
+        device = edge_index.device
+        loops = torch.arange(num_nodes, device=device)
+        ei = torch.cat([edge_index, torch.stack([loops, loops])], dim=1)
+        if edge_type is None:
+            edge_type = torch.zeros(edge_index.size(1), dtype=torch.long, device=device)
+        et = torch.cat([edge_type.long(), torch.full((num_nodes,), self.num_relations, device=device)])
+        ea = self.rel_emb(et)
+        if self.use_edge_weight:
+            if edge_weight is None:
+                edge_weight = torch.ones(edge_index.size(1), device=device)
+            ew = torch.cat([edge_weight.to(ea.dtype), torch.zeros(num_nodes, device=device, dtype=ea.dtype)])
+            ea = torch.cat([ea, ew.unsqueeze(1)], dim=1)
+        return ei, ea
+
+    def forward(self, x: Tensor, edge_index: Tensor, edge_type: Tensor | None = None,
+                edge_weight: Tensor | None = None, return_attention_weights: bool = False):
+        """Node embeddings ``[N, C]`` (and per-layer attention ``[E, heads]`` if asked)."""
+        num_edges = edge_index.size(1)
+        ei, ea = self._edges(edge_index, edge_type, edge_weight, x.size(0))
+        h = self.lin_in(x)
+        attention: list[Tensor] = []
+        for conv, norm in zip(self.convs, self.norms):
+            if return_attention_weights:
+                out, (_, alpha) = conv(h, ei, ea, return_attention_weights=True)
+                attention.append(alpha[:num_edges])
+            else:
+                out = conv(h, ei, ea)
+            h = norm(h + F.dropout(F.elu(out), p=self.dropout, training=self.training))
+        return (h, attention) if return_attention_weights else h
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}({self.in_channels}, {self.hidden_channels}, "
+                f"num_layers={self.num_layers}, heads={self.heads}, num_relations={self.num_relations})")
+
+
+class LinkDecoder(nn.Module):
+    r"""Scores node pairs: existence logit and relation-type logits.
+
+    The pair representation is
+    ``W1 (h_i * h_j) + W2 sum_{k in CN(i,j)} h_k + W3 heuristics(i, j)``
+    followed by an MLP; each term can be switched off. See the module
+    docstring for why.
+
+    Args:
+        in_channels (int): embedding size :math:`C`.
+        hidden_channels (int): MLP width. (default: :obj:`64`)
+        num_relations (int): relation types to tell apart; a type head
+            exists only when :math:`R > 1`. (default: :obj:`1`)
+        num_layers (int): MLP layers after the pair representation.
+            (default: :obj:`2`)
+        dropout (float): dropout inside the MLP. (default: :obj:`0.1`)
+        use_common_neighbors (bool): add the summed common-neighbour
+            embeddings. (default: :obj:`True`)
+        use_heuristics (bool): add CN/AA/RA counts and degrees.
+            (default: :obj:`True`)
+
+    Shapes:
+        - **input:** h ``[N, C]``, pairs ``[2, B]``, adjacency of the message
+          graph (needed by the two structural terms)
+        - **output:** logits ``[B]``, type logits ``[B, R]`` (or :obj:`None`)
+    """
+
+    def __init__(self, in_channels: int, hidden_channels: int = 64, num_relations: int = 1,
+                 num_layers: int = 2, dropout: float = 0.1, use_common_neighbors: bool = True,
+                 use_heuristics: bool = True):
+        super().__init__()
+        self.in_channels = in_channels
+        self.hidden_channels = hidden_channels
+        self.num_relations = num_relations
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.use_common_neighbors = use_common_neighbors
+        self.use_heuristics = use_heuristics
+
+        self.lin_ij = nn.Linear(in_channels, hidden_channels)
+        self.lin_cn = nn.Linear(in_channels, hidden_channels, bias=False) if use_common_neighbors else None
+        self.lin_heur = nn.Linear(NUM_PAIR_FEATURES, hidden_channels, bias=False) if use_heuristics else None
+        self.mlp = nn.ModuleList(nn.Linear(hidden_channels, hidden_channels) for _ in range(num_layers - 1))
+        self.out = nn.Linear(hidden_channels, 1)
+        self.type_out = nn.Linear(hidden_channels, num_relations) if num_relations > 1 else None
+        self.reset_parameters()
+
+    @property
+    def needs_adjacency(self) -> bool:
+        return self.use_common_neighbors or self.use_heuristics
+
+    def reset_parameters(self) -> None:
+        for mod in (self.lin_ij, self.lin_cn, self.lin_heur, *self.mlp, self.out, self.type_out):
+            if mod is not None:
+                mod.reset_parameters()
+
+    def pair_representation(self, h: Tensor, pairs: Tensor, adj: Adjacency | None = None) -> Tensor:
+        """Hidden pair representation ``[B, hidden_channels]`` before the output heads."""
+        src, dst = pairs[0], pairs[1]
+        z = self.lin_ij(h[src] * h[dst])
+        if self.needs_adjacency:
+            if adj is None:
+                raise ValueError("this decoder uses common neighbours: pass the adjacency of the message graph")
+            pair, node = adj.common_neighbors(src, dst)
+            if self.lin_cn is not None:
+                cn = h.new_zeros(src.numel(), h.size(1)).index_add_(0, pair, h[node])
+                z = z + self.lin_cn(cn)
+            if self.lin_heur is not None:
+                z = z + self.lin_heur(pair_features(adj, src, dst, (pair, node)).to(z.dtype))
+        for lin in self.mlp:
+            z = lin(F.dropout(F.relu(z), p=self.dropout, training=self.training))
+        return F.relu(z)
+
+    def forward(self, h: Tensor, pairs: Tensor, adj: Adjacency | None = None) -> tuple[Tensor, Tensor | None]:
+        z = self.pair_representation(h, pairs, adj)
+        z = F.dropout(z, p=self.dropout, training=self.training)
+        logit = self.out(z).squeeze(-1)
+        return logit, (self.type_out(z) if self.type_out is not None else None)
+
+    def __repr__(self) -> str:
+        parts = ["hadamard"] + (["common_neighbors"] if self.use_common_neighbors else []) + (
+            ["heuristics"] if self.use_heuristics else [])
+        return (f"{self.__class__.__name__}({self.in_channels}, {self.hidden_channels}, "
+                f"num_relations={self.num_relations}, terms={'+'.join(parts)})")
+
+
+def pair_features(adj: Adjacency, src: Tensor, dst: Tensor,
+                  cn: tuple[Tensor, Tensor] | None = None) -> Tensor:
+    """Log-scaled structural features of pairs ``[B, 5]``: CN, AA, RA, degree sum and product."""
+    heur = torch.log1p(adj.heuristics(src, dst, cn))
+    ds = torch.log1p(adj.deg[src].to(heur.dtype))
+    dd = torch.log1p(adj.deg[dst].to(heur.dtype))
+    return torch.cat([heur, (ds + dd).unsqueeze(1), (ds * dd).unsqueeze(1)], dim=1)
+
+
+class GATLinkPredictor(nn.Module):
+    r"""Encoder plus decoder, with an optional feature-reconstruction head.
+
+    ``encode`` gives the node embeddings written back as ``p.embedding``,
+    ``decode`` scores pairs, ``attention`` gives per-edge attention for
+    ``r.attention``.
+
+    Args:
+        in_channels (int): node feature size :math:`F`.
+        hidden_channels (int): embedding and MLP size. (default: :obj:`64`)
+        num_layers (int): GATv2 layers. (default: :obj:`2`)
+        heads (int): attention heads. (default: :obj:`4`)
+        num_relations (int): relation types. (default: :obj:`1`)
+        edge_dim (int): relation-type embedding size. (default: :obj:`8`)
+        dropout (float): feature dropout in encoder and decoder. (default: :obj:`0.1`)
+        decoder_layers (int): MLP layers of the decoder. (default: :obj:`2`)
+        use_common_neighbors (bool): see :class:`LinkDecoder`. (default: :obj:`True`)
+        use_heuristics (bool): see :class:`LinkDecoder`. (default: :obj:`True`)
+        feature_reconstruction (bool): add a linear head mapping embeddings back
+            to node features, for the reconstruction loss. (default: :obj:`False`)
+
+    Shapes:
+        - **encode:** x ``[N, F]``, edge_index ``[2, E]`` -> ``[N, C]``
+        - **decode:** h ``[N, C]``, pairs ``[2, B]`` -> ``[B]``, ``[B, R]`` or :obj:`None`
+        - **forward:** x, edge_index, pairs -> logits ``[B]``
+    """
+
+    def __init__(self, in_channels: int, hidden_channels: int = 64, num_layers: int = 2,
+                 heads: int = 4, num_relations: int = 1, edge_dim: int = 8, dropout: float = 0.1,
+                 decoder_layers: int = 2, use_common_neighbors: bool = True,
+                 use_heuristics: bool = True, feature_reconstruction: bool = False):
+        super().__init__()
+        self.in_channels = in_channels
+        self.hidden_channels = hidden_channels
+        self.num_relations = num_relations
+        self.feature_reconstruction = feature_reconstruction
+        self.encoder = GATEncoder(in_channels, hidden_channels, num_layers=num_layers, heads=heads,
+                                  num_relations=num_relations, edge_dim=edge_dim, dropout=dropout)
+        self.decoder = LinkDecoder(hidden_channels, hidden_channels, num_relations=num_relations,
+                                   num_layers=decoder_layers, dropout=dropout,
+                                   use_common_neighbors=use_common_neighbors,
+                                   use_heuristics=use_heuristics)
+        self.feature_decoder = nn.Linear(hidden_channels, in_channels) if feature_reconstruction else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        self.encoder.reset_parameters()
+        self.decoder.reset_parameters()
+        if self.feature_decoder is not None:
+            self.feature_decoder.reset_parameters()
+
+    @property
+    def needs_adjacency(self) -> bool:
+        return self.decoder.needs_adjacency
+
+    def encode(self, x: Tensor, edge_index: Tensor, edge_type: Tensor | None = None,
+               edge_weight: Tensor | None = None) -> Tensor:
+        return self.encoder(x, edge_index, edge_type, edge_weight)
+
+    def decode(self, h: Tensor, pairs: Tensor, adj: Adjacency | None = None) -> tuple[Tensor, Tensor | None]:
+        return self.decoder(h, pairs, adj)
+
+    def forward(self, x: Tensor, edge_index: Tensor, pairs: Tensor, edge_type: Tensor | None = None,
+                edge_weight: Tensor | None = None, adj: Adjacency | None = None) -> Tensor:
+        if adj is None and self.needs_adjacency:
+            adj = Adjacency(edge_index, x.size(0))
+        return self.decode(self.encode(x, edge_index, edge_type, edge_weight), pairs, adj)[0]
+
+    def attention(self, x: Tensor, edge_index: Tensor, edge_type: Tensor | None = None,
+                  edge_weight: Tensor | None = None, reduce: str = "mean") -> Tensor:
+        """Attention per input edge ``[E]``: last layer, heads reduced by ``mean`` or ``max``.
+
+        The weight of edge ``j -> i`` is how much ``i`` attends to ``j``
+        (softmax over ``i``'s incoming edges and its self-loop).
+        """
+        _, att = self.encoder(x, edge_index, edge_type, edge_weight, return_attention_weights=True)
+        last = att[-1]
+        return last.mean(dim=1) if reduce == "mean" else last.max(dim=1).values
+
+    def reconstruct_features(self, h: Tensor) -> Tensor:
+        if self.feature_decoder is None:
+            raise ValueError("model built without feature_reconstruction=True")
+        return self.feature_decoder(h)
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}({self.in_channels}, {self.hidden_channels}, "
+                f"num_relations={self.num_relations}, decoder={self.decoder!r})")

@@ -1,0 +1,417 @@
+"""Self-supervised link-prediction training over subgraph partitions.
+
+The recipe (what got the model past the heuristics on Amazon Photo):
+
+* **One shared model, partitions as mini-batches.** ``partitions`` is a list
+  of PyG ``Data`` (one per subgraph job; a single graph is a list of one).
+  Every epoch visits the partitions in a random order and, inside each, the
+  target edges in random mini-batches of ``batch_size``.
+* **Full message graph with target-edge masking.** A step runs the encoder on
+  the partition's whole graph *minus the batch's target edges*, so the model
+  never sees the edge it must predict (at test time held-out edges are
+  absent too) and degree/common-neighbour features look the same in training
+  and at inference.
+* **Negatives, half of them hard.** Uniform random non-edges plus, for a
+  share ``hard_negative_ratio``, pairs two hops from a positive's endpoint
+  (the non-edges that share neighbours, i.e. exactly the ones the
+  heuristics rank high and that decide Hits@K).
+* Binary cross-entropy on existence; cross-entropy on the relation type of
+  positives when the model has a type head and the partition has
+  ``target_type``; optional reconstruction loss (dot-product edge
+  reconstruction plus node-feature MSE) weighted by ``recon_weight``.
+* Early stopping on a validation metric (default Hits@50), the best weights
+  restored at the end.
+* Deterministic under ``seed`` (seeded torch/numpy/random, deterministic
+  algorithms where torch has them) and resumable: with ``checkpoint`` set,
+  model, optimiser, epoch, RNG states and early-stopping state are saved
+  atomically after every epoch; calling :func:`train` again with the same
+  path continues where it stopped, with results identical to an
+  uninterrupted run.
+
+Data conventions: ``x [N, F]``, ``edge_index [2, E]`` (both directions),
+optional ``edge_type [E]`` (long), ``edge_weight [E]``; optional
+``target_index [2, T]`` (undirected pairs to learn from; default: every edge
+once) and ``target_type [T]``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch_geometric.data import Data
+
+from relmine.device import pick_device
+from relmine.gnn.graph import Adjacency, mask_edges, undirected_pairs
+from relmine.gnn.metrics import metric
+from relmine.gnn.model import GATLinkPredictor
+
+log = logging.getLogger(__name__)
+
+# Fields that may differ between a checkpoint and the run resuming it.
+_RESUMABLE_CHANGES = {"epochs", "device", "progress", "eval_batch_size"}
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters of a training run (model size lives in the model)."""
+
+    epochs: int = 60
+    lr: float = 0.003
+    weight_decay: float = 0.0
+    batch_size: int = 8192            # positive target edges per step
+    negatives_per_positive: int = 1
+    hard_negative_ratio: float = 0.5  # share of negatives drawn two hops from a positive
+    mask_target_edges: bool = True
+    patience: int = 10                # epochs without validation gain before stopping
+    val_metric: str = "hits@50"
+    recon_weight: float = 0.0         # > 0 adds edge + node-feature reconstruction loss
+    type_weight: float = 1.0
+    grad_clip: float = 1.0
+    eval_batch_size: int = 65536
+    seed: int = 0
+    device: str = "auto"              # auto: cuda if available, else cpu
+    amp: bool = True                  # bf16 autocast, used on CUDA only
+    progress: bool = True
+
+
+@dataclass
+class PairSet:
+    """Pairs to score on a graph: ``pos`` and ``neg`` ``[2, B]`` (validation or test)."""
+
+    graph: Data
+    pos: Tensor
+    neg: Tensor
+
+
+@dataclass
+class EpochStats:
+    epoch: int
+    loss: float
+    val: float | None
+    seconds: float
+    edges_per_s: float  # positive target edges trained on per second
+
+
+@dataclass
+class TrainResult:
+    history: list[EpochStats] = field(default_factory=list)
+    best_epoch: int = -1
+    best_val: float | None = None
+    stopped_early: bool = False
+    resumed_from: int | None = None
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.history)
+
+
+# ---------------------------------------------------------------- utilities
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+@contextlib.contextmanager
+def deterministic():
+    """Deterministic torch algorithms inside the block (warn where none exists)."""
+    was, was_warn = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(was, warn_only=was_warn)
+
+
+def autocast(device: str, enabled: bool):
+    """bf16 autocast on CUDA when enabled; a no-op elsewhere."""
+    if enabled and device.startswith("cuda"):
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def graph_tensors(data: Data, device: str | torch.device = "cpu"):
+    """``(x, edge_index, edge_type, edge_weight)`` of a graph on ``device`` (types/weights may be None)."""
+    et = getattr(data, "edge_type", None)
+    ew = getattr(data, "edge_weight", None)
+    return (data.x.to(device).float(), data.edge_index.to(device).long(),
+            None if et is None else et.to(device).long(),
+            None if ew is None else ew.to(device).float())
+
+
+class _Partition:
+    """A partition moved to the device, with its full adjacency and target pairs."""
+
+    def __init__(self, data: Data, device: str):
+        self.x, self.edge_index, self.edge_type, self.edge_weight = graph_tensors(data, device)
+        self.num_nodes = self.x.size(0)
+        self.adj = Adjacency(self.edge_index, self.num_nodes)
+        target = getattr(data, "target_index", None)
+        self.target = (undirected_pairs(self.edge_index) if target is None else target).to(device).long()
+        tt = getattr(data, "target_type", None)
+        if tt is None and target is None and self.edge_type is not None:
+            # type of each undirected target pair, read from the edge list
+            key = self.edge_index[0] * self.num_nodes + self.edge_index[1]
+            order = torch.argsort(key)
+            tkey = self.target[0] * self.num_nodes + self.target[1]
+            tt = self.edge_type[order[torch.searchsorted(key[order], tkey)]]
+        self.target_type = None if tt is None else tt.to(device).long()
+
+
+def sample_negatives(adj: Adjacency, pos: Tensor, num: int, hard_ratio: float) -> Tensor:
+    """``[2, <=num]`` non-edges of ``adj``: uniform pairs, and a ``hard_ratio`` share two hops from ``pos``.
+
+    A hard negative starts at an endpoint ``u`` of a random positive, walks to
+    a random neighbour ``w`` and on to a random neighbour ``v`` of ``w``.
+    Pairs that are self-loops or edges of ``adj`` are redrawn uniformly once,
+    then dropped.
+    """
+    device = pos.device
+    n = adj.num_nodes
+    n_hard = int(round(num * hard_ratio))
+    src = torch.randint(0, n, (num,), device=device)
+    dst = torch.randint(0, n, (num,), device=device)
+    if n_hard > 0 and pos.numel() > 0 and adj.num_edges > 0:
+        last = adj.num_edges - 1
+        pick = torch.randint(0, pos.size(1), (n_hard,), device=device)
+        side = torch.randint(0, 2, (n_hard,), device=device)
+        u = pos[side, pick]
+        du = adj.deg[u]
+        w = adj.col[(adj.rowptr[u] + (torch.rand(n_hard, device=device) * du).long()).clamp_(max=last)]
+        dw = adj.deg[w]
+        v = adj.col[(adj.rowptr[w] + (torch.rand(n_hard, device=device) * dw).long()).clamp_(max=last)]
+        ok = (du > 0) & (dw > 0)
+        src[:n_hard] = torch.where(ok, u, src[:n_hard])
+        dst[:n_hard] = torch.where(ok, v, dst[:n_hard])
+    bad = (src == dst) | adj.has_edge(src, dst)
+    k = int(bad.sum())
+    if k:
+        src[bad] = torch.randint(0, n, (k,), device=device)
+        dst[bad] = torch.randint(0, n, (k,), device=device)
+        bad = (src == dst) | adj.has_edge(src, dst)
+    return torch.stack([src[~bad], dst[~bad]])
+
+
+@torch.no_grad()
+def embed(model: GATLinkPredictor, graph: Data, device: str | None = None, amp: bool = True) -> Tensor:
+    """Node embeddings ``[N, C]`` of a graph (eval mode, float32, on the model's device)."""
+    device = device or next(model.parameters()).device.type
+    model.eval()
+    x, ei, et, ew = graph_tensors(graph, device)
+    with autocast(str(device), amp):
+        return model.encode(x, ei, et, ew).float()
+
+
+@torch.no_grad()
+def score_pairs(model: GATLinkPredictor, graph: Data, pairs: Tensor, *, batch_size: int = 65536,
+                h: Tensor | None = None, adj: Adjacency | None = None, amp: bool = True,
+                with_types: bool = False):
+    """Existence logits ``[B]`` (and type logits ``[B, R]`` if asked) of ``pairs`` on ``graph``.
+
+    Pass ``h`` and ``adj`` to reuse them across calls on the same graph.
+    """
+    device = next(model.parameters()).device
+    model.eval()
+    if h is None:
+        h = embed(model, graph, str(device.type), amp)
+    if adj is None and model.needs_adjacency:
+        adj = Adjacency(graph.edge_index.to(device), graph.num_nodes)
+    logits, types = [], []
+    pairs = pairs.to(device).long()
+    for start in range(0, pairs.size(1), batch_size):
+        with autocast(device.type, amp):
+            logit, tl = model.decode(h, pairs[:, start:start + batch_size], adj)
+        logits.append(logit.float().cpu())
+        if with_types and tl is not None:
+            types.append(tl.float().cpu())
+    out = torch.cat(logits) if logits else torch.empty(0)
+    if with_types:
+        return out, (torch.cat(types) if types else None)
+    return out
+
+
+def evaluate_pairs(model: GATLinkPredictor, pairs: PairSet, name: str, batch_size: int = 65536,
+                   amp: bool = True) -> float:
+    device = next(model.parameters()).device
+    h = embed(model, pairs.graph, device.type, amp)
+    adj = Adjacency(pairs.graph.edge_index.to(device), pairs.graph.num_nodes) if model.needs_adjacency else None
+    pos = score_pairs(model, pairs.graph, pairs.pos, batch_size=batch_size, h=h, adj=adj, amp=amp)
+    neg = score_pairs(model, pairs.graph, pairs.neg, batch_size=batch_size, h=h, adj=adj, amp=amp)
+    return metric(name, pos, neg)
+
+
+# ---------------------------------------------------------------- checkpoints
+
+def _rng_state() -> dict:
+    state = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    np.random.set_state(state["numpy"])
+    random.setstate(state["python"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def save_checkpoint(path: str | os.PathLike, **state) -> None:
+    """Atomically write a checkpoint (write to a temporary file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
+    # weights_only=False: the checkpoint holds numpy/python RNG states we wrote ourselves
+    return torch.load(Path(path), map_location=map_location, weights_only=False)
+
+
+def _check_compatible(saved: dict, config: TrainConfig, path) -> None:
+    now = asdict(config)
+    diff = {k: (saved.get(k), now[k]) for k in now
+            if k not in _RESUMABLE_CHANGES and saved.get(k) != now[k]}
+    if diff:
+        raise ValueError(f"checkpoint {path} was written with other settings {diff}; "
+                         "remove it or use the same TrainConfig")
+
+
+# ---------------------------------------------------------------- training
+
+def _step(model: GATLinkPredictor, part: _Partition, batch: Tensor, config: TrainConfig,
+          device: str) -> tuple[Tensor, int]:
+    pos = part.target[:, batch]
+    if config.mask_target_edges:
+        keep = mask_edges(part.edge_index, part.num_nodes, pos)
+        ei = part.edge_index[:, keep]
+        et = None if part.edge_type is None else part.edge_type[keep]
+        ew = None if part.edge_weight is None else part.edge_weight[keep]
+        adj = Adjacency(ei, part.num_nodes) if model.needs_adjacency else None
+    else:
+        ei, et, ew, adj = part.edge_index, part.edge_type, part.edge_weight, part.adj
+    neg = sample_negatives(part.adj, pos, pos.size(1) * config.negatives_per_positive,
+                           config.hard_negative_ratio)
+    pairs = torch.cat([pos, neg], dim=1)
+    with autocast(device, config.amp):
+        h = model.encode(part.x, ei, et, ew)
+        logit, type_logit = model.decode(h, pairs, adj)
+    y = torch.cat([torch.ones(pos.size(1), device=device), torch.zeros(neg.size(1), device=device)])
+    loss = F.binary_cross_entropy_with_logits(logit.float(), y)
+    if type_logit is not None and part.target_type is not None and config.type_weight > 0:
+        loss = loss + config.type_weight * F.cross_entropy(type_logit[:pos.size(1)].float(),
+                                                           part.target_type[batch])
+    if config.recon_weight > 0:
+        hf = h.float()
+        dot = (hf[pairs[0]] * hf[pairs[1]]).sum(-1)
+        recon = F.binary_cross_entropy_with_logits(dot, y)
+        if model.feature_decoder is not None:
+            recon = recon + F.mse_loss(model.reconstruct_features(hf), part.x)
+        loss = loss + config.recon_weight * recon
+    return loss, pos.size(1)
+
+
+def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConfig | None = None, *,
+          val: PairSet | None = None, checkpoint: str | os.PathLike | None = None,
+          on_epoch: Callable[[EpochStats], None] | None = None) -> TrainResult:
+    """Train ``model`` in place on ``partitions``; returns the history.
+
+    Args:
+        model: the model (moved to the chosen device).
+        partitions: one ``Data`` per subgraph; all share the model.
+        config: hyper-parameters (defaults: :class:`TrainConfig`).
+        val: validation pairs for early stopping and model selection; without
+            it the last epoch's weights are kept.
+        checkpoint: file to save after each epoch and to resume from if it exists.
+        on_epoch: called after each epoch (after the checkpoint is written),
+            e.g. to report progress from a worker.
+    """
+    config = config or TrainConfig()
+    if not partitions:
+        raise ValueError("no partitions to train on")
+    device = pick_device(None if config.device == "auto" else config.device)
+    model.to(device)
+    with deterministic():
+        seed_everything(config.seed)
+        parts = [_Partition(p, device) for p in partitions]
+        if model.num_relations > 1 and not any(p.target_type is not None for p in parts):
+            log.warning("model has a relation-type head but no partition carries relation types")
+        optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        result = TrainResult()
+        start_epoch, bad_epochs, best_state = 0, 0, None
+
+        if checkpoint is not None and Path(checkpoint).exists():
+            state = load_checkpoint(checkpoint, map_location=device)
+            _check_compatible(state["config"], config, checkpoint)
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            start_epoch = state["epoch"] + 1
+            bad_epochs, best_state = state["bad_epochs"], state["best_state"]
+            result = state["result"]
+            result.resumed_from = state["epoch"]
+            _set_rng_state(state["rng"])
+            log.info("resuming from %s at epoch %d", checkpoint, start_epoch)
+
+        total_targets = sum(p.target.size(1) for p in parts)
+        for epoch in range(start_epoch, config.epochs):
+            if result.stopped_early:
+                break
+            t0 = time.perf_counter()
+            model.train()
+            loss_sum, seen = 0.0, 0
+            for pi in torch.randperm(len(parts)).tolist():
+                part = parts[pi]
+                perm = torch.randperm(part.target.size(1), device=device)
+                for batch in perm.split(config.batch_size):
+                    optimizer.zero_grad(set_to_none=True)
+                    loss, n_pos = _step(model, part, batch, config, device)
+                    loss.backward()
+                    if config.grad_clip:
+                        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                    optimizer.step()
+                    loss_sum += float(loss) * n_pos
+                    seen += n_pos
+            train_s = time.perf_counter() - t0
+            score = None
+            if val is not None:
+                score = evaluate_pairs(model, val, config.val_metric, config.eval_batch_size, config.amp)
+                if result.best_val is None or score > result.best_val:
+                    result.best_val, result.best_epoch, bad_epochs = score, epoch, 0
+                    best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+                else:
+                    bad_epochs += 1
+                    if bad_epochs >= config.patience:
+                        result.stopped_early = True
+            stats = EpochStats(epoch, loss_sum / max(seen, 1), score, time.perf_counter() - t0,
+                               total_targets / max(train_s, 1e-9))
+            result.history.append(stats)
+            if config.progress:
+                val_txt = "" if score is None else f" val {config.val_metric} {score:.4f}"
+                log.info("epoch %d loss %.4f%s (%.1fs, %.0f edges/s)", epoch, stats.loss, val_txt,
+                         stats.seconds, stats.edges_per_s)
+            if checkpoint is not None:
+                save_checkpoint(checkpoint, model=model.state_dict(), optimizer=optimizer.state_dict(),
+                                epoch=epoch, rng=_rng_state(), bad_epochs=bad_epochs,
+                                best_state=best_state, result=result, config=asdict(config))
+            if on_epoch is not None:
+                on_epoch(stats)
+        if best_state is not None:
+            model.load_state_dict(best_state)
+        if result.best_epoch < 0 and result.history:
+            result.best_epoch = result.history[-1].epoch
+    return result

@@ -1,0 +1,257 @@
+"""Product clusters: GDS Louvain/Leiden on a co-purchase graph, or k-means on embeddings.
+
+``cluster_products(gw, ClusterSpec(method="louvain"))`` assigns every product
+to a community, names each cluster by the TF-IDF top terms of its members'
+titles, scores the assignment against the products' known categories (NMI,
+ARI) where they have one, and writes
+``(:Cluster {id, label, terms, size, run, method})<-[:IN_CLUSTER]-(:Product)``
+plus a ``(:Run {kind: 'clusters'})``. Clusters smaller than ``min_size`` are
+scored but not written (isolated products would each make one).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from relmine.errors import InputError, NotFound
+from relmine.gateway import Gateway
+from relmine.rules.runs import check_run_id, record_run
+
+log = logging.getLogger(__name__)
+
+METHODS = ("louvain", "leiden", "kmeans")
+REL_TYPE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+MAX_COMMUNITY_CONCURRENCY = 4  # GDS community edition
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """How to cluster.
+
+    Args:
+        method: ``louvain`` or ``leiden`` (GDS, on ``relationship``) or ``kmeans`` (on ``p.embedding``).
+        relationship: relationship type between products (default ``CO_PURCHASED``).
+        k: number of k-means clusters (default: ``sqrt(n / 2)``, between 2 and 100).
+        min_size: smallest cluster written back (default 2).
+        terms: TF-IDF terms kept per cluster (default 5).
+        concurrency: GDS concurrency, 1..4 on the community edition (default 4).
+        seed: random seed of Leiden and k-means (default 42).
+        run: run id (default: a new one).
+        write: write clusters back (default True).
+    """
+
+    method: str = "louvain"
+    relationship: str = "CO_PURCHASED"
+    k: int | None = None
+    min_size: int = 2
+    terms: int = 5
+    concurrency: int = 4
+    seed: int = 42
+    run: str | None = None
+    write: bool = True
+
+    def validated(self) -> "ClusterSpec":
+        if self.method not in METHODS:
+            raise InputError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        if not REL_TYPE.match(self.relationship):
+            raise InputError(f"relationship type {self.relationship!r} must match {REL_TYPE.pattern}")
+        if self.k is not None and self.k < 2:
+            raise InputError(f"k must be at least 2, got {self.k}")
+        if self.min_size < 1:
+            raise InputError(f"min_size must be at least 1, got {self.min_size}")
+        if not 1 <= self.terms <= 50:
+            raise InputError(f"terms must lie in 1..50, got {self.terms}")
+        if not 1 <= self.concurrency <= MAX_COMMUNITY_CONCURRENCY:
+            raise InputError(f"concurrency must lie in 1..{MAX_COMMUNITY_CONCURRENCY} "
+                             f"(the GDS community edition's limit), got {self.concurrency}")
+        return self
+
+
+@dataclass
+class Cluster:
+    community: int
+    members: list[str] = field(repr=False)
+    label: str = ""
+    terms: list[str] = field(default_factory=list)
+    top_category: str | None = None
+    purity: float | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+@dataclass
+class ClusterResult:
+    run: str
+    spec: ClusterSpec
+    assignment: dict[str, int] = field(repr=False)
+    clusters: list[Cluster] = field(repr=False)
+    scores: dict[str, float | int] = field(default_factory=dict)
+    seconds: float = 0.0
+    written: int = 0
+
+    def metrics(self) -> dict:
+        sizes = [c.size for c in self.clusters]
+        return {"method": self.spec.method, "products": len(self.assignment),
+                "communities": len(set(self.assignment.values())),
+                "clusters": sum(1 for s in sizes if s >= self.spec.min_size),
+                "largest": max(sizes, default=0), **self.scores, "seconds": round(self.seconds, 3)}
+
+
+# -- assignment ------------------------------------------------------------------------------------
+def _projection(spec: ClusterSpec, weighted: bool) -> dict:
+    rel = {"type": spec.relationship, "orientation": "UNDIRECTED"}
+    if weighted:
+        rel["aggregation"] = "MAX"
+        rel["properties"] = {"weight": {"property": "weight", "defaultValue": 1.0}}
+    else:
+        rel["aggregation"] = "SINGLE"
+    return {spec.relationship: rel}
+
+
+def community_assignment(gw: Gateway, spec: ClusterSpec) -> dict[str, int]:
+    """``sku -> community`` from GDS Louvain or Leiden on a fresh, dropped-after projection."""
+    info = gw.read_one("clusters/count_relationships", {"type": spec.relationship}) or {}
+    if not info.get("relationships"):
+        raise InputError(f"no :{spec.relationship} relationships between products to cluster "
+                         "(ingest co-purchases first, or use --method kmeans on embeddings)")
+    weighted = bool(info.get("weight_key"))
+    graph = f"relmine-clusters-{secrets.token_hex(4)}"
+    statement = "clusters/project_relationships" if weighted else "clusters/project_relationships_unweighted"
+    gw.write(statement, {"graph": graph, "projection": _projection(spec, weighted),
+                         "concurrency": spec.concurrency})
+    try:
+        config: dict = {"concurrency": spec.concurrency}
+        if weighted:
+            config["relationshipWeightProperty"] = "weight"
+        if spec.method == "leiden":
+            config["randomSeed"] = spec.seed
+        rows = gw.read(f"clusters/{spec.method}_stream", {"graph": graph, "config": config})
+    finally:
+        gw.write("clusters/drop_projection", {"graph": graph})
+    return {row["sku"]: int(row["community"]) for row in rows}
+
+
+def kmeans_assignment(gw: Gateway, spec: ClusterSpec) -> dict[str, int]:
+    """``sku -> cluster`` from scikit-learn k-means on the L2-normalised ``p.embedding``."""
+    from sklearn.cluster import KMeans
+
+    rows = gw.read("clusters/read_embeddings")
+    if not rows:
+        raise InputError("no product has an embedding (p.embedding): train the GNN and write its embeddings "
+                         "first, or cluster the co-purchase graph with --method louvain")
+    dims = Counter(len(r["embedding"]) for r in rows)
+    if len(dims) > 1:
+        raise InputError(f"embeddings have mixed dimensions {dict(dims)}: re-run the embedding write-back")
+    x = np.asarray([r["embedding"] for r in rows], dtype=np.float64)
+    x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    k = spec.k or int(min(100, max(2, round(np.sqrt(len(rows) / 2)))))
+    if k > len(rows):
+        raise InputError(f"k={k} exceeds the {len(rows)} products that have an embedding")
+    labels = KMeans(n_clusters=k, n_init=10, random_state=spec.seed).fit_predict(x)
+    return {r["sku"]: int(c) for r, c in zip(rows, labels)}
+
+
+# -- labels and scores -----------------------------------------------------------------------------
+_TOKEN = r"(?u)\b[^\W\d_][^\W\d_]+\b"
+
+
+def label_clusters(clusters: list[Cluster], titles: dict[str, str | None], *, terms: int = 5) -> None:
+    """Set ``terms`` (TF-IDF top terms, one document per cluster) and a short ``label`` on each cluster."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    docs = [" ".join(t for t in (titles.get(s) for s in c.members) if t) for c in clusters]
+    if not any(doc.strip() for doc in docs):
+        for c in clusters:
+            c.terms, c.label = [], c.top_category or f"cluster {c.community}"
+        return
+    try:
+        vec = TfidfVectorizer(stop_words="english", token_pattern=_TOKEN, sublinear_tf=True)
+        matrix = vec.fit_transform(docs)
+    except ValueError:  # only stop words
+        for c in clusters:
+            c.terms, c.label = [], c.top_category or f"cluster {c.community}"
+        return
+    vocab = np.asarray(vec.get_feature_names_out())
+    for c, row in zip(clusters, matrix):
+        weights = row.toarray().ravel()
+        top = [i for i in np.argsort(-weights, kind="stable")[:terms] if weights[i] > 0]
+        c.terms = vocab[top].tolist()
+        c.label = " / ".join(c.terms[:3]) if c.terms else (c.top_category or f"cluster {c.community}")
+
+
+def category_scores(assignment: dict[str, int], categories: dict[str, str | None]) -> dict[str, float | int]:
+    """NMI and ARI of the assignment against the known categories (products with one only)."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    pairs = [(categories[s], c) for s, c in assignment.items() if categories.get(s)]
+    if len(pairs) < 2 or len({p[0] for p in pairs}) < 2:
+        return {}
+    truth, pred = zip(*pairs)
+    return {"nmi": float(normalized_mutual_info_score(truth, pred)),
+            "ari": float(adjusted_rand_score(truth, pred)),
+            "scored_products": len(pairs), "categories": len(set(truth))}
+
+
+def build_clusters(assignment: dict[str, int], categories: dict[str, str | None]) -> list[Cluster]:
+    groups: dict[int, list[str]] = defaultdict(list)
+    for sku, c in assignment.items():
+        groups[c].append(sku)
+    clusters = []
+    for community, members in groups.items():
+        members.sort()
+        cats = Counter(categories[s] for s in members if categories.get(s))
+        top, purity = (None, None)
+        if cats:
+            top, count = cats.most_common(1)[0]
+            purity = count / len(members)
+        clusters.append(Cluster(community, members, top_category=top, purity=purity))
+    clusters.sort(key=lambda c: (-c.size, c.community))
+    return clusters
+
+
+# -- the whole run ---------------------------------------------------------------------------------
+def cluster_products(gw: Gateway, spec: ClusterSpec) -> ClusterResult:
+    """Assign, label, score and (by default) write clusters; see the module doc."""
+    spec = spec.validated()
+    run = check_run_id(spec.run, "clusters")
+    t0 = time.perf_counter()
+    products = gw.read("clusters/read_products")
+    if not products:
+        raise NotFound("the graph holds no products: ingest a catalogue first")
+    assignment = (kmeans_assignment(gw, spec) if spec.method == "kmeans" else community_assignment(gw, spec))
+    titles = {p["sku"]: p["title"] for p in products}
+    categories = {p["sku"]: p["category"] for p in products}
+    clusters = build_clusters(assignment, categories)
+    kept = [c for c in clusters if c.size >= spec.min_size]
+    label_clusters(kept, titles, terms=spec.terms)
+    result = ClusterResult(run, spec, assignment, clusters, category_scores(assignment, categories),
+                           time.perf_counter() - t0)
+    if spec.write:
+        result.written = write_clusters(gw, result)
+    return result
+
+
+def write_clusters(gw: Gateway, result: ClusterResult, *, batch_size: int = 200) -> int:
+    """Replace the run's clusters and record its ``(:Run)``; the number of clusters written."""
+    while True:
+        summary = gw.write("clusters/delete_run_clusters", {"run": result.run, "batch": 1000})
+        if not summary.records or summary.records[0]["deleted"] < 1000:
+            break
+    rows = [{"id": f"{result.run}:{c.community}", "community": c.community, "label": c.label,
+             "terms": c.terms, "size": c.size, "top_category": c.top_category, "purity": c.purity,
+             "members": c.members}
+            for c in result.clusters if c.size >= result.spec.min_size]
+    summary = gw.write_batches("clusters/merge_clusters", rows, batch_size=batch_size,
+                               extra={"run": result.run, "method": result.spec.method})
+    params = {k: v for k, v in asdict(result.spec).items() if k not in ("run", "write")}
+    record_run(gw, result.run, "clusters", params, result.metrics())
+    return summary.nodes_created

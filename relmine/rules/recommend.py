@@ -1,0 +1,189 @@
+"""Explained recommendations: related products for one product, each with its reasons.
+
+Five sources of evidence are blended; each gives a score in [0, 1] and a kind:
+
+============  ===========================================  ==========  =========================================
+source        what                                         kind        score
+============  ===========================================  ==========  =========================================
+observed      CO_PURCHASED / ALSO_BOUGHT (CO_VIEWED ...)   complement  weight / strongest weight of this product
+                                                           (substitute for the *_VIEWED types)
+rule          product rule ``{this} => {q}`` of the        complement  ``1 - 1 / lift`` (0 when lift <= 1)
+              latest rules run
+predicted     ``[:PREDICTED {type, score, run}]``          by type     the model's score, clipped to [0, 1]
+embedding     vector-index neighbours of ``p.embedding``   substitute  ``max(0, cosine)``
+shared        products sharing co-purchase neighbours      substitute  Jaccard of the two neighbourhoods
+              (not bought together themselves): a motif
+============  ===========================================  ==========  =========================================
+
+A product's blended score is the weighted sum over its evidence of the
+requested kind; its ``reason`` joins the reasons of that evidence, and
+``evidence`` keeps every item as structured data.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from relmine.errors import InputError, NotFound, QueryError
+from relmine.gateway import Gateway
+from relmine.rules.runs import latest_run
+
+log = logging.getLogger(__name__)
+
+KINDS = ("complement", "substitute", "any")
+SUBSTITUTE_TYPES = {"CO_VIEWED", "ALSO_VIEWED", "SUBSTITUTE", "SUBSTITUTES"}
+MAX_REASONS = 3  # in the reason string; ``evidence`` keeps all
+DEFAULT_WEIGHTS = {"observed": 1.0, "rule": 1.0, "predicted": 1.0, "embedding": 1.0, "shared": 0.5}
+
+
+@dataclass
+class Evidence:
+    source: str
+    kind: str
+    score: float
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "kind": self.kind, "score": round(self.score, 6),
+                "reason": self.reason, **self.details}
+
+
+@dataclass
+class Recommendation:
+    sku: str
+    title: str | None
+    score: float
+    kind: str
+    reason: str
+    evidence: list[Evidence]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sku": self.sku, "title": self.title, "score": round(self.score, 6), "kind": self.kind,
+                "reason": self.reason, "evidence": [e.as_dict() for e in self.evidence]}
+
+
+@dataclass
+class RecommendResult:
+    sku: str
+    title: str | None
+    kind: str
+    items: list[Recommendation]
+    notes: list[str] = field(default_factory=list)
+    sources: dict[str, int] = field(default_factory=dict)
+
+
+def _kind_of_type(rel_type: str | None) -> str:
+    t = (rel_type or "").upper()
+    return "substitute" if t in SUBSTITUTE_TYPES or "SUBST" in t or "VIEW" in t else "complement"
+
+
+def _name(sku: str, title: str | None) -> str:
+    return f"{title} ({sku})" if title and title != sku else sku
+
+
+def recommend(gw: Gateway, sku: str, *, k: int = 10, kind: str = "any", rules_run: str | None = None,
+              weights: dict[str, float] | None = None, fanout: int = 50) -> RecommendResult:
+    """Up to ``k`` products related to ``sku`` of the given ``kind``, best first, each explained."""
+    if kind not in KINDS:
+        raise InputError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if not isinstance(k, int) or not 1 <= k <= 1000:
+        raise InputError(f"k must be an integer in 1..1000, got {k!r}")
+    sku = (sku or "").strip()
+    if not sku:
+        raise InputError("give a product sku")
+    product = gw.read_one("recommend/find_product", {"sku": sku})
+    if product is None:
+        near = [r["sku"] for r in gw.read("recommend/suggest_skus", {"text": sku[:40], "limit": 5})]
+        hint = f"; did you mean {', '.join(repr(s) for s in near)}?" if near else ""
+        raise NotFound(f"unknown product sku {sku!r}{hint}")
+    w = {**DEFAULT_WEIGHTS, **(weights or {})}
+    limit = max(50, 5 * k)
+    notes: list[str] = []
+    found: dict[str, list[Evidence]] = {}
+    titles: dict[str, str | None] = {}
+    sources: dict[str, int] = {}
+
+    def add(row: dict, ev: Evidence) -> None:
+        titles[row["sku"]] = row.get("title")
+        found.setdefault(row["sku"], []).append(ev)
+        sources[ev.source] = sources.get(ev.source, 0) + 1
+
+    observed = gw.read("recommend/observed_neighbours", {"sku": sku, "limit": limit})
+    top = max((r["weight"] or 0.0 for r in observed), default=0.0) or 1.0
+    for r in observed:
+        count = f"{r['count']} orders" if r["count"] is not None else "observed data"
+        att = f", attention {r['attention']:.2f}" if r.get("attention") is not None else ""
+        add(r, Evidence("observed", _kind_of_type(r["type"]), float(r["weight"] or 0.0) / top,
+                        f"{r['type'].lower().replace('_', '-')} with it in {count} (weight {r['weight']:.3g}{att})",
+                        {"type": r["type"], "count": r["count"], "weight": r["weight"], "attention": r["attention"]}))
+    if not observed:
+        notes.append("no observed relations for this product")
+
+    run = rules_run or latest_run(gw, "rules")
+    if run is None:
+        notes.append("no rules run yet (run `relmine rules`): rule evidence skipped")
+    else:
+        for r in gw.read("recommend/rule_consequents", {"sku": sku, "run": run, "limit": limit}):
+            lift = float(r["lift"])
+            add(r, Evidence("rule", "complement", max(0.0, 1.0 - 1.0 / lift) if lift > 0 else 0.0,
+                            f"rule {' + '.join(r['antecedent'])} => {' + '.join(r['consequent'])} "
+                            f"(lift {lift:.2f}, confidence {r['confidence']:.2f}, support {r['support']:.3g})",
+                            {"rule": r["rule"], "lift": lift, "confidence": r["confidence"],
+                             "support": r["support"], "run": run}))
+
+    predicted = gw.read("recommend/predicted_relations", {"sku": sku, "limit": limit})
+    for r in predicted:
+        score = min(1.0, max(0.0, float(r["score"] or 0.0)))
+        add(r, Evidence("predicted", _kind_of_type(r["type"]), score,
+                        f"predicted {str(r['type']).lower()} (score {score:.2f}, run {', '.join(map(str, r['runs']))})",
+                        {"type": r["type"], "model_score": r["score"], "runs": r["runs"]}))
+    if not predicted:
+        notes.append("no predicted relations for this product (train the GNN to add them)")
+
+    if not product["has_embedding"]:
+        notes.append("this product has no embedding: vector neighbours skipped (train the GNN and write embeddings)")
+    else:
+        index = gw.read_one("recommend/vector_index")
+        try:
+            if index:
+                rows = gw.read("recommend/vector_neighbours", {"sku": sku, "index": index["name"], "k": limit})
+            else:
+                notes.append("no vector index on Product.embedding: exact scan used")
+                rows = gw.read("recommend/vector_neighbours_scan", {"sku": sku, "k": limit})
+        except QueryError as exc:
+            notes.append(f"vector neighbours skipped: {exc}")
+            rows = []
+        for r in rows:
+            cosine = 2.0 * float(r["score"]) - 1.0
+            add(r, Evidence("embedding", "substitute", max(0.0, cosine),
+                            f"close in embedding space (cosine {cosine:.2f})", {"cosine": cosine}))
+
+    for r in gw.read("recommend/shared_neighbours", {"sku": sku, "fanout": fanout, "limit": limit}):
+        if r["direct"]:
+            continue
+        union = r["p_degree"] + r["q_degree"] - r["shared"]
+        jaccard = r["shared"] / union if union else 0.0
+        via = ", ".join(_name(v["sku"], v["title"]) for v in r["via"])
+        path = f", attention-weighted path {r['path_score']:.3g}" if r["attention"] else ""
+        add(r, Evidence("shared", "substitute", jaccard,
+                        f"bought with the same {r['shared']} products (e.g. {via}), never together "
+                        f"(Jaccard {jaccard:.2f}{path})",
+                        {"shared": r["shared"], "jaccard": jaccard, "via": r["via"], "path_score": r["path_score"]}))
+
+    items = []
+    for q, evs in found.items():
+        chosen = [e for e in evs if kind == "any" or e.kind == kind]
+        if not chosen:
+            continue
+        chosen.sort(key=lambda e: -w.get(e.source, 1.0) * e.score)
+        score = sum(w.get(e.source, 1.0) * e.score for e in chosen)
+        kinds = {e.kind for e in chosen}
+        items.append(Recommendation(q, titles.get(q), score, kinds.pop() if len(kinds) == 1 else "mixed",
+                                    "; ".join(e.reason for e in chosen[:MAX_REASONS]), chosen))
+    items.sort(key=lambda r: (-r.score, r.sku))
+    if not items:
+        notes.append(f"no {kind if kind != 'any' else ''} evidence for {sku!r}: nothing to recommend".replace("  ", " "))
+    return RecommendResult(sku, product["title"], kind, items[:k], notes, sources)

@@ -1,0 +1,225 @@
+"""``relmine report``: one HTML page with PNG plots summarising the graph and the latest runs.
+
+The page (``index.html``) and its plots (``*.png``, matplotlib's Agg backend)
+go into one folder; the page holds no external reference, so it opens from
+disk or any static server. It reads the graph only through the saved BI
+queries of ``cypher/bi/`` (plus the node/relationship counts), so what the
+page shows is what a BI tool sees.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from relmine.errors import InputError
+from relmine.gateway import Gateway
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReportData:
+    counts: list[dict[str, Any]]
+    runs: list[dict[str, Any]]
+    rules: list[dict[str, Any]]
+    category_rules: list[dict[str, Any]]
+    clusters: list[dict[str, Any]]
+    generated: str = field(default_factory=lambda: time.strftime("%Y-%m-%d %H:%M:%S"))
+
+    @property
+    def empty(self) -> bool:
+        return not any(r["count"] for r in self.counts if r["kind"] == "node")
+
+
+@dataclass
+class Report:
+    path: Path
+    plots: list[Path]
+    data: ReportData
+    notes: list[str]
+
+
+def gather(gw: Gateway, *, top: int = 20) -> ReportData:
+    return ReportData(
+        counts=gw.read("admin/count_graph"),
+        runs=gw.read("bi/run_comparison", {"kind": None, "limit": 12}),
+        rules=gw.read("bi/rules_by_lift", {"run": None, "level": "product", "minConfidence": 0.0, "limit": 2000}),
+        category_rules=gw.read("bi/rules_by_lift", {"run": None, "level": "category", "minConfidence": 0.0,
+                                                     "limit": top}),
+        clusters=gw.read("bi/cluster_summaries", {"run": None, "minSize": 1, "limit": 200}),
+    )
+
+
+# -- plots -----------------------------------------------------------------------------------------
+def _plots(data: ReportData, out: Path) -> dict[str, Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    made: dict[str, Path] = {}
+
+    def save(fig, name: str) -> None:
+        path = out / f"{name}.png"
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        made[name] = path
+
+    rows = [r for r in data.counts if r["count"]]
+    fig, ax = plt.subplots(figsize=(7, max(2.5, 0.35 * len(rows) + 1)))
+    if rows:
+        labels = [f"{r['name']} ({'node' if r['kind'] == 'node' else 'rel'})" for r in rows]
+        colours = ["#4c72b0" if r["kind"] == "node" else "#dd8452" for r in rows]
+        ax.barh(labels, [r["count"] for r in rows], color=colours)
+        ax.set_xscale("log")
+        ax.invert_yaxis()
+    else:
+        ax.text(0.5, 0.5, "empty graph", ha="center", va="center", fontsize=14)
+        ax.set_axis_off()
+    ax.set_title("Graph contents (log scale)")
+    save(fig, "counts")
+
+    if data.rules:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        sc = ax.scatter([r["support"] for r in data.rules], [r["confidence"] for r in data.rules],
+                        c=[r["lift"] for r in data.rules], cmap="viridis", s=14, alpha=0.8)
+        fig.colorbar(sc, ax=ax, label="lift")
+        ax.set_xscale("log")
+        ax.set_xlabel("support")
+        ax.set_ylabel("confidence")
+        ax.set_title(f"{len(data.rules)} product rules of run {data.rules[0]['run']}")
+        save(fig, "rules")
+
+    if data.clusters:
+        shown = data.clusters[:25]
+        fig, ax = plt.subplots(figsize=(7, max(2.5, 0.3 * len(shown) + 1)))
+        ax.barh([_short(c["label"] or c["cluster"], 40) for c in shown], [c["size"] for c in shown], color="#55a868")
+        ax.invert_yaxis()
+        ax.set_xlabel("products")
+        ax.set_title(f"Largest clusters of run {shown[0]['run']} ({shown[0]['method']})")
+        save(fig, "clusters")
+    return made
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# -- html ------------------------------------------------------------------------------------------
+def _table(rows: list[dict], columns: list[str], test_id: str) -> str:
+    if not rows:
+        return f'<p class="empty" data-testid="{test_id}-empty">none yet</p>'
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{_cell(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows)
+    return f'<table data-testid="{test_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list):
+        return html.escape(", ".join(str(v) for v in value))
+    return html.escape(str(value))
+
+
+def _metrics_text(run: dict) -> str:
+    try:
+        metrics = json.loads(run.get("metrics") or "{}")
+    except ValueError:
+        return str(run.get("metrics"))
+    parts = []
+    for key, value in metrics.items():
+        if isinstance(value, dict):
+            inner = ", ".join(f"{k}={_fmt(v)}" for k, v in value.items() if k in ("rules", "itemsets", "baskets"))
+            parts.append(f"{key}: {inner}")
+        else:
+            parts.append(f"{key}={_fmt(value)}")
+    return "; ".join(parts)
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}
+table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:.9em}
+th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
+th{background:#f3f3f3} img{max-width:100%;border:1px solid #eee} .note{color:#a50}
+"""
+
+_CHECK = """
+window.addEventListener('load', function () {
+  var imgs = Array.prototype.slice.call(document.images);
+  var bad = imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); });
+  var el = document.getElementById('render-check');
+  el.setAttribute('data-images', String(imgs.length));
+  el.setAttribute('data-broken', String(bad.length));
+  el.textContent = bad.length ? 'broken images: ' + bad.map(function (i) { return i.getAttribute('src'); }).join(', ')
+                              : imgs.length + ' plots loaded';
+});
+"""
+
+
+def render_html(data: ReportData, plots: dict[str, Path], notes: list[str]) -> str:
+    nodes = {r["name"]: r["count"] for r in data.counts if r["kind"] == "node"}
+    rels = {r["name"]: r["count"] for r in data.counts if r["kind"] == "relationship"}
+    summary = ", ".join(f"{n:,} {html.escape(k)}" for k, n in sorted(nodes.items())) or "no nodes"
+    rel_summary = ", ".join(f"{n:,} {html.escape(k)}" for k, n in sorted(rels.items())) or "no relationships"
+    runs = [{**r, "metrics": _metrics_text(r)} for r in data.runs]
+    rules = [{**r, "rule": f"{' + '.join(r['if_names'])} ⇒ {' + '.join(r['then_names'])}"} for r in data.rules[:20]]
+    cat_rules = [{**r, "rule": f"{' + '.join(r['if_names'])} ⇒ {' + '.join(r['then_names'])}"}
+                 for r in data.category_rules]
+    img = lambda name, alt: (f'<img data-testid="plot-{name}" src="{plots[name].name}" alt="{html.escape(alt)}">'
+                             if name in plots else "")
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<title>relmine report</title>", f"<style>{_CSS}</style></head><body>",
+        "<h1>relmine report</h1>",
+        f"<p>Generated {html.escape(data.generated)}.</p>",
+        f'<p id="render-check" data-testid="render-check" data-images="?" data-broken="?">checking plots…</p>',
+        *(f'<p class="note" data-testid="note">{html.escape(n)}</p>' for n in notes),
+        '<h2 id="graph">Graph</h2>',
+        f'<p data-testid="graph-summary">Nodes: {summary}. Relationships: {rel_summary}.</p>',
+        img("counts", "node and relationship counts"),
+        '<h2 id="runs">Latest runs</h2>',
+        _table(runs, ["run", "kind", "status", "finished_at", "metrics"], "runs"),
+        '<h2 id="rules">Top rules by lift</h2>',
+        img("rules", "support vs confidence of the product rules, coloured by lift"),
+        _table(rules, ["rule", "support", "confidence", "lift", "conviction", "orders"], "rules"),
+        '<h3>Category rules</h3>',
+        _table(cat_rules, ["rule", "support", "confidence", "lift", "conviction"], "category-rules"),
+        '<h2 id="clusters">Clusters</h2>',
+        img("clusters", "largest clusters"),
+        _table(data.clusters[:30], ["cluster", "label", "size", "top_category", "purity", "terms", "sample"],
+               "clusters"),
+        f"<script>{_CHECK}</script></body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def write_report(gw: Gateway, out: str | Path, *, top: int = 20) -> Report:
+    """Gather, plot, and write ``<out>/index.html``; returns where it went."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    data = gather(gw, top=top)
+    notes = []
+    if data.empty:
+        notes.append("The graph is empty: ingest orders or relations first (see `relmine --help`).")
+    if not data.runs:
+        notes.append("No runs yet: mine rules with `relmine rules` and clusters with `relmine clusters`.")
+    plots = _plots(data, out)
+    page = out / "index.html"
+    page.write_text(render_html(data, plots, notes), encoding="utf-8")
+    return Report(page, list(plots.values()), data, notes)

@@ -1,0 +1,53 @@
+"""The rooms of DESIGN.md hold: one namespace, every package listed, relmine/ imports neither cli nor workers."""
+
+import ast
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MAP = {"relmine.cli": "cli", "relmine.workers": "workers", "relmine.cypher": "cypher"}
+
+
+def test_every_package_is_listed_in_pyproject():
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(cfg["packages"])
+    assert cfg["package-dir"] == {"relmine": "relmine", **MAP}
+    found = set()
+    for init in (ROOT / "relmine").rglob("__init__.py"):
+        rel = init.parent.relative_to(ROOT)
+        found.add(".".join(rel.parts))
+    for pkg, folder in MAP.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / folder)
+            found.add(".".join((pkg, *rel.parts)))
+    assert found - listed == set(), "packages missing from pyproject [tool.setuptools] packages"
+    assert listed - found == set(), "pyproject lists packages that do not exist"
+
+
+def test_domain_does_not_import_cli_or_workers():
+    offenders = []
+    for path in (ROOT / "relmine").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for n in names:
+                if n.startswith(("relmine.cli", "relmine.workers", "cli", "workers")):
+                    offenders.append(f"{path.relative_to(ROOT)}: {n}")
+    assert offenders == []
+
+
+def test_no_cypher_values_interpolated_in_domain_code():
+    """f-strings that look like Cypher with a {...} value are a defect (names go through validators)."""
+    suspicious = []
+    for path in (ROOT / "relmine").rglob("*.py"):
+        for i, line in enumerate(path.read_text().splitlines(), 1):
+            s = line.strip()
+            if (s.startswith(("f\"", "f'")) or " f\"" in s or "(f\"" in s) and any(
+                    k in s for k in ("MATCH (", "MERGE (", "CREATE (", "WHERE ", "SET ")):
+                if "# cypher-safe" not in s:
+                    suspicious.append(f"{path.relative_to(ROOT)}:{i}: {s[:100]}")
+    assert suspicious == [], "mark validated name interpolation with '# cypher-safe' or use $parameters"
