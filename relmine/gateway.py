@@ -80,6 +80,9 @@ class Gateway:
                     auth=(settings.neo4j_user, settings.neo4j_password),
                     max_transaction_retry_time=30.0,
                     connection_acquisition_timeout=60.0,
+                    # "property key does not exist" and the like are noise for written-back
+                    # properties that appear later; real errors still raise.
+                    notifications_min_severity="OFF",
                 )
             except ValueError as exc:
                 raise GraphUnavailable(f"bad NEO4J_URI {settings.neo4j_uri!r}: {exc}") from exc
@@ -160,6 +163,18 @@ class Gateway:
             if on_batch is not None:
                 on_batch(len(batch), summary)
         return total
+
+    def write_autocommit(self, stmt: str | Statement, params: dict[str, Any] | None = None, *,
+                         timeout: float | None = None) -> WriteSummary:
+        """A statement that manages its own transactions (``CALL { } IN TRANSACTIONS``).
+
+        Runs in an auto-commit transaction, which the driver does not retry:
+        such statements must be idempotent (re-running them is the retry).
+        """
+        st = _as_statement(stmt)
+        query = neo4j.Query(st.text, metadata=self._metadata(st), timeout=timeout)
+        return self._with_session(neo4j.WRITE_ACCESS, st.name,
+                                  lambda session: _summarise(session.run(query, params or {})))
 
     def run_in_transaction(self, fn: Callable[[neo4j.ManagedTransaction], T], *, write: bool = True,
                            name: str = "transaction", timeout: float | None = DEFAULT_TIMEOUT_S) -> T:

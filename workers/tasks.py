@@ -24,3 +24,53 @@ def ping(self, token: str = "") -> dict:
 
     return {"pong": token, "host": socket.gethostname(), "pid": os.getpid(),
             "queue": (self.request.delivery_info or {}).get("routing_key"), "device": describe_device()}
+
+
+def _home():
+    from relmine.config import Settings
+
+    return Settings.from_env().home
+
+
+def _gateway():
+    from relmine.config import Settings
+    from relmine.gateway import Gateway
+
+    return Gateway(Settings.from_env(), app="relmine-worker")
+
+
+class RunTask(app.Task):
+    """Marks the run failed once the task has failed for good (retries exhausted or a non-transient error)."""
+
+    abstract = True
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        from relmine.learn.pipeline import fail_run
+
+        try:
+            with _gateway() as gw:
+                fail_run(gw, args[0], f"{type(exc).__name__}: {exc}")
+        except Exception:  # the failure itself is already logged by Celery
+            pass
+
+
+@app.task(name="relmine.train_run", bind=True, base=RunTask, **RETRY)
+def train_run(self, run_id: str) -> dict:
+    """Train run ``run_id`` (resuming from its checkpoint), then fan out one embed task per partition."""
+    from relmine.learn.pipeline import train_run as train
+
+    with _gateway() as gw:
+        partitions = train(gw, run_id, _home())
+    for number in partitions:
+        embed_partition.apply_async(args=[run_id, number], queue="embed")
+    return {"run": run_id, "partitions": partitions}
+
+
+@app.task(name="relmine.embed_partition", bind=True, base=RunTask, **RETRY)
+def embed_partition(self, run_id: str, number: int) -> dict:
+    """Write embeddings, attention and predicted relations of one partition of ``run_id``."""
+    from relmine.learn.pipeline import embed_partition as embed
+
+    with _gateway() as gw:
+        written = embed(gw, run_id, number, _home())
+    return {"run": run_id, "partition": number, **written}

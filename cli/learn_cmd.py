@@ -1,0 +1,115 @@
+"""``relmine train``, ``relmine run-status``, ``relmine neighbours``, ``relmine predicted``."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from relmine.cli.common import echo_table, friendly_errors, gateway_from
+
+
+@click.command("train")
+@click.option("--partition-size", default=20_000, show_default=True, help="Products per subgraph job (target).")
+@click.option("--halo-hops", default=1, show_default=True, help="Hops of neighbourhood extracted around a partition.")
+@click.option("--relation-type", "relation_types", multiple=True,
+              help="Observed relation type to learn from (repeatable; default: all present).")
+@click.option("--epochs", default=30, show_default=True, help="Training epochs.")
+@click.option("--hidden", default=64, show_default=True, help="Embedding size.")
+@click.option("--heads", default=4, show_default=True, help="Attention heads.")
+@click.option("--lr", default=0.003, show_default=True, help="Learning rate.")
+@click.option("--top-k", default=10, show_default=True, help="Predicted relations kept per product.")
+@click.option("--recon-weight", default=0.0, show_default=True,
+              help="Weight of the edge + node-feature reconstruction loss (0: off).")
+@click.option("--seed", default=0, show_default=True, help="Random seed (training is deterministic under it).")
+@click.option("--run-id", default=None, help="Run id (default: a new one); re-using one resumes it.")
+@click.option("--wait/--no-wait", default=False, help="Follow the run's progress until it ends.")
+@click.option("--timeout", default=7200.0, show_default=True, help="With --wait: give up after this many seconds.")
+@click.pass_context
+@friendly_errors
+def train(ctx, partition_size, halo_hops, relation_types, epochs, hidden, heads, lr, top_k, recon_weight, seed,
+          run_id, wait, timeout) -> None:
+    """Enqueue a GAT training run on queue `train` (embedding fans out on `embed`)."""
+    from relmine.learn.pipeline import check_trainable, create_run
+    from relmine.learn.spec import TrainSpec
+    from relmine.workers.tasks import train_run
+
+    spec = TrainSpec(partition_size=partition_size, halo_hops=halo_hops, relation_types=tuple(relation_types),
+                     epochs=epochs, hidden=hidden, heads=heads, lr=lr, top_k=top_k, recon_weight=recon_weight,
+                     seed=seed)
+    with gateway_from(ctx) as gw:
+        check_trainable(gw, spec)
+        run = create_run(gw, spec, run_id)
+        train_run.apply_async(args=[run], queue="train")
+        click.echo(f"run {run} queued on 'train'")
+        if wait:
+            follow(gw, run, timeout)
+
+
+def follow(gw, run: str, timeout: float) -> None:
+    """Print the run's progress (status, epoch, loss, partitions) until it ends."""
+    from relmine.learn.pipeline import TERMINAL, get_run
+
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        r = get_run(gw, run)
+        line = (f"{r['status']}: epoch {r.get('epoch', 0)}/{r.get('epochs', '?')}"
+                + (f", loss {r['loss']:.4f}" if r.get("loss") is not None else "")
+                + f", partitions {r['partitions_done']}/{r['partitions_total']}")
+        if line != last:
+            click.echo(f"[{time.strftime('%H:%M:%S')}] {line}", err=True)
+            last = line
+        if r["status"] in TERMINAL:
+            if r["status"] == "failed":
+                raise click.ClickException(f"run {run} failed: {r.get('error')}")
+            click.echo(f"run {run} done")
+            return
+        if time.monotonic() > deadline:
+            raise click.ClickException(f"run {run} still {r['status']} after {timeout:.0f}s")
+        time.sleep(2)
+
+
+@click.command("run-status")
+@click.argument("run_id")
+@click.option("--wait/--no-wait", default=False, help="Follow it until it ends.")
+@click.pass_context
+@friendly_errors
+def run_status(ctx, run_id: str, wait: bool) -> None:
+    """Show a run's status and progress."""
+    from relmine.learn.pipeline import get_run
+
+    with gateway_from(ctx) as gw:
+        if wait:
+            follow(gw, run_id, 7200)
+        r = get_run(gw, run_id)
+    for key in ("id", "kind", "status", "epoch", "epochs", "loss", "partitions_done", "partitions_total",
+                "metrics", "error"):
+        if r.get(key) is not None:
+            click.echo(f"{key}: {r[key]}")
+
+
+@click.command("neighbours")
+@click.argument("sku")
+@click.option("-k", "--k", "k", default=10, show_default=True, help="How many.")
+@click.pass_context
+@friendly_errors
+def neighbours(ctx, sku: str, k: int) -> None:
+    """Nearest products to SKU by learned embedding (vector index)."""
+    from relmine.learn.query import nearest
+
+    with gateway_from(ctx) as gw:
+        echo_table(nearest(gw, sku, k))
+
+
+@click.command("predicted")
+@click.argument("sku")
+@click.option("-k", "--k", "k", default=10, show_default=True, help="How many.")
+@click.pass_context
+@friendly_errors
+def predicted(ctx, sku: str, k: int) -> None:
+    """Predicted relations of SKU (type, score, run)."""
+    from relmine.learn.query import predicted_for
+
+    with gateway_from(ctx) as gw:
+        echo_table(predicted_for(gw, sku, k))

@@ -1,0 +1,9 @@
+// Record the partitions of a run: (:Run)-[:HAS_PARTITION]->(:Partition {run, number, size, status}).
+// :params {"run": "train-demo", "rows": [{"number": 0, "size": 100}]}
+MATCH (r:Run {id: $run})
+UNWIND $rows AS row
+MERGE (p:Partition {id: $run + ':' + toString(row.number)})
+ON CREATE SET p.status = 'pending'
+SET p.run = $run, p.number = row.number, p.size = row.size
+MERGE (r)-[:HAS_PARTITION]->(p)
+RETURN count(p) AS partitions

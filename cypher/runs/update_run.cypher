@@ -1,0 +1,5 @@
+// Update a run's status and progress properties (epoch, loss, metrics_json, …).
+// :params {"id": "train-demo", "props": {"status": "training", "epoch": 3, "loss": 0.41}}
+MATCH (r:Run {id: $id})
+SET r += $props, r.updated_at = datetime()
+RETURN r.status AS status

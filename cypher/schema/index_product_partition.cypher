@@ -1,0 +1,3 @@
+// Products by partition (subgraph extraction of training runs).
+// :params {}
+CREATE INDEX product_partition IF NOT EXISTS FOR (p:Product) ON (p.partition)

@@ -1,0 +1,117 @@
+"""Pull one partition (core products plus a k-hop halo) out of Neo4j into PyG tensors.
+
+The returned :class:`Subgraph` keeps the id map (row ``i`` of ``x`` is
+product ``skus[i]``) for write-back, and a ``core`` mask: embeddings and
+predictions are written for core products only, while the halo gives them
+their whole neighbourhood.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch_geometric.data import Data
+
+from relmine.gateway import Gateway, chunks
+from relmine.relations import OBSERVED
+
+READ_BATCH = 5_000
+
+
+@dataclass
+class Subgraph:
+    data: Data                 # x, edge_index (both directions), edge_type, edge_weight
+    skus: list[str]            # index -> sku
+    core: torch.Tensor         # bool [N]
+    relations: list[tuple[int, int, int]]  # observed (src index, dst index, type id), as stored
+    seconds: float
+
+    @property
+    def num_edges(self) -> int:
+        return len(self.relations)
+
+
+def node_features(rows: list[dict], text_dim: int) -> torch.Tensor:
+    """Features from what the graph holds: hashed title words and category path levels,
+    log price (and a has-price flag), log degree. Nothing is downloaded."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    titles = [(r.get("title") or "") for r in rows]
+    cats = [" ".join(f"cat_{lvl.strip().lower().replace(' ', '_')}"
+                     for lvl in str(r.get("category") or "").split(">") if lvl.strip()) for r in rows]
+    vec = HashingVectorizer(n_features=text_dim, alternate_sign=False, norm="l2", token_pattern=r"(?u)\b\w\w+\b")
+    text = vec.transform([f"{t} {c}" for t, c in zip(titles, cats)]).toarray().astype(np.float32)
+    price = np.array([_num(r.get("price")) for r in rows], dtype=np.float32)
+    has_price = (~np.isnan(price)).astype(np.float32)
+    log_price = np.where(has_price > 0, np.log1p(np.nan_to_num(price)), 0.0).astype(np.float32)
+    degree = np.log1p(np.array([r.get("degree") or 0 for r in rows], dtype=np.float32))
+    numeric = np.stack([log_price / 10.0, has_price, degree / 5.0], axis=1)
+    return torch.from_numpy(np.concatenate([text, numeric], axis=1))
+
+
+def _num(value) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return v if math.isfinite(v) and v >= 0 else math.nan
+
+
+def extract_partition(gw: Gateway, run: str, partition: int, types: list[str], *, halo_hops: int = 1,
+                      text_dim: int = 256) -> Subgraph:
+    t0 = time.monotonic()
+    core = [r["sku"] for r in gw.read("learn/partition_core", {"run": run, "partition": partition})]
+    return extract_skus(gw, core, types, halo_hops=halo_hops, text_dim=text_dim, t0=t0)
+
+
+def extract_skus(gw: Gateway, core: list[str], types: list[str], *, halo_hops: int = 1, text_dim: int = 256,
+                 t0: float | None = None) -> Subgraph:
+    """The subgraph around ``core``: nodes, features and typed weighted edges."""
+    t0 = time.monotonic() if t0 is None else t0
+    skus = list(core)
+    index = {s: i for i, s in enumerate(skus)}
+    frontier = list(core)
+    for _ in range(halo_hops):
+        found: list[str] = []
+        for batch in chunks(frontier, READ_BATCH):
+            for row in gw.read("learn/neighbour_skus", {"skus": batch, "types": types}):
+                if row["sku"] not in index:
+                    index[row["sku"]] = len(skus)
+                    skus.append(row["sku"])
+                    found.append(row["sku"])
+        frontier = found
+    feats: dict[str, dict] = {}
+    for batch in chunks(skus, READ_BATCH):
+        for row in gw.read("learn/product_features", {"skus": batch, "types": types}):
+            feats[row["sku"]] = row
+    rows = [feats.get(s, {"sku": s}) for s in skus]
+    type_id = {t: i for i, t in enumerate(OBSERVED)}
+    relations: list[tuple[int, int, int]] = []
+    weights: list[float] = []
+    for batch in chunks(skus, READ_BATCH):
+        for row in gw.read("learn/out_relations", {"skus": batch, "types": types}):
+            j = index.get(row["dst"])
+            if j is None or row["dst"] == row["src"]:
+                continue
+            relations.append((index[row["src"]], j, type_id[row["type"]]))
+            weights.append(float(row["weight"] or 1.0))
+    n = len(skus)
+    if relations:
+        rel = torch.tensor(relations, dtype=torch.long)
+        w = torch.log1p(torch.tensor(weights, dtype=torch.float32).clamp(min=0))
+        edge_index = torch.cat([rel[:, :2].t(), rel[:, [1, 0]].t()], dim=1)
+        edge_type = torch.cat([rel[:, 2], rel[:, 2]])
+        edge_weight = torch.cat([w, w])
+    else:
+        edge_index = torch.empty(2, 0, dtype=torch.long)
+        edge_type = torch.empty(0, dtype=torch.long)
+        edge_weight = torch.empty(0)
+    data = Data(x=node_features(rows, text_dim), edge_index=edge_index, edge_type=edge_type,
+                edge_weight=edge_weight, num_nodes=n)
+    core_mask = torch.zeros(n, dtype=torch.bool)
+    core_mask[: len(core)] = True
+    return Subgraph(data, skus, core_mask, relations, time.monotonic() - t0)

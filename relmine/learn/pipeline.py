@@ -1,0 +1,189 @@
+"""A training run end to end, as steps the workers call.
+
+1. :func:`create_run` records ``(:Run {kind: 'train', status: 'queued', params})``.
+2. :func:`train_run` (queue ``train``): partitions the graph (once per run),
+   extracts every partition, trains one shared model with the partitions as
+   mini-batches, checkpointing every epoch (a redelivered task resumes), and
+   saves the model. Returns the partition numbers to embed.
+3. :func:`embed_partition` (queue ``embed``, one task per partition): writes
+   the core products' embeddings, the attention on their observed relations
+   and their top-k predicted relations, then marks the partition done.
+4. :func:`finalize_if_complete`: once every partition is done (whichever task
+   finishes last), (re)creates the vector index, removes the predicted
+   relations of older runs, and marks the run done.
+
+Every step is idempotent for its (run, partition): writes are keyed by run,
+so a retried or redelivered task changes nothing twice.
+
+Older runs: a newer completed run overwrites ``p.embedding`` (with
+``p.embedding_run``) and ``r.attention`` (with ``r.attention_run``), and its
+completion deletes the ``[:PREDICTED]`` relationships of every other run; the
+``(:Run)`` nodes with their parameters and metrics are kept for comparison.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from relmine.errors import InputError, NotFound
+from relmine.gateway import Gateway
+from relmine.learn.extract import Subgraph, extract_partition
+from relmine.learn.partition import learnable_types, partition_products
+from relmine.learn.spec import TrainSpec
+from relmine.learn.writeback import write_partition
+from relmine.relations import OBSERVED
+
+log = logging.getLogger(__name__)
+
+TERMINAL = ("done", "failed")
+
+
+def new_run_id() -> str:
+    return f"train-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+
+
+def create_run(gw: Gateway, spec: TrainSpec, run_id: str | None = None) -> str:
+    run_id = run_id or new_run_id()
+    gw.write("runs/create_run", {"id": run_id, "kind": "train", "params": spec.to_json()})
+    return run_id
+
+
+def get_run(gw: Gateway, run_id: str) -> dict:
+    row = gw.read_one("runs/get_run", {"id": run_id})
+    if row is None or row["run"] is None:
+        raise NotFound(f"no run {run_id!r}")
+    return {**row["run"], "partitions_total": row["partitions_total"], "partitions_done": row["partitions_done"]}
+
+
+def update_run(gw: Gateway, run_id: str, **props) -> None:
+    gw.write("runs/update_run", {"id": run_id, "props": props})
+
+
+def run_spec(gw: Gateway, run_id: str) -> TrainSpec:
+    return TrainSpec.from_json(get_run(gw, run_id)["params"])
+
+
+def _paths(home: Path, run_id: str) -> tuple[Path, Path]:
+    return home / "checkpoints" / f"{run_id}.pt", home / "models" / f"{run_id}.pt"
+
+
+def build_model(spec: TrainSpec, in_channels: int):
+    from relmine.gnn.model import GATLinkPredictor
+
+    return GATLinkPredictor(in_channels, spec.hidden, num_layers=spec.layers, heads=spec.heads,
+                            num_relations=len(OBSERVED), feature_reconstruction=spec.recon_weight > 0)
+
+
+def _partitions(gw: Gateway, run_id: str, spec: TrainSpec, types: list[str]) -> list[int]:
+    existing = gw.read("learn/partitions_of_run", {"run": run_id})
+    if existing:  # a redelivered task: keep the partitions already recorded
+        return [p["number"] for p in existing]
+    plan = partition_products(gw, run_id, spec.partition_size, types)
+    return list(range(plan.count))
+
+
+def train_run(gw: Gateway, run_id: str, home: Path,
+              on_epoch: Callable[[dict], None] | None = None) -> list[int]:
+    """Partition, extract, train (resuming from a checkpoint), save the model; partitions to embed."""
+    from relmine.gnn.train import TrainConfig, train
+
+    run = get_run(gw, run_id)
+    spec = TrainSpec.from_json(run["params"])
+    checkpoint, model_path = _paths(home, run_id)
+    types = learnable_types(gw, spec.relation_types)
+    if run["status"] in TERMINAL:
+        return []
+    update_run(gw, run_id, status="partitioning", relation_types=types)
+    t0 = time.monotonic()
+    numbers = _partitions(gw, run_id, spec, types)
+    if model_path.exists():  # trained before a crash: only the embedding remains
+        return [p["number"] for p in gw.read("learn/partitions_of_run", {"run": run_id}) if p["status"] != "done"]
+    t_part = time.monotonic() - t0
+    subgraphs = [extract_partition(gw, run_id, n, types, halo_hops=spec.halo_hops, text_dim=spec.text_features)
+                 for n in numbers]
+    pulled = sum(s.num_edges for s in subgraphs)
+    t_pull = sum(s.seconds for s in subgraphs)
+    update_run(gw, run_id, status="training", epochs=spec.epochs, partitions=len(numbers),
+               pull_edges=pulled, pull_edges_per_s=pulled / max(t_pull, 1e-9))
+    model = build_model(spec, subgraphs[0].data.num_features)
+    config = TrainConfig(epochs=spec.epochs, lr=spec.lr, seed=spec.seed, device=spec.device,
+                         recon_weight=spec.recon_weight, progress=False, patience=spec.epochs)
+
+    def report(stats) -> None:
+        update_run(gw, run_id, epoch=stats.epoch + 1, loss=float(stats.loss),
+                   train_edges_per_s=float(stats.edges_per_s))
+        if on_epoch:
+            on_epoch(asdict(stats))
+
+    t1 = time.monotonic()
+    result = train(model, [s.data for s in subgraphs], config, checkpoint=checkpoint, on_epoch=report)
+    t_train = time.monotonic() - t1
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = model_path.with_name(model_path.name + ".tmp")
+    torch.save({"state": model.cpu().state_dict(), "in_channels": subgraphs[0].data.num_features,
+                "spec": spec.to_json()}, tmp)
+    tmp.replace(model_path)
+    metrics = {"final_loss": result.history[-1].loss if result.history else None,
+               "epochs_run": result.epochs_run, "resumed_from": result.resumed_from,
+               "seconds_partition": t_part, "seconds_pull": t_pull, "seconds_train": t_train}
+    update_run(gw, run_id, status="embedding", metrics=json.dumps(metrics),
+               loss_history=[float(h.loss) for h in result.history])
+    return numbers
+
+
+def load_model(home: Path, run_id: str):
+    _, model_path = _paths(home, run_id)
+    if not model_path.exists():
+        raise NotFound(f"run {run_id} has no trained model at {model_path} (train it first)")
+    saved = torch.load(model_path, map_location="cpu", weights_only=False)
+    model = build_model(TrainSpec.from_json(saved["spec"]), saved["in_channels"])
+    model.load_state_dict(saved["state"])
+    model.eval()
+    return model
+
+
+def embed_partition(gw: Gateway, run_id: str, number: int, home: Path) -> dict:
+    """Embeddings, attention and predicted relations of one partition's core products."""
+    spec = run_spec(gw, run_id)
+    types = get_run(gw, run_id).get("relation_types") or learnable_types(gw, spec.relation_types)
+    model = load_model(home, run_id)
+    sub: Subgraph = extract_partition(gw, run_id, number, list(types), halo_hops=spec.halo_hops,
+                                      text_dim=spec.text_features)
+    written = write_partition(gw, run_id, model, sub, top_k=spec.top_k)
+    gw.write("learn/set_partition_status", {"run": run_id, "number": number, "status": "done", "props": written})
+    finalize_if_complete(gw, run_id, spec)
+    return written
+
+
+def finalize_if_complete(gw: Gateway, run_id: str, spec: TrainSpec | None = None) -> bool:
+    """Mark the run done once every partition is; idempotent (any task may call it)."""
+    run = get_run(gw, run_id)
+    if run["partitions_total"] == 0 or run["partitions_done"] < run["partitions_total"]:
+        return False
+    spec = spec or TrainSpec.from_json(run["params"])
+    from relmine.learn.writeback import ensure_vector_index
+
+    ensure_vector_index(gw, spec.hidden)
+    gw.write_autocommit("learn/delete_older_predicted", {"run": run_id})
+    gw.write("runs/update_run", {"id": run_id, "props": {"status": "done"}})
+    gw.write("runs/mark_finished", {"id": run_id})
+    return True
+
+
+def fail_run(gw: Gateway, run_id: str, error: str) -> None:
+    update_run(gw, run_id, status="failed", error=error[:2000])
+
+
+def check_trainable(gw: Gateway, spec: TrainSpec) -> list[str]:
+    types = learnable_types(gw, spec.relation_types)
+    if not types:
+        raise InputError("the graph has no observed product relations to learn from; ingest some first")
+    return types

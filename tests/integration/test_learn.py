@@ -1,0 +1,112 @@
+"""Representation learning end to end: a real worker on RabbitMQ trains, embeds and writes back."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from relmine.gateway import Statement
+from tests.conftest import wipe
+from tests.integration.learn_graph import load_small_graph
+
+pytestmark = pytest.mark.integration
+
+SNAPSHOT = {
+    "embeddings": Statement("MATCH (p:Product) WHERE p.embedding IS NOT NULL "
+                            "RETURN p.sku AS sku, p.embedding AS e, p.embedding_run AS run ORDER BY sku", "t/emb"),
+    "attention": Statement("MATCH (a:Product)-[r]->(b:Product) WHERE r.attention IS NOT NULL "
+                           "RETURN a.sku AS a, b.sku AS b, type(r) AS t, r.attention AS att ORDER BY a, b, t", "t/att"),
+    "predicted": Statement("MATCH (a:Product)-[r:PREDICTED]->(b:Product) "
+                           "RETURN a.sku AS a, b.sku AS b, r.run AS run, r.type AS type, r.score AS score, "
+                           "r.rank AS rank ORDER BY a, b, run", "t/pred"),
+}
+DUPLICATES = Statement("MATCH (a)-[r:PREDICTED]->(b) WITH a, b, r.run AS run, count(*) AS n WHERE n > 1 "
+                       "RETURN count(*) AS dup", "t/dup")
+PREDICTED_OBSERVED = Statement(
+    "MATCH (a:Product)-[:PREDICTED]->(b:Product) WHERE EXISTS { (a)-[:CO_PURCHASED|CO_VIEWED]-(b) } "
+    "RETURN count(*) AS n", "t/pred_obs")
+
+
+def snapshot(gw) -> dict:
+    return {k: gw.read(st) for k, st in SNAPSHOT.items()}
+
+
+def relmine(args, env, timeout=900):
+    return subprocess.run([sys.executable, "-m", "relmine.cli.main", *args], env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+ARGS = ["train", "--partition-size", "80", "--epochs", "3", "--hidden", "16", "--heads", "2", "--top-k", "5",
+        "--run-id", "train-test-1", "--wait", "--timeout", "800"]
+
+
+@pytest.fixture(scope="module")
+def small_graph(clean_graph):
+    wipe(clean_graph)
+    return load_small_graph(clean_graph)
+
+
+def test_train_end_to_end_through_real_worker(small_graph, clean_graph, worker_factory, amqp_url):
+    gw = clean_graph
+    worker = worker_factory(amqp_url)
+    result = relmine(ARGS, worker.client_env())
+    assert result.returncode == 0, result.stdout + result.stderr + worker.output()[-4000:]
+    assert "run train-test-1 done" in result.stdout
+    assert "training: epoch" in result.stderr  # progress from the worker was shown
+
+    snap = snapshot(gw)
+    assert len(snap["embeddings"]) == small_graph["products"]
+    assert all(len(r["e"]) == 16 and r["run"] == "train-test-1" for r in snap["embeddings"])
+    assert len(snap["attention"]) == small_graph["co_purchased"] + small_graph["co_viewed"]
+    assert all(0.0 <= r["att"] <= 1.0 for r in snap["attention"])
+    per_product: dict[str, int] = {}
+    for r in snap["predicted"]:
+        per_product[r["a"]] = per_product.get(r["a"], 0) + 1
+        assert 0.0 <= r["score"] <= 1.0 and r["run"] == "train-test-1" and 1 <= r["rank"] <= 5
+    assert per_product and max(per_product.values()) <= 5
+    assert gw.read_one(PREDICTED_OBSERVED)["n"] == 0
+    assert gw.read_one(DUPLICATES)["dup"] == 0
+    run = gw.read_one(Statement("MATCH (r:Run {id: 'train-test-1'}) RETURN r.status AS status, r.epoch AS epoch, "
+                                "r.params AS params, r.metrics AS metrics", "t/run"))
+    assert run["status"] == "done" and run["epoch"] == 3 and '"epochs": 3' in run["params"]
+    near = relmine(["neighbours", "P0001", "-k", "3"], worker.client_env())
+    assert near.returncode == 0 and near.stdout.count("\n") == 5, near.stdout + near.stderr  # header, rule, 3 rows
+
+    # the same run again changes nothing
+    again = relmine(ARGS, worker.client_env())
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert snapshot(gw) == snap
+
+
+def test_sigkill_mid_training_resumes_without_duplicates(small_graph, clean_graph, worker_factory, amqp_url):
+    gw = clean_graph
+    worker = worker_factory(amqp_url)
+    args = ["train", "--partition-size", "80", "--epochs", "40", "--hidden", "16", "--heads", "2", "--top-k", "5",
+            "--run-id", "train-test-kill"]
+    result = relmine(args, worker.client_env())
+    assert result.returncode == 0, result.stderr
+    deadline = time.monotonic() + 600
+    while True:  # wait until training has checkpointed a few epochs
+        row = gw.read_one(Statement("MATCH (r:Run {id: 'train-test-kill'}) RETURN r.status AS s, r.epoch AS e",
+                                    "t/poll"))
+        if row and row["s"] == "training" and (row["e"] or 0) >= 2:
+            break
+        assert time.monotonic() < deadline, worker.output()[-3000:]
+        time.sleep(0.5)
+    worker.kill()
+    killed_at = row["e"]
+    second = worker_factory(amqp_url)
+    done = relmine(["run-status", "train-test-kill", "--wait"], second.client_env())
+    assert done.returncode == 0, done.stdout + done.stderr + second.output()[-4000:]
+    run = gw.read_one(Statement("MATCH (r:Run {id: 'train-test-kill'}) RETURN r.status AS status, "
+                                "r.metrics AS metrics, r.epoch AS epoch", "t/run2"))
+    assert run["status"] == "done" and run["epoch"] == 40
+    assert '"resumed_from": null' not in run["metrics"], run["metrics"]  # the redelivered task resumed
+    assert killed_at >= 2
+    assert gw.read_one(DUPLICATES)["dup"] == 0
+    # a newer completed run removed the older run's predictions
+    runs = gw.read(Statement("MATCH ()-[r:PREDICTED]->() RETURN DISTINCT r.run AS run", "t/runs"))
+    assert runs == [{"run": "train-test-kill"}]
