@@ -78,27 +78,29 @@ def extract_skus(gw: Gateway, core: list[str], types: list[str], *, halo_hops: i
     for _ in range(halo_hops):
         found: list[str] = []
         for batch in chunks(frontier, READ_BATCH):
-            for row in gw.read("learn/neighbour_skus", {"skus": batch, "types": types}):
-                if row["sku"] not in index:
-                    index[row["sku"]] = len(skus)
-                    skus.append(row["sku"])
-                    found.append(row["sku"])
+            for sku in gw.read_one("learn/neighbour_skus", {"skus": batch, "types": types})["skus"]:
+                if sku not in index:
+                    index[sku] = len(skus)
+                    skus.append(sku)
+                    found.append(sku)
         frontier = found
     feats: dict[str, dict] = {}
     for batch in chunks(skus, READ_BATCH):
-        for row in gw.read("learn/product_features", {"skus": batch, "types": types}):
-            feats[row["sku"]] = row
+        cols = gw.read_one("learn/product_features", {"skus": batch, "types": types})
+        for i, sku in enumerate(cols["sku"]):
+            feats[sku] = {key: cols[key][i] for key in cols}
     rows = [feats.get(s, {"sku": s}) for s in skus]
     type_id = {t: i for i, t in enumerate(OBSERVED)}
     relations: list[tuple[int, int, int]] = []
     weights: list[float] = []
     for batch in chunks(skus, READ_BATCH):
-        for row in gw.read("learn/out_relations", {"skus": batch, "types": types}):
-            j = index.get(row["dst"])
-            if j is None or row["dst"] == row["src"]:
+        cols = gw.read_one("learn/out_relations", {"skus": batch, "types": types})
+        for src, dst, rtype, weight in zip(cols["src"], cols["dst"], cols["type"], cols["weight"]):
+            j = index.get(dst)
+            if j is None or dst == src:
                 continue
-            relations.append((index[row["src"]], j, type_id[row["type"]]))
-            weights.append(float(row["weight"] or 1.0))
+            relations.append((index[src], j, type_id[rtype]))
+            weights.append(float(weight or 1.0))
     n = len(skus)
     if relations:
         rel = torch.tensor(relations, dtype=torch.long)
