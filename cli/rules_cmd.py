@@ -71,8 +71,8 @@ def rules(ctx, min_support, min_confidence, min_lift, max_len, levels, run, no_w
 @click.option("--min-size", type=click.IntRange(min=1), default=2, show_default=True,
               help="Smallest cluster written back.")
 @click.option("--terms", type=click.IntRange(1, 50), default=5, show_default=True, help="TF-IDF terms per cluster.")
-@click.option("--concurrency", type=click.IntRange(1, 4), default=4, show_default=True,
-              help="GDS concurrency (the community edition allows 4).")
+@click.option("--concurrency", type=click.IntRange(1, 4), default=None,
+              help="GDS concurrency, at most 4 on the community edition (default: half this machine's cores, 1..4).")
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed (Leiden, k-means).")
 @click.option("--run", default=None, help="Run id (default: a new one); the same id replaces that run's clusters.")
 @click.option("--no-write", is_flag=True, help="Cluster and print only; write nothing back.")
@@ -85,7 +85,8 @@ def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, r
 
     _quiet_driver_notices(ctx)
     spec = ClusterSpec(method=method, relationship=relationship, k=k, min_size=min_size, terms=terms,
-                       concurrency=concurrency, seed=seed, run=run, write=not no_write)
+                       seed=seed, run=run, write=not no_write,
+                       **({"concurrency": concurrency} if concurrency else {}))
     with gateway_from(ctx) as gw:
         result = cluster_products(gw, spec)
     m = result.metrics()

@@ -1,14 +1,19 @@
-// Recommend products for one product, each with its reasons: co-purchases, rules of the latest rules run (lift), predicted relations, shared neighbours and embedding neighbours (exact scan). `kind`: 'complement', 'substitute' or 'any'.
+// Recommend products for one product, each with its reasons: co-purchases (weight / its strongest), rules of the latest rules run (lift), predicted relations, shared neighbours and embedding neighbours (exact scan). `kind`: 'complement', 'substitute' or 'any'.
 // :params {"sku": "whole milk", "k": 10, "kind": "any"}
 MATCH (p:Product {sku: $sku})
 OPTIONAL MATCH (run:Run {kind: 'rules', status: 'done'})
+WHERE EXISTS { (:Rule {run: run.id, level: 'product'}) }
 WITH p, run ORDER BY run.finished_at DESC, run.id DESC LIMIT 1
 WITH p, run.id AS rulesRun
 CALL (p, rulesRun) {
   MATCH (p)-[r:CO_PURCHASED|ALSO_BOUGHT|BOUGHT_TOGETHER]-(q:Product)
   WHERE q <> p
-  RETURN q, 'observed' AS source, 'complement' AS kind, coalesce(r.weight, 1.0) AS score,
-         'bought together in ' + coalesce(toString(r.count), 'some') + ' orders' AS reason
+  WITH collect({q: q, r: r, w: coalesce(r.weight, toFloat(r.count), 1.0)}) AS links
+  WITH links, reduce(m = 0.0, x IN links | CASE WHEN x.w > m THEN x.w ELSE m END) AS top
+  UNWIND links AS x
+  RETURN x.q AS q, 'observed' AS source, 'complement' AS kind, CASE WHEN top > 0 THEN x.w / top ELSE 0.0 END AS score,
+         'bought together in ' + coalesce(toString(x.r.count), 'some') + ' orders (weight ' +
+         toString(round(x.w, 3)) + ')' AS reason
   UNION ALL
   MATCH (p)-[r:CO_VIEWED|ALSO_VIEWED]-(q:Product)
   WHERE q <> p

@@ -1,6 +1,7 @@
-// Association rules by lift, of the latest rules run unless `run` is given; level 'product', 'category' or null for both.
+// Association rules by lift, of the latest rules run holding rules of that level unless `run` is given; level 'product', 'category' or null for both.
 // :params {"run": null, "level": "product", "minConfidence": 0.0, "limit": 25}
 OPTIONAL MATCH (latest:Run {kind: 'rules', status: 'done'})
+WHERE $level IS NULL OR EXISTS { (:Rule {run: latest.id, level: $level}) }
 WITH latest ORDER BY latest.finished_at DESC, latest.id DESC LIMIT 1
 WITH coalesce($run, latest.id) AS run
 MATCH (r:Rule {run: run})

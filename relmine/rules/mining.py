@@ -62,9 +62,12 @@ class Baskets:
     def from_pairs(cls, item_idx: np.ndarray, basket_idx: np.ndarray, items: Sequence[str], n: int) -> "Baskets":
         """Encode (item index, basket index) pairs; ``items`` must be sorted and unique."""
         n_words = max(1, math.ceil(n / 64))
-        dense = np.zeros((len(items), n_words * 64), dtype=bool)
-        dense[np.asarray(item_idx, dtype=np.int64), np.asarray(basket_idx, dtype=np.int64)] = True
-        bits = np.packbits(dense, axis=1, bitorder="little").view(np.uint64)
+        item_idx = np.asarray(item_idx, dtype=np.int64)
+        basket_idx = np.asarray(basket_idx, dtype=np.int64)
+        bits = np.zeros((len(items), n_words), dtype=np.uint64)
+        # set bit (basket % 64) of word (basket // 64) in the item's row; memory: items x baskets / 8 bytes
+        np.bitwise_or.at(bits, (item_idx, basket_idx >> 6),
+                         np.left_shift(np.uint64(1), (basket_idx & 63).astype(np.uint64)))
         return cls(tuple(items), np.ascontiguousarray(bits), int(n))
 
     def counts(self) -> np.ndarray:

@@ -11,7 +11,7 @@ rule          product rule ``{this} => {q}`` of the        complement  ``1 - 1 /
               latest rules run
 predicted     ``[:PREDICTED {type, score, run}]``          by type     the model's score, clipped to [0, 1]
 embedding     vector-index neighbours of ``p.embedding``   substitute  ``max(0, cosine)``
-shared        products sharing co-purchase neighbours      substitute  Jaccard of the two neighbourhoods
+shared        products sharing co-purchase neighbours      substitute  weighted Jaccard of the neighbourhoods
               (not bought together themselves): a motif
 ============  ===========================================  ==========  =========================================
 
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 KINDS = ("complement", "substitute", "any")
 SUBSTITUTE_TYPES = {"CO_VIEWED", "ALSO_VIEWED", "SUBSTITUTE", "SUBSTITUTES"}
+MIN_SHARED = 0.05  # weighted Jaccard below this is noise, not a substitute
 MAX_REASONS = 3  # in the reason string; ``evidence`` keeps all
 DEFAULT_WEIGHTS = {"observed": 1.0, "rule": 1.0, "predicted": 1.0, "embedding": 1.0, "shared": 0.5}
 
@@ -122,7 +123,7 @@ def recommend(gw: Gateway, sku: str, *, k: int = 10, kind: str = "any", rules_ru
     if not observed:
         notes.append("no observed relations for this product")
 
-    run = rules_run or latest_run(gw, "rules")
+    run = rules_run or latest_run(gw, "rules", level="product")
     if run is None:
         notes.append("no rules run yet (run `relmine rules`): rule evidence skipped")
     else:
@@ -162,16 +163,15 @@ def recommend(gw: Gateway, sku: str, *, k: int = 10, kind: str = "any", rules_ru
                             f"close in embedding space (cosine {cosine:.2f})", {"cosine": cosine}))
 
     for r in gw.read("recommend/shared_neighbours", {"sku": sku, "fanout": fanout, "limit": limit}):
-        if r["direct"]:
+        jaccard = float(r["weighted_jaccard"] or 0.0)
+        if r["direct"] or jaccard < MIN_SHARED:
             continue
-        union = r["p_degree"] + r["q_degree"] - r["shared"]
-        jaccard = r["shared"] / union if union else 0.0
         via = ", ".join(_name(v["sku"], v["title"]) for v in r["via"])
         path = f", attention-weighted path {r['path_score']:.3g}" if r["attention"] else ""
         add(r, Evidence("shared", "substitute", jaccard,
                         f"bought with the same {r['shared']} products (e.g. {via}), never together "
-                        f"(Jaccard {jaccard:.2f}{path})",
-                        {"shared": r["shared"], "jaccard": jaccard, "via": r["via"], "path_score": r["path_score"]}))
+                        f"(weighted Jaccard {jaccard:.2f}{path})",
+                        {"shared": r["shared"], "weighted_jaccard": jaccard, "via": r["via"], "path_score": r["path_score"]}))
 
     items = []
     for q, evs in found.items():

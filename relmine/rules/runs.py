@@ -67,6 +67,7 @@ def record_run(gw: Gateway, run: str, kind: str, params: dict[str, Any], metrics
     })
 
 
-def latest_run(gw: Gateway, kind: str) -> str | None:
-    row = gw.read_one("rules/latest_run", {"kind": kind})
+def latest_run(gw: Gateway, kind: str, *, level: str | None = None) -> str | None:
+    """Id of the latest finished run of ``kind`` (for rules: optionally one holding rules of ``level``)."""
+    row = gw.read_one("rules/latest_run", {"kind": kind, "level": level})
     return row["id"] if row else None

@@ -24,12 +24,11 @@ MERGE (p)-[:IN_CATEGORY]->(c)
 
 LOAD_ORDERS = Statement("""
 UNWIND $rows AS row
-MERGE (o:Order {id: row.id})
+CREATE (o:Order {id: row.id})
 WITH o, row
 UNWIND row.items AS sku
 MATCH (p:Product {sku: sku})
-MERGE (o)-[c:CONTAINS]->(p)
-SET c.qty = 1
+CREATE (o)-[:CONTAINS {qty: 1}]->(p)
 """, "test/load_orders")
 
 LOAD_PAIRS = Statement("""
@@ -45,17 +44,20 @@ SET p.order_count = COUNT { (p)<-[:CONTAINS]-(:Order) }
 """, "test/order_counts")
 
 
-def load_graph(gw, products: list[dict], baskets: list[list[str]], *, min_pair_count: int = 1) -> None:
+def load_graph(gw, products: list[dict], baskets: list[list[str]], *, min_pair_count: int = 1,
+               pairs: bool = True) -> None:
     """Products (sku, title, category, price), baskets (lists of skus) and their co-purchase pairs."""
     gw.write_batches(LOAD_PRODUCTS, products, batch_size=1000)
     gw.write_batches(LOAD_ORDERS, ({"id": f"o{i}", "items": sorted(set(b))} for i, b in enumerate(baskets)),
                      batch_size=1000)
-    counts = Counter(s for b in baskets for s in set(b))
-    pairs = Counter(tuple(sorted(pair)) for b in baskets for pair in itertools.combinations(sorted(set(b)), 2))
-    rows = [{"a": a, "b": b, "count": c, "weight": c / math.sqrt(counts[a] * counts[b])}
-            for (a, b), c in pairs.items() if c >= min_pair_count]
-    gw.write_batches(LOAD_PAIRS, rows, batch_size=2000)
     gw.write(SET_ORDER_COUNTS)
+    if not pairs:
+        return
+    counts = Counter(s for b in baskets for s in set(b))
+    pair_counts = Counter(tuple(sorted(pair)) for b in baskets for pair in itertools.combinations(sorted(set(b)), 2))
+    rows = [{"a": a, "b": b, "count": c, "weight": c / math.sqrt(counts[a] * counts[b])}
+            for (a, b), c in pair_counts.items() if c >= min_pair_count]
+    gw.write_batches(LOAD_PAIRS, rows, batch_size=2000)
 
 
 GROUPS = {

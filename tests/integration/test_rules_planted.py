@@ -1,0 +1,303 @@
+"""Rules, clusters, recommendations, BI queries (also through the JavaScript driver) and the report
+on a small planted catalogue: four categories whose products are mostly bought together."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from relmine import cypher
+from relmine.cli.main import cli
+from relmine.errors import InputError, NotFound
+from relmine.gateway import Statement
+from relmine.rules.association import RulesSpec, mine_rules
+from relmine.rules.clusters import ClusterSpec, cluster_products
+from relmine.rules.recommend import recommend
+from relmine.rules.report import write_report
+from tests.integration.rules_graph import GROUPS, load_graph, planted_catalogue
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+INDEX = "relmine_test_product_embedding"
+
+ADD_PREDICTED = Statement("""
+UNWIND $rows AS row
+MATCH (a:Product {sku: row.a}), (b:Product {sku: row.b})
+MERGE (a)-[r:PREDICTED {type: row.type, run: 'gnn-test'}]->(b)
+SET r.score = row.score
+""", "test/predicted")
+SET_EMBEDDINGS = Statement("UNWIND $rows AS row MATCH (p:Product {sku: row.sku}) SET p.embedding = row.v", "test/emb")
+
+
+@pytest.fixture(scope="module")
+def graph(clean_graph):
+    gw = clean_graph
+    products, baskets = planted_catalogue(n_orders=240)
+    load_graph(gw, products, baskets)
+    mine_rules(gw, RulesSpec(min_support=0.02, min_confidence=0.3, run="rules-t1"))
+    cluster_products(gw, ClusterSpec(method="louvain", run="clusters-t1"))
+    gw.write_batches(ADD_PREDICTED, [
+        {"a": "whole milk", "b": "croissant", "type": "complement", "score": 0.9},
+        {"a": "whole milk", "b": "cheddar", "type": "substitute", "score": 0.7},
+        {"a": "tripod", "b": "camera bag", "type": "complement", "score": 0.6},
+    ])
+    rng = random.Random(3)
+    cats = list(GROUPS)
+    rows = []
+    for p in products:
+        v = [0.0] * 8
+        v[cats.index(p["category"])] = 1.0
+        for i in range(4, 8):
+            v[i] = rng.uniform(-0.2, 0.2)
+        rows.append({"sku": p["sku"], "v": v})
+    gw.write_batches(SET_EMBEDDINGS, rows)
+    gw.write(Statement(f"CREATE VECTOR INDEX {INDEX} IF NOT EXISTS FOR (p:Product) ON p.embedding "  # cypher-safe
+                       "OPTIONS {indexConfig: {`vector.dimensions`: 8, `vector.similarity_function`: 'cosine'}}",
+                       "test/vector_index"))
+    gw.write("admin/await_indexes")
+    gw.write(Statement("MATCH (:Product {sku: 'camera body'})-[r:CO_PURCHASED]-(:Product {sku: 'memory card'}) "
+                       "SET r.attention = 0.42", "test/attention"))
+    yield gw
+    gw.write(Statement(f"DROP INDEX {INDEX} IF EXISTS", "test/drop_vector_index"))  # cypher-safe
+
+
+# -- rules -----------------------------------------------------------------------------------------
+def test_planted_rule_is_found_and_linked(graph):
+    row = graph.read_one(Statement(
+        "MATCH (a:Product {sku: 'camera body'})<-[:IF]-(r:Rule {run: 'rules-t1', level: 'product'})"
+        "-[:THEN]->(c:Product {sku: 'memory card'}) WHERE size(r.antecedent) = 1 AND size(r.consequent) = 1 "
+        "RETURN r.confidence AS confidence, r.lift AS lift, r.conviction AS conviction", "t"))
+    assert row["confidence"] == 1.0 and row["lift"] > 2 and row["conviction"] is None  # infinite: no property
+
+
+def test_category_rules_link_categories(graph):
+    result = mine_rules(graph, RulesSpec(min_support=0.005, min_confidence=0.0, levels=("category",), run="rules-cat"))
+    rules = result.levels["category"].rules
+    assert rules and all(set(r.antecedent) | set(r.consequent) <= set(GROUPS) for r in rules)
+    n = graph.read_one(Statement("MATCH (r:Rule {run: 'rules-cat', level: 'category'})-[:IF|THEN]->(:Category) "
+                                 "RETURN count(*) AS n", "t"))["n"]
+    assert n == sum(len(r.antecedent) + len(r.consequent) for r in rules)
+
+
+# -- clusters --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("method", ["louvain", "leiden", "kmeans"])
+def test_clusters_recover_the_categories(graph, method):
+    result = cluster_products(graph, ClusterSpec(method=method, k=4, run=f"clusters-{method}"))
+    m = result.metrics()
+    assert m["nmi"] == pytest.approx(1.0) and m["ari"] == pytest.approx(1.0), m
+    assert result.written == 4
+    rows = graph.read(Statement("MATCH (c:Cluster {run: $run}) RETURN c.label AS label, c.terms AS terms, "
+                                "c.size AS size, c.top_category AS cat, c.method AS method, "
+                                "COUNT { (:Product)-[:IN_CLUSTER]->(c) } AS members", "t"), {"run": f"clusters-{method}"})
+    assert sorted(r["size"] for r in rows) == [5, 5, 5, 5] and all(r["members"] == 5 for r in rows)
+    by_cat = {r["cat"]: r for r in rows}
+    assert "camera" in by_cat["Cameras"]["terms"] and "garden" in by_cat["Garden"]["terms"]
+    assert "dairy" in by_cat["Dairy"]["label"] and all(r["method"] == method for r in rows)
+
+
+def test_cluster_rerun_is_idempotent(graph):
+    cluster_products(graph, ClusterSpec(method="leiden", run="clusters-again"))
+    cluster_products(graph, ClusterSpec(method="leiden", run="clusters-again"))
+    row = graph.read_one(Statement("MATCH (c:Cluster {run: 'clusters-again'}) RETURN count(c) AS n, "
+                                   "sum(COUNT { (:Product)-[:IN_CLUSTER]->(c) }) AS m", "t"))
+    assert row == {"n": 4, "m": 20}
+
+
+@pytest.mark.parametrize("spec, message", [
+    (ClusterSpec(method="spectral"), "method"),
+    (ClusterSpec(relationship="co_purchased; DROP"), "relationship type"),
+    (ClusterSpec(concurrency=8), "concurrency"),
+    (ClusterSpec(method="kmeans", k=1), "k must be"),
+    (ClusterSpec(method="kmeans", k=500), "exceeds"),
+])
+def test_bad_cluster_specs(graph, spec, message):
+    with pytest.raises(InputError, match=message):
+        cluster_products(graph, spec)
+
+
+# -- recommendations -------------------------------------------------------------------------------
+def test_complements_come_with_rule_and_observed_reasons(graph):
+    result = recommend(graph, "camera body", k=3, kind="complement")
+    top = result.items[0]
+    assert top.sku == "memory card" and top.kind == "complement"
+    assert {e.source for e in top.evidence} >= {"observed", "rule"}
+    assert "rule camera body => memory card (lift" in top.reason and "orders" in top.reason
+    assert "attention 0.42" in top.reason  # the GNN's attention on the observed relation
+    rule = next(e for e in top.evidence if e.source == "rule")
+    assert rule.details["run"] == "rules-t1" and rule.details["lift"] > 2
+    assert all(r.reason and r.evidence for r in result.items)
+
+
+def test_predicted_and_embedding_evidence(graph):
+    comp = recommend(graph, "whole milk", k=10, kind="complement")
+    croissant = next(r for r in comp.items if r.sku == "croissant")
+    assert any(e.source == "predicted" and "predicted complement" in e.reason for e in croissant.evidence)
+    subs = recommend(graph, "whole milk", k=4, kind="substitute")
+    assert subs.items and all(r.kind == "substitute" for r in subs.items)
+    dairy = set(GROUPS["Dairy"])
+    assert {r.sku for r in subs.items} <= dairy  # embedding neighbours are the other dairy products
+    assert any(e.source == "embedding" and "cosine" in e.reason for r in subs.items for e in r.evidence)
+    cheddar = next(r for r in subs.items if r.sku == "cheddar")
+    assert any(e.source == "predicted" for e in cheddar.evidence)
+    assert not any("no embedding" in n or "exact scan" in n for n in subs.notes)  # the vector index was used
+    as_json = json.dumps(cheddar.as_dict())
+    assert '"source": "embedding"' in as_json
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"sku": "camera bod"}, NotFound, "did you mean 'camera body'"),
+    ({"sku": "zzz-none"}, NotFound, "unknown product sku 'zzz-none'$"),
+    ({"sku": "camera body", "kind": "cheaper"}, InputError, "kind must be one of"),
+    ({"sku": "camera body", "k": 0}, InputError, "k must be an integer"),
+    ({"sku": "  "}, InputError, "give a product sku"),
+])
+def test_bad_recommend_input(graph, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        recommend(graph, **kwargs)
+
+
+# -- BI queries ------------------------------------------------------------------------------------
+BI_COLUMNS = {
+    "bi/cluster_summaries": ["run", "method", "cluster", "label", "terms", "size", "top_category", "purity", "sample"],
+    "bi/products_most_predicted_complements": ["sku", "title", "predicted", "mean_score", "best"],
+    "bi/recommend_for_product": ["sku", "title", "score", "reasons", "evidence"],
+    "bi/rules_by_lift": ["run", "level", "antecedent", "consequent", "if_names", "then_names", "support",
+                         "confidence", "lift", "leverage", "conviction", "orders"],
+    "bi/run_comparison": ["run", "kind", "status", "started_at", "finished_at", "params", "metrics", "metric_values"],
+    "bi/top_relations_per_category": ["category", "product", "product_title", "related", "related_title", "orders",
+                                      "weight", "scope"],
+}
+
+
+def test_the_rules_bi_queries_exist():
+    assert set(BI_COLUMNS) <= set(cypher.names("bi"))
+
+
+def _bi_results(gw) -> dict[str, list[dict]]:
+    return {name: gw.read(name, json.loads(cypher.params_example(name))) for name in cypher.names("bi")}
+
+
+def test_bi_queries_run_with_their_params_example(graph):
+    """Every file of cypher/bi runs with its example; this module's own queries also return rows and columns.
+
+    (Queries of other parts, motifs for example, run here too; their rows need their own runs.)
+    """
+    results = _bi_results(graph)
+    for name in BI_COLUMNS:
+        rows = results[name]
+        assert rows, f"{name} returned no rows with its :params example"
+        assert list(rows[0]) == BI_COLUMNS[name], name
+    rules = results["bi/rules_by_lift"]
+    assert [r["lift"] for r in rules] == sorted((r["lift"] for r in rules), reverse=True)
+    assert rules[0]["run"] == "rules-t1" and rules[0]["if_names"]
+    assert {r["category"] for r in results["bi/top_relations_per_category"]} == set(GROUPS)
+    assert results["bi/products_most_predicted_complements"][0]["sku"] in {"whole milk", "croissant", "tripod", "camera bag"}
+    rec = results["bi/recommend_for_product"]
+    assert rec[0]["reasons"] and rec[0]["evidence"] and rec[0]["sku"] in GROUPS["Dairy"]
+    assert {e["source"] for r in rec for e in r["evidence"]} >= {"observed", "rule", "embedding"}
+    assert results["bi/cluster_summaries"][0]["size"] == 5
+    assert {r["kind"] for r in results["bi/run_comparison"]} == {"rules"}
+
+
+def test_bi_queries_through_the_official_javascript_driver(graph, tmp_path):
+    """An external client (neo4j-driver from npm, run by node) runs every saved BI query."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        pytest.skip("node and npm are needed for the JavaScript-driver test (apt-get install nodejs npm)")
+    js = ROOT / "tests" / "js"
+    if not (js / "node_modules" / "neo4j-driver").is_dir():
+        done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=js,
+                              capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            pytest.skip(f"npm could not install neo4j-driver (offline?): {done.stderr.strip()[-300:]}")
+    settings = graph.settings
+    env = {**os.environ, "NEO4J_URI": settings.neo4j_uri, "NEO4J_USER": settings.neo4j_user,
+           "NEO4J_PASSWORD": settings.neo4j_password}
+    done = subprocess.run([node, str(js / "run_bi.mjs"), str(ROOT / "cypher" / "bi")], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    from_js = json.loads(done.stdout)
+    from_python = _bi_results(graph)
+    assert set(from_js) == {n.split("/", 1)[1] for n in from_python}
+    for name, rows in from_python.items():
+        got = from_js[name.split("/", 1)[1]]
+        assert got["rows"] == len(rows), name
+        if name in BI_COLUMNS:
+            assert got["columns"] == BI_COLUMNS[name] and got["rows"] > 0, name
+    first = from_js["rules_by_lift"]["first"]
+    assert first["lift"] == pytest.approx(from_python["bi/rules_by_lift"][0]["lift"])
+
+
+# -- report ----------------------------------------------------------------------------------------
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def test_report_renders_in_headless_chromium(graph, tmp_path):
+    rep = write_report(graph, tmp_path / "report")
+    names = sorted(p.name for p in rep.plots)
+    assert names == ["clusters.png", "counts.png", "rules.png"]
+    html = rep.path.read_text()
+    assert "camera body" in html.lower() or "Mirrorless camera body" in html
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("chromium is not installed (apt-get install chromium): the HTML was written but not rendered")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+             "--virtual-time-budget=10000"]
+    dom = subprocess.run([browser, *flags, "--dump-dom", rep.path.as_uri()], capture_output=True, text=True,
+                         timeout=120)
+    assert dom.returncode == 0, dom.stderr[-1000:]
+    check = re.search(r'<p id="render-check"[^>]*data-images="(\d+)" data-broken="(\d+)"[^>]*>([^<]*)<', dom.stdout)
+    assert check, dom.stdout[:2000]
+    assert check.group(1) == "3" and check.group(2) == "0", check.group(3)
+    for test_id in ("graph-summary", "runs", "rules", "clusters", "plot-counts", "plot-rules", "plot-clusters"):
+        assert f'data-testid="{test_id}"' in dom.stdout, test_id
+    shot = tmp_path / "shot.png"
+    done = subprocess.run([browser, *flags, "--window-size=1200,1600", f"--screenshot={shot}", rep.path.as_uri()],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and shot.stat().st_size > 10_000
+
+
+# -- command line ----------------------------------------------------------------------------------
+def _invoke(graph, *args):
+    return CliRunner().invoke(cli, list(args), obj={"settings": graph.settings}, catch_exceptions=False)
+
+
+def test_cli_happy_paths(graph, tmp_path):
+    res = _invoke(graph, "rules", "--min-support", "0.02", "--min-confidence", "0.3", "--run", "rules-cli", "--top", "3")
+    assert res.exit_code == 0, res.output
+    assert "product: 240 orders, 20 items" in res.output and "run rules-cli: wrote" in res.output
+    res = _invoke(graph, "clusters", "--method", "leiden", "--run", "clusters-cli")
+    assert res.exit_code == 0, res.output
+    assert "NMI 1.000, ARI 1.000" in res.output
+    res = _invoke(graph, "recommend", "camera body", "-k", "2", "--kind", "complement")
+    assert res.exit_code == 0, res.output
+    assert "1. SD memory card for camera (memory card)" in res.output and "because: " in res.output
+    res = _invoke(graph, "recommend", "camera body", "-k", "2", "--json")
+    assert json.loads(res.stdout)["items"][0]["evidence"]
+    res = _invoke(graph, "report", "--out", str(tmp_path / "rep"))
+    assert res.exit_code == 0 and (tmp_path / "rep" / "index.html").is_file(), res.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["recommend", "no-such-sku"], "unknown product sku 'no-such-sku'"),
+    (["recommend", "camera body", "--kind", "cheaper"], "Invalid value for '--kind'"),
+    (["rules", "--min-support", "0"], "must lie in (0, 1]"),
+    (["rules", "--min-confidence", "1.5"], "must lie in [0, 1]"),
+    (["clusters", "--method", "kmeans", "-k", "999", "--no-write"], "exceeds"),
+    (["clusters", "--concurrency", "9"], "9 is not in the range 1<=x<=4"),
+])
+def test_cli_bad_input(graph, args, message):
+    res = _invoke(graph, *args)
+    assert res.exit_code != 0
+    assert message in res.output
+    assert "Traceback" not in res.output
