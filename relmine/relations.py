@@ -13,6 +13,11 @@ from relmine.errors import InputError
 # Observed product-product relations, in a fixed order: the index is the
 # relation-type id the GNN sees (stable across runs and partitions).
 OBSERVED = ("CO_PURCHASED", "ALSO_BOUGHT", "ALSO_VIEWED", "CO_VIEWED", "COMPLEMENT", "SUBSTITUTE", "RELATED")
+# What each observed type says about two products, for recommendations and BI:
+# bought together -> complement; viewed together (looked at instead) -> substitute.
+KIND = {"CO_PURCHASED": "complement", "ALSO_BOUGHT": "complement", "COMPLEMENT": "complement",
+        "CO_VIEWED": "substitute", "ALSO_VIEWED": "substitute", "SUBSTITUTE": "substitute",
+        "RELATED": "related"}
 WRITTEN = ("PREDICTED", "IN_CATEGORY", "SUBCATEGORY_OF", "CONTAINS", "IN_CLUSTER")
 NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 

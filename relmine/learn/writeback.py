@@ -7,8 +7,9 @@
 * the top-k ``[:PREDICTED {type, score, rank, run}]`` per core product, among
   candidates not already related to it: two-hop neighbours and the nearest
   products by embedding inside the subgraph, scored by the decoder; ``type``
-  is the decoder's relation-type head (``score`` is the probability the
-  relation exists).
+  is the decoder's relation-type head and ``kind`` what that type means
+  (complement, substitute; :data:`relmine.relations.KIND`); ``score`` is the
+  probability the relation exists.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import torch
 
 from relmine.gateway import Gateway
 from relmine.learn.extract import Subgraph
-from relmine.relations import OBSERVED
+from relmine.relations import KIND, OBSERVED
 
 WRITE_BATCH = 5_000
 EMBEDDING_NEIGHBOURS = 50
@@ -59,7 +60,8 @@ def write_partition(gw: Gateway, run: str, model, sub: Subgraph, *, top_k: int =
                 continue
             taken[src] = rank + 1
             pred_rows.append({"src": sub.skus[src], "dst": sub.skus[int(pairs[1, idx])],
-                              "type": OBSERVED[int(types[idx])], "score": float(scores[idx]), "rank": rank + 1})
+                              "type": OBSERVED[int(types[idx])], "kind": KIND[OBSERVED[int(types[idx])]],
+                              "score": float(scores[idx]), "rank": rank + 1})
     gw.write_batches("learn/merge_predicted", pred_rows, batch_size=WRITE_BATCH, extra={"run": run})
     return {"embeddings": len(emb_rows), "attention": len(att_rows), "predicted": len(pred_rows),
             "properties": n_emb.properties_set}

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from relmine.errors import InputError, NotFound, QueryError
+from relmine.relations import KIND as RELATION_KIND
 from relmine.gateway import Gateway
 from relmine.rules.runs import latest_run
 
@@ -78,6 +79,8 @@ class RecommendResult:
 
 def _kind_of_type(rel_type: str | None) -> str:
     t = (rel_type or "").upper()
+    if t in RELATION_KIND:
+        return "complement" if RELATION_KIND[t] == "related" else RELATION_KIND[t]
     return "substitute" if t in SUBSTITUTE_TYPES or "SUBST" in t or "VIEW" in t else "complement"
 
 
@@ -138,8 +141,9 @@ def recommend(gw: Gateway, sku: str, *, k: int = 10, kind: str = "any", rules_ru
     predicted = gw.read("recommend/predicted_relations", {"sku": sku, "limit": limit})
     for r in predicted:
         score = min(1.0, max(0.0, float(r["score"] or 0.0)))
-        add(r, Evidence("predicted", _kind_of_type(r["type"]), score,
-                        f"predicted {str(r['type']).lower()} (score {score:.2f}, run {', '.join(map(str, r['runs']))})",
+        rel_kind = _kind_of_type(r["type"])
+        add(r, Evidence("predicted", rel_kind, score,
+                        f"predicted {rel_kind} ({r['type']}, score {score:.2f}, run {', '.join(map(str, r['runs']))})",
                         {"type": r["type"], "model_score": r["score"], "runs": r["runs"]}))
     if not predicted:
         notes.append("no predicted relations for this product (train the GNN to add them)")

@@ -12,6 +12,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from relmine.learn.writeback import ensure_vector_index
 from click.testing import CliRunner
 
 from relmine import cypher
@@ -26,13 +28,12 @@ from tests.integration.rules_graph import GROUPS, load_graph, planted_catalogue
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-INDEX = "relmine_test_product_embedding"
 
 ADD_PREDICTED = Statement("""
 UNWIND $rows AS row
 MATCH (a:Product {sku: row.a}), (b:Product {sku: row.b})
 MERGE (a)-[r:PREDICTED {type: row.type, run: 'gnn-test'}]->(b)
-SET r.score = row.score
+SET r.score = row.score, r.kind = row.kind
 """, "test/predicted")
 SET_EMBEDDINGS = Statement("UNWIND $rows AS row MATCH (p:Product {sku: row.sku}) SET p.embedding = row.v", "test/emb")
 
@@ -45,9 +46,10 @@ def graph(clean_graph):
     mine_rules(gw, RulesSpec(min_support=0.02, min_confidence=0.3, run="rules-t1"))
     cluster_products(gw, ClusterSpec(method="louvain", run="clusters-t1"))
     gw.write_batches(ADD_PREDICTED, [
-        {"a": "whole milk", "b": "croissant", "type": "complement", "score": 0.9},
-        {"a": "whole milk", "b": "cheddar", "type": "substitute", "score": 0.7},
-        {"a": "tripod", "b": "camera bag", "type": "complement", "score": 0.6},
+        # as relmine.learn.writeback writes them: an observed type and what it means
+        {"a": "whole milk", "b": "croissant", "type": "CO_PURCHASED", "kind": "complement", "score": 0.9},
+        {"a": "whole milk", "b": "cheddar", "type": "CO_VIEWED", "kind": "substitute", "score": 0.7},
+        {"a": "tripod", "b": "camera bag", "type": "CO_PURCHASED", "kind": "complement", "score": 0.6},
     ])
     rng = random.Random(3)
     cats = list(GROUPS)
@@ -59,14 +61,11 @@ def graph(clean_graph):
             v[i] = rng.uniform(-0.2, 0.2)
         rows.append({"sku": p["sku"], "v": v})
     gw.write_batches(SET_EMBEDDINGS, rows)
-    gw.write(Statement(f"CREATE VECTOR INDEX {INDEX} IF NOT EXISTS FOR (p:Product) ON p.embedding "  # cypher-safe
-                       "OPTIONS {indexConfig: {`vector.dimensions`: 8, `vector.similarity_function`: 'cosine'}}",
-                       "test/vector_index"))
-    gw.write("admin/await_indexes")
+    ensure_vector_index(gw, 8)  # the index training creates, with these embeddings' dimensions
     gw.write(Statement("MATCH (:Product {sku: 'camera body'})-[r:CO_PURCHASED]-(:Product {sku: 'memory card'}) "
                        "SET r.attention = 0.42", "test/attention"))
     yield gw
-    gw.write(Statement(f"DROP INDEX {INDEX} IF EXISTS", "test/drop_vector_index"))  # cypher-safe
+    gw.write("learn/drop_embedding_index")
 
 
 # -- rules -----------------------------------------------------------------------------------------
