@@ -74,3 +74,25 @@ def embed_partition(self, run_id: str, number: int) -> dict:
     with _gateway() as gw:
         written = embed(gw, run_id, number, _home())
     return {"run": run_id, "partition": number, **written}
+
+
+@app.task(name="relmine.mine_rules", bind=True, **RETRY)
+def mine_rules(self, spec: dict) -> dict:
+    """Association rules (queue ``mine``); ``spec`` holds :class:`relmine.rules.association.RulesSpec` fields."""
+    from relmine.rules.association import RulesSpec, mine_rules as mine
+
+    if "levels" in spec:
+        spec = {**spec, "levels": tuple(spec["levels"])}
+    with _gateway() as gw:
+        result = mine(gw, RulesSpec(**spec))
+    return {"run": result.run, "written": result.written, "metrics": result.metrics()}
+
+
+@app.task(name="relmine.mine_clusters", bind=True, **RETRY)
+def mine_clusters(self, spec: dict) -> dict:
+    """Clusters (queue ``mine``); ``spec`` holds :class:`relmine.rules.clusters.ClusterSpec` fields."""
+    from relmine.rules.clusters import ClusterSpec, cluster_products
+
+    with _gateway() as gw:
+        result = cluster_products(gw, ClusterSpec(**spec))
+    return {"run": result.run, "clusters": len(result.clusters), "metrics": result.metrics()}

@@ -116,3 +116,23 @@ def test_local_server_start_is_idempotent(neo4j_settings):
     conf = (server.conf_dir / "neo4j.conf").read_text()
     assert "server.default_listen_address=127.0.0.1" in conf and "dbms.security.auth_enabled=true" in conf
     assert oct(server.password_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_mine_queue_runs_rules_through_real_worker(clean_graph, worker_factory, amqp_url):
+    """The `mine` queue: association rules computed by a worker process and written to the graph."""
+    wipe(clean_graph)
+    clean_graph.write(Statement(
+        "UNWIND $baskets AS b MERGE (o:Order {id: b.id}) WITH o, b UNWIND b.items AS sku "
+        "MERGE (p:Product {sku: sku}) MERGE (o)-[:CONTAINS {qty: 1}]->(p)", "t/baskets"),
+        {"baskets": [{"id": f"o{i}", "items": ["bread", "butter"] if i % 2 else ["bread", "jam", "butter"]}
+                     for i in range(20)]})
+    worker = worker_factory(amqp_url)
+    code = ("import json; from relmine.workers.tasks import mine_rules; "
+            "print(json.dumps(mine_rules.apply_async(args=[{'min_support': 0.2, 'min_confidence': 0.5, "
+            "'levels': ['product'], 'run': 'rules-q'}], queue='mine').get(timeout=120)))")
+    result = subprocess.run([sys.executable, "-c", code], env=worker.client_env(), capture_output=True, text=True,
+                            timeout=180)
+    assert result.returncode == 0, result.stderr + worker.output()[-3000:]
+    assert '"run": "rules-q"' in result.stdout
+    rules = clean_graph.read(Statement("MATCH (r:Rule {run: 'rules-q'}) RETURN count(r) AS n", "t/rules"))
+    assert rules[0]["n"] > 0
