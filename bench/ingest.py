@@ -1,0 +1,251 @@
+"""Benchmark: ``relmine ingest`` against Neo4j's LOAD CSV and a one-row-per-transaction driver loop.
+
+Same file for all three: the first ``--edges`` relations of SNAP amazon0302
+(tab separated, ``#`` comments, CRLF, gzip), placed in the server's import
+folder so LOAD CSV can read it. Each contender starts from an empty database
+(schema applied) and ends with the same graph: one ``(:Product {sku})`` per
+node, one ``ALSO_BOUGHT {weight: 1.0}`` per edge, all written with MERGE.
+
+* relmine: ``ingest_file(kind=edges)`` end to end (checksum, parse, validate,
+  de-duplicate, batched UNWIND in claimed transactions);
+* LOAD CSV: ``LOAD CSV … CALL (row) { MERGE a, MERGE b, MERGE (a)-[:ALSO_BOUGHT]->(b) }
+  IN TRANSACTIONS OF <batch> ROWS`` (server-side, the file in the import folder);
+* naive: one ``execute_write`` per edge with the same three MERGEs, run on the
+  first ``--naive-rows`` edges; its rate is extrapolated to the whole slice (said so).
+
+Both relmine and LOAD CSV run once on a small slice first (warm-up, not
+measured), then ``--repeat`` times each in alternating order; the best run of
+each gives the ratio (the mean ratio is printed too: on a shared machine single
+runs vary by tens of percent).
+
+Then the whole amazon0302 (1,234,877 relations, 262,111 products) through
+``relmine ingest`` into an empty database: wall time and counts. ``--orders``
+adds the full UCI Online Retail file (3.75M CO_PURCHASED pairs).
+
+    python bench/ingest.py --wipe     # the database must be empty, or --wipe empties it
+
+Last line: a JSON object of the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+
+LOAD_CSV = """
+LOAD CSV FROM $url AS row FIELDTERMINATOR '\t'
+WITH row WHERE NOT row[0] STARTS WITH '#'
+CALL (row) {
+  MERGE (a:Product {sku: row[0]})
+  MERGE (b:Product {sku: row[1]})
+  MERGE (a)-[r:ALSO_BOUGHT]->(b)
+  SET r.weight = 1.0
+} IN TRANSACTIONS OF $batch ROWS
+"""
+NAIVE = """
+MERGE (a:Product {sku: $src})
+MERGE (b:Product {sku: $dst})
+MERGE (a)-[r:ALSO_BOUGHT]->(b)
+SET r.weight = 1.0
+"""
+COUNTS = """
+CALL () { MATCH (p:Product) RETURN count(p) AS products }
+CALL () { MATCH ()-[r:ALSO_BOUGHT]->() RETURN count(r) AS relations }
+RETURN products, relations
+"""
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def reset(gw) -> None:
+    from relmine.schema import apply_schema
+
+    with gw._driver.session(database=gw.database) as session:  # noqa: SLF001 (bench: auto-commit batches)
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
+    apply_schema(gw)
+
+
+def counts(gw) -> dict:
+    from relmine.gateway import Statement
+
+    return gw.read_one(Statement(COUNTS, "bench_counts"))
+
+
+def write_slice(src: Path, dst: Path, n_edges: int) -> int:
+    """The first ``n_edges`` data lines of ``src`` with its comment header, gzip, CRLF kept."""
+    written = 0
+    with gzip.open(src, "rb") as fin, gzip.open(dst, "wb", compresslevel=6) as fout:
+        for raw in fin:
+            if raw.startswith(b"#"):
+                fout.write(raw)
+                continue
+            if written >= n_edges:
+                break
+            fout.write(raw)
+            written += 1
+    return written
+
+
+def run_relmine(gw, path: Path, batch: int, home: Path) -> tuple[float, dict]:
+    from relmine.ingest import IngestOptions, ingest_file
+
+    t0 = time.perf_counter()
+    report = ingest_file(gw, path, IngestOptions(kind="edges", relation_type="ALSO_BOUGHT", batch_size=batch,
+                                                 progress=False), rejects_dir=home / "rejects")
+    return time.perf_counter() - t0, report.as_dict()
+
+
+def run_load_csv(gw, url: str, batch: int) -> float:
+    import neo4j
+
+    t0 = time.perf_counter()
+    with gw._driver.session(database=gw.database) as session:  # noqa: SLF001 (IN TRANSACTIONS: auto-commit)
+        session.run(neo4j.Query(LOAD_CSV), url=url, batch=batch).consume()
+    return time.perf_counter() - t0
+
+
+def run_naive(gw, path: Path, n_rows: int) -> tuple[float, int]:
+    rows = []
+    with gzip.open(path, "rt") as f:
+        for line in f:
+            if line.startswith("#"):
+                continue
+            a, b = line.split()
+            rows.append((a, b))
+            if len(rows) >= n_rows:
+                break
+    t0 = time.perf_counter()
+    with gw._driver.session(database=gw.database) as session:  # noqa: SLF001 (the baseline: a row per transaction)
+        for a, b in rows:
+            session.execute_write(lambda tx, a=a, b=b: tx.run(NAIVE, src=a, dst=b).consume())
+    return time.perf_counter() - t0, len(rows)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--edges", type=int, default=300_000, help="relations in the three-way comparison")
+    ap.add_argument("--naive-rows", type=int, default=2_000, help="edges the naive loop runs (then extrapolated)")
+    ap.add_argument("--batch", type=int, default=20_000, help="rows per transaction (relmine and LOAD CSV)")
+    ap.add_argument("--repeat", type=int, default=2, help="measured runs of relmine and of LOAD CSV (best counts)")
+    ap.add_argument("--no-full", action="store_true", help="skip the full amazon0302 ingest")
+    ap.add_argument("--orders", action="store_true", help="also ingest the full Online Retail file")
+    ap.add_argument("--wipe", action="store_true", help="empty the database first (it must be empty otherwise)")
+    args = ap.parse_args()
+
+    from relmine.config import Settings
+    from relmine.gateway import Gateway
+    from relmine.server import LocalNeo4j
+
+    settings = Settings.from_env()
+    src = DATA / "amazon0302.txt.gz"
+    if not src.is_file():
+        log(f"missing {src}")
+        return 2
+    gw = Gateway(settings, app="relmine-bench")
+    gw.verify()
+    if not args.wipe and (gw.read_one(_any_node()) or {}).get("n"):
+        log("the database is not empty: pass --wipe to let this benchmark empty it")
+        return 2
+
+    import_dir = LocalNeo4j(settings).import_dir
+    import_dir.mkdir(parents=True, exist_ok=True)
+    name = f"bench_amazon0302_{args.edges}.txt.gz"
+    sliced = import_dir / name
+    n_edges = write_slice(src, sliced, args.edges)
+    log(f"slice: {n_edges:,} edges in {sliced}")
+    figures: dict = {"edges": n_edges, "batch": args.batch}
+
+    # Warm-up (not measured): both paths once on a small slice, so neither pays for plan compilation / JIT.
+    warm = import_dir / "bench_amazon0302_warmup.txt.gz"
+    write_slice(src, warm, min(20_000, n_edges))
+    reset(gw)
+    run_relmine(gw, warm, args.batch, settings.home)
+    reset(gw)
+    run_load_csv(gw, f"file:///{warm.name}", args.batch)
+    warm.unlink(missing_ok=True)
+
+    # Measured: alternating order (relmine first, then LOAD CSV first, ...), each from an empty database.
+    times: dict[str, list[float]] = {"relmine": [], "load_csv": []}
+    c_relmine = c_load = None
+    for r in range(args.repeat):
+        for who in (("relmine", "load_csv") if r % 2 == 0 else ("load_csv", "relmine")):
+            reset(gw)
+            if who == "relmine":
+                t, _ = run_relmine(gw, sliced, args.batch, settings.home)
+                c_relmine = counts(gw)
+            else:
+                t = run_load_csv(gw, f"file:///{name}", args.batch)
+                c_load = counts(gw)
+            times[who].append(t)
+            log(f"{who} (run {r + 1}): {t:.1f}s, {n_edges / t:,.0f} rows/s")
+    t_relmine, t_load = min(times["relmine"]), min(times["load_csv"])
+
+    reset(gw)
+    t_naive, n_naive = run_naive(gw, sliced, args.naive_rows)
+    naive_rate = n_naive / t_naive
+    log(f"naive (one row per transaction): {n_naive:,} rows in {t_naive:.1f}s, {naive_rate:,.0f} rows/s "
+        f"(extrapolated to {n_edges:,} rows: {n_edges / naive_rate:,.0f}s)")
+
+    same = c_relmine == c_load
+    figures.update({
+        "repeat": args.repeat,
+        "relmine_s": round(t_relmine, 2), "relmine_rows_per_s": round(n_edges / t_relmine),
+        "relmine_runs_s": [round(t, 2) for t in times["relmine"]],
+        "load_csv_s": round(t_load, 2), "load_csv_rows_per_s": round(n_edges / t_load),
+        "load_csv_runs_s": [round(t, 2) for t in times["load_csv"]],
+        "naive_rows": n_naive, "naive_rows_per_s": round(naive_rate, 1),
+        "naive_extrapolated_s": round(n_edges / naive_rate, 1),
+        "ratio_vs_load_csv": round(t_load / t_relmine, 2),
+        "ratio_vs_load_csv_mean": round(sum(times["load_csv"]) / sum(times["relmine"]), 2),
+        "ratio_vs_naive": round((n_edges / t_relmine) / naive_rate, 1),
+        "same_graph": same, "products": c_relmine["products"], "relations": c_relmine["relations"],
+    })
+    print(f"relmine {figures['relmine_rows_per_s']:,} rows/s; LOAD CSV {figures['load_csv_rows_per_s']:,} rows/s "
+          f"(best of {args.repeat}) -> {figures['ratio_vs_load_csv']}x LOAD CSV (mean of runs "
+          f"{figures['ratio_vs_load_csv_mean']}x; goal >= 1.0); naive {naive_rate:,.0f} rows/s (extrapolated) -> "
+          f"{figures['ratio_vs_naive']}x naive (goal >= 20); same graph: {same}")
+
+    if not args.no_full:
+        reset(gw)
+        t_full, rep_full = run_relmine(gw, src, args.batch, settings.home)
+        c_full = counts(gw)
+        figures.update({"amazon0302_s": round(t_full, 1), "amazon0302_rows_per_s": round(rep_full["counts"]["read"] / t_full),
+                        "amazon0302_products": c_full["products"], "amazon0302_relations": c_full["relations"]})
+        print(f"amazon0302 end to end: {t_full:.1f}s for {rep_full['counts']['read']:,} relations "
+              f"({c_full['products']:,} products, {c_full['relations']:,} ALSO_BOUGHT)")
+    if args.orders:
+        from relmine.ingest import IngestOptions, ingest_file
+
+        reset(gw)
+        t0 = time.perf_counter()
+        rep_o = ingest_file(gw, DATA / "online_retail_2010_2011.csv.gz",
+                            IngestOptions(kind="orders", batch_size=args.batch, progress=False),
+                            rejects_dir=settings.home / "rejects")
+        t_orders = time.perf_counter() - t0
+        figures.update({"online_retail_s": round(t_orders, 1), "online_retail_lines": rep_o.counts.read,
+                        "online_retail_pairs": rep_o.counts.notes.get("co_purchased_pairs", 0)})
+        print(f"online retail end to end: {t_orders:.1f}s for {rep_o.counts.read:,} lines "
+              f"({figures['online_retail_pairs']:,} CO_PURCHASED pairs)")
+    sliced.unlink(missing_ok=True)
+    gw.close()
+    print(json.dumps(figures))
+    return 0
+
+
+def _any_node():
+    from relmine.gateway import Statement
+
+    return Statement("MATCH (n) RETURN count(n) > 0 AS n LIMIT 1", "bench_any_node")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""``relmine ingest``, ``relmine generate``, ``relmine stats``: building the relation graph."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from relmine.cli.common import echo_table, friendly_errors, gateway_from, settings_from
+from relmine.ingest.model import KINDS
+from relmine.ingest.textio import FORMATS
+
+
+@click.command("ingest")
+@click.argument("kind", type=click.Choice([*KINDS, "auto"]), metavar="KIND")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="File format; default from the extension (.csv .tsv .jsonl/.json .txt, under an optional .gz).")
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the file.")
+@click.option("--col", "cols", multiple=True, metavar="FIELD=COLUMN",
+              help="Map a field to a column, e.g. --col order=InvoiceNo --col sku=StockCode (repeatable). "
+                   "Fields: catalog sku,title,category,brand,price; orders order,sku,qty,time,customer,price,title; "
+                   "edges src,dst,type,weight.")
+@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON or YAML file of {field: column}; --col entries win over it.")
+@click.option("--category-sep", default=">", show_default=True, help="Separator of category path levels (catalog).")
+@click.option("--type", "rel_type", default="RELATED", show_default=True,
+              help="Relation type of edges whose file has no type column.")
+@click.option("--allow-type", "allow_types", multiple=True, metavar="TYPE",
+              help="Accept a relation type outside relmine's list (upper snake case; repeatable).")
+@click.option("--sku-prefix", default="", help="Prefix every sku read (keeps ids of different data sets apart).")
+@click.option("--keep-external", is_flag=True,
+              help="amazon-meta: keep also_buy/also_view links to products absent from the file (as bare products).")
+@click.option("--order-prefix", default=None,
+              help="Prefix of order ids (baskets: default b<first 12 hex of the file's sha256>).")
+@click.option("--batch-size", default=20_000, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="Rows per transaction (kept from the first run when a run is resumed).")
+@click.option("--max-rejects", default=1_000, show_default=True, type=click.IntRange(0),
+              help="More rejected rows than this: write nothing and exit 1.")
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Rejected rows CSV (line,reason,raw); default $RELMINE_HOME/rejects/<file>.<source>.rejects.csv.")
+@click.option("--no-progress", is_flag=True, help="No progress bar or progress lines.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.pass_context
+@friendly_errors
+def ingest(ctx: click.Context, kind: str, file: Path, fmt: str | None, encoding: str, cols: tuple[str, ...],
+           mapping_file: Path | None, category_sep: str, rel_type: str, allow_types: tuple[str, ...],
+           sku_prefix: str, keep_external: bool, order_prefix: str | None, batch_size: int, max_rejects: int,
+           rejects_path: Path | None, no_progress: bool, as_json: bool) -> None:
+    """Ingest FILE of KIND (catalog, amazon-meta, edges, orders, baskets, or auto) into the graph.
+
+    Safe to repeat: the same file with the same options changes nothing the second time,
+    and a run that was killed continues where it stopped.
+    """
+    from relmine.ingest import IngestOptions, ingest_file
+    from relmine.ingest.columns import load_mapping_file, parse_col_options
+
+    columns = load_mapping_file(mapping_file) if mapping_file else {}
+    columns.update(parse_col_options(cols))
+    options = IngestOptions(kind=kind, format=fmt, encoding=encoding, columns=columns, category_sep=category_sep,
+                            relation_type=rel_type, allow_types=allow_types, sku_prefix=sku_prefix,
+                            keep_external=keep_external, order_prefix=order_prefix, batch_size=batch_size,
+                            max_rejects=max_rejects, rejects_path=rejects_path, progress=not no_progress)
+    settings = settings_from(ctx)
+    with gateway_from(ctx) as gw:
+        report = ingest_file(gw, file, options, rejects_dir=settings.home / "rejects")
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), default=str))
+    else:
+        _echo_report(report)
+    if report.status == "too-many-rejects":
+        raise click.ClickException(
+            f"{report.counts.rejected:,} rows rejected, more than --max-rejects {max_rejects:,}: nothing was "
+            f"written. See {report.rejects_path}")
+
+
+def _echo_report(report) -> None:
+    c = report.counts
+    if report.status == "already-ingested":
+        click.echo(f"{report.path}: already ingested (source {report.source_id[:12]}); nothing to do.")
+    rows = [{"read": c.read, "accepted": c.accepted, "rejected": c.rejected, "duplicates": c.duplicates,
+             "nodes created": report.written.get("nodes_created", 0),
+             "relationships created": report.written.get("relationships_created", 0),
+             "properties set": report.written.get("properties_set", 0),
+             "batches": report.batches, "seconds": round(report.seconds, 1),
+             "rows/s": round(report.rows_per_s)}]
+    echo_table(rows)
+    if report.resumed_from:
+        click.echo(f"resumed after batch {report.resumed_from} of an interrupted run")
+    for key, value in sorted(c.notes.items()):
+        click.echo(f"  {key.replace('_', ' ')}: {value:,}")
+    if report.rejects_path:
+        click.echo(f"rejected rows: {report.rejects_path}")
+
+
+@click.command("generate")
+@click.option("--products", default=10_000, show_default=True, type=click.IntRange(10),
+              help="Number of products.")
+@click.option("--orders", default=50_000, show_default=True, type=click.IntRange(1), help="Number of orders.")
+@click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same files).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write catalog.csv, orders.csv, co_viewed.csv, ground_truth.csv, manifest.json.")
+@click.option("--substitute-share", default=0.05, show_default=True, type=click.FloatRange(0, 0.5),
+              help="Share of products in a planted substitute pair.")
+@click.option("--complement-share", default=0.05, show_default=True, type=click.FloatRange(0, 0.5),
+              help="Share of products in a planted complement pair.")
+@friendly_errors
+def generate(products: int, orders: int, seed: int, out_dir: Path, substitute_share: float,
+             complement_share: float) -> None:
+    """Write a synthetic catalogue and orders with planted substitutes and complements, and the ground truth."""
+    from relmine.ingest.generate import GeneratorSpec, generate as run
+
+    manifest = run(GeneratorSpec(products=products, orders=orders, seed=seed, substitute_share=substitute_share,
+                                 complement_share=complement_share), out_dir)
+    echo_table([{"file": name, **info} for name, info in manifest["files"].items()], ["file", "rows", "what"])
+    click.echo(f"ingest with: relmine ingest catalog {out_dir / 'catalog.csv'} && "
+               f"relmine ingest orders {out_dir / 'orders.csv'} && relmine ingest edges {out_dir / 'co_viewed.csv'}")
+
+
+@click.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+@friendly_errors
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Show graph counts by label and relationship type, ingested sources and order statistics."""
+    from relmine.ingest import graph_stats
+
+    with gateway_from(ctx) as gw:
+        found = graph_stats(gw)
+    if as_json:
+        click.echo(json.dumps(found, default=str))
+        return
+    echo_table(found["counts"], ["kind", "name", "count"])
+    if found["orders"]:
+        click.echo(f"\norders: {found['orders'].get('n_orders') or 0:,}  "
+                   f"order lines: {found['orders'].get('n_order_lines') or 0:,}")
+    if found["sources"]:
+        click.echo("")
+        echo_table([{**s, "id": s["id"][:12]} for s in found["sources"]],
+                   ["id", "kind", "file", "status", "batches", "rows_read", "rejected", "finished_at"])

@@ -1,0 +1,12 @@
+"""Relation graph construction: catalogues, Amazon metadata, edge lists, orders and baskets -> Neo4j.
+
+``ingest_file(gateway, path, IngestOptions(kind=...), rejects_dir=...)`` reads and
+validates a whole file, then writes it in batches that commit together with
+the progress of its ``(:Source)`` record (idempotent, resumable after a kill).
+``generate(...)`` writes a synthetic catalogue and orders with planted relations.
+"""
+
+from relmine.ingest.model import KINDS, Counts, IngestOptions, IngestReport
+from relmine.ingest.pipeline import graph_stats, ingest_file
+
+__all__ = ["KINDS", "Counts", "IngestOptions", "IngestReport", "graph_stats", "ingest_file"]

@@ -1,0 +1,249 @@
+"""What an ingest is told (:class:`IngestOptions`), what a reader produces (:class:`Parsed`),
+what it rejects (:class:`RejectLog`) and what it reports (:class:`IngestReport`)."""
+
+from __future__ import annotations
+
+import csv
+from array import array
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, TextIO
+
+from relmine.ingest.values import SYMMETRIC_TYPES
+
+KINDS = ("catalog", "amazon-meta", "edges", "orders", "baskets")
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How to read one file. The fields marked *identity* name the source: the same file
+    read with the same identity options is the same :class:`Source` (re-ingest is a no-op)."""
+
+    kind: str                                   # identity: one of KINDS
+    format: str | None = None                   # identity: csv|tsv|jsonl|text; None: from the extension
+    encoding: str = "utf-8"                     # identity
+    columns: dict[str, str] = field(default_factory=dict)  # identity: field -> column name
+    category_sep: str = ">"                     # identity: separator of category paths (catalog)
+    relation_type: str = "RELATED"              # identity: type of edges without a type column
+    allow_types: tuple[str, ...] = ()           # identity: extra relation types (strict name pattern)
+    sku_prefix: str = ""                        # identity: prepended to every sku read
+    keep_external: bool = False                 # identity: amazon-meta links to products not in the file
+    order_prefix: str | None = None             # identity: baskets' order ids; None: from the checksum
+    batch_size: int = 20_000                    # rows per transaction (fixed per source at its first run)
+    max_rejects: int = 1_000                    # more rejected rows than this: nothing is written, exit 1
+    rejects_path: Path | None = None            # where rejected rows go; None: $RELMINE_HOME/rejects/
+    progress: bool = True
+
+    def identity(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "format": self.format, "encoding": self.encoding.lower(),
+            "columns": dict(sorted(self.columns.items())), "category_sep": self.category_sep,
+            "relation_type": self.relation_type, "allow_types": sorted(self.allow_types),
+            "sku_prefix": self.sku_prefix, "keep_external": self.keep_external,
+            "order_prefix": self.order_prefix,
+        }
+
+    def source_id(self, sha256: str) -> str:
+        """``sha256(file checksum + kind + identity options)``: the key of the :Source node."""
+        blob = json.dumps({"sha256": sha256, **self.identity()}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass
+class Counts:
+    read: int = 0         # data rows read (no header, comments or blank lines)
+    accepted: int = 0     # rows that passed validation
+    rejected: int = 0     # rows written to the rejects file
+    duplicates: int = 0   # rows (or orders) already seen in the file or already in the graph
+    notes: dict[str, int] = field(default_factory=dict)  # e.g. {"price_dropped": 4}
+
+    def note(self, key: str, n: int = 1) -> None:
+        self.notes[key] = self.notes.get(key, 0) + n
+
+
+class RejectLog:
+    """Rejected rows as CSV (``line,reason,raw``), the file opened at the first reject."""
+
+    RAW_MAX = 500
+
+    def __init__(self, path: Path, counts: Counts):
+        self.path = path
+        self.counts = counts
+        self.first: list[tuple[int, str]] = []
+        self._fh: TextIO | None = None
+        self._writer: Any = None
+
+    def reject(self, line: int, reason: str, raw: Any = "") -> None:
+        self.counts.rejected += 1
+        if len(self.first) < 5:
+            self.first.append((line, reason))
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self.path, "w", encoding="utf-8", newline="")
+            self._writer = csv.writer(self._fh)
+            self._writer.writerow(["line", "reason", "raw"])
+        text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
+        text = text.rstrip("\r\n")
+        self._writer.writerow([line, reason, text[: self.RAW_MAX]])
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    @property
+    def written(self) -> bool:
+        return self.counts.rejected > 0
+
+
+@dataclass
+class Parsed:
+    """Everything a reader took from a file, validated and de-duplicated, ready to plan batches.
+
+    ``products``: ``{"sku", "props", "category"}`` rows (catalogue-like, props overwrite);
+    ``stubs``: skus that must exist (endpoints, order lines), props only filled when missing;
+    ``edges``: typed relations; ``orders``: the baskets of an orders file.
+    """
+
+    counts: Counts = field(default_factory=Counts)
+    products: list[dict[str, Any]] = field(default_factory=list)
+    stubs: list[dict[str, Any]] = field(default_factory=list)
+    categories: set[str] = field(default_factory=set)
+    edges: "EdgeSet | None" = None
+    orders: "OrderTable | None" = None
+
+
+class EdgeSet:
+    """Typed relations of one file as integer arrays (1M edges ~ 30 MB), de-duplicated by :meth:`finish`.
+
+    ``add`` appends; ``finish`` drops repeated (type, src, dst) — symmetric types
+    either way round, stored from the lower to the higher sku — keeping the first
+    occurrence, and orders each type by (src, dst) so rows of one source travel
+    together (:meth:`grouped_batches`).
+    """
+
+    def __init__(self) -> None:
+        self.skus: list[str] = []
+        self.index: dict[str, int] = {}
+        self.types: dict[str, tuple[array, array, array]] = {}
+        self.finished = False
+
+    def node(self, sku: str) -> int:
+        i = self.index.get(sku)
+        if i is None:
+            i = self.index[sku] = len(self.skus)
+            self.skus.append(sku)
+        return i
+
+    def __contains__(self, sku: str) -> bool:
+        return sku in self.index
+
+    def arrays(self, rel_type: str) -> tuple[array, array, array]:
+        found = self.types.get(rel_type)
+        if found is None:
+            found = self.types[rel_type] = (array("q"), array("q"), array("d"))
+        return found
+
+    def add(self, rel_type: str, src: str, dst: str, weight: float) -> None:
+        self.add_index(rel_type, self.node(src), self.node(dst), weight)
+
+    def add_index(self, rel_type: str, s: int, d: int, weight: float) -> None:
+        if rel_type in SYMMETRIC_TYPES and self.skus[d] < self.skus[s]:
+            s, d = d, s
+        a = self.arrays(rel_type)
+        a[0].append(s)
+        a[1].append(d)
+        a[2].append(weight)
+
+    def finish(self) -> int:
+        """De-duplicate and sort; returns the number of repeated relations dropped."""
+        import numpy as np
+
+        dropped = 0
+        for rel_type, (src, dst, w) in list(self.types.items()):
+            s = np.frombuffer(src, dtype=np.int64) if len(src) else np.zeros(0, np.int64)
+            d = np.frombuffer(dst, dtype=np.int64) if len(dst) else np.zeros(0, np.int64)
+            ws = np.frombuffer(w, dtype=np.float64) if len(w) else np.zeros(0)
+            codes = s * (len(self.skus) + 1) + d
+            _, first = np.unique(codes, return_index=True)  # sorted by code = by (src, dst)
+            dropped += len(codes) - len(first)
+            self.types[rel_type] = (array("q", s[first].tobytes()), array("q", d[first].tobytes()),
+                                    array("d", ws[first].tobytes()))
+        self.finished = True
+        return dropped
+
+    def count(self, rel_type: str | None = None) -> int:
+        if rel_type is not None:
+            return len(self.types[rel_type][0]) if rel_type in self.types else 0
+        return sum(len(a[0]) for a in self.types.values())
+
+    def rows(self, rel_type: str) -> Iterator[list[Any]]:
+        """``[src_sku, dst_sku, weight]`` rows."""
+        src, dst, w = self.types[rel_type]
+        skus = self.skus
+        for s, d, x in zip(src, dst, w):
+            yield [skus[s], skus[d], x]
+
+    def grouped_batches(self, rel_type: str, size: int) -> Iterator[dict[str, list]]:
+        """Batches of ``size`` relations: ``{"skus": endpoints, "rows": [[src_sku, [dst_sku, ...],
+        [weight, ...]], ...]}``, one row per run of the same source."""
+        import numpy as np
+
+        src, dst, w = self.types[rel_type]
+        if not len(src):
+            return
+        s_all = np.frombuffer(src, dtype=np.int64)
+        d_all = np.frombuffer(dst, dtype=np.int64)
+        w_all = np.frombuffer(w, dtype=np.float64)
+        names = np.array(self.skus, dtype=object)
+        for start in range(0, len(s_all), size):
+            s = s_all[start:start + size]
+            d = d_all[start:start + size]
+            cuts = (np.flatnonzero(np.diff(s)) + 1).tolist()
+            starts, ends = [0, *cuts], [*cuts, len(s)]
+            heads = names[s[starts]].tolist()
+            targets = names[d].tolist()
+            weights = w_all[start:start + size].tolist()
+            yield {"skus": names[np.unique(np.concatenate([s, d]))].tolist(),
+                   "rows": [[h, targets[a:b], weights[a:b]] for h, a, b in zip(heads, starts, ends)]}
+
+
+def relations_in(batch: dict[str, list]) -> int:
+    """Relations in a batch of :meth:`EdgeSet.grouped_batches`."""
+    return sum(len(row[1]) for row in batch["rows"])
+
+
+@dataclass
+class OrderTable:
+    """Orders of a file, grouped: ``ids[i]`` holds ``items[i]`` (sku -> summed quantity)."""
+
+    ids: list[str] = field(default_factory=list)
+    props: list[dict[str, Any]] = field(default_factory=list)
+    items: list[dict[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    """The closing summary of one ``relmine ingest``."""
+
+    source_id: str
+    kind: str
+    path: str
+    status: str                      # "done" | "already-ingested" | "too-many-rejects"
+    counts: Counts
+    written: dict[str, int] = field(default_factory=dict)   # nodes/relationships created, properties set
+    batches: int = 0                 # batches committed by this run
+    resumed_from: int = 0            # batches found committed by an earlier, interrupted run
+    rejects_path: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.counts.read / self.seconds if self.seconds > 0 else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["rows_per_s"] = round(self.rows_per_s, 1)
+        return d

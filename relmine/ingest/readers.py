@@ -1,0 +1,506 @@
+"""One reader per kind of input: each consumes the whole file, validates every row and returns a
+:class:`Parsed` (rejected rows go to the :class:`RejectLog`). Nothing here talks to Neo4j."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from relmine.errors import InputError
+from relmine.ingest import values as V
+from relmine.ingest.columns import (CATALOG_FIELDS, EDGE_FIELDS, ORDER_FIELDS, match_columns, require)
+from relmine.ingest.model import EdgeSet, IngestOptions, OrderTable, Parsed, RejectLog
+from relmine.ingest.textio import csv_records, read_lines
+
+
+@dataclass
+class ReadContext:
+    path: Path
+    fmt: str
+    options: IngestOptions
+    sha256: str
+    rejects: RejectLog
+
+
+# -- tabular helpers -------------------------------------------------------------------------------------------
+def _delimiter(fmt: str) -> str:
+    return "\t" if fmt == "tsv" else ","
+
+
+def _table(ctx: ReadContext) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank CSV/TSV records with their line numbers."""
+    for line, fields in csv_records(ctx.path, _delimiter(ctx.fmt), ctx.options.encoding):
+        if not fields or all(not f.strip() for f in fields):
+            continue
+        yield line, fields
+
+
+def _json_lines(ctx: ReadContext) -> Iterator[tuple[int, dict | None, str]]:
+    """``(line, object or None, raw)``; a line that is not a JSON object is rejected here."""
+    for line, text in read_lines(ctx.path, ctx.options.encoding):
+        if not text.strip():
+            continue
+        ctx.rejects.counts.read += 1
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            ctx.rejects.reject(line, f"not JSON: {exc.msg} at column {exc.colno}", text)
+            continue
+        if not isinstance(obj, dict):
+            ctx.rejects.reject(line, f"not a JSON object but a {type(obj).__name__}", text)
+            continue
+        yield line, obj, text
+
+
+def _header(ctx: ReadContext, records: Iterator[tuple[int, list[str]]], fields: dict, kind: str):
+    try:
+        _, header = next(records)
+    except StopIteration:
+        raise InputError(f"{ctx.path}: empty file (no header)") from None
+    header = [h.strip() for h in header]
+    mapping = match_columns(header, fields, ctx.options.columns)
+    require(mapping, kind, header, ctx.path)
+    return header, mapping
+
+
+def _cell(fields: list[str], mapping: dict[str, int], name: str) -> str | None:
+    i = mapping.get(name)
+    if i is None:
+        return None
+    value = fields[i].strip()
+    return value or None
+
+
+# -- catalogue ---------------------------------------------------------------------------------------------------
+def read_catalog(ctx: ReadContext) -> Parsed:
+    """Products with title, category path, brand, price and free columns as sanitised properties."""
+    out = Parsed(counts=ctx.rejects.counts)
+    seen: set[str] = set()
+    if ctx.fmt == "jsonl":
+        rows = _catalog_json_rows(ctx)
+    else:
+        rows = _catalog_table_rows(ctx)
+    for line, raw, get, extras in rows:
+        try:
+            product = _catalog_product(ctx, get, extras)
+        except ValueError as exc:
+            ctx.rejects.reject(line, str(exc), raw)
+            continue
+        if product["sku"] in seen:
+            out.counts.duplicates += 1
+            continue
+        seen.add(product["sku"])
+        out.counts.accepted += 1
+        out.products.append(product)
+        if product["category"]:
+            out.categories.add(product["category"])
+    return out
+
+
+def _catalog_product(ctx: ReadContext, get, extras: dict[str, Any]) -> dict[str, Any]:
+    opts = ctx.options
+    sku = opts.sku_prefix + V.clean_sku(get("sku"))
+    props: dict[str, Any] = {k: v for k, v in extras.items() if v is not None}
+    title = get("title")
+    if title is not None:
+        props["title"] = V.strip_html(str(title)) if V.looks_like_markup(str(title)) else str(title).strip()
+    brand = get("brand")
+    if brand is not None:
+        props["brand"] = str(brand).strip()
+    price, price_max = V.parse_price(get("price"))
+    if price is not None:
+        props["price"] = price
+    if price_max is not None:
+        props["price_max"] = price_max
+    category = get("category")
+    if isinstance(category, list):
+        levels = V.clean_category_levels(category, cut_junk=False)
+    else:
+        levels = V.split_category(str(category), opts.category_sep) if category is not None else []
+    return {"sku": sku, "props": {k: v for k, v in props.items() if v not in (None, "")},
+            "category": V.category_path(levels) or None}
+
+
+def _catalog_table_rows(ctx: ReadContext):
+    records = _table(ctx)
+    header, mapping = _header(ctx, records, CATALOG_FIELDS, "catalog")
+    free = [i for i in range(len(header)) if i not in mapping.values()]
+    keys = V.property_keys([header[i] for i in free])
+    for line, fields in records:
+        ctx.rejects.counts.read += 1
+        if len(fields) != len(header):
+            ctx.rejects.reject(line, f"expected {len(header)} fields, found {len(fields)}", _join(fields))
+            continue
+        extras = {keys[header[i]]: V.infer_scalar(fields[i]) for i in free}
+        yield line, _join(fields), (lambda name, f=fields: _cell(f, mapping, name)), extras
+
+
+def _catalog_json_rows(ctx: ReadContext):
+    key_cache: dict[tuple[str, ...], tuple[dict[str, int], dict[str, str]]] = {}
+    for line, obj, raw in _json_lines(ctx):
+        names = tuple(obj.keys())
+        if names not in key_cache:
+            mapping = match_columns(list(names), CATALOG_FIELDS, ctx.options.columns)
+            free = [n for i, n in enumerate(names) if i not in mapping.values()]
+            key_cache[names] = (mapping, V.property_keys(free))
+        mapping, keys = key_cache[names]
+        if "sku" not in mapping:
+            ctx.rejects.reject(line, f"no sku key (keys: {', '.join(names)[:200]})", raw)
+            continue
+        extras = {keys[n]: V.json_property(obj[n]) for n in keys}
+        yield line, raw, (lambda name, o=obj, m=mapping, n=names: o[n[m[name]]] if name in m else None), extras
+
+
+def _join(fields: list[str]) -> str:
+    return ",".join(fields)
+
+
+# -- Amazon metadata ---------------------------------------------------------------------------------------------
+_RANK = re.compile(r"([0-9][0-9,]*)")
+
+
+def read_amazon_meta(ctx: ReadContext) -> Parsed:
+    """McAuley-lab product metadata: products, category tree, ALSO_BOUGHT and ALSO_VIEWED.
+
+    Messy fields are repaired rather than rejected: an unparseable price (HTML,
+    CSS) is dropped, category lists are cut at the first non-category level
+    (:func:`values.clean_category_levels`), HTML is stripped from text. Links
+    to products absent from the file are dropped unless ``keep_external``.
+    """
+    out = Parsed(counts=ctx.rejects.counts)
+    opts = ctx.options
+    links: list[tuple[str, str, list]] = []
+    known: set[str] = set()
+    for line, obj, raw in _json_lines(ctx):
+        try:
+            sku = opts.sku_prefix + V.clean_sku(obj.get("asin"))
+        except ValueError as exc:
+            ctx.rejects.reject(line, f"asin: {exc}", raw)
+            continue
+        if sku in known:
+            out.counts.duplicates += 1
+            continue
+        props: dict[str, Any] = {}
+        for key in ("title", "brand", "main_cat", "date"):
+            value = obj.get(key)
+            if isinstance(value, str) and value.strip():
+                text = V.strip_html(value)
+                if text and not (key in ("main_cat", "date") and V.looks_like_markup(value)):
+                    props[key] = text
+        try:
+            price, price_max = V.parse_price(obj.get("price"))
+        except ValueError:
+            price, price_max = None, None
+            out.counts.note("price_dropped")
+        if price is not None:
+            props["price"] = price
+        if price_max is not None:
+            props["price_max"] = price_max
+        rank = obj.get("rank")
+        rank_text = rank[0] if isinstance(rank, list) and rank else rank
+        if isinstance(rank_text, str) and (m := _RANK.search(rank_text)):
+            props["sales_rank"] = int(m.group(1).replace(",", ""))
+        description = obj.get("description")
+        if isinstance(description, list):
+            text = "\n".join(t for t in (V.strip_html(d) for d in description if isinstance(d, str)) if t)
+            if text:
+                props["description"] = text
+        features = obj.get("feature")
+        if isinstance(features, list):
+            feats = [t for t in (V.strip_html(f) for f in features if isinstance(f, str)) if t]
+            if feats:
+                props["features"] = feats
+        levels = V.clean_category_levels(obj.get("category") or [])
+        category = V.category_path(levels) or None
+        raw_levels = [c for c in obj.get("category") or [] if isinstance(c, str)]
+        if len(levels) < len(_dedupe_consecutive(raw_levels)):
+            out.counts.note("category_levels_cut")
+        out.products.append({"sku": sku, "props": props, "category": category})
+        known.add(sku)
+        if category:
+            out.categories.add(category)
+        out.counts.accepted += 1
+        for field, rel in (("also_buy", "ALSO_BOUGHT"), ("also_view", "ALSO_VIEWED")):
+            targets = obj.get(field) or []
+            if isinstance(targets, list):
+                links.append((sku, rel, targets))
+    edges = EdgeSet()
+    for sku in sorted(known):
+        edges.node(sku)
+    for sku, rel, targets in links:
+        for target in targets:
+            try:
+                dst = opts.sku_prefix + V.clean_sku(target)
+            except ValueError:
+                out.counts.note("links_invalid")
+                continue
+            if dst == sku:
+                out.counts.note("links_self")
+            elif dst not in known and not opts.keep_external:
+                out.counts.note("links_external_dropped")
+            else:
+                edges.add(rel, sku, dst, 1.0)
+    dropped = edges.finish()
+    if dropped:
+        out.counts.note("links_duplicate", dropped)
+    out.counts.note("links_kept", edges.count())
+    if opts.keep_external:
+        out.counts.note("external_products", sum(1 for s in edges.skus if s not in known))
+    out.edges = edges
+    return out
+
+
+def _dedupe_consecutive(levels: list[str]) -> list[str]:
+    out: list[str] = []
+    for level in levels:
+        s = level.strip()
+        if s and (not out or out[-1] != s):
+            out.append(s)
+    return out
+
+
+# -- edge lists --------------------------------------------------------------------------------------------------
+def read_edges(ctx: ReadContext) -> Parsed:
+    """``src, dst[, type][, weight]`` rows: CSV/TSV with or without a header, JSON lines, or
+    white-space separated text with ``#`` comments (SNAP). Self-loops are rejected; repeated
+    relations are counted as duplicates; symmetric types are stored once per pair (lower sku
+    -> higher sku). Without a type column every row gets ``--type``; without a weight, 1.0."""
+    out = Parsed(counts=ctx.rejects.counts)
+    counts = out.counts
+    reject = ctx.rejects.reject
+    opts = ctx.options
+    allowed = V.extra_types(opts.allow_types)
+    try:
+        default_type = V.relation_type(opts.relation_type, allowed) if opts.relation_type else None
+    except ValueError as exc:
+        raise InputError(f"--type: {exc}") from exc
+    type_cache: dict[Any, str | ValueError] = {}
+    node_cache: dict[Any, int] = {}
+    edges = EdgeSet()
+    prefix = opts.sku_prefix
+    delimiter = "," if ctx.fmt == "csv" else "\t"
+
+    def node(raw: Any) -> int:
+        i = node_cache.get(raw)
+        if i is None:
+            i = node_cache[raw] = edges.node(prefix + V.clean_sku(raw))
+        return i
+
+    def typed(raw: Any) -> str:
+        if raw is None or raw == "":
+            if default_type is None:
+                raise ValueError("no relation type (add a type column or pass --type)")
+            return default_type
+        hit = type_cache.get(raw)
+        if hit is None:
+            try:
+                hit = V.relation_type(str(raw), allowed)
+            except ValueError as exc:
+                hit = exc
+            type_cache[raw] = hit
+        if isinstance(hit, ValueError):
+            raise hit
+        return hit
+
+    def take(line: int, raw: Any, src: Any, dst: Any, rel: Any, weight: Any) -> None:
+        try:
+            s, d = node(src), node(dst)
+            if s == d:
+                raise ValueError(f"self-loop {edges.skus[s]} -> {edges.skus[d]}")
+            t = typed(rel)
+            w = 1.0 if weight is None else V.parse_weight(weight)
+        except ValueError as exc:
+            reject(line, str(exc), raw if isinstance(raw, str) else delimiter.join(raw))
+            return
+        edges.add_index(t, s, d, w)
+        counts.accepted += 1
+
+    if ctx.fmt == "jsonl":
+        for line, obj, raw in _json_lines(ctx):
+            names = list(obj.keys())
+            mapping = match_columns(names, EDGE_FIELDS, opts.columns)
+            if "src" not in mapping or "dst" not in mapping:
+                reject(line, f"no src/dst keys (keys: {', '.join(names)[:200]})", raw)
+                continue
+            get = [obj[names[mapping[f]]] if f in mapping else None for f in ("src", "dst", "type", "weight")]
+            take(line, raw, *get)
+    else:
+        records = _edge_records(ctx)
+        try:
+            first_line, first = next(records)
+        except StopIteration:
+            first_line, first = 0, None
+        header = [f.strip() for f in first] if first is not None else []
+        found = match_columns(header, EDGE_FIELDS, opts.columns) if header else {}
+        if "src" in found and "dst" in found:
+            mapping, pending = found, []
+        else:
+            if opts.columns:
+                require(found, "edges", header, ctx.path)
+            mapping = {"src": 0, "dst": 1, "type": 2, "weight": 3}
+            pending = [(first_line, first)] if first is not None else []
+        i_src, i_dst = mapping["src"], mapping["dst"]
+        i_type, i_weight = mapping.get("type", 1 << 30), mapping.get("weight", 1 << 30)
+        strip = ctx.fmt != "text"
+        # Fast path (most rows of big plain edge lists): known endpoints, default type, no weight.
+        fast = default_type is not None and default_type not in V.SYMMETRIC_TYPES
+        if fast:
+            fast_src, fast_dst, fast_w = edges.arrays(default_type)
+        for line, fields in itertools.chain(pending, records):
+            counts.read += 1
+            n = len(fields)
+            if fast and n == 2:
+                s = node_cache.get(fields[i_src])
+                d = node_cache.get(fields[i_dst])
+                if s is not None and d is not None and s != d:
+                    fast_src.append(s)
+                    fast_dst.append(d)
+                    fast_w.append(1.0)
+                    counts.accepted += 1
+                    continue
+            if n <= i_src or n <= i_dst:
+                reject(line, f"expected at least {max(i_src, i_dst) + 1} fields, found {n}", delimiter.join(fields))
+                continue
+            rel = fields[i_type] if i_type < n else None
+            weight = fields[i_weight] if i_weight < n else None
+            if strip:
+                rel = rel.strip() if rel is not None else None
+                weight = (weight.strip() or None) if weight is not None else None
+            take(line, fields, fields[i_src], fields[i_dst], rel, weight)
+    dropped = edges.finish()
+    counts.duplicates += dropped
+    counts.accepted -= dropped
+    out.edges = edges
+    return out
+
+
+def _edge_records(ctx: ReadContext) -> Iterator[tuple[int, list[str]]]:
+    if ctx.fmt == "text":
+        for line, text in read_lines(ctx.path, ctx.options.encoding):
+            s = text.strip()
+            if not s or s.startswith("#"):
+                continue
+            yield line, s.split()
+    else:
+        for line, fields in _table(ctx):
+            if fields[0].lstrip().startswith("#"):
+                continue
+            yield line, fields
+
+
+# -- orders and baskets ------------------------------------------------------------------------------------------
+class _OrderBuilder:
+    def __init__(self, out: Parsed):
+        self.out = out
+        self.table = OrderTable()
+        self.index: dict[str, int] = {}
+        self.products: dict[str, dict[str, Any]] = {}
+
+    def line(self, order_id: str, sku: str, qty: int, props: dict[str, Any], title: str | None,
+             price: float | None) -> None:
+        i = self.index.get(order_id)
+        if i is None:
+            i = self.index[order_id] = len(self.table.ids)
+            self.table.ids.append(order_id)
+            self.table.props.append({k: v for k, v in props.items() if v is not None})
+            self.table.items.append({})
+        items = self.table.items[i]
+        if sku in items:
+            self.out.counts.note("lines_merged")
+        items[sku] = items.get(sku, 0) + qty
+        stub = self.products.get(sku)
+        if stub is None:
+            self.products[sku] = {"sku": sku, "title": title, "price": price}
+        else:
+            if stub["title"] is None and title is not None:
+                stub["title"] = title
+            if stub["price"] is None and price is not None:
+                stub["price"] = price
+
+    def finish(self) -> None:
+        self.out.orders = self.table
+        self.out.stubs = list(self.products.values())
+
+
+def read_orders(ctx: ReadContext) -> Parsed:
+    """Order lines (order id, sku, quantity, time, customer, price, title; other columns become
+    order properties), grouped by order; repeated (order, sku) lines are summed."""
+    out = Parsed(counts=ctx.rejects.counts)
+    opts = ctx.options
+    build = _OrderBuilder(out)
+    prefix = opts.order_prefix or ""
+    if ctx.fmt == "jsonl":
+        raise InputError(f"{ctx.path}: orders are read from CSV/TSV; pass --format csv or tsv")
+    records = _table(ctx)
+    header, mapping = _header(ctx, records, ORDER_FIELDS, "orders")
+    free = [i for i in range(len(header)) if i not in mapping.values()]
+    keys = V.property_keys([header[i] for i in free])
+    for line, fields in records:
+        ctx.rejects.counts.read += 1
+        raw = _join(fields)
+        if len(fields) != len(header):
+            ctx.rejects.reject(line, f"expected {len(header)} fields, found {len(fields)}", raw)
+            continue
+        try:
+            order = _cell(fields, mapping, "order")
+            if order is None:
+                raise ValueError("order id is empty")
+            sku = opts.sku_prefix + V.clean_sku(_cell(fields, mapping, "sku"))
+            qty_text = _cell(fields, mapping, "qty")
+            qty = V.parse_quantity(qty_text) if "qty" in mapping else 1
+            time = V.parse_time(_cell(fields, mapping, "time"))
+            price, _ = V.parse_price(_cell(fields, mapping, "price"))
+        except ValueError as exc:
+            ctx.rejects.reject(line, str(exc), raw)
+            continue
+        props = {keys[header[i]]: V.infer_scalar(fields[i]) for i in free}
+        props["time"] = time
+        props["customer"] = _cell(fields, mapping, "customer")
+        build.line(prefix + order, sku, qty, props, _cell(fields, mapping, "title"), price)
+        out.counts.accepted += 1
+    build.finish()
+    return out
+
+
+def read_baskets(ctx: ReadContext) -> Parsed:
+    """One basket a line (``milk,bread,butter``), no header; the order id is
+    ``<prefix>:<line number>`` with the prefix from ``--order-prefix`` or the file's checksum.
+    Item names are stripped (real files carry trailing spaces); an item repeated in a
+    basket counts as quantity."""
+    out = Parsed(counts=ctx.rejects.counts)
+    opts = ctx.options
+    build = _OrderBuilder(out)
+    prefix = opts.order_prefix or f"b{ctx.sha256[:12]}"
+    delimiter = "\t" if ctx.fmt == "tsv" else ","
+    for line, fields in csv_records(ctx.path, delimiter, opts.encoding):
+        if not fields or all(not f.strip() for f in fields):
+            if fields:
+                ctx.rejects.counts.read += 1
+                ctx.rejects.reject(line, "empty basket (no item names)", delimiter.join(fields))
+            continue
+        ctx.rejects.counts.read += 1
+        try:
+            items = [opts.sku_prefix + V.clean_sku(f) for f in fields if f.strip()]
+        except ValueError as exc:
+            ctx.rejects.reject(line, str(exc), delimiter.join(fields))
+            continue
+        if any(f.strip() != f for f in fields if f.strip()):
+            out.counts.note("names_stripped")
+        for sku in items:
+            build.line(f"{prefix}:{line}", sku, 1, {}, sku, None)
+        out.counts.accepted += 1
+    build.finish()
+    return out
+
+
+READERS = {
+    "catalog": read_catalog,
+    "amazon-meta": read_amazon_meta,
+    "edges": read_edges,
+    "orders": read_orders,
+    "baskets": read_baskets,
+}

@@ -1,0 +1,54 @@
+"""Co-purchase pair counting (numpy) against a brute-force count."""
+
+import itertools
+from collections import Counter, defaultdict
+
+from hypothesis import given, settings, strategies as st
+
+from relmine.ingest import pairs as P
+
+
+def brute(baskets):
+    count, weight = Counter(), defaultdict(float)
+    for b in baskets:
+        items = sorted(set(b))
+        for x, y in itertools.combinations(items, 2):
+            count[(x, y)] += 1
+            weight[(x, y)] += 1 / (len(items) - 1)
+    return {k: (count[k], weight[k]) for k in count}
+
+
+def test_small_example_canonical_direction_and_weights():
+    pc = P.pair_counts([["b", "a", "c"], ["a", "b"], ["c"], ["b", "b", "a"]])
+    got = {k: (c, round(w, 6)) for k, (c, w) in pc.as_dict().items()}
+    assert got == {("a", "b"): (3, 2.5), ("a", "c"): (1, 0.5), ("b", "c"): (1, 0.5)}
+    assert [r[:2] for r in pc.rows()] == [["a", "b"], ["a", "c"], ["b", "c"]]
+    assert P.item_order_counts([["b", "a", "c"], ["a", "b"], ["c"], ["b", "b"]]) == [["a", 2], ["b", 3], ["c", 2]]
+
+
+def test_no_pairs():
+    pc = P.pair_counts([["a"], [], ["b", "b"]])
+    assert len(pc) == 0 and list(pc.rows()) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from("abcdefghij"), max_size=7), max_size=40))
+def test_matches_brute_force(baskets):
+    got = P.pair_counts(baskets).as_dict()
+    want = brute(baskets)
+    assert got.keys() == want.keys()
+    for k in want:
+        assert got[k][0] == want[k][0]
+        assert abs(got[k][1] - want[k][1]) < 1e-9
+
+
+def test_chunked_reduction_gives_the_same_counts(monkeypatch):
+    baskets = [[f"p{(i * 7 + j) % 30}" for j in range(i % 9)] for i in range(300)]
+    whole = P.pair_counts(baskets).as_dict()
+    monkeypatch.setattr(P, "_CHUNK", 50)  # many partial reductions, then a final one
+    chunked = P.pair_counts(baskets).as_dict()
+    want = brute(baskets)
+    assert whole.keys() == chunked.keys() == want.keys()
+    for k, (count, weight) in want.items():
+        assert whole[k][0] == chunked[k][0] == count
+        assert abs(whole[k][1] - weight) < 1e-9 and abs(chunked[k][1] - weight) < 1e-9

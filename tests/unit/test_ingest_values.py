@@ -1,0 +1,161 @@
+"""Sanitising and typing rules of relmine.ingest.values."""
+
+import re
+from datetime import date, datetime
+
+import pytest
+from hypothesis import given, strategies as st
+
+from relmine.errors import InputError
+from relmine.ingest import values as V
+
+
+@pytest.mark.parametrize("raw, key", [
+    ("Unit Price (€)", "unit_price"),
+    ("Weight (g)", "weight_g"),
+    ("colour", "colour"),
+    ("productType", "product_type"),
+    ("  Größe ", "grosse"),
+    ("2nd hand", "f_2nd_hand"),
+    ("a--b__c", "a_b_c"),
+    ("x" * 100, "x" * 64),
+])
+def test_sanitize_key(raw, key):
+    assert V.sanitize_key(raw) == key
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "€€€", "()"])
+def test_sanitize_key_refuses_names_with_nothing_usable(raw):
+    with pytest.raises(InputError, match="no usable characters"):
+        V.sanitize_key(raw)
+
+
+@given(st.text(min_size=1, max_size=120))
+def test_sanitized_keys_are_always_safe_property_names(raw):
+    try:
+        key = V.sanitize_key(raw)
+    except InputError:
+        return
+    assert re.fullmatch(r"[a-z][a-z0-9_]{0,63}", key), key
+
+
+def test_property_keys_are_unique_and_keep_reserved_names_apart():
+    keys = V.property_keys(["Color", "color ", "COLOR", "sku", "Embedding"])
+    assert keys == {"Color": "color", "color ": "color_2", "COLOR": "color_3", "sku": "attr_sku",
+                    "Embedding": "attr_embedding"}
+
+
+@pytest.mark.parametrize("text, value", [
+    ("", None), ("  ", None), ("42", 42), ("-7", -7), ("3.5", 3.5), ("1e3", 1000.0), ("0.25", 0.25),
+    ("00123", "00123"), ("007.5", "007.5"), ("true", True), ("FALSE", False), (" red ", "red"),
+    ("12 cm", "12 cm"), ("nan", "nan"),
+])
+def test_infer_scalar(text, value):
+    assert V.infer_scalar(text) == value
+    assert type(V.infer_scalar(text)) is type(value)
+
+
+@pytest.mark.parametrize("value, expected", [
+    (None, None), ("", None), ("  x ", "x"), (3, 3), (2.5, 2.5), (float("inf"), None), (True, True),
+    ([], None), (["a", " b "], ["a", "b"]), ([1, 2], [1, 2]), ([1, "a"], '[1, "a"]'),
+    ({"k": [1]}, '{"k": [1]}'), ({}, None), ([None, ""], None),
+])
+def test_json_property(value, expected):
+    assert V.json_property(value) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("", (None, None)), (None, (None, None)), ("$12.99", (12.99, None)), ("$1,250.00", (1250.0, None)),
+    ("12.5", (12.5, None)), (7, (7.0, None)), ("$10.00 - $25.00", (10.0, 25.0)), ("EUR 3.10", (3.1, None)),
+    ("3.10 €", (3.1, None)), ("  ", (None, None)),
+])
+def test_parse_price(raw, expected):
+    assert V.parse_price(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [".a-box-inner{background-color:#fff}", "<span>9.99</span>", "cheap", "-3", True,
+                                 "1.00 - 2.00 - 3.00"])
+def test_parse_price_refuses_what_is_not_a_price(raw):
+    with pytest.raises(ValueError):
+        V.parse_price(raw)
+
+
+def test_clean_category_levels_collapses_duplicates_and_cuts_at_junk():
+    assert V.clean_category_levels(["Gift Cards", "Gift Cards"]) == ["Gift Cards"]
+    assert V.clean_category_levels(["Gift Cards", "Gift Cards", "</span></span></span>", "Starbucks"]) == ["Gift Cards"]
+    assert V.clean_category_levels(
+        ["Gift Cards", "Gift Cards", "No expiration, no fees.", "Variety of designs for any occasion."]) == ["Gift Cards"]
+    assert V.clean_category_levels(["Home &amp; Kitchen", " Pans "]) == ["Home & Kitchen", "Pans"]
+    assert V.clean_category_levels(["A", "Multiple denominations. Choose your amount from $1.00"]) == ["A"]
+    assert V.clean_category_levels(["A", "x" * 81]) == ["A"]
+    assert V.clean_category_levels([]) == []
+    assert V.clean_category_levels([None, "A"]) == []
+
+
+def test_split_category_and_rows_put_parents_first():
+    levels = V.split_category("Electronics > Camera > Lenses", ">")
+    assert levels == ["Electronics", "Camera", "Lenses"]
+    assert V.category_path(levels) == "Electronics > Camera > Lenses"
+    rows = V.category_rows({"Electronics > Camera > Lenses", "Electronics > Audio"})
+    assert [r["path"] for r in rows] == ["Electronics", "Electronics > Audio", "Electronics > Camera",
+                                         "Electronics > Camera > Lenses"]
+    assert rows[0]["parent"] is None and rows[-1]["parent"] == "Electronics > Camera"
+    assert rows[-1]["name"] == "Lenses" and rows[-1]["depth"] == 3
+    assert V.split_category("  ", ">") == []
+    assert V.split_category("Toys/Board games", "/") == ["Toys", "Board games"]
+    # a catalogue's own paths are trusted: no cutting at "sentences"
+    assert V.split_category("Misc. > Odds & ends!", ">") == ["Misc.", "Odds & ends!"]
+    assert V.clean_category_levels(["A", "A", " ", "B."], cut_junk=False) == ["A", "B."]
+
+
+def test_relation_types_whitelist_pattern_and_reserved_names():
+    assert V.relation_type("also-bought", frozenset()) == "ALSO_BOUGHT"
+    assert V.relation_type("co viewed", frozenset()) == "CO_VIEWED"
+    with pytest.raises(ValueError, match="unknown relation type"):
+        V.relation_type("FRIEND_OF", frozenset())
+    assert V.relation_type("FRIEND_OF", frozenset({"FRIEND_OF"})) == "FRIEND_OF"
+    for bad in ("X]->() DETACH DELETE (n", "1ABC", "A" * 65, "", "ÄB"):
+        with pytest.raises(ValueError, match="not a valid name"):
+            V.relation_type(bad, frozenset({bad}))
+    with pytest.raises(ValueError, match="reserved"):
+        V.relation_type("CONTAINS", frozenset())
+    with pytest.raises(InputError, match="not a valid relationship type"):
+        V.extra_types(["BAD TYPE`"])
+    with pytest.raises(InputError, match="reserved"):
+        V.extra_types(["IN_CATEGORY"])
+    assert V.extra_types(["friend-of"]) == frozenset({"FRIEND_OF"})
+
+
+@pytest.mark.parametrize("raw, q", [("3", 3), (4, 4), ("2.0", 2), (" 7 ", 7)])
+def test_parse_quantity(raw, q):
+    assert V.parse_quantity(raw) == q
+
+
+@pytest.mark.parametrize("raw, msg", [("0", "not positive"), ("-2", "not positive"), ("1.5", "whole"),
+                                      ("", "empty"), ("x", "not a number"), (True, "not a number")])
+def test_parse_quantity_rejects(raw, msg):
+    with pytest.raises(ValueError, match=msg):
+        V.parse_quantity(raw)
+
+
+def test_parse_time():
+    assert V.parse_time("2010-12-01 08:26:00") == datetime(2010, 12, 1, 8, 26)
+    assert V.parse_time("2024-01-01T00:00:24") == datetime(2024, 1, 1, 0, 0, 24)
+    assert V.parse_time("2024-03-05") == date(2024, 3, 5)
+    assert V.parse_time("2024-03-05T10:00:00Z").tzinfo is not None
+    assert V.parse_time("12/01/2010 08:26") == datetime(2010, 12, 1, 8, 26)
+    assert V.parse_time("") is None
+    with pytest.raises(ValueError, match="not a date"):
+        V.parse_time("yesterday")
+
+
+def test_parse_weight_and_sku():
+    assert V.parse_weight("") == 1.0 and V.parse_weight("0.5") == 0.5
+    with pytest.raises(ValueError):
+        V.parse_weight("inf")
+    with pytest.raises(ValueError):
+        V.parse_weight("heavy")
+    assert V.clean_sku(" 85123A ") == "85123A" and V.clean_sku(12) == "12"
+    for bad in ("", "  ", None, "a\tb", "x" * 201, [1]):
+        with pytest.raises(ValueError):
+            V.clean_sku(bad)
