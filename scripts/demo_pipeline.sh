@@ -14,7 +14,7 @@ relmine stats
 sku=$(sed -n 2p "$data/catalog.csv" | cut -d, -f1)
 
 step "representation learning: a GAT trained by the worker, written back"
-relmine train --epochs 15 --partition-size 1000 --wait
+relmine train --epochs 5 --partition-size 1000 --wait
 relmine neighbours "$sku" -k 5
 relmine predicted "$sku" -k 5
 
