@@ -157,7 +157,7 @@ class Gateway:
                       on_batch: Callable[[int, WriteSummary], None] | None = None) -> WriteSummary:
         """``UNWIND $rows`` in batches, one transaction per batch."""
         total = WriteSummary()
-        for batch in _chunks(rows, batch_size):
+        for batch in chunks(rows, batch_size):
             summary = self.write(stmt, {**(extra or {}), key: batch})
             total = total + WriteSummary(**{**summary.__dict__, "records": ()})
             if on_batch is not None:
@@ -239,7 +239,8 @@ def _query_error(st: Statement, exc: Neo4jError) -> QueryError:
     return QueryError(f"Neo4j rejected {st.name}: {code}: {exc.message if hasattr(exc, 'message') else exc}")
 
 
-def _chunks(rows: Iterable[T], size: int) -> Iterator[list[T]]:
+def chunks(rows: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Lists of at most ``size`` consecutive rows (the batching of every batched write)."""
     batch: list[T] = []
     for row in rows:
         batch.append(row)
@@ -248,11 +249,6 @@ def _chunks(rows: Iterable[T], size: int) -> Iterator[list[T]]:
             batch = []
     if batch:
         yield batch
-
-
-def chunks(rows: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Public batching helper (lists of at most ``size``)."""
-    return _chunks(rows, size)
 
 
 def connect(settings: Settings | None = None) -> Gateway:

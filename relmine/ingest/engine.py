@@ -29,6 +29,7 @@ import neo4j
 
 from relmine import cypher
 from relmine.errors import RelmineError
+from relmine.gateway import chunks as chunked  # noqa: F401 (used by pipeline)
 from relmine.gateway import Gateway
 from relmine.progress import Progress
 
@@ -120,17 +121,6 @@ def prefetch(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
             yield value
     finally:
         stop.set()
-
-
-def chunked(rows: Iterable[Any], size: int) -> Iterator[list]:
-    batch: list = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 class BatchRunner:
