@@ -65,13 +65,15 @@ class CeleryConfig:
             broker, options = settings.broker_url, {"confirm_publish": True}
         else:
             folder = settings.broker_dir
-            for sub in ("queue", "processed"):
+            for sub in ("queue", "processed", "control"):
                 (folder / sub).mkdir(parents=True, exist_ok=True)
             broker = "filesystem://"
             options = {
                 "data_folder_in": str(folder / "queue"),
                 "data_folder_out": str(folder / "queue"),
                 "processed_folder": str(folder / "processed"),
+                # broadcast (pidbox) files: under the broker folder, not the working directory
+                "control_folder": str(folder / "control"),
                 "store_processed": False,
             }
         exchange = Exchange("relmine", type="direct")
