@@ -47,19 +47,14 @@ def train(ctx, partition_size, halo_hops, relation_types, epochs, hidden, heads,
 
 
 def follow(gw, run: str, timeout: float) -> None:
-    """Print the run's progress (status, epoch, loss, partitions) until it ends."""
+    """Print the run's log as it grows (every line, however fast the run goes) until it ends."""
     from relmine.learn.pipeline import TERMINAL, get_run
 
     deadline = time.monotonic() + timeout
-    last = None
+    printed = 0
     while True:
         r = get_run(gw, run)
-        line = (f"{r['status']}: epoch {r.get('epoch', 0)}/{r.get('epochs', '?')}"
-                + (f", loss {r['loss']:.4f}" if r.get("loss") is not None else "")
-                + f", partitions {r['partitions_done']}/{r['partitions_total']}")
-        if line != last:
-            click.echo(f"[{time.strftime('%H:%M:%S')}] {line}", err=True)
-            last = line
+        printed = print_log(r, printed)
         if r["status"] in TERMINAL:
             if r["status"] == "failed":
                 raise click.ClickException(f"run {run} failed: {r.get('error')}")
@@ -67,15 +62,27 @@ def follow(gw, run: str, timeout: float) -> None:
             return
         if time.monotonic() > deadline:
             raise click.ClickException(f"run {run} still {r['status']} after {timeout:.0f}s")
-        time.sleep(2)
+        time.sleep(1)
+
+
+def print_log(r: dict, printed: int) -> int:
+    """Print the log lines appended since ``printed`` lines were; returns the new count."""
+    lines, total = r.get("log") or [], r.get("log_count") or 0
+    new = total - printed
+    if new > len(lines):
+        click.echo(f"... {new - len(lines)} earlier log lines no longer kept", err=True)
+    for line in lines[len(lines) - min(new, len(lines)):] if new > 0 else []:
+        click.echo(line, err=True)
+    return total
 
 
 @click.command("run-status")
 @click.argument("run_id")
 @click.option("--wait/--no-wait", default=False, help="Follow it until it ends.")
+@click.option("--log-lines", default=10, show_default=True, help="How many of the run's last log lines to show.")
 @click.pass_context
 @friendly_errors
-def run_status(ctx, run_id: str, wait: bool) -> None:
+def run_status(ctx, run_id: str, wait: bool, log_lines: int) -> None:
     """Show a run's status and progress."""
     from relmine.learn.pipeline import get_run
 
@@ -87,6 +94,11 @@ def run_status(ctx, run_id: str, wait: bool) -> None:
                 "metrics", "error"):
         if r.get(key) is not None:
             click.echo(f"{key}: {r[key]}")
+    lines = (r.get("log") or [])[-log_lines:] if log_lines > 0 else []
+    if lines and not wait:
+        click.echo(f"log (last {len(lines)} of {r.get('log_count', len(lines))} lines):")
+        for line in lines:
+            click.echo(f"  {line}")
 
 
 @click.command("neighbours")

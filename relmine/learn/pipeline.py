@@ -63,8 +63,14 @@ def get_run(gw: Gateway, run_id: str) -> dict:
     return {**row["run"], "partitions_total": row["partitions_total"], "partitions_done": row["partitions_done"]}
 
 
-def update_run(gw: Gateway, run_id: str, **props) -> None:
-    gw.write("runs/update_run", {"id": run_id, "props": props})
+def update_run(gw: Gateway, run_id: str, line: str | None = None, **props) -> None:
+    """Set progress properties on the run; with ``line``, also append it to the run's log."""
+    if line is None:
+        gw.write("runs/update_run", {"id": run_id, "props": props})
+        return
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    log.info("run %s: %s", run_id, line)
+    gw.write("runs/log_progress", {"id": run_id, "props": props, "line": f"{stamp} {line}"})
 
 
 def run_spec(gw: Gateway, run_id: str) -> TrainSpec:
@@ -101,7 +107,8 @@ def train_run(gw: Gateway, run_id: str, home: Path,
     types = learnable_types(gw, spec.relation_types)
     if run["status"] in TERMINAL:
         return []
-    update_run(gw, run_id, status="partitioning", relation_types=types)
+    update_run(gw, run_id, f"partitioning: relation types {', '.join(types)}", status="partitioning",
+               relation_types=types)
     t0 = time.monotonic()
     numbers = _partitions(gw, run_id, spec, types)
     if model_path.exists():  # trained before a crash: only the embedding remains
@@ -111,15 +118,19 @@ def train_run(gw: Gateway, run_id: str, home: Path,
                  for n in numbers]
     pulled = sum(s.num_edges for s in subgraphs)
     t_pull = sum(s.seconds for s in subgraphs)
-    update_run(gw, run_id, status="training", epochs=spec.epochs, partitions=len(numbers),
-               pull_edges=pulled, pull_edges_per_s=pulled / max(t_pull, 1e-9))
+    rate = pulled / max(t_pull, 1e-9)
+    update_run(gw, run_id, f"training: {len(numbers)} partitions, {pulled:,} edges pulled ({rate:,.0f} edges/s)",
+               status="training", epochs=spec.epochs, partitions=len(numbers), pull_edges=pulled,
+               pull_edges_per_s=rate)
     model = build_model(spec, subgraphs[0].data.num_features)
     config = TrainConfig(epochs=spec.epochs, lr=spec.lr, seed=spec.seed, device=spec.device,
                          recon_weight=spec.recon_weight, progress=False, patience=spec.epochs)
 
     def report(stats) -> None:
-        update_run(gw, run_id, epoch=stats.epoch + 1, loss=float(stats.loss),
-                   train_edges_per_s=float(stats.edges_per_s))
+        update_run(gw, run_id,
+                   f"training: epoch {stats.epoch + 1}/{spec.epochs}, loss {stats.loss:.4f}, "
+                   f"{stats.edges_per_s:,.0f} edges/s",
+                   epoch=stats.epoch + 1, loss=float(stats.loss), train_edges_per_s=float(stats.edges_per_s))
         if on_epoch:
             on_epoch(asdict(stats))
 
@@ -134,7 +145,8 @@ def train_run(gw: Gateway, run_id: str, home: Path,
     metrics = {"final_loss": result.history[-1].loss if result.history else None,
                "epochs_run": result.epochs_run, "resumed_from": result.resumed_from,
                "seconds_partition": t_part, "seconds_pull": t_pull, "seconds_train": t_train}
-    update_run(gw, run_id, status="embedding", metrics=json.dumps(metrics),
+    update_run(gw, run_id, f"embedding: {len(numbers)} partitions queued (training took {t_train:.1f}s)",
+               status="embedding", metrics=json.dumps(metrics),
                loss_history=[float(h.loss) for h in result.history])
     return numbers
 
@@ -159,8 +171,13 @@ def embed_partition(gw: Gateway, run_id: str, number: int, home: Path) -> dict:
                                       text_dim=spec.text_features)
     written = write_partition(gw, run_id, model, sub, top_k=spec.top_k)
     gw.write("learn/set_partition_status", {"run": run_id, "number": number, "status": "done", "props": written})
+    update_run(gw, run_id, f"embedding: partition {number} written ({_describe(written)})")
     finalize_if_complete(gw, run_id, spec)
     return written
+
+
+def _describe(written: dict) -> str:
+    return ", ".join(f"{v:,} {k}" if isinstance(v, int) else f"{k} {v}" for k, v in written.items())
 
 
 def finalize_if_complete(gw: Gateway, run_id: str, spec: TrainSpec | None = None) -> bool:
@@ -173,13 +190,13 @@ def finalize_if_complete(gw: Gateway, run_id: str, spec: TrainSpec | None = None
 
     ensure_vector_index(gw, spec.hidden)
     gw.write_autocommit("learn/delete_older_predicted", {"run": run_id})
-    gw.write("runs/update_run", {"id": run_id, "props": {"status": "done"}})
+    update_run(gw, run_id, "done", status="done")
     gw.write("runs/mark_finished", {"id": run_id})
     return True
 
 
 def fail_run(gw: Gateway, run_id: str, error: str) -> None:
-    update_run(gw, run_id, status="failed", error=error[:2000])
+    update_run(gw, run_id, f"failed: {error[:500]}", status="failed", error=error[:2000])
 
 
 def check_trainable(gw: Gateway, spec: TrainSpec) -> list[str]:

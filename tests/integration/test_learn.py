@@ -55,7 +55,11 @@ def test_train_end_to_end_through_real_worker(small_graph, clean_graph, worker_f
     result = relmine(ARGS, worker.client_env())
     assert result.returncode == 0, result.stdout + result.stderr + worker.output()[-4000:]
     assert "run train-test-1 done" in result.stdout
-    assert "training: epoch" in result.stderr  # progress from the worker was shown
+    # the worker's log reaches the user line by line, however fast the run is
+    for epoch in (1, 2, 3):
+        assert f"training: epoch {epoch}/3, loss" in result.stderr, result.stderr
+    assert "embedding: partition" in result.stderr
+    assert any(line.endswith("Z done") for line in result.stderr.splitlines()), result.stderr
 
     snap = snapshot(gw)
     assert len(snap["embeddings"]) == small_graph["products"]
