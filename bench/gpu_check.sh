@@ -8,4 +8,4 @@ PY=${PYTHON:-python}
 DEVICE=${DEVICE:-auto}
 $PY -c "from relmine.device import describe_device; print('device:', describe_device())"
 $PY bench/train.py --rounds 3 --device "$DEVICE"
-$PY bench/evaluate_photo.py --seeds 0 --epochs 10 --device "$DEVICE" --out out/gpu_check
+$PY bench/evaluate_photo.py --seeds 0 --epochs 10 --device "$DEVICE" --out out/gpu_check --fresh

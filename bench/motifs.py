@@ -28,7 +28,7 @@ not co-purchased) by relmine's compiled pattern and by networkx
 ``subgraph_isomorphisms_iter``; and the whole ``cypher/motifs`` library on
 Amazon Photo.
 
-    python bench/motifs.py --wipe [--nx-timeout 300] [--skip-amazon0302]
+    python bench/motifs.py --wipe [--nx-timeout 300] [--repeat 3] [--skip-amazon0302 | --skip-photo]
 
 Last line: a JSON object of the figures.
 """
@@ -170,19 +170,23 @@ def triangles_all(gw, g_nx, *, cap_s: float, repeat: int, label: str) -> dict:
     log(f"{label}: relmine cypher triangle count ...")
     t, c = timed(lambda: count_matches(gw, parse_pattern(TRIANGLE), timeout=3600), repeat)
     out["relmine_cypher"] = {"triangles": c.subgraphs, "seconds": round(t, 3)}
+    log(f"  {out['relmine_cypher']}")
     log(f"{label}: relmine sparse triangle count ...")
     t, r = timed(lambda: count_triangles(gw, ("CO_PURCHASED",), engine="sparse"), repeat)
     out["relmine_sparse"] = {"triangles": r.triangles, "seconds": round(t, 3),
                              "read_s": round(r.detail["read_s"], 3), "compute_s": round(r.detail["compute_s"], 3)}
+    log(f"  {out['relmine_sparse']}")
     log(f"{label}: GDS triangleCount ...")
     t, r = timed(lambda: count_triangles(gw, ("CO_PURCHASED",), engine="gds"), repeat)
     out["gds"] = {"triangles": r.triangles, "seconds": round(t, 3), "project_s": round(r.detail["project_s"], 3),
                   "compute_s": round(r.detail["compute_s"], 3)}
+    log(f"  {out['gds']}")
     log(f"{label}: networkx GraphMatcher (cap {cap_s:.0f}s) ...")
     found, secs, finished = nx_count(g_nx, nx.complete_graph(3), induced=False, node_match=None, cap_s=cap_s, auts=6)
     total = out["gds"]["triangles"]
     out["networkx_graphmatcher"] = {"triangles_found": int(found), "seconds": round(secs, 3), "finished": finished,
                                     "estimated_total_s": round(secs if finished else secs * total / max(found, 1), 1)}
+    log(f"  {out['networkx_graphmatcher']}")
     t0 = time.perf_counter()
     out["networkx_triangles_check"] = sum(nx.triangles(g_nx).values()) // 3
     out["networkx_triangles_check_s"] = round(time.perf_counter() - t0, 3)
@@ -192,12 +196,12 @@ def triangles_all(gw, g_nx, *, cap_s: float, repeat: int, label: str) -> dict:
     return out
 
 
-def wedge(gw, g_nx, *, cap_s: float) -> dict:
+def wedge(gw, g_nx, *, cap_s: float, repeat: int = 1) -> dict:
     import networkx as nx
 
     from relmine.motifs import count_matches, parse_pattern
 
-    t, c = timed(lambda: count_matches(gw, parse_pattern(WEDGE), induced=True, timeout=3600))
+    t, c = timed(lambda: count_matches(gw, parse_pattern(WEDGE), induced=True, timeout=3600), repeat)
     p = nx.Graph()
     p.add_nodes_from([(0, {"category": "Lenses"}), (1, {"category": "Digital Cameras"}), (2, {"category": "Lenses"})])
     p.add_edges_from([(0, 1), (1, 2)])
@@ -238,12 +242,49 @@ def summarise(name: str, tri: dict) -> dict:
     return r
 
 
+def run_photo(gw, figures: dict, args) -> None:
+    from relmine.motifs.library import run_library
+
+    skus, cats, src, dst = photo_arrays()
+    load_s = load_graph(gw, skus, cats, src, dst, "amazon_photo")
+    g_nx = nx_graph(skus, cats, src, dst)
+    photo = {"products": len(skus), "relationships": int(len(src)), "load_s": round(load_s, 1)}
+    photo["triangles"] = triangles_all(gw, g_nx, cap_s=args.nx_timeout, repeat=args.repeat, label="photo")
+    log("photo: labelled induced wedge ...")
+    photo["wedge"] = wedge(gw, g_nx, cap_s=args.nx_timeout, repeat=args.repeat)
+    log("photo: motif library ...")
+    t0 = time.perf_counter()
+    lib = run_library(gw, timeout=3600)
+    photo["library"] = {"seconds": round(time.perf_counter() - t0, 2),
+                        "instances": {r.kind: r.instances for r in lib},
+                        "seconds_per_kind": {r.kind: round(r.seconds, 2) for r in lib}}
+    figures["amazon_photo"] = photo
+    figures["ratios_amazon_photo"] = summarise("Amazon Photo", photo["triangles"])
+    w = photo["wedge"]
+    figures["ratios_amazon_photo"]["wedge_networkx_over_relmine"] = ratio(
+        w["networkx_graphmatcher"]["seconds"], w["relmine_cypher"]["seconds"])
+    log(f"  wedge (induced): relmine {w['relmine_cypher']['subgraphs']:,} in {w['relmine_cypher']['seconds']:.2f} s; "
+        f"networkx {w['networkx_graphmatcher']['subgraphs_found']:,} in {w['networkx_graphmatcher']['seconds']:.2f} s")
+    log(f"  library: {photo['library']}")
+
+
+def run_amazon0302(gw, figures: dict, args) -> None:
+    skus, cats, src, dst = amazon0302_arrays()
+    load_s = load_graph(gw, skus, cats, src, dst, "amazon0302")
+    g_nx = nx_graph(skus, cats, src, dst)
+    big = {"products": len(skus), "relationships": int(len(src)), "load_s": round(load_s, 1)}
+    big["triangles"] = triangles_all(gw, g_nx, cap_s=args.nx_timeout, repeat=args.repeat, label="amazon0302")
+    figures["amazon0302"] = big
+    figures["ratios_amazon0302"] = summarise("amazon0302", big["triangles"])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--wipe", action="store_true", help="empty the configured database first (it is wiped between graphs)")
     ap.add_argument("--nx-timeout", type=float, default=300.0, help="seconds networkx may run per count")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each relmine/GDS count (best kept)")
     ap.add_argument("--skip-amazon0302", action="store_true", help="Amazon Photo only")
+    ap.add_argument("--skip-photo", action="store_true", help="amazon0302 only")
     args = ap.parse_args()
     for f in ("amazon_photo.npz", "amazon0302.txt.gz"):
         if not (DATA / f).is_file():
@@ -252,7 +293,6 @@ def main() -> int:
 
     from relmine.config import Settings
     from relmine.gateway import Gateway, Statement
-    from relmine.motifs.library import run_library
     from relmine.schema import apply_schema
 
     figures: dict = {"bench": "motifs", "baselines": ["networkx GraphMatcher", "GDS triangleCount"]}
@@ -263,39 +303,12 @@ def main() -> int:
             return 2
         wipe(gw)
         apply_schema(gw)
-
-        skus, cats, src, dst = photo_arrays()
-        load_s = load_graph(gw, skus, cats, src, dst, "amazon_photo")
-        g_nx = nx_graph(skus, cats, src, dst)
-        photo = {"products": len(skus), "relationships": int(len(src)), "load_s": round(load_s, 1)}
-        photo["triangles"] = triangles_all(gw, g_nx, cap_s=args.nx_timeout, repeat=args.repeat, label="photo")
-        log("photo: labelled induced wedge ...")
-        photo["wedge"] = wedge(gw, g_nx, cap_s=args.nx_timeout)
-        log("photo: motif library ...")
-        t0 = time.perf_counter()
-        lib = run_library(gw, timeout=3600)
-        photo["library"] = {"seconds": round(time.perf_counter() - t0, 2),
-                            "instances": {r.kind: r.instances for r in lib},
-                            "seconds_per_kind": {r.kind: round(r.seconds, 2) for r in lib}}
-        figures["amazon_photo"] = photo
-        figures["ratios_amazon_photo"] = summarise("Amazon Photo", photo["triangles"])
-        w = photo["wedge"]
-        figures["ratios_amazon_photo"]["wedge_networkx_over_relmine"] = ratio(
-            w["networkx_graphmatcher"]["seconds"], w["relmine_cypher"]["seconds"])
-        log(f"  wedge (induced): relmine {w['relmine_cypher']['subgraphs']:,} in {w['relmine_cypher']['seconds']:.2f} s; "
-            f"networkx {w['networkx_graphmatcher']['subgraphs_found']:,} in {w['networkx_graphmatcher']['seconds']:.2f} s")
-        log(f"  library: {photo['library']}")
-        del g_nx
-
+        if not args.skip_photo:
+            run_photo(gw, figures, args)
         if not args.skip_amazon0302:
-            wipe(gw)
-            skus, cats, src, dst = amazon0302_arrays()
-            load_s = load_graph(gw, skus, cats, src, dst, "amazon0302")
-            g_nx = nx_graph(skus, cats, src, dst)
-            big = {"products": len(skus), "relationships": int(len(src)), "load_s": round(load_s, 1)}
-            big["triangles"] = triangles_all(gw, g_nx, cap_s=args.nx_timeout, repeat=args.repeat, label="amazon0302")
-            figures["amazon0302"] = big
-            figures["ratios_amazon0302"] = summarise("amazon0302", big["triangles"])
+            if not args.skip_photo:
+                wipe(gw)
+            run_amazon0302(gw, figures, args)
     print(json.dumps(figures))
     return 0
 

@@ -234,6 +234,7 @@ def evaluate_seeds(data, seeds: Sequence[int], model_kwargs: Mapping, config: Tr
                    extra: ExtraScorers | None = None, probe: bool = True,
                    val_ratio: float = 0.05, test_ratio: float = 0.10, mrr_negatives: int = 100,
                    plot_path: str | os.PathLike | None = None,
+                   checkpoint_dir: str | os.PathLike | None = None,
                    log: Callable[[str], None] = print) -> list[SeedResult]:
     """Split, train, evaluate (model, CN, AA, RA, extras) and probe, once per seed.
 
@@ -247,6 +248,9 @@ def evaluate_seeds(data, seeds: Sequence[int], model_kwargs: Mapping, config: Tr
         probe: run the linear probe on ``data.y`` with the trained embeddings.
         plot_path: where to write the PNG (curves of every seed, score
             distributions of the last).
+        checkpoint_dir: keep a training checkpoint per seed there
+            (``seed<k>.pt``): an interrupted evaluation resumes, and a seed
+            whose training finished is only re-evaluated.
     """
     results: list[SeedResult] = []
     last_eval = None
@@ -259,7 +263,8 @@ def evaluate_seeds(data, seeds: Sequence[int], model_kwargs: Mapping, config: Tr
         graph = split.graph.clone()
         graph.target_index = split.train_pos
         t0 = time.perf_counter()
-        fit = train(model, [graph], cfg, val=PairSet(split.graph, split.val_pos, split.val_neg))
+        ckpt = None if checkpoint_dir is None else os.path.join(checkpoint_dir, f"seed{seed}.pt")
+        fit = train(model, [graph], cfg, val=PairSet(split.graph, split.val_pos, split.val_neg), checkpoint=ckpt)
         seconds = time.perf_counter() - t0
         ev = evaluate_split(split, model, extra=extra(split, seed) if extra else None)
         probe_result = None

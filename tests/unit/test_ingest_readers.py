@@ -193,7 +193,6 @@ def test_orders_group_lines_and_reject_bad_ones(tmp_path):
 
 
 def test_orders_column_mapping_options_and_file(tmp_path):
-    text = "ticket;article;n\n"
     path = write(tmp_path / "o.csv", "ticket,article,n\nT1,a,2\nT1,b,1\nT2,a,1\n")
     with pytest.raises(InputError, match="missing column"):
         read(path, "orders")
@@ -212,7 +211,6 @@ def test_orders_column_mapping_options_and_file(tmp_path):
         parse_col_options(["order"])
     with pytest.raises(InputError, match="unknown field"):
         read(path, "orders", columns={"colour": "n"})
-    del text
 
 
 def test_baskets_strip_names_and_count_repeats(tmp_path):
