@@ -137,7 +137,7 @@ class Gateway:
         try:
             with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
                                       fetch_size=fetch_size) as session:
-                for record in session.run(query, params or {}):
+                for record in session.run(query, bulk_params(params or {})):
                     yield record.data()
         except Neo4jError as exc:
             raise _query_error(st, exc) from exc
@@ -174,7 +174,7 @@ class Gateway:
         st = _as_statement(stmt)
         query = neo4j.Query(st.text, metadata=self._metadata(st), timeout=timeout)
         return self._with_session(neo4j.WRITE_ACCESS, st.name,
-                                  lambda session: _summarise(session.run(query, params or {})))
+                                  lambda session: _summarise(session.run(query, bulk_params(params or {}))))
 
     def run_in_transaction(self, fn: Callable[[neo4j.ManagedTransaction], T], *, write: bool = True,
                            name: str = "transaction", timeout: float | None = DEFAULT_TIMEOUT_S) -> T:
@@ -196,7 +196,7 @@ class Gateway:
                  consume: Callable[[neo4j.Result], T]) -> T:
         @unit_of_work(metadata=self._metadata(st), timeout=timeout)
         def work(tx: neo4j.ManagedTransaction) -> T:
-            return consume(tx.run(st.text, params))
+            return consume(tx.run(st.text, bulk_params(params)))
 
         def in_session(session: neo4j.Session) -> T:
             runner = session.execute_write if mode == neo4j.WRITE_ACCESS else session.execute_read
@@ -214,6 +214,27 @@ class Gateway:
             raise GraphUnavailable(f"Neo4j is not reachable at {self.settings.neo4j_uri} ({name})") from exc
         except Neo4jError as exc:
             raise _query_error(Statement("", name), exc) from exc
+
+
+class _Bulk(list):
+    """A list parameter with a short ``repr``.
+
+    The driver formats each RUN message's parameters with ``repr`` for a
+    debug log line even when debug logging is off (neo4j 6.x,
+    ``_bolt5.py`` ``run``). For a batch of 7,650 embeddings of 64 floats
+    that took 0.58 s of the call's 0.63 s, nine times the cost of packing
+    and sending the batch. Packing treats it as the list it is.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} items>"
+
+
+def bulk_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters with every long list as a :class:`_Bulk` (pass this to a driver `run`)."""
+    return {k: _Bulk(v) if isinstance(v, list) and len(v) > 16 else v for k, v in params.items()}
 
 
 def _collect_records(result: neo4j.Result) -> list[dict[str, Any]]:
@@ -255,4 +276,4 @@ def connect(settings: Settings | None = None) -> Gateway:
     return Gateway(settings or Settings.from_env())
 
 
-__all__ = ["Gateway", "Statement", "WriteSummary", "connect", "chunks", "ClientError"]
+__all__ = ["Gateway", "Statement", "WriteSummary", "bulk_params", "connect", "chunks", "ClientError"]

@@ -30,7 +30,7 @@ import neo4j
 from relmine import cypher
 from relmine.errors import RelmineError
 from relmine.gateway import chunks as chunked  # noqa: F401 (used by pipeline)
-from relmine.gateway import Gateway
+from relmine.gateway import Gateway, bulk_params
 from relmine.progress import Progress
 
 
@@ -70,7 +70,7 @@ class Tally:
 def run_statement(tx: neo4j.ManagedTransaction, name: str, params: dict[str, Any], tally: Tally | None = None,
                   *, text: str | None = None) -> list[dict[str, Any]]:
     """Run a named statement inside ``tx``; returns its records, adds its counters to ``tally``."""
-    result = tx.run(text if text is not None else cypher.load(name), params)
+    result = tx.run(text if text is not None else cypher.load(name), bulk_params(params))
     records = [r.data() for r in result]
     summary = result.consume()
     if tally is not None:
