@@ -20,8 +20,10 @@ training edges per second* of training time (validation excluded).
 
 Rounds alternate the three (one epoch each) so that load drifts on a shared
 machine hit them alike; the first round is a warm-up; medians are reported.
-The subgraph pull and write-back figures of issue 6 need Neo4j and are
-measured by the Neo4j side. Last line: a JSON object.
+Then, when Neo4j answers (the local server or ``NEO4J_URI``; ``--no-neo4j``
+skips it), the subgraph pull and write-back figures of ``bench/pipeline.py``
+(the database is wiped), so that the last line carries all three of issue 6's
+throughput ratios. Last line: a JSON object.
 """
 
 from __future__ import annotations
@@ -90,6 +92,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--device", default="auto", help="auto (cuda if present), cpu or cuda")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     ap.add_argument("--no-recipe", action="store_true", help="skip the full-recipe measurement")
+    ap.add_argument("--no-neo4j", action="store_true", help="skip the pull and write-back figures")
+    ap.add_argument("--pipeline-repeat", type=int, default=5, help="rounds of the pull/write-back measurement")
     args = ap.parse_args(argv)
     if not args.data.is_file():
         sys.exit(f"{args.data} is absent (the benchmark reads ../shared/data/amazon_photo.npz)")
@@ -146,8 +150,28 @@ def main(argv: list[str] | None = None) -> dict:
            "ratio_per_round": pair_ratios, "goal": 0.9,
            "recipe_edges_per_s": med.get("recipe"),
            "recipe_ratio": (med["recipe"] / med["bare"]) if "recipe" in med else None}
+    if not args.no_neo4j:
+        out["pipeline"] = pipeline_figures(args.pipeline_repeat)
     print(json.dumps(out))
     return out
+
+
+def pipeline_figures(repeat: int) -> dict | None:
+    """Pull and write-back against their baselines (bench/pipeline.py), or None without Neo4j."""
+    sys.path.insert(0, str(ROOT))
+    from bench.pipeline import measure
+    from relmine.config import Settings
+    from relmine.errors import GraphUnavailable
+    from relmine.gateway import Gateway
+
+    try:
+        with Gateway(Settings.from_env(), app="relmine-bench") as gw:
+            gw.server_version()
+            print("\nNeo4j side (the database is wiped):", flush=True)
+            return measure(gw, repeat=repeat, log=lambda m: print(m, flush=True))
+    except GraphUnavailable as exc:
+        print(f"\nNeo4j side skipped: {exc}", flush=True)
+        return None
 
 
 if __name__ == "__main__":
