@@ -89,3 +89,34 @@ def load_edge_list(gw: Gateway, types: tuple[str, ...] | list[str] = OBSERVED, *
     dst = np.fromiter((index[q] for o in out for q, _ in o), dtype=np.int64, count=total)
     et = np.fromiter((code[t] for o in out for _, t in o), dtype=np.int64, count=total)
     return EdgeList(skus, cats, src, dst, et, names)
+
+
+def load_adjacency(gw: Gateway, types: tuple[str, ...] | list[str] = OBSERVED, *, timeout: float = 600.0,
+                   page: int = 20_000) -> tuple[int, np.ndarray, np.ndarray]:
+    """Products ``0..n-1`` and relations ``src -> dst`` of ``types``, by internal id: structure only.
+
+    A third of :func:`load_edge_list`'s time on Amazon Photo: integers instead
+    of sku strings, nothing to look up in a dict. Internal ids only live for
+    the read (pages by id, products deleted meanwhile are skipped, relations
+    to products created meanwhile are left out).
+    """
+    names = sorted({check_type(t) for t in types})
+    all_ids = np.asarray(gw.read_one("extract/product_ids", timeout=timeout)["ids"], dtype=np.int64)
+    ids: list[np.ndarray] = []
+    outs: list[list[int]] = []
+    for k in range(0, len(all_ids), page):
+        row = gw.read_one("extract/adjacency_page", {"ids": all_ids[k:k + page].tolist(), "types": names},
+                          timeout=timeout)
+        ids.append(np.asarray(row["ids"], dtype=np.int64))
+        outs += row["out"]
+    if not ids:
+        return 0, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    node_ids = np.concatenate(ids)
+    order = np.argsort(node_ids, kind="stable")
+    counts = np.fromiter((len(o) for o in outs), dtype=np.int64, count=len(outs))
+    src = np.repeat(np.arange(len(outs), dtype=np.int64), counts)
+    targets = np.fromiter((q for o in outs for q in o), dtype=np.int64, count=int(counts.sum()))
+    where = np.searchsorted(node_ids[order], targets)
+    found = (where < len(order)) & (node_ids[order][np.minimum(where, len(order) - 1)] == targets)
+    return len(node_ids), src[found], order[where[found]]
+

@@ -1,0 +1,4 @@
+// The internal ids of every product, for a paged structural read (valid for the read that follows, not stored).
+// :params {}
+MATCH (p:Product)
+RETURN collect(id(p)) AS ids
