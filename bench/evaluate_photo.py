@@ -10,11 +10,16 @@ run; a linear probe of the embeddings on Photo's 8 categories. Prints a
 table of mean ± std, whether the bar is met (model Hits@50 at least 0.10
 above RA's, AUC >= 0.98) and, as its last line, a JSON object.
 
-Hook for methods computed elsewhere (GDS FastRP + cosine, …):
+GDS FastRP + cosine is scored in the same run, per seed on that seed's
+training graph (:mod:`relmine.learn.fastrp`), when Neo4j is reachable
+(``NEO4J_URI`` / the local server); otherwise the bench says why and goes on
+without it (``--no-fastrp`` skips it quietly). More methods:
 ``--extra module:function`` names a callable ``(split, seed) -> {name: scorer}``
 where a scorer maps pairs ``[2, B]`` to scores ``[B]`` and ``split.graph`` is
 the training graph to embed (see ``relmine.gnn.heuristics.cosine_scorer``).
 
+The model and training recipe are :mod:`relmine.gnn.recipe`, shared with
+``relmine evaluate`` (which runs the same protocol from the command line).
 Training checkpoints are kept per seed (``<out>/checkpoints``): an
 interrupted run resumes where it stopped, and a finished seed is only
 re-evaluated. After changing the model or recipe, pass ``--fresh``.
@@ -27,7 +32,6 @@ import importlib
 import json
 import logging
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -35,17 +39,31 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "amazon_photo.npz"
 
-# the configuration measured for the report (see docs in relmine/gnn/train.py)
-MODEL = dict(hidden_channels=64, num_layers=2, heads=4, use_edge_weight=False, dropout=0.1)
-TRAIN = dict(epochs=50, batch_size=16384, lr=0.005, negatives_per_positive=2, hard_negative_ratio=0.0, patience=10)
+
+def fastrp_extra():
+    """FastRP scorers on the configured Neo4j, or None with a message saying why not."""
+    from relmine.config import Settings
+    from relmine.errors import RelmineError
+    from relmine.gateway import Gateway
+    from relmine.learn.fastrp import FastRPScorers
+
+    try:
+        gw = Gateway(Settings.from_env())
+        gw.verify()
+    except RelmineError as exc:
+        print(f"FastRP+cosine skipped: {exc} (--no-fastrp skips it quietly)", file=sys.stderr)
+        return None
+    return FastRPScorers(gw)
 
 
 def main(argv: list[str] | None = None) -> dict:
+    from relmine.gnn import recipe
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="one split and run per seed")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="amazon_photo.npz")
-    ap.add_argument("--epochs", type=int, default=TRAIN["epochs"], help="maximum epochs per seed")
-    ap.add_argument("--hidden", type=int, default=MODEL["hidden_channels"], help="embedding size")
+    ap.add_argument("--epochs", type=int, default=recipe.TRAIN["epochs"], help="maximum epochs per seed")
+    ap.add_argument("--hidden", type=int, default=recipe.MODEL["hidden_channels"], help="embedding size")
     ap.add_argument("--conv", default="gatv2", choices=["gatv2", "gat"], help="attention layer")
     ap.add_argument("--device", default="auto", help="auto (cuda if present), cpu or cuda")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
@@ -54,7 +72,8 @@ def main(argv: list[str] | None = None) -> dict:
                     help="folder for per-seed training checkpoints (default: <out>/checkpoints); "
                          "a rerun resumes unfinished seeds and only re-evaluates finished ones")
     ap.add_argument("--fresh", action="store_true", help="delete the checkpoints first and train from scratch")
-    ap.add_argument("--extra", default=None, help="module:function giving extra scorers per split")
+    ap.add_argument("--no-fastrp", action="store_true", help="skip GDS FastRP + cosine")
+    ap.add_argument("--extra", default=None, help="module:function giving more extra scorers per split")
     ap.add_argument("--no-probe", action="store_true", help="skip the linear probe")
     args = ap.parse_args(argv)
     if not args.data.is_file():
@@ -64,55 +83,28 @@ def main(argv: list[str] | None = None) -> dict:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
     from relmine.gnn.datasets import load_amazon_photo
-    from relmine.gnn.evaluate import MODEL as MODEL_NAME
-    from relmine.gnn.evaluate import evaluate_seeds, format_table, summarize
-    from relmine.gnn.train import TrainConfig
+    from relmine.learn.evaluation import EvalSpec, format_report, run_evaluation
 
-    extra = None
+    hooks = []
+    if not args.no_fastrp and (fastrp := fastrp_extra()) is not None:
+        hooks.append(fastrp)
     if args.extra:
         module, _, func = args.extra.partition(":")
-        extra = getattr(importlib.import_module(module), func)
+        hooks.append(getattr(importlib.import_module(module), func))
+
+    def extra(split, seed):
+        return {name: scorer for hook in hooks for name, scorer in hook(split, seed).items()}
 
     data = load_amazon_photo(args.data)
-    model_kwargs = {**MODEL, "hidden_channels": args.hidden, "conv": args.conv}
-    config = TrainConfig(**{**TRAIN, "epochs": args.epochs}, device=args.device)
-    args.out.mkdir(parents=True, exist_ok=True)
-    checkpoints = args.checkpoints or args.out / "checkpoints"
-    if args.fresh and checkpoints.exists():
-        import shutil
-
-        shutil.rmtree(checkpoints)
-    t0 = time.perf_counter()
-    results = evaluate_seeds(data, args.seeds, model_kwargs, config, extra=extra, probe=not args.no_probe,
-                             plot_path=args.out / "photo_eval.png",
-                             checkpoint_dir=checkpoints)
-    summary = summarize([r.metrics for r in results])
+    spec = EvalSpec(seeds=tuple(args.seeds), epochs=args.epochs, hidden=args.hidden, conv=args.conv,
+                    device=args.device, out=args.out, checkpoints=args.checkpoints or args.out / "checkpoints",
+                    fresh=args.fresh, probe=not args.no_probe, dataset="Amazon Photo")
+    report = run_evaluation(data, spec, extra=extra if hooks else None)
     print()
-    print(f"Amazon Photo, 85/5/10 edge split, seeds {args.seeds} (mean ± std); Hits@K against one "
-          f"shared set of uniform negatives (as many as test edges), MRR against 100 per-edge negatives")
-    print(format_table(summary))
-    probes = [r.probe["mean"] for r in results if r.probe]
-    model, ra = summary[MODEL_NAME], summary["RA"]
-    margin = model["hits@50"][0] - ra["hits@50"][0]
-    bar = margin >= 0.10 and model["auc"][0] >= 0.98
-    if probes:
-        t = torch.tensor(probes, dtype=torch.float64)
-        print(f"linear probe (8 categories, 10/10/80, logistic regression): "
-              f"{t.mean():.4f} ± {t.std(unbiased=False):.4f}  (published self-supervised best: 0.936)")
-    print(f"bar: Hits@50 margin over RA {margin:+.4f} (need +0.10), AUC {model['auc'][0]:.4f} "
-          f"(need 0.98) -> {'MET' if bar else 'NOT MET'}")
-    out = {
-        "bench": "evaluate_photo", "seeds": args.seeds, "device": config.device,
-        "model": model_kwargs, "train": {**TRAIN, "epochs": args.epochs},
-        "summary": {m: {k: {"mean": v[0], "std": v[1]} for k, v in vals.items()} for m, vals in summary.items()},
-        "per_seed": [{"seed": r.seed, "metrics": r.metrics, "probe": r.probe, "best_epoch": r.best_epoch,
-                      "train_seconds_this_run": r.train_seconds, "epochs_run": len(r.history),
-                      "train_seconds_per_epoch": [h.seconds for h in r.history]} for r in results],
-        "probe_mean": (sum(probes) / len(probes)) if probes else None,
-        "hits50_margin_over_ra": margin, "bar_met": bar, "seconds": time.perf_counter() - t0,
-        "png": str(args.out / "photo_eval.png"),
-    }
-    (args.out / "photo_eval.json").write_text(json.dumps(out, indent=2))
+    print(format_report(report))
+    if report.probe is not None:
+        print("(published self-supervised best linear probe on Amazon Photo: 0.936)")
+    out = {"bench": "evaluate_photo", **report.as_dict()}
     print(json.dumps(out))
     return out
 

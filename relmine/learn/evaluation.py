@@ -1,0 +1,181 @@
+"""``relmine evaluate``: held-out link prediction of the GAT against CN/AA/RA and FastRP + cosine.
+
+Where the graph comes from: an Amazon-Photo-style ``.npz`` file
+(:func:`relmine.gnn.datasets.load_amazon_photo`, with its category labels for
+the linear probe), or the product graph in Neo4j (:func:`product_graph`:
+every ``Product`` and the chosen observed relation types, merged into one
+undirected graph, with the node features of training, no labels).
+
+What runs (:func:`run_evaluation`): per seed, the protocol of
+:func:`relmine.gnn.evaluate.evaluate_seeds` under the recipe of
+:mod:`relmine.gnn.recipe`, with GDS FastRP + cosine
+(:class:`relmine.learn.fastrp.FastRPScorers`) on each seed's training graph
+when a gateway is given; then mean ± std over seeds, the bar (model Hits@50
+at least :data:`BAR_MARGIN` above RA's and AUC at least :data:`BAR_AUC`), a
+PNG and a JSON file.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+from torch_geometric.data import Data
+from torch_geometric.utils import coalesce
+
+from relmine.errors import InputError
+from relmine.gateway import Gateway
+from relmine.gnn import recipe
+from relmine.gnn.evaluate import MODEL as MODEL_NAME
+from relmine.gnn.evaluate import SeedResult, evaluate_seeds, summarize
+
+BAR_MARGIN = 0.10   # model Hits@50 minus RA's Hits@50
+BAR_AUC = 0.98
+COLUMNS = ("auc", "hits@20", "hits@50", "hits@100", "mrr")
+HEADERS = {"auc": "AUC", "hits@20": "Hits@20", "hits@50": "Hits@50", "hits@100": "Hits@100", "mrr": "MRR"}
+
+
+def product_graph(gw: Gateway, types: Sequence[str], *, text_dim: int = 256) -> Data:
+    """Every product (row ``i``: ``skus[i]``, sorted) and its relations of ``types``, undirected.
+
+    Features are those of training (:func:`relmine.learn.extract.node_features`);
+    relation types and weights are merged away (existence is what is evaluated).
+    """
+    from relmine.learn.extract import extract_skus
+
+    skus = [r["sku"] for r in gw.read("evaluate/product_skus")]
+    if len(skus) < 3:
+        raise InputError(f"the graph holds {len(skus)} products; evaluation needs a real product graph "
+                         "(ingest one first, e.g. `relmine generate` + `relmine ingest`)")
+    sub = extract_skus(gw, skus, list(types), halo_hops=0, text_dim=text_dim)
+    ei = sub.data.edge_index
+    ei = coalesce(ei[:, ei[0] != ei[1]], num_nodes=len(skus))
+    if ei.size(1) < 20:
+        raise InputError(f"only {ei.size(1) // 2} relations of type {', '.join(types)} between products; "
+                         "too few to hold out a test set")
+    data = Data(x=sub.data.x, edge_index=ei, num_nodes=len(skus))
+    data.skus = sub.skus
+    return data
+
+
+@dataclass
+class EvalSpec:
+    """What ``relmine evaluate`` runs (defaults: the measured recipe, seeds 0 1 2)."""
+
+    seeds: tuple[int, ...] = (0, 1, 2)
+    epochs: int | None = None          # None: the recipe's
+    hidden: int | None = None          # None: the recipe's
+    conv: str = "gatv2"
+    device: str = "auto"
+    out: Path = Path("out/evaluate")
+    checkpoints: Path | None = None    # None: no checkpoints; resumable per seed otherwise
+    fresh: bool = False                # delete the checkpoints first
+    probe: bool = True
+    val_ratio: float = 0.05
+    test_ratio: float = 0.10
+    mrr_negatives: int = 100
+    dataset: str = "graph"
+
+
+@dataclass
+class EvalReport:
+    spec: EvalSpec
+    results: list[SeedResult]
+    summary: dict[str, dict[str, tuple[float, float]]]
+    probe: tuple[float, float] | None
+    margin: float
+    auc: float
+    bar_met: bool
+    seconds: float
+    png: Path
+    json_path: Path
+    extras: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        s = self.spec
+        return {
+            "dataset": s.dataset, "seeds": list(s.seeds), "device": s.device,
+            "split": {"train": round(1 - s.val_ratio - s.test_ratio, 4), "val": s.val_ratio, "test": s.test_ratio,
+                      "mrr_negatives": s.mrr_negatives},
+            "model": recipe.model_kwargs(hidden=s.hidden, conv=s.conv),
+            "train": {**recipe.TRAIN, "epochs": s.epochs or recipe.TRAIN["epochs"]},
+            "summary": {m: {k: {"mean": v[0], "std": v[1]} for k, v in vals.items()}
+                        for m, vals in self.summary.items()},
+            "probe": None if self.probe is None else {"mean": self.probe[0], "std": self.probe[1]},
+            "per_seed": [{"seed": r.seed, "metrics": r.metrics, "probe": r.probe, "best_epoch": r.best_epoch,
+                          "epochs_run": len(r.history), "train_seconds_this_run": r.train_seconds,
+                          "train_seconds_per_epoch": [h.seconds for h in r.history]} for r in self.results],
+            "bar": {"hits50_margin_over_ra": self.margin, "need_margin": BAR_MARGIN, "auc": self.auc,
+                    "need_auc": BAR_AUC, "met": self.bar_met},
+            "seconds": self.seconds, "png": str(self.png),
+        }
+
+
+def run_evaluation(data: Data, spec: EvalSpec, *, extra=None,
+                   log: Callable[[str], None] = print) -> EvalReport:
+    """Evaluate on ``data`` once per seed, summarise, write ``<out>/evaluation.{png,json}``."""
+    if data.edge_index.size(1) < 20:
+        raise InputError("the graph has too few edges to hold out a test set")
+    out = Path(spec.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if spec.checkpoints is not None:
+        if spec.fresh and spec.checkpoints.exists():
+            shutil.rmtree(spec.checkpoints)
+        spec.checkpoints.mkdir(parents=True, exist_ok=True)
+    png, json_path = out / "evaluation.png", out / "evaluation.json"
+    t0 = time.perf_counter()
+    try:
+        results = evaluate_seeds(
+            data, list(spec.seeds), recipe.model_kwargs(hidden=spec.hidden, conv=spec.conv),
+            recipe.train_config(epochs=spec.epochs, device=spec.device), extra=extra, probe=spec.probe,
+            val_ratio=spec.val_ratio, test_ratio=spec.test_ratio, mrr_negatives=spec.mrr_negatives,
+            plot_path=png, checkpoint_dir=spec.checkpoints, log=log)
+    except ValueError as exc:
+        if "checkpoint" in str(exc):
+            raise InputError(f"{exc} (or pass --fresh)") from exc
+        raise
+    summary = summarize([r.metrics for r in results])
+    probes = [r.probe["mean"] for r in results if r.probe]
+    probe = (float(np.mean(probes)), float(np.std(probes))) if probes else None
+    model, ra = summary[MODEL_NAME], summary.get("RA")
+    margin = model["hits@50"][0] - (ra["hits@50"][0] if ra else 0.0)
+    auc = model["auc"][0]
+    report = EvalReport(spec, results, summary, probe, margin, auc,
+                        bool(ra) and margin >= BAR_MARGIN and auc >= BAR_AUC,
+                        time.perf_counter() - t0, png, json_path,
+                        [m for m in summary if m not in (MODEL_NAME, "CN", "AA", "RA")])
+    json_path.write_text(json.dumps(report.as_dict(), indent=2))
+    return report
+
+
+def format_report(report: EvalReport) -> str:
+    """The table (rows: methods; columns: AUC, Hits@20/50/100, MRR as mean ± std), probe and bar."""
+    s = report.spec
+    methods = list(report.summary)
+    width = max(len(m) for m in methods) + 2
+    lines = [f"{s.dataset}: {round(100 * (1 - s.val_ratio - s.test_ratio))}/{round(100 * s.val_ratio)}/"
+             f"{round(100 * s.test_ratio)} random edge split, seeds {' '.join(map(str, s.seeds))} "
+             f"(mean ± std over {len(s.seeds)} seed{'s' if len(s.seeds) > 1 else ''})",
+             "Hits@K: test edges against one shared set of uniform non-edges (as many as test edges); "
+             f"MRR: against {s.mrr_negatives} corrupted tails per test edge",
+             "",
+             "method".ljust(width) + "".join(HEADERS[c].rjust(18) for c in COLUMNS)]
+    for m in methods:
+        lines.append(m.ljust(width) + "".join(
+            f"{report.summary[m][c][0]:.4f} ± {report.summary[m][c][1]:.4f}".rjust(18) for c in COLUMNS))
+    lines.append("")
+    if report.probe is not None:
+        lines.append(f"linear probe of the model's embeddings (node labels, 10/10/80 splits, logistic regression): "
+                     f"accuracy {report.probe[0]:.4f} ± {report.probe[1]:.4f}")
+    best = [r.best_epoch for r in report.results]
+    lines.append(f"best epochs {best}; {report.seconds:.0f}s in all")
+    lines.append(f"bar: Hits@50 margin over RA {report.margin:+.4f} (need +{BAR_MARGIN:.2f}), "
+                 f"AUC {report.auc:.4f} (need {BAR_AUC:.2f}) -> {'MET' if report.bar_met else 'NOT MET'}")
+    lines.append(f"wrote {report.png} and {report.json_path}")
+    return "\n".join(lines)
