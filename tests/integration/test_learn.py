@@ -85,11 +85,15 @@ def test_train_end_to_end_through_real_worker(small_graph, clean_graph, worker_f
     assert snapshot(gw) == snap
 
 
+KILL_EPOCHS = 120
+
+
 def test_sigkill_mid_training_resumes_without_duplicates(small_graph, clean_graph, worker_factory, amqp_url):
     gw = clean_graph
     worker = worker_factory(amqp_url)
-    args = ["train", "--partition-size", "80", "--epochs", "40", "--hidden", "16", "--heads", "2", "--top-k", "5",
-            "--run-id", "train-test-kill"]
+    # enough epochs that even a fast machine is still training when the poll sees epoch 2
+    args = ["train", "--partition-size", "80", "--epochs", str(KILL_EPOCHS), "--hidden", "16", "--heads", "2",
+            "--top-k", "5", "--run-id", "train-test-kill"]
     result = relmine(args, worker.client_env())
     assert result.returncode == 0, result.stderr
     deadline = time.monotonic() + 600
@@ -99,7 +103,7 @@ def test_sigkill_mid_training_resumes_without_duplicates(small_graph, clean_grap
         if row and row["s"] == "training" and (row["e"] or 0) >= 2:
             break
         assert time.monotonic() < deadline, worker.output()[-3000:]
-        time.sleep(0.5)
+        time.sleep(0.1)
     worker.kill()
     killed_at = row["e"]
     second = worker_factory(amqp_url)
@@ -107,7 +111,7 @@ def test_sigkill_mid_training_resumes_without_duplicates(small_graph, clean_grap
     assert done.returncode == 0, done.stdout + done.stderr + second.output()[-4000:]
     run = gw.read_one(Statement("MATCH (r:Run {id: 'train-test-kill'}) RETURN r.status AS status, "
                                 "r.metrics AS metrics, r.epoch AS epoch", "t/run2"))
-    assert run["status"] == "done" and run["epoch"] == 40
+    assert run["status"] == "done" and run["epoch"] == KILL_EPOCHS
     assert '"resumed_from": null' not in run["metrics"], run["metrics"]  # the redelivered task resumed
     assert killed_at >= 2
     assert gw.read_one(DUPLICATES)["dup"] == 0
