@@ -97,10 +97,17 @@ class EvalReport:
     json_path: Path
     extras: list[str] = field(default_factory=list)
 
+    @property
+    def device(self) -> str:
+        """The torch device training ran on (``auto`` resolved)."""
+        from relmine.device import pick_device
+
+        return pick_device(None if self.spec.device == "auto" else self.spec.device)
+
     def as_dict(self) -> dict:
         s = self.spec
         return {
-            "dataset": s.dataset, "seeds": list(s.seeds), "device": s.device,
+            "dataset": s.dataset, "seeds": list(s.seeds), "device": self.device,
             "split": {"train": round(1 - s.val_ratio - s.test_ratio, 4), "val": s.val_ratio, "test": s.test_ratio,
                       "mrr_negatives": s.mrr_negatives},
             "model": recipe.model_kwargs(hidden=s.hidden, conv=s.conv),
@@ -174,7 +181,7 @@ def format_report(report: EvalReport) -> str:
         lines.append(f"linear probe of the model's embeddings (node labels, 10/10/80 splits, logistic regression): "
                      f"accuracy {report.probe[0]:.4f} ± {report.probe[1]:.4f}")
     best = [r.best_epoch for r in report.results]
-    lines.append(f"best epochs {best}; {report.seconds:.0f}s in all")
+    lines.append(f"best epochs {best}; {report.seconds:.0f}s in all on {report.device}")
     lines.append(f"bar: Hits@50 margin over RA {report.margin:+.4f} (need +{BAR_MARGIN:.2f}), "
                  f"AUC {report.auc:.4f} (need {BAR_AUC:.2f}) -> {'MET' if report.bar_met else 'NOT MET'}")
     lines.append(f"wrote {report.png} and {report.json_path}")

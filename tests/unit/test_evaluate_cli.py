@@ -65,7 +65,7 @@ def test_evaluate_writes_json_and_png_with_real_numbers(evaluated):
     tmp, _, result = evaluated
     assert result.exit_code == 0, result.output
     report = json.loads((tmp / "out" / "evaluation.json").read_text())
-    assert report["seeds"] == [0, 1]
+    assert report["seeds"] == [0, 1] and report["device"] == "cpu"
     assert set(report["summary"]) == set(METHODS)
     for method in METHODS:
         for m in METRICS:
