@@ -115,10 +115,18 @@ class Gateway:
 
     # -- reads ---------------------------------------------------------------
     def read(self, stmt: str | Statement, params: dict[str, Any] | None = None, *,
-             timeout: float | None = DEFAULT_TIMEOUT_S) -> list[dict[str, Any]]:
-        """Run a read statement; every record as a dict."""
+             timeout: float | None = DEFAULT_TIMEOUT_S, raw: bool = False) -> list[dict[str, Any]]:
+        """Run a read statement; every record as a dict.
+
+        ``raw=True`` keeps the driver's values as they are instead of
+        ``record.data()``, which walks every element of every list to turn
+        nodes and relationships into dicts: 1.8 s of 2.2 s for a page of
+        40,000 products' neighbour ids. For columnar statements that return
+        scalars and lists of scalars only.
+        """
         st = _as_statement(stmt)
-        return self._execute(neo4j.READ_ACCESS, st, params or {}, timeout, _collect_records)
+        return self._execute(neo4j.READ_ACCESS, st, params or {}, timeout,
+                             _raw_records if raw else _collect_records)
 
     def read_one(self, stmt: str | Statement, params: dict[str, Any] | None = None, **kw) -> dict[str, Any] | None:
         rows = self.read(stmt, params, **kw)
@@ -239,6 +247,11 @@ def bulk_params(params: dict[str, Any]) -> dict[str, Any]:
 
 def _collect_records(result: neo4j.Result) -> list[dict[str, Any]]:
     return [record.data() for record in result]
+
+
+def _raw_records(result: neo4j.Result) -> list[dict[str, Any]]:
+    keys = result.keys()
+    return [dict(zip(keys, record.values())) for record in result]
 
 
 def _summarise(result: neo4j.Result) -> WriteSummary:

@@ -78,7 +78,7 @@ def extract_skus(gw: Gateway, core: list[str], types: list[str], *, halo_hops: i
     for _ in range(halo_hops):
         found: list[str] = []
         for batch in chunks(frontier, READ_BATCH):
-            for sku in gw.read_one("learn/neighbour_skus", {"skus": batch, "types": types})["skus"]:
+            for sku in gw.read_one("learn/neighbour_skus", {"skus": batch, "types": types}, raw=True)["skus"]:
                 if sku not in index:
                     index[sku] = len(skus)
                     skus.append(sku)
@@ -86,7 +86,7 @@ def extract_skus(gw: Gateway, core: list[str], types: list[str], *, halo_hops: i
         frontier = found
     feats: dict[str, dict] = {}
     for batch in chunks(skus, READ_BATCH):
-        cols = gw.read_one("learn/product_features", {"skus": batch, "types": types})
+        cols = gw.read_one("learn/product_features", {"skus": batch, "types": types}, raw=True)
         for i, sku in enumerate(cols["sku"]):
             feats[sku] = {key: cols[key][i] for key in cols}
     rows = [feats.get(s, {"sku": s}) for s in skus]
@@ -94,7 +94,7 @@ def extract_skus(gw: Gateway, core: list[str], types: list[str], *, halo_hops: i
     relations: list[tuple[int, int, int]] = []
     weights: list[float] = []
     for batch in chunks(skus, READ_BATCH):
-        cols = gw.read_one("learn/out_relations", {"skus": batch, "types": types})
+        cols = gw.read_one("learn/out_relations", {"skus": batch, "types": types}, raw=True)
         for src, dst, rtype, weight in zip(cols["src"], cols["dst"], cols["type"], cols["weight"]):
             j = index.get(dst)
             if j is None or dst == src:
