@@ -242,14 +242,20 @@ def summarise(name: str, tri: dict) -> dict:
     return r
 
 
+def load_and_count_triangles(gw, arrays, name: str, args) -> tuple[dict, object]:
+    """Load one graph into Neo4j and networkx, count its triangles every way; its figures and the nx graph."""
+    skus, cats, src, dst = arrays
+    load_s = load_graph(gw, skus, cats, src, dst, name)
+    g_nx = nx_graph(skus, cats, src, dst)
+    out = {"products": len(skus), "relationships": int(len(src)), "load_s": round(load_s, 1)}
+    out["triangles"] = triangles_all(gw, g_nx, cap_s=args.nx_timeout, repeat=args.repeat, label=name)
+    return out, g_nx
+
+
 def run_photo(gw, figures: dict, args) -> None:
     from relmine.motifs.library import run_library
 
-    skus, cats, src, dst = photo_arrays()
-    load_s = load_graph(gw, skus, cats, src, dst, "amazon_photo")
-    g_nx = nx_graph(skus, cats, src, dst)
-    photo = {"products": len(skus), "relationships": int(len(src)), "load_s": round(load_s, 1)}
-    photo["triangles"] = triangles_all(gw, g_nx, cap_s=args.nx_timeout, repeat=args.repeat, label="photo")
+    photo, g_nx = load_and_count_triangles(gw, photo_arrays(), "amazon_photo", args)
     log("photo: labelled induced wedge ...")
     photo["wedge"] = wedge(gw, g_nx, cap_s=args.nx_timeout, repeat=args.repeat)
     log("photo: motif library ...")
@@ -269,11 +275,7 @@ def run_photo(gw, figures: dict, args) -> None:
 
 
 def run_amazon0302(gw, figures: dict, args) -> None:
-    skus, cats, src, dst = amazon0302_arrays()
-    load_s = load_graph(gw, skus, cats, src, dst, "amazon0302")
-    g_nx = nx_graph(skus, cats, src, dst)
-    big = {"products": len(skus), "relationships": int(len(src)), "load_s": round(load_s, 1)}
-    big["triangles"] = triangles_all(gw, g_nx, cap_s=args.nx_timeout, repeat=args.repeat, label="amazon0302")
+    big, _ = load_and_count_triangles(gw, amazon0302_arrays(), "amazon0302", args)
     figures["amazon0302"] = big
     figures["ratios_amazon0302"] = summarise("amazon0302", big["triangles"])
 
