@@ -74,7 +74,7 @@ def fastrp_embeddings(gw: Gateway, edge_index, num_nodes: int,
     src, dst = undirected_lists(edge_index, num_nodes)
     try:
         gw.read("evaluate/project_edge_list", {"graph": graph, "src": src, "dst": dst})
-        rows = gw.read("evaluate/fastrp_stream", {"graph": graph, "config": params.config()})
+        rows = gw.read("evaluate/fastrp_stream", {"graph": graph, "config": params.config()}, raw=True)
     finally:
         gw.read("evaluate/drop_projection", {"graph": graph})
     emb = np.zeros((num_nodes, params.embeddingDimension), dtype=np.float32)
