@@ -67,6 +67,38 @@ def _header(ctx: ReadContext, records: Iterator[tuple[int, list[str]]], fields: 
     return header, mapping
 
 
+@dataclass(frozen=True)
+class _Table:
+    """A table's header, the columns mapped to known fields, and the free columns (as property keys)."""
+
+    header: list[str]
+    mapping: dict[str, int]
+    free: list[int]
+    keys: dict[str, str]
+
+    def extras(self, fields: list[str]) -> dict[str, Any]:
+        """The free columns of a record as properties (values typed by inference)."""
+        return {self.keys[self.header[i]]: V.infer_scalar(fields[i]) for i in self.free}
+
+
+def _mapped_table(ctx: ReadContext, known: dict, kind: str) -> tuple[_Table, Iterator[tuple[int, list[str]]]]:
+    """Read the header now; then the records, counted as read, with wrong-width records rejected."""
+    records = _table(ctx)
+    header, mapping = _header(ctx, records, known, kind)
+    free = [i for i in range(len(header)) if i not in mapping.values()]
+    table = _Table(header, mapping, free, V.property_keys([header[i] for i in free]))
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        for line, fields in records:
+            ctx.rejects.counts.read += 1
+            if len(fields) != len(header):
+                ctx.rejects.reject(line, f"expected {len(header)} fields, found {len(fields)}", _join(fields))
+                continue
+            yield line, fields
+
+    return table, rows()
+
+
 def _cell(fields: list[str], mapping: dict[str, int], name: str) -> str | None:
     i = mapping.get(name)
     if i is None:
@@ -126,17 +158,9 @@ def _catalog_product(ctx: ReadContext, get, extras: dict[str, Any]) -> dict[str,
 
 
 def _catalog_table_rows(ctx: ReadContext):
-    records = _table(ctx)
-    header, mapping = _header(ctx, records, CATALOG_FIELDS, "catalog")
-    free = [i for i in range(len(header)) if i not in mapping.values()]
-    keys = V.property_keys([header[i] for i in free])
-    for line, fields in records:
-        ctx.rejects.counts.read += 1
-        if len(fields) != len(header):
-            ctx.rejects.reject(line, f"expected {len(header)} fields, found {len(fields)}", _join(fields))
-            continue
-        extras = {keys[header[i]]: V.infer_scalar(fields[i]) for i in free}
-        yield line, _join(fields), (lambda name, f=fields: _cell(f, mapping, name)), extras
+    table, rows = _mapped_table(ctx, CATALOG_FIELDS, "catalog")
+    for line, fields in rows:
+        yield line, _join(fields), (lambda name, f=fields: _cell(f, table.mapping, name)), table.extras(fields)
 
 
 def _catalog_json_rows(ctx: ReadContext):
@@ -435,16 +459,10 @@ def read_orders(ctx: ReadContext) -> Parsed:
     prefix = opts.order_prefix or ""
     if ctx.fmt == "jsonl":
         raise InputError(f"{ctx.path}: orders are read from CSV/TSV; pass --format csv or tsv")
-    records = _table(ctx)
-    header, mapping = _header(ctx, records, ORDER_FIELDS, "orders")
-    free = [i for i in range(len(header)) if i not in mapping.values()]
-    keys = V.property_keys([header[i] for i in free])
-    for line, fields in records:
-        ctx.rejects.counts.read += 1
+    table, rows = _mapped_table(ctx, ORDER_FIELDS, "orders")
+    mapping = table.mapping
+    for line, fields in rows:
         raw = _join(fields)
-        if len(fields) != len(header):
-            ctx.rejects.reject(line, f"expected {len(header)} fields, found {len(fields)}", raw)
-            continue
         try:
             order = _cell(fields, mapping, "order")
             if order is None:
@@ -457,7 +475,7 @@ def read_orders(ctx: ReadContext) -> Parsed:
         except ValueError as exc:
             ctx.rejects.reject(line, str(exc), raw)
             continue
-        props = {keys[header[i]]: V.infer_scalar(fields[i]) for i in free}
+        props = table.extras(fields)
         props["time"] = time
         props["customer"] = _cell(fields, mapping, "customer")
         build.line(prefix + order, sku, qty, props, _cell(fields, mapping, "title"), price)
