@@ -224,6 +224,19 @@ def category_rows(paths: set[str] | list[str]) -> list[dict[str, Any]]:
     return sorted(seen.values(), key=lambda r: (r["depth"], r["path"]))
 
 
+NAME_RULE = "letters, digits, _; starting with a letter; at most 64"
+RESERVED = "is reserved for relmine's own relationships"
+
+
+def _type_name(raw: Any) -> tuple[str, str | None]:
+    """A relation type name normalised (upper case, ``-`` and spaces to ``_``), and what is wrong
+    with it for input: ``"invalid"``, ``"reserved"`` (relmine writes it itself) or None."""
+    name = str(raw).strip().upper().replace("-", "_").replace(" ", "_")
+    if not RELATION_NAME.match(name):
+        return name, "invalid"
+    return name, "reserved" if name in WRITTEN else None
+
+
 def relation_type(raw: str, allowed: frozenset[str]) -> str:
     """Validate a relation type against the whitelist (plus ``allowed`` extras).
 
@@ -231,12 +244,11 @@ def relation_type(raw: str, allowed: frozenset[str]) -> str:
     ``^[A-Z][A-Z0-9_]{0,63}$`` and be known. Types relmine writes itself
     (``CONTAINS``, ``IN_CATEGORY``…) are refused.
     """
-    name = str(raw).strip().upper().replace("-", "_").replace(" ", "_")
-    if not RELATION_NAME.match(name):
-        raise ValueError(f"relation type {_short(str(raw))!r} is not a valid name "
-                         "(letters, digits, _; starting with a letter; at most 64)")
-    if name in WRITTEN:
-        raise ValueError(f"relation type {name} is reserved for relmine's own relationships")
+    name, problem = _type_name(raw)
+    if problem == "invalid":
+        raise ValueError(f"relation type {_short(str(raw))!r} is not a valid name ({NAME_RULE})")
+    if problem == "reserved":
+        raise ValueError(f"relation type {name} {RESERVED}")
     if name not in OBSERVED and name not in allowed:
         raise ValueError(f"unknown relation type {name}; known: {', '.join(OBSERVED)} "
                          "(allow more with --allow-type)")
@@ -247,12 +259,11 @@ def extra_types(names: tuple[str, ...] | list[str]) -> frozenset[str]:
     """Validate ``--allow-type`` names (strict pattern, not reserved)."""
     out = set()
     for raw in names:
-        name = str(raw).strip().upper().replace("-", "_").replace(" ", "_")
-        if not RELATION_NAME.match(name):
-            raise InputError(f"--allow-type {raw!r} is not a valid relationship type name "
-                             "(letters, digits, _; starting with a letter; at most 64)")
-        if name in WRITTEN:
-            raise InputError(f"--allow-type {name} is reserved for relmine's own relationships")
+        name, problem = _type_name(raw)
+        if problem == "invalid":
+            raise InputError(f"--allow-type {raw!r} is not a valid relationship type name ({NAME_RULE})")
+        if problem == "reserved":
+            raise InputError(f"--allow-type {name} {RESERVED}")
         out.add(name)
     return frozenset(out)
 
