@@ -20,6 +20,9 @@ def test_every_package_is_listed_in_pyproject():
         for init in (ROOT / folder).rglob("__init__.py"):
             rel = init.parent.relative_to(ROOT / folder)
             found.add(".".join((pkg, *rel.parts)))
+    for statement in (ROOT / "cypher").rglob("*.cypher"):  # statement folders: data-only packages
+        rel = statement.parent.relative_to(ROOT / "cypher")
+        found.add(".".join(("relmine.cypher", *rel.parts)))
     assert found - listed == set(), "packages missing from pyproject [tool.setuptools] packages"
     assert listed - found == set(), "pyproject lists packages that do not exist"
 
