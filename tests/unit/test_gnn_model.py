@@ -243,6 +243,21 @@ def test_partitions_validation_and_reconstruction_loss():
     assert all(torch.isfinite(torch.tensor(s.loss)) for s in result.history)
 
 
+def test_learning_rate_is_cut_after_lr_patience_epochs_without_gain(tmp_path):
+    data = toy_graph()
+    val = PairSet(data, undirected_pairs(data.edge_index)[:, :20], torch.tensor([[0, 1, 2, 3], [30, 31, 32, 33]]))
+    # a step too small to change any ranking: validation AUC never improves after epoch 0
+    cfg = {**CFG, "epochs": 6, "lr": 1e-12, "lr_decay": 0.5, "lr_patience": 2, "val_metric": "auc"}
+    torch.manual_seed(0)
+    model = GATLinkPredictor(8, 16, heads=2, num_relations=3)
+    result = train(model, [data], TrainConfig(**cfg), val=val, checkpoint=tmp_path / "run.pt")
+    assert result.best_epoch == 0 and len({s.val for s in result.history}) == 1
+    saved = torch.load(tmp_path / "run.pt", weights_only=False)
+    # five epochs without gain: cut after the 2nd and the 4th
+    assert saved["optimizer"]["param_groups"][0]["lr"] == pytest.approx(1e-12 * 0.25)
+    assert saved["bad_epochs"] == 5
+
+
 def test_relation_type_head_learns_planted_types():
     data = planted_types_graph()
     torch.manual_seed(0)
