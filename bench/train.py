@@ -16,7 +16,7 @@ training edges per second* of training time (validation excluded).
   batch size; the MLP decoder is a little more work than the dot product). Its ratio to ``bare`` is the cost
   of relmine's loop (goal >= 0.9x).
 * ``relmine (full recipe)``: the configuration of ``bench/evaluate_photo.py``
-  (GATv2, common-neighbour decoder, target-edge masking, hard negatives);
+  (GATv2, common-neighbour decoder, target-edge masking, two uniform negatives per positive);
   its ratio shows what the stronger model costs per edge.
 
 Rounds alternate the three (one epoch each) so that load drifts on a shared
