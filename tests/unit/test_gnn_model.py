@@ -230,6 +230,20 @@ def test_checkpoint_resume_equals_uninterrupted(tmp_path):
         _fit(data, checkpoint=ckpt, lr=0.5)
 
 
+def test_checkpoint_from_before_a_new_setting_resumes_at_its_default(tmp_path):
+    data = toy_graph()
+    ckpt = tmp_path / "run.pt"
+    _fit(data, checkpoint=ckpt, epochs=2)
+    state = torch.load(ckpt, weights_only=False)
+    for key in ("lr_decay", "lr_patience"):  # written before these settings existed
+        del state["config"][key]
+    torch.save(state, ckpt)
+    _, result = _fit(data, checkpoint=ckpt, epochs=3)
+    assert result.resumed_from == 1 and result.epochs_run == 3
+    with pytest.raises(ValueError, match="other settings"):
+        _fit(data, checkpoint=ckpt, epochs=4, lr_decay=0.5, lr_patience=2)
+
+
 def test_partitions_validation_and_reconstruction_loss():
     parts = [toy_graph(seed=1), toy_graph(seed=2)]
     val = PairSet(parts[0], undirected_pairs(parts[0].edge_index)[:, :20],
