@@ -38,7 +38,8 @@ def _seeds(values: tuple[str, ...]) -> tuple[int, ...]:
               help="Seeds, one random split, model initialisation and training run each: `--seeds 0,1,2` "
                    "or `--seeds 0 --seeds 1 ...` [default: 0,1,2].")
 @click.option("--epochs", type=click.IntRange(min=1), default=None,
-              help="Maximum training epochs per seed (default: the recipe's 50; early stopping after 10 without gain).")
+              help="Maximum training epochs per seed (default: the recipe's 100; training stops after 20 "
+                   "epochs without validation gain).")
 @click.option("--hidden", type=click.IntRange(min=4), default=None, help="Embedding size (default: the recipe's 64).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
               help="Torch device (auto: CUDA when present).")
