@@ -164,7 +164,7 @@ def recommend(gw: Gateway, sku: str, *, k: int = 10, kind: str = "any", rules_ru
         for r in rows:
             cosine = 2.0 * float(r["score"]) - 1.0
             add(r, Evidence("embedding", "substitute", max(0.0, cosine),
-                            f"close in embedding space (cosine {cosine:.2f})", {"cosine": cosine}))
+                            f"close in embedding space (cosine {cosine:.3f})", {"cosine": cosine}))
 
     for r in gw.read("recommend/shared_neighbours", {"sku": sku, "fanout": fanout, "limit": limit}):
         jaccard = float(r["weighted_jaccard"] or 0.0)
