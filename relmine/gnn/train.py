@@ -31,10 +31,8 @@ The recipe (each step measured on Amazon Photo, see ``bench/evaluate_photo.py``)
 * Adam, gradient clipping, early stopping on a validation metric (default
   Hits@50), the best weights restored at the end. Optionally the learning
   rate is cut (``lr_decay``) after every ``lr_patience`` epochs without
-  validation gain, before ``patience`` stops the run. On Photo, halving it
-  after 5 such epochs made two of three seeds stall at their epoch-26/30
-  best, where a fixed rate kept improving to epoch 36/40: the recipe keeps
-  a fixed rate and a patience of 20.
+  validation gain, before ``patience`` stops the run (tried on Photo and
+  left out of the recipe: :mod:`relmine.gnn.recipe` says why).
 * Deterministic under ``seed`` (seeded torch/numpy/random, deterministic
   algorithms where torch has them) and resumable: with ``checkpoint`` set,
   model, optimiser, epoch, RNG states and early-stopping state are saved
@@ -304,9 +302,8 @@ def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
 def _check_compatible(saved: dict, config: TrainConfig, path) -> None:
     now = asdict(config)
     # a field added after the checkpoint was written counts as its default
-    defaults = asdict(TrainConfig())
-    diff = {k: (saved.get(k, defaults[k]), now[k]) for k in now
-            if k not in _RESUMABLE_CHANGES and saved.get(k, defaults[k]) != now[k]}
+    then = {**asdict(TrainConfig()), **saved}
+    diff = {k: (then[k], now[k]) for k in now if k not in _RESUMABLE_CHANGES and then[k] != now[k]}
     if diff:
         raise ValueError(f"checkpoint {path} was written with other settings {diff}; "
                          "remove it or use the same TrainConfig")
