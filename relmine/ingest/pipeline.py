@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
@@ -86,7 +87,7 @@ def ingest_file(gw: Gateway, path: Path | str, options: IngestOptions, *, reject
         log.close()
     report = IngestReport(source_id=source_id, kind=options.kind, path=str(path), status="done", counts=counts,
                           rejects_path=str(rejects_path) if log.written else None)
-    if counts.rejected > options.max_rejects:
+    if options.too_many_rejects(counts):
         report.status = "too-many-rejects"
         report.seconds = time.monotonic() - t0
         return report
@@ -101,8 +102,9 @@ def ingest_file(gw: Gateway, path: Path | str, options: IngestOptions, *, reject
         return _already({**started, "summary": None, "file": path.name}, options, path, time.monotonic() - t0)
     batch_size = int(started["batch_size"])
     runner = BatchRunner(gw, source_id, int(started["cursor"]), progress=options.progress)
-    tally = runner.run(plan(gw, options.kind, parsed, batch_size=batch_size, source_id=source_id,
-                            nonce=started["nonce"]))
+    with failing_source(gw, source_id):
+        tally = runner.run(plan(gw, options.kind, parsed, batch_size=batch_size, source_id=source_id,
+                                nonce=started["nonce"]))
     report.written = dict(tally.counters)
     report.batches = tally.batches
     report.resumed_from = int(started["cursor"])
@@ -113,6 +115,21 @@ def ingest_file(gw: Gateway, path: Path | str, options: IngestOptions, *, reject
                                       "rows_read": counts.read, "rows_rejected": counts.rejected,
                                       "duplicates": counts.duplicates})
     return report
+
+
+@contextmanager
+def failing_source(gw: Gateway, source_id: str) -> Iterator[None]:
+    """Whatever stops the writing (a refused batch, a lost server, Ctrl-C) leaves the source ``failed`` with
+    the error, its cursor at the last committed batch: the next run of the same file resumes there, and
+    the closing counts (``finish_source``, order statistics) are only written by a run that finishes."""
+    try:
+        yield
+    except BaseException as exc:
+        try:
+            gw.write("ingest/fail_source", {"id": source_id, "error": f"{type(exc).__name__}: {exc}"[:1000]})
+        except Exception:  # the server may be what failed; the source then stays 'running', resumable too
+            pass
+        raise
 
 
 def _already(found: dict[str, Any], options: IngestOptions, path: Path, seconds: float) -> IngestReport:
