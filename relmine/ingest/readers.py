@@ -154,6 +154,7 @@ def read_catalog(ctx: ReadContext) -> Parsed:
         except ValueError as exc:
             ctx.rejects.reject(line, str(exc), raw)
             continue
+        notes = product.pop("notes")
         first = seen.get(product["sku"])
         if first is not None:
             if not _same_product(first[1], product):
@@ -163,6 +164,8 @@ def read_catalog(ctx: ReadContext) -> Parsed:
                 out.counts.duplicates += 1
             continue
         seen[product["sku"]] = (line, product)
+        for note in notes:
+            out.counts.note(note)
         out.counts.accepted += 1
         out.products.append(product)
         if product["category"]:
@@ -178,27 +181,29 @@ def _same_product(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return _product_values(a) == _product_values(b)
 
 
-def clean_title(ctx: ReadContext, value: Any, name: str = "title") -> str | None:
+def clean_title(notes: list[str], value: Any, name: str = "title") -> str | None:
     """Title or description text without HTML/CSS junk (:func:`values.clean_text`), null when nothing
-    readable is left; counted as ``<name>_cleaned`` / ``<name>_nulled`` in the summary. Raises
-    :class:`ValueError` over :data:`values.TEXT_MAX`."""
+    readable is left; ``<name>_cleaned`` / ``<name>_nulled`` appended to ``notes`` (counted in the summary
+    once the row is accepted). Raises :class:`ValueError` over :data:`values.TEXT_MAX`."""
     if value is None:
         return None
     if isinstance(value, str):
         V.check_text(value, name)
     text, what = V.clean_text(value)
     if what != "kept":
-        ctx.rejects.counts.note(f"{name}_{what}")
+        notes.append(f"{name}_{what}")
     return text
+
 
 
 def _catalog_product(ctx: ReadContext, get, extras: dict[str, Any]) -> dict[str, Any]:
     opts = ctx.options
     sku = opts.sku_prefix + V.clean_sku(get("sku"))
     props: dict[str, Any] = {k: v for k, v in extras.items() if v is not None}
+    notes: list[str] = []
     title = get("title")
     if title is not None:
-        props["title"] = clean_title(ctx, title if isinstance(title, str) else str(title))
+        props["title"] = clean_title(notes, title if isinstance(title, str) else str(title))
     brand = get("brand")
     if brand is not None:
         props["brand"] = V.check_text(str(brand).strip(), "brand", V.CATEGORY_NAME_MAX)
@@ -215,7 +220,7 @@ def _catalog_product(ctx: ReadContext, get, extras: dict[str, Any]) -> dict[str,
     else:
         levels = V.split_category(str(category), opts.category_sep) if category is not None else []
     return {"sku": sku, "props": {k: v for k, v in props.items() if v not in (None, "")},
-            "category": V.category_path(levels) or None}
+            "category": V.category_path(levels) or None, "notes": notes}
 
 
 def _catalog_table_rows(ctx: ReadContext):
@@ -282,6 +287,7 @@ def read_amazon_meta(ctx: ReadContext) -> Parsed:
         except ValueError as exc:
             ctx.rejects.reject(line, str(exc), raw)
             continue
+        notes = product.pop("notes")
         first = known.get(sku)
         if first is not None:
             if _same_product(first[1], product):
@@ -295,6 +301,8 @@ def read_amazon_meta(ctx: ReadContext) -> Parsed:
         known[sku] = (line, product)
         if category:
             out.categories.add(category)
+        for note in notes:
+            out.counts.note(note)
         out.counts.accepted += 1
         for field, rel in (("also_buy", "ALSO_BOUGHT"), ("also_view", "ALSO_VIEWED")):
             targets = obj.get(field) or []
@@ -328,12 +336,13 @@ def read_amazon_meta(ctx: ReadContext) -> Parsed:
 
 def _meta_product(ctx: ReadContext, obj: dict[str, Any], sku: str) -> dict[str, Any]:
     """One metadata line as a product row; :class:`ValueError` for a value over a limit."""
-    counts = ctx.rejects.counts
+    notes: list[str] = []
     props: dict[str, Any] = {}
-    V.check_json_value(obj, "line")
+    for key, value in obj.items():
+        V.check_json_value(value, f"key {key[:40]!r}")
     title = obj.get("title")
     if isinstance(title, str):
-        props["title"] = clean_title(ctx, title)
+        props["title"] = clean_title(notes, title)
     for key in ("brand", "main_cat", "date"):
         value = obj.get(key)
         if isinstance(value, str) and value.strip():
@@ -344,7 +353,7 @@ def _meta_product(ctx: ReadContext, obj: dict[str, Any], sku: str) -> dict[str, 
         price, price_max = V.parse_price(obj.get("price"))
     except ValueError:
         price, price_max = None, None
-        counts.note("price_dropped")
+        notes.append("price_dropped")
     if price is not None:
         props["price"] = price
     if price_max is not None:
@@ -357,7 +366,7 @@ def _meta_product(ctx: ReadContext, obj: dict[str, Any], sku: str) -> dict[str, 
     if isinstance(description, list):
         text = "\n".join(t for t in (V.clean_text(d)[0] for d in description if isinstance(d, str)) if t)
         if any(isinstance(d, str) and d.strip() for d in description) and not text:
-            counts.note("description_nulled")
+            notes.append("description_nulled")
         if text:
             props["description"] = V.check_text(text, "description")
     features = obj.get("feature")
@@ -369,8 +378,8 @@ def _meta_product(ctx: ReadContext, obj: dict[str, Any], sku: str) -> dict[str, 
     category = V.category_path(levels) or None
     raw_levels = [c for c in obj.get("category") or [] if isinstance(c, str)]
     if len(levels) < len(_dedupe_consecutive(raw_levels)):
-        counts.note("category_levels_cut")
-    return {"sku": sku, "props": {k: v for k, v in props.items() if v is not None}, "category": category}
+        notes.append("category_levels_cut")
+    return {"sku": sku, "props": {k: v for k, v in props.items() if v is not None}, "category": category, "notes": notes}
 
 
 def _dedupe_consecutive(levels: list[str]) -> list[str]:
@@ -569,6 +578,7 @@ def read_orders(ctx: ReadContext) -> Parsed:
     date_format = V.check_date_format(opts.date_format)
     for line, fields in rows:
         raw = _join(fields)
+        notes: list[str] = []
         try:
             order = prefix + V.clean_order_id(_cell(fields, mapping, "order"))
             sku = opts.sku_prefix + V.clean_sku(_cell(fields, mapping, "sku"))
@@ -577,7 +587,7 @@ def read_orders(ctx: ReadContext) -> Parsed:
             time = V.parse_time(_cell(fields, mapping, "time"), date_format)
             price, _ = V.parse_price(_cell(fields, mapping, "price"))
             customer = V.check_text(_cell(fields, mapping, "customer"), "customer", V.ORDER_ID_MAX)
-            title = clean_title(ctx, _cell(fields, mapping, "title"))
+            title = clean_title(notes, _cell(fields, mapping, "title"))
             props = table.extras(fields)
             build.check(order, sku, qty)
         except V.AmbiguousDate as exc:
@@ -588,6 +598,8 @@ def read_orders(ctx: ReadContext) -> Parsed:
         props["time"] = time
         props["customer"] = customer
         build.line(order, sku, qty, props, title, price)
+        for note in notes:
+            out.counts.note(note)
         out.counts.accepted += 1
     build.finish()
     return out

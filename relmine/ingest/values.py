@@ -162,7 +162,7 @@ def check_json_value(value: Any, name: str) -> None:
                 raise ValueError(f"{name}: number {v} is not finite")
         elif isinstance(v, str):
             if len(v) > TEXT_MAX:
-                raise ValueError(f"{name}: text of {len(v):,} characters is longer than {TEXT_MAX:,}")
+                raise ValueError(f"{name}: text of {len(v):,} characters is longer than the limit {TEXT_MAX:,}")
         elif isinstance(v, dict):
             stack.extend(v.values())
         elif isinstance(v, list):

@@ -151,7 +151,8 @@ def test_snap_edges_comments_tabs_crlf(tmp_path):
 def test_edge_csv_with_types_weights_and_symmetric_canonical_direction(tmp_path):
     text = ("source,target,relation,score\n"
             "b,a,co-viewed,2\n"      # symmetric: stored a -> b
-            "a,b,CO_VIEWED,5\n"      # the same pair: duplicate
+            "a,b,CO_VIEWED,5\n"      # the same pair with another weight: a conflict, rejected with both
+            "a,b,co_viewed,2\n"      # the same pair, the same weight: a duplicate
             "a,b,ALSO_BOUGHT,1\n"
             "b,a,ALSO_BOUGHT,\n"     # directed: a different relation, weight 1.0
             "a,c,FRIEND_OF,1\n"      # not allowed
@@ -162,10 +163,11 @@ def test_edge_csv_with_types_weights_and_symmetric_canonical_direction(tmp_path)
     assert list(e.rows("CO_VIEWED")) == [["a", "b", 2.0]]
     assert list(e.rows("ALSO_BOUGHT")) == [["b", "a", 1.0], ["a", "b", 1.0]]  # by (src, dst) first seen
     assert parsed.counts.duplicates == 1
-    assert [r["line"] for r in rejects] == ["6", "7", "8"]
+    assert [r["line"] for r in rejects] == ["7", "8", "9", "3"]  # conflicts are found once the file is read
     assert "unknown relation type FRIEND_OF" in rejects[0]["reason"]
     assert "not a valid name" in rejects[1]["reason"]
     assert "weight" in rejects[2]["reason"]
+    assert 'conflicts with line 2: {"weight": 2.0} (kept) vs {"weight": 5.0}' in rejects[3]["reason"]
     parsed, rejects = read(write(tmp_path / "e2.csv", "a,c,FRIEND_OF\n"), "edges", allow_types=("friend_of",))
     assert list(parsed.edges.rows("FRIEND_OF")) == [["a", "c", 1.0]] and rejects == []
 
