@@ -6,6 +6,7 @@ are unit-tested in one place.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -235,6 +236,11 @@ def parse_price(raw: Any) -> tuple[float | None, float | None]:
     s = str(raw).strip()
     if not s:
         return None, None
+    return _parse_price_text(s)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # exports repeat a few thousand prices over millions of lines
+def _parse_price_text(s: str) -> tuple[float | None, float | None]:
     if len(s) > 200:
         raise ValueError(f"price of {len(s):,} characters is not a price")
     parts = [p for p in re.split(r"\s+-\s+|\s*–\s*", s) if p]
@@ -272,6 +278,13 @@ _READABLE = re.compile(r"[^\W_]{2,}")                         # two letters or d
 
 
 def clean_text(text: Any) -> tuple[str | None, str]:
+    """A title or description without markup: ``(text or None, what happened)`` (see :func:`_clean_text`)."""
+    if isinstance(text, str) and len(text) <= 1_000:
+        return _clean_text_cached(text)
+    return _clean_text(text)
+
+
+def _clean_text(text: Any) -> tuple[str | None, str]:
     """A title or description without markup: ``(text or None, what happened)``.
 
     What happened: ``"kept"`` (no markup), ``"cleaned"`` (markup removed, readable text left) or
@@ -303,6 +316,9 @@ def clean_text(text: Any) -> tuple[str | None, str]:
     if not _READABLE.search(s):
         return None, "nulled"
     return s, ("kept" if s == _WS.sub(" ", raw).strip() else "cleaned")
+
+
+_clean_text_cached = functools.lru_cache(maxsize=1 << 16)(_clean_text)  # order lines repeat their titles
 
 
 CATEGORY_LEVEL_MAX = 80
@@ -493,6 +509,14 @@ def _as_local(value: datetime | date) -> datetime:
 
 
 def parse_time(raw: Any, date_format: str | None = None) -> datetime | None:
+    """An order time (see :func:`_parse_time`); the lines of one order repeat it, so results are cached."""
+    if raw is None:
+        return None
+    return _parse_time(str(raw), date_format)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _parse_time(raw: str, date_format: str | None = None) -> datetime | None:
     """An order time as a naive :class:`datetime` (stored as a Neo4j LOCAL DATETIME; see :func:`_as_local`).
 
     With ``date_format`` (a :func:`~datetime.datetime.strptime` layout) every value must match it. Without:
