@@ -39,6 +39,23 @@ def _table(ctx: ReadContext) -> Iterator[tuple[int, list[str]]]:
         yield line, fields
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object; a key given twice with two values is an error (``json`` would keep the last silently)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen and seen[key] != value:
+                raise _DuplicateKey(f"JSON key {key[:40]!r} given twice with different values: "
+                                    f"{json.dumps(seen[key], default=str)[:80]} and {json.dumps(value, default=str)[:80]}")
+            seen[key] = value
+    return obj
+
+
 def _json_lines(ctx: ReadContext) -> Iterator[tuple[int, dict | None, str]]:
     """``(line, object or None, raw)``; a line that is not a JSON object is rejected here."""
     for line, text in read_lines(ctx.path, ctx.options.encoding):
@@ -46,7 +63,10 @@ def _json_lines(ctx: ReadContext) -> Iterator[tuple[int, dict | None, str]]:
             continue
         ctx.rejects.counts.read += 1
         try:
-            obj = json.loads(text)
+            obj = json.loads(text, object_pairs_hook=_pairs)
+        except _DuplicateKey as exc:
+            ctx.rejects.reject(line, str(exc), text)
+            continue
         except json.JSONDecodeError as exc:
             ctx.rejects.reject(line, f"not JSON: {exc.msg} at column {exc.colno}", text)
             continue

@@ -147,27 +147,31 @@ def json_depth(value: Any, limit: int = JSON_DEPTH_MAX) -> int:
 
 def check_json_value(value: Any, name: str) -> None:
     """Raise :class:`ValueError` (naming ``name``) for what Neo4j cannot store faithfully: integers outside
-    64 bits, non-finite floats, text over :data:`TEXT_MAX`, nesting deeper than :data:`JSON_DEPTH_MAX`."""
-    if json_depth(value) > JSON_DEPTH_MAX:
-        raise ValueError(f"{name}: nested deeper than {JSON_DEPTH_MAX} levels")
-    stack = [value]
+    64 bits, non-finite floats, text over :data:`TEXT_MAX`, nesting deeper than :data:`JSON_DEPTH_MAX`
+    (as :func:`json_depth` counts it). One pass, no recursion."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
-        v = stack.pop()
-        if isinstance(v, bool) or v is None:
-            continue
-        if isinstance(v, int):
-            if not INT64_MIN <= v <= INT64_MAX:
-                raise ValueError(f"{name}: integer {_short(str(v))} is outside the 64-bit range")
-        elif isinstance(v, float):
-            if not math.isfinite(v):
-                raise ValueError(f"{name}: number {v} is not finite")
-        elif isinstance(v, str):
+        v, depth = stack.pop()
+        t = type(v)
+        if t is str:
             if len(v) > TEXT_MAX:
                 raise ValueError(f"{name}: text of {len(v):,} characters is longer than the limit {TEXT_MAX:,}")
-        elif isinstance(v, dict):
-            stack.extend(v.values())
-        elif isinstance(v, list):
-            stack.extend(v)
+        elif t is int:
+            if not INT64_MIN <= v <= INT64_MAX:
+                raise ValueError(f"{name}: integer {_short(str(v))} is outside the 64-bit range")
+        elif t is float:
+            if not math.isfinite(v):
+                raise ValueError(f"{name}: number {v} is not finite")
+        elif t is list or t is dict:
+            if depth >= JSON_DEPTH_MAX:
+                raise ValueError(f"{name}: nested deeper than {JSON_DEPTH_MAX} levels")
+            for x in (v if t is list else v.values()):
+                tx = type(x)
+                if tx is str:
+                    if len(x) > TEXT_MAX:
+                        stack.append((x, depth + 1))
+                elif tx is not bool and x is not None:
+                    stack.append((x, depth + 1))
 
 
 def check_text(value: str | None, name: str, limit: int = TEXT_MAX) -> str | None:

@@ -56,14 +56,17 @@ def test_json_values_neo4j_cannot_hold_are_rejects_not_tracebacks(tmp_path):
         '{"sku": "J4", "price": 1e400}',                                        # Infinity
         json.dumps({"sku": "J5", "颜色": "红", "尺寸": "L", "title": "ok"}),      # keys with no ASCII
         json.dumps({"sku": "J6", "title": "fine", "category": ["A", "B"]}),
+        '{"sku": "J7", "title": "a", "title": "b"}',                           # a key twice, two values
+        '{"sku": "J8", "title": "same", "title": "same"}',                     # a key twice, one value: fine
     ]
     parsed, rejects = read(write(tmp_path / "c.jsonl", "\n".join(lines) + "\n"), "catalog")
     reasons = _reasons(rejects)
-    assert set(reasons) == {1, 2, 3, 4}
+    assert set(reasons) == {1, 2, 3, 4, 7}
     assert "64-bit" in reasons[1] and "nested deeper" in reasons[2] and "nested deeper" in reasons[3]
     assert "price" in reasons[4]
+    assert reasons[7] == 'JSON key \'title\' given twice with different values: "a" and "b"'
     by = {p["sku"]: p for p in parsed.products}
-    assert set(by) == {"J5", "J6"}
+    assert set(by) == {"J5", "J6", "J8"}
     assert by["J5"]["props"] == {"title": "ok", V.fallback_key("颜色"): "红", V.fallback_key("尺寸"): "L"}
 
 
