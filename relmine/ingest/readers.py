@@ -368,7 +368,10 @@ def _meta_product(ctx: ReadContext, obj: dict[str, Any], sku: str) -> dict[str, 
         if isinstance(value, str) and value.strip():
             text = V.strip_html(value)
             if text and not (key in ("main_cat", "date") and V.looks_like_markup(value)):
-                props[key] = V.check_text(text, key, V.CATEGORY_NAME_MAX)
+                if len(text) > V.CATEGORY_NAME_MAX:  # scraped junk: dropped, as unparseable prices are
+                    notes.append(f"{key}_dropped")
+                else:
+                    props[key] = text
     try:
         price, price_max = V.parse_price(obj.get("price"))
     except ValueError:

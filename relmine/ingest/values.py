@@ -491,8 +491,9 @@ def clean_order_id(raw: Any) -> str:
 
 
 #: Layouts read without ``--date-format``: ISO 8601 (``2010-12-01 08:26[:00]``, ``T``, zone or ``Z``, a bare
-#: date) and day-first with dots (``01.12.2010 08:26``), which no region writes month-first.
-_DT_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
+#: date), day-first with dots (``01.12.2010 08:26``), which no region writes month-first, and year-first
+#: with slashes (``2010/12/01``).
+_DT_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d")
 _SLASHED = re.compile(r"^\d{1,4}[/-]\d{1,2}[/-]\d{1,4}\b")
 _DATE_HINT = "--date-format (e.g. --date-format '%m/%d/%Y %H:%M' or '%d/%m/%Y %H:%M')"
 

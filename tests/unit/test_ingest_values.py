@@ -146,6 +146,7 @@ def test_parse_time():
     assert V.parse_time("2024-03-05T10:00:00Z") == datetime(2024, 3, 5, 10)
     assert V.parse_time("2024-03-05T10:00:00+02:00") == datetime(2024, 3, 5, 8)  # converted to UTC
     assert V.parse_time("01.12.2010 08:26") == datetime(2010, 12, 1, 8, 26)
+    assert V.parse_time("2010/12/01 08:26") == datetime(2010, 12, 1, 8, 26)
     with pytest.raises(V.AmbiguousDate, match="--date-format"):
         V.parse_time("12/01/2010 08:26")
     assert V.parse_time("12/01/2010 08:26", "%m/%d/%Y %H:%M") == datetime(2010, 12, 1, 8, 26)
