@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 from relmine.errors import InputError
 from relmine.ingest import values as V
-from relmine.ingest.columns import (CATALOG_FIELDS, EDGE_FIELDS, ORDER_FIELDS, match_columns, require)
+from relmine.ingest.columns import CATALOG_FIELDS, EDGE_FIELDS, ORDER_FIELDS, match_columns, require, same_name_key
 from relmine.ingest.model import EdgeSet, IngestOptions, OrderTable, Parsed, RejectLog
 from relmine.ingest.textio import csv_records, read_lines
 
@@ -96,7 +96,7 @@ def _check_duplicate_columns(ctx: ReadContext, header: list[str], mapping: dict[
     free columns are kept apart as ``name``, ``name_2``… (:func:`values.property_keys`), noted."""
     seen: dict[str, int] = {}
     for i, name in enumerate(header):
-        key = name.lower()
+        key = same_name_key(name)  # as the field aliases compare names: "Order ID" and "order_id" are one name
         if key in seen:
             j = seen[key]
             field = next((f for f, c in mapping.items() if c in (i, j)), None)

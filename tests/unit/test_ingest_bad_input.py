@@ -93,6 +93,8 @@ def test_duplicate_header_names_keep_both_free_columns_and_refuse_a_mapped_one(t
     assert parsed.counts.notes["duplicate_columns_renamed"] == 1
     with pytest.raises(InputError, match=r"names column 'sku' twice \(columns 1 and 3\).*sku field"):
         read(write(tmp_path / "d.csv", "sku,title,sku\nA1,Pan,A2\n"), "catalog")
+    with pytest.raises(InputError, match=r"names column 'order_id' twice \(columns 1 and 3\).*order field"):
+        read(write(tmp_path / "o.csv", "Order ID,sku,order_id\nO1,A,O2\n"), "orders")
 
 
 def test_prices_are_never_changed_silently(tmp_path):
