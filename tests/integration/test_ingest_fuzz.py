@@ -1,14 +1,14 @@
 """Seeded fuzz of every ingest kind (issue 10 item 7) against a real Neo4j, through the real command line.
 
-One generator (seed ``SEED``) writes a file per kind — catalog, amazon-meta, edges, orders, baskets —
-where good rows and at least 2,000 bad rows (in all) are mixed at random. Each bad row is made by one
+One generator (seed ``SEED``) writes a file per kind — catalog (CSV and JSON lines), amazon-meta, edges,
+orders, baskets — where good rows and at least 2,000 bad rows (in all) are mixed at random. Each bad row is made by one
 named mutation that says which fragment its reject reason must hold. Then each file goes through
 ``relmine ingest`` in a child process, and the test asserts:
 
 * exit 0 and no traceback in the output;
 * the rejects file holds exactly the bad rows' line numbers, each with the expected reason;
 * every good row landed: counts and sums read back from Neo4j equal the generator's own tally;
-* running the five ingests again reports ``already-ingested`` and changes nothing (graph fingerprint).
+* running the six ingests again reports ``already-ingested`` and changes nothing (graph fingerprint).
 """
 
 from __future__ import annotations
@@ -108,6 +108,32 @@ def _catalog(rng: random.Random, out: Path) -> FuzzFile:
     f.expect = {"products": n, "price_sum": price_sum, "titles_null": nulled,
                 "categories": len({f"Dept{i % 5} > Shelf{i % 13}" for i in range(1, n + 1)}) +
                 len({f"Dept{i % 5}" for i in range(1, n + 1)})}
+    return f
+
+
+def _catalog_json(rng: random.Random, out: Path) -> FuzzFile:
+    """Catalog as JSON lines: JSON's own bad values, and keys with no ASCII characters that must land."""
+    f = FuzzFile("catalog", out / "catalog.jsonl")
+    mutations = [
+        (lambda i: json.dumps({"sku": f"jbad{i}", "stock": 2**63 + i}), "64-bit"),
+        (lambda i: '{"sku": "jbad%d", "weight": -1e999}' % i, "not finite"),
+        (lambda i: json.dumps({"sku": f"jbad{i}", "spec": json.loads("{\"a\": " * 40 + "1" + "}" * 40)}),
+         "nested deeper"),
+        (lambda i: '{"sku": "jbad%d", "title": "a", "title": "b"}' % i, "given twice"),
+        (lambda i: json.dumps({"sku": f"jbad{i}", "category": {"not": "a path"}}), "category is an object"),
+        (lambda i: json.dumps({"title": "no sku"}), "no sku key"),
+        (lambda i: json.dumps({"sku": [1, 2]}), "is not a value"),
+    ]
+    n = 0
+    for is_good in _mixed(rng, GOOD_PER_KIND // 3, BAD_PER_KIND // 3):
+        if is_good:
+            n += 1
+            f.add(json.dumps({"sku": f"j{n:05d}", "title": f"Json {n}", "颜色": f"色{n % 4}", "stock": n,
+                              "category": ["Json", f"Kind{n % 3}"]}, ensure_ascii=False))
+        else:
+            make, reason = rng.choice(mutations)
+            f.add(make(len(f.lines) + 1), reason)
+    f.expect = {"products": n, "stock_sum": n * (n + 1) // 2}
     return f
 
 
@@ -257,7 +283,8 @@ def _baskets(rng: random.Random, out: Path) -> FuzzFile:
 def fuzz_files(tmp_path_factory) -> list[FuzzFile]:
     out = tmp_path_factory.mktemp("fuzz")
     rng = random.Random(SEED)
-    files = [_catalog(rng, out), _amazon_meta(rng, out), _edges(rng, out), _orders(rng, out), _baskets(rng, out)]
+    files = [_catalog(rng, out), _amazon_meta(rng, out), _edges(rng, out), _orders(rng, out), _baskets(rng, out),
+             _catalog_json(rng, out)]
     for f in files:
         f.write()
     return files
@@ -277,15 +304,16 @@ def test_fuzz_every_kind_bad_rows_rejected_good_rows_landed_rerun_changes_nothin
     gw = clean_graph
     wipe(gw)
     assert sum(len(f.bad) for f in fuzz_files) >= 2_000
-    assert {f.kind for f in fuzz_files} == {"catalog", "amazon-meta", "edges", "orders", "baskets"}
+    assert {f.kind for f in fuzz_files} == {"catalog", "amazon-meta", "edges", "orders", "baskets"}  # + catalog JSON
     reports = {}
     for f in fuzz_files:
-        rejects = tmp_path / f"{f.kind}.rejects.csv"
+        name = f.path.name
+        rejects = tmp_path / f"{name}.rejects.csv"
         done = _cli(neo4j_settings, f, rejects)
         assert done.returncode == 0, (f.kind, done.stdout[-2000:], done.stderr[-4000:])
         assert "Traceback" not in done.stdout + done.stderr, (f.kind, done.stderr[-4000:])
         report = json.loads(done.stdout.strip().splitlines()[-1])
-        reports[f.kind] = report
+        reports[name] = report
         assert report["status"] == "done", report
         with open(rejects, newline="", encoding="utf-8") as fh:
             got = {int(r["line"]): r["reason"] for r in csv.DictReader(fh)}
@@ -294,12 +322,12 @@ def test_fuzz_every_kind_bad_rows_rejected_good_rows_landed_rerun_changes_nothin
         assert not wrong, (f.kind, list(wrong.items())[:5])
         assert report["counts"]["rejected"] == len(f.bad)
 
-    cat, meta, edges, orders, baskets = fuzz_files
+    cat, meta, edges, orders, baskets, cat_json = fuzz_files
     assert one(gw, "MATCH (p:Product) WHERE p.sku STARTS WITH 'c0' RETURN count(p)") == cat.expect["products"]
     assert one(gw, "MATCH (p:Product) WHERE p.sku STARTS WITH 'c0' RETURN sum(p.price)") == \
         pytest.approx(cat.expect["price_sum"])
     assert one(gw, "MATCH (p:Product) WHERE p.sku STARTS WITH 'c0' AND p.title IS NULL RETURN count(p)") == \
-        cat.expect["titles_null"] == reports["catalog"]["counts"]["notes"]["title_nulled"]
+        cat.expect["titles_null"] == reports["catalog.csv"]["counts"]["notes"]["title_nulled"]
     assert one(gw, "MATCH (p:Product) WHERE p.sku STARTS WITH 'c0' AND p.title CONTAINS '<' RETURN count(p)") == 0
     assert one(gw, "MATCH (c:Category) WHERE c.path STARTS WITH 'Dept' RETURN count(c)") == cat.expect["categories"]
     assert one(gw, "MATCH (p:Product) WHERE p.sku STARTS WITH 'M' RETURN count(p)") == meta.expect["products"]
@@ -325,11 +353,15 @@ def test_fuzz_every_kind_bad_rows_rejected_good_rows_landed_rerun_changes_nothin
         baskets.expect["lines"]
     assert one(gw, "MATCH (s:Stats {id: 'global'}) RETURN s.n_orders") == \
         orders.expect["orders"] + baskets.expect["orders"]
+    assert one(gw, "MATCH (p:Product) WHERE p.sku STARTS WITH 'j0' RETURN count(p)") == cat_json.expect["products"]
+    assert one(gw, "MATCH (p:Product) WHERE p.sku STARTS WITH 'j0' RETURN sum(p.stock)") == \
+        cat_json.expect["stock_sum"]
+    assert one(gw, "MATCH (p:Product {sku: 'j00003'}) RETURN p[$k]", {"k": V.fallback_key("颜色")}) == "色3"
     assert one(gw, "MATCH (s:Source) WHERE s.status <> 'done' RETURN count(s)") == 0
 
     before = fingerprint(gw)
     for f in fuzz_files:
-        again = _cli(neo4j_settings, f, tmp_path / f"{f.kind}.again.csv")
+        again = _cli(neo4j_settings, f, tmp_path / f"{f.path.name}.again.csv")
         assert again.returncode == 0 and "Traceback" not in again.stdout + again.stderr, again.stderr[-2000:]
         assert json.loads(again.stdout.strip().splitlines()[-1])["status"] == "already-ingested"
     assert fingerprint(gw) == before
