@@ -132,3 +132,20 @@ def test_conflicting_relation_weights_are_rejects_with_both_values(tmp_path):
         rejects[0]["reason"]
     assert list(parsed.edges.rows("SUBSTITUTE")) == [["a", "b", 1.0]]
     assert (parsed.counts.accepted, parsed.counts.duplicates, parsed.counts.rejected) == (1, 1, 1)
+
+
+@pytest.mark.parametrize("read_rows, rejected, accepted, stops", [
+    (525_000, 3_000, 522_000, False),   # 0.6 % of a large file: loads (over --max-rejects 1,000)
+    (525_000, 6_000, 519_000, True),    # 1.1 %: over both limits
+    (900, 900, 0, True),                # a wrong mapping on a small file: every row rejected
+    (2_000, 1_000, 1_000, False),       # within the absolute allowance
+    (2_000, 1_001, 999, True),
+    (10, 0, 10, False),
+])
+def test_reject_threshold_is_the_larger_of_count_and_share(read_rows, rejected, accepted, stops):
+    from relmine.ingest.model import Counts, IngestOptions
+
+    opts = IngestOptions(kind="orders")  # defaults: --max-rejects 1000, --max-reject-rate 0.01
+    assert opts.too_many_rejects(Counts(read=read_rows, accepted=accepted, rejected=rejected)) is stops
+    strict = IngestOptions(kind="orders", max_rejects=0, max_reject_rate=0.0)
+    assert strict.too_many_rejects(Counts(read=10, accepted=9, rejected=1))
