@@ -124,8 +124,8 @@ class IngestFailed(RelmineError):
 @contextmanager
 def failing_source(gw: Gateway, source_id: str, name: str) -> Iterator[None]:
     """Whatever stops the writing (a refused batch, a lost server, Ctrl-C) leaves the source ``failed`` with
-    the error, its cursor at the last committed batch: the next run of the same file resumes there, and
-    the closing counts (``finish_source``, order statistics) are only written by a run that finishes.
+    the error, its cursor at the last committed batch (additive counts commit with their batch): the next
+    run of the same file resumes there; the summary (``finish_source``) is only written by a run that finishes.
     An error becomes :class:`IngestFailed`, which says so (Ctrl-C and the like are raised as they are)."""
     try:
         yield
