@@ -36,8 +36,15 @@ from relmine.ingest.textio import FORMATS
               help="Prefix of order ids (baskets: default b<first 12 hex of the file's sha256>).")
 @click.option("--batch-size", default=20_000, show_default=True, type=click.IntRange(1, 1_000_000),
               help="Rows per transaction (kept from the first run when a run is resumed).")
+@click.option("--date-format", default=None, metavar="LAYOUT",
+              help="orders: strptime layout of the time column, e.g. '%d/%m/%Y %H:%M'. Needed for slashed dates "
+                   "(12/01/2010: month or day first?); without it only ISO 8601 and 31.12.2010 are read.")
 @click.option("--max-rejects", default=1_000, show_default=True, type=click.IntRange(0),
-              help="More rejected rows than this: write nothing and exit 1.")
+              help="Rejected rows allowed whatever the file's size; beyond it and beyond --max-reject-rate, "
+                   "nothing is written and the exit code is 1.")
+@click.option("--max-reject-rate", default=0.01, show_default=True, type=click.FloatRange(0, 1),
+              help="Rejected rows allowed as a share of the rows read (0.01 = 1%); the larger of the two limits "
+                   "applies, so a big file with a few bad rows loads and a wrong mapping stops.")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Rejected rows CSV (line,reason,raw); default $RELMINE_HOME/rejects/<file>.<source>.rejects.csv.")
 @click.option("--no-progress", is_flag=True, help="No progress bar or progress lines.")
@@ -46,8 +53,9 @@ from relmine.ingest.textio import FORMATS
 @friendly_errors
 def ingest(ctx: click.Context, kind: str, file: Path, fmt: str | None, encoding: str, cols: tuple[str, ...],
            mapping_file: Path | None, category_sep: str, rel_type: str, allow_types: tuple[str, ...],
-           sku_prefix: str, keep_external: bool, order_prefix: str | None, batch_size: int, max_rejects: int,
-           rejects_path: Path | None, no_progress: bool, as_json: bool) -> None:
+           sku_prefix: str, keep_external: bool, order_prefix: str | None, date_format: str | None,
+           batch_size: int, max_rejects: int, max_reject_rate: float, rejects_path: Path | None, no_progress: bool,
+           as_json: bool) -> None:
     """Ingest FILE of KIND (catalog, amazon-meta, edges, orders, baskets, or auto) into the graph.
 
     Safe to repeat: the same file with the same options changes nothing the second time,
@@ -60,8 +68,9 @@ def ingest(ctx: click.Context, kind: str, file: Path, fmt: str | None, encoding:
     columns.update(parse_col_options(cols))
     options = IngestOptions(kind=kind, format=fmt, encoding=encoding, columns=columns, category_sep=category_sep,
                             relation_type=rel_type, allow_types=allow_types, sku_prefix=sku_prefix,
-                            keep_external=keep_external, order_prefix=order_prefix, batch_size=batch_size,
-                            max_rejects=max_rejects, rejects_path=rejects_path, progress=not no_progress)
+                            keep_external=keep_external, order_prefix=order_prefix, date_format=date_format,
+                            batch_size=batch_size, max_rejects=max_rejects, max_reject_rate=max_reject_rate,
+                            rejects_path=rejects_path, progress=not no_progress)
     settings = settings_from(ctx)
     with gateway_from(ctx) as gw:
         report = ingest_file(gw, file, options, rejects_dir=settings.home / "rejects")
@@ -70,9 +79,13 @@ def ingest(ctx: click.Context, kind: str, file: Path, fmt: str | None, encoding:
     else:
         _echo_report(report)
     if report.status == "too-many-rejects":
-        raise click.ClickException(
-            f"{report.counts.rejected:,} rows rejected, more than --max-rejects {max_rejects:,}: nothing was "
-            f"written. See {report.rejects_path}")
+        c = report.counts
+        why = ("every row was rejected (check the column mapping)" if c.accepted == 0 and
+               c.rejected <= options.reject_limit(c.read) else
+               f"more than --max-rejects {max_rejects:,} and more than --max-reject-rate {max_reject_rate:g} of "
+               f"{c.read:,} rows read")
+        raise click.ClickException(f"{c.rejected:,} rows rejected, {why}: nothing was written. "
+                                   f"See {report.rejects_path}")
 
 
 def _echo_report(report) -> None:

@@ -43,6 +43,11 @@ def _norm(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", name.strip().lower())
 
 
+def same_name_key(name: str) -> str:
+    """How column names are compared with the field aliases: case, spaces, ``_`` and ``-`` ignored."""
+    return _norm(name)
+
+
 def match_columns(header: list[str], fields: dict[str, tuple[str, ...]],
                   explicit: dict[str, str] | None = None) -> dict[str, int]:
     """field -> column index. ``explicit`` (field -> column name) wins over the aliases."""

@@ -31,8 +31,10 @@ class IngestOptions:
     sku_prefix: str = ""                        # identity: prepended to every sku read
     keep_external: bool = False                 # identity: amazon-meta links to products not in the file
     order_prefix: str | None = None             # identity: baskets' order ids; None: from the checksum
+    date_format: str | None = None              # identity: strptime layout of order times; None: ISO 8601
     batch_size: int = 20_000                    # rows per transaction (fixed per source at its first run)
-    max_rejects: int = 1_000                    # more rejected rows than this: nothing is written, exit 1
+    max_rejects: int = 1_000                    # rejects allowed whatever the file's size …
+    max_reject_rate: float = 0.01               # … or this share of the rows read, whichever is larger
     rejects_path: Path | None = None            # where rejected rows go; None: $RELMINE_HOME/rejects/
     progress: bool = True
 
@@ -43,7 +45,19 @@ class IngestOptions:
             "relation_type": self.relation_type, "allow_types": sorted(self.allow_types),
             "sku_prefix": self.sku_prefix, "keep_external": self.keep_external,
             "order_prefix": self.order_prefix,
+            **({"date_format": self.date_format} if self.date_format else {}),
         }
+
+    def reject_limit(self, read: int) -> int:
+        """Rejected rows a file of ``read`` rows may have: ``max(--max-rejects, --max-reject-rate × read)``."""
+        return max(self.max_rejects, int(self.max_reject_rate * read))
+
+    def too_many_rejects(self, counts: "Counts") -> bool:
+        """Stop, write nothing: more rejects than :meth:`reject_limit`, or every row was rejected (a wrong
+        mapping: nothing would be written anyway)."""
+        if counts.rejected > self.reject_limit(counts.read):
+            return True
+        return counts.rejected > 0 and counts.accepted == 0 and counts.duplicates == 0
 
     def source_id(self, sha256: str) -> str:
         """``sha256(file checksum + kind + identity options)``: the key of the :Source node."""
@@ -88,6 +102,15 @@ class RejectLog:
         text = text.rstrip("\r\n")
         self._writer.writerow([line, reason, text[: self.RAW_MAX]])
 
+    def conflict(self, line: int, what: str, first_line: int, first: Any, second: Any, raw: Any = "") -> None:
+        """A row whose key was already read with other values: rejected, both values in the reason."""
+        self.counts.note("conflicting_duplicates")
+        if isinstance(first, dict) and isinstance(second, dict):  # only the fields that differ
+            keys = sorted(k for k in first.keys() | second.keys() if first.get(k) != second.get(k))
+            first, second = {k: first.get(k) for k in keys}, {k: second.get(k) for k in keys}
+        self.reject(line, f"{what} conflicts with line {first_line}: "
+                          f"{_show(first)} (kept) vs {_show(second)} (this row)", raw)
+
     def close(self) -> None:
         if self._fh is not None:
             self._fh.close()
@@ -96,6 +119,11 @@ class RejectLog:
     @property
     def written(self) -> bool:
         return self.counts.rejected > 0
+
+
+def _show(value: Any, n: int = 400) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 @dataclass
@@ -127,8 +155,11 @@ class EdgeSet:
     def __init__(self) -> None:
         self.skus: list[str] = []
         self.index: dict[str, int] = {}
-        self.types: dict[str, tuple[array, array, array]] = {}
+        self.types: dict[str, tuple[array, array, array, array]] = {}  # src, dst, weight, line
         self.finished = False
+        #: ``(line, first line, rel_type, src, dst, first weight, weight)`` of repeated relations whose
+        #: weight differs from the first one's (filled by :meth:`finish`).
+        self.conflicts: list[tuple[int, int, str, str, str, float, float]] = []
 
     def node(self, sku: str) -> int:
         i = self.index.get(sku)
@@ -140,37 +171,46 @@ class EdgeSet:
     def __contains__(self, sku: str) -> bool:
         return sku in self.index
 
-    def arrays(self, rel_type: str) -> tuple[array, array, array]:
+    def arrays(self, rel_type: str) -> tuple[array, array, array, array]:
         found = self.types.get(rel_type)
         if found is None:
-            found = self.types[rel_type] = (array("q"), array("q"), array("d"))
+            found = self.types[rel_type] = (array("q"), array("q"), array("d"), array("q"))
         return found
 
-    def add(self, rel_type: str, src: str, dst: str, weight: float) -> None:
-        self.add_index(rel_type, self.node(src), self.node(dst), weight)
+    def add(self, rel_type: str, src: str, dst: str, weight: float, line: int = 0) -> None:
+        self.add_index(rel_type, self.node(src), self.node(dst), weight, line)
 
-    def add_index(self, rel_type: str, s: int, d: int, weight: float) -> None:
+    def add_index(self, rel_type: str, s: int, d: int, weight: float, line: int = 0) -> None:
         if rel_type in SYMMETRIC_TYPES and self.skus[d] < self.skus[s]:
             s, d = d, s
         a = self.arrays(rel_type)
         a[0].append(s)
         a[1].append(d)
         a[2].append(weight)
+        a[3].append(line)
 
     def finish(self) -> int:
-        """De-duplicate and sort; returns the number of repeated relations dropped."""
+        """De-duplicate and sort; returns the number of repeated relations dropped (conflicts included)."""
         import numpy as np
 
         dropped = 0
-        for rel_type, (src, dst, w) in list(self.types.items()):
+        for rel_type, (src, dst, w, ln) in list(self.types.items()):
             s = np.frombuffer(src, dtype=np.int64) if len(src) else np.zeros(0, np.int64)
             d = np.frombuffer(dst, dtype=np.int64) if len(dst) else np.zeros(0, np.int64)
             ws = np.frombuffer(w, dtype=np.float64) if len(w) else np.zeros(0)
+            lines = np.frombuffer(ln, dtype=np.int64) if len(ln) else np.zeros(0, np.int64)
             codes = s * (len(self.skus) + 1) + d
-            _, first = np.unique(codes, return_index=True)  # sorted by code = by (src, dst)
+            _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)  # sorted by (src, dst)
             dropped += len(codes) - len(first)
+            if len(codes) != len(first):
+                kept = first[inverse.reshape(-1)]
+                bad = np.flatnonzero((kept != np.arange(len(codes))) & (ws != ws[kept]))
+                for i in bad.tolist():
+                    k = int(kept[i])
+                    self.conflicts.append((int(lines[i]), int(lines[k]), rel_type, self.skus[s[i]], self.skus[d[i]],
+                                           float(ws[k]), float(ws[i])))
             self.types[rel_type] = (array("q", s[first].tobytes()), array("q", d[first].tobytes()),
-                                    array("d", ws[first].tobytes()))
+                                    array("d", ws[first].tobytes()), array("q", lines[first].tobytes()))
         self.finished = True
         return dropped
 
@@ -181,7 +221,7 @@ class EdgeSet:
 
     def rows(self, rel_type: str) -> Iterator[list[Any]]:
         """``[src_sku, dst_sku, weight]`` rows."""
-        src, dst, w = self.types[rel_type]
+        src, dst, w, _ = self.types[rel_type]
         skus = self.skus
         for s, d, x in zip(src, dst, w):
             yield [skus[s], skus[d], x]
@@ -191,7 +231,7 @@ class EdgeSet:
         [weight, ...]], ...]}``, one row per run of the same source."""
         import numpy as np
 
-        src, dst, w = self.types[rel_type]
+        src, dst, w, _ = self.types[rel_type]
         if not len(src):
             return
         s_all = np.frombuffer(src, dtype=np.int64)

@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
 
 from relmine import cypher
-from relmine.errors import InputError
+from relmine.errors import InputError, RelmineError
 from relmine.gateway import Gateway
 from relmine.ingest import values as V
 from relmine.ingest.engine import BatchRunner, Step, Tally, chunked, run_statement, simple_apply
@@ -86,7 +87,7 @@ def ingest_file(gw: Gateway, path: Path | str, options: IngestOptions, *, reject
         log.close()
     report = IngestReport(source_id=source_id, kind=options.kind, path=str(path), status="done", counts=counts,
                           rejects_path=str(rejects_path) if log.written else None)
-    if counts.rejected > options.max_rejects:
+    if options.too_many_rejects(counts):
         report.status = "too-many-rejects"
         report.seconds = time.monotonic() - t0
         return report
@@ -101,8 +102,9 @@ def ingest_file(gw: Gateway, path: Path | str, options: IngestOptions, *, reject
         return _already({**started, "summary": None, "file": path.name}, options, path, time.monotonic() - t0)
     batch_size = int(started["batch_size"])
     runner = BatchRunner(gw, source_id, int(started["cursor"]), progress=options.progress)
-    tally = runner.run(plan(gw, options.kind, parsed, batch_size=batch_size, source_id=source_id,
-                            nonce=started["nonce"]))
+    with failing_source(gw, source_id, path.name):
+        tally = runner.run(plan(gw, options.kind, parsed, batch_size=batch_size, source_id=source_id,
+                                nonce=started["nonce"]))
     report.written = dict(tally.counters)
     report.batches = tally.batches
     report.resumed_from = int(started["cursor"])
@@ -113,6 +115,33 @@ def ingest_file(gw: Gateway, path: Path | str, options: IngestOptions, *, reject
                                       "rows_read": counts.read, "rows_rejected": counts.rejected,
                                       "duplicates": counts.duplicates})
     return report
+
+
+class IngestFailed(RelmineError):
+    """Writing a file stopped part-way; its source is marked ``failed`` and the same command resumes it."""
+
+
+@contextmanager
+def failing_source(gw: Gateway, source_id: str, name: str) -> Iterator[None]:
+    """Whatever stops the writing (a refused batch, a lost server, Ctrl-C) leaves the source ``failed`` with
+    the error, its cursor at the last committed batch (additive counts commit with their batch): the next
+    run of the same file resumes there; the summary (``finish_source``) is only written by a run that finishes.
+    An error becomes :class:`IngestFailed`, which says so (Ctrl-C and the like are raised as they are)."""
+    try:
+        yield
+    except BaseException as exc:
+        error = f"{type(exc).__name__}: {exc}"[:1000]
+        cursor = None
+        try:
+            found = gw.write("ingest/fail_source", {"id": source_id, "error": error}).records
+            cursor = found[0]["cursor"] if found else None
+        except Exception:  # the server may be what failed; the source then stays 'running', resumable too
+            pass
+        if not isinstance(exc, Exception):
+            raise
+        where = f"after batch {cursor}" if cursor is not None else "where it stopped"
+        raise IngestFailed(f"{name}: writing stopped ({error}). Source {source_id[:12]} is marked failed; "
+                           f"run the same command again to resume {where}") from exc
 
 
 def _already(found: dict[str, Any], options: IngestOptions, path: Path, seconds: float) -> IngestReport:

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 from relmine.errors import InputError
 from relmine.ingest import values as V
-from relmine.ingest.columns import (CATALOG_FIELDS, EDGE_FIELDS, ORDER_FIELDS, match_columns, require)
+from relmine.ingest.columns import CATALOG_FIELDS, EDGE_FIELDS, ORDER_FIELDS, match_columns, require, same_name_key
 from relmine.ingest.model import EdgeSet, IngestOptions, OrderTable, Parsed, RejectLog
 from relmine.ingest.textio import csv_records, read_lines
 
@@ -39,6 +39,23 @@ def _table(ctx: ReadContext) -> Iterator[tuple[int, list[str]]]:
         yield line, fields
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object; a key given twice with two values is an error (``json`` would keep the last silently)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen and seen[key] != value:
+                raise _DuplicateKey(f"JSON key {key[:40]!r} given twice with different values: "
+                                    f"{json.dumps(seen[key], default=str)[:80]} and {json.dumps(value, default=str)[:80]}")
+            seen[key] = value
+    return obj
+
+
 def _json_lines(ctx: ReadContext) -> Iterator[tuple[int, dict | None, str]]:
     """``(line, object or None, raw)``; a line that is not a JSON object is rejected here."""
     for line, text in read_lines(ctx.path, ctx.options.encoding):
@@ -46,9 +63,15 @@ def _json_lines(ctx: ReadContext) -> Iterator[tuple[int, dict | None, str]]:
             continue
         ctx.rejects.counts.read += 1
         try:
-            obj = json.loads(text)
+            obj = json.loads(text, object_pairs_hook=_pairs)
+        except _DuplicateKey as exc:
+            ctx.rejects.reject(line, str(exc), text)
+            continue
         except json.JSONDecodeError as exc:
             ctx.rejects.reject(line, f"not JSON: {exc.msg} at column {exc.colno}", text)
+            continue
+        except RecursionError:
+            ctx.rejects.reject(line, f"JSON nested deeper than {V.JSON_DEPTH_MAX} levels", text)
             continue
         if not isinstance(obj, dict):
             ctx.rejects.reject(line, f"not a JSON object but a {type(obj).__name__}", text)
@@ -64,7 +87,26 @@ def _header(ctx: ReadContext, records: Iterator[tuple[int, list[str]]], fields: 
     header = [h.strip() for h in header]
     mapping = match_columns(header, fields, ctx.options.columns)
     require(mapping, kind, header, ctx.path)
+    _check_duplicate_columns(ctx, header, mapping)
     return header, mapping
+
+
+def _check_duplicate_columns(ctx: ReadContext, header: list[str], mapping: dict[str, int]) -> None:
+    """Two columns of the same name: refused when one of them is a mapped field (which one is meant?);
+    free columns are kept apart as ``name``, ``name_2``… (:func:`values.property_keys`), noted."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header):
+        key = same_name_key(name)  # as the field aliases compare names: "Order ID" and "order_id" are one name
+        if key in seen:
+            j = seen[key]
+            field = next((f for f, c in mapping.items() if c in (i, j)), None)
+            if field is not None:
+                raise InputError(f"{ctx.path}: the header names column {name!r} twice (columns {j + 1} and "
+                                 f"{i + 1}) and it holds the {field} field; rename one, or map the field to "
+                                 "another column with --col")
+            ctx.rejects.counts.note("duplicate_columns_renamed")
+        else:
+            seen[key] = i
 
 
 @dataclass(frozen=True)
@@ -74,11 +116,18 @@ class _Table:
     header: list[str]
     mapping: dict[str, int]
     free: list[int]
-    keys: dict[str, str]
+    keys: list[str]          # property key of each free column, in the order of ``free``
 
     def extras(self, fields: list[str]) -> dict[str, Any]:
-        """The free columns of a record as properties (values typed by inference)."""
-        return {self.keys[self.header[i]]: V.infer_scalar(fields[i]) for i in self.free}
+        """The free columns of a record as properties (values typed by inference); raises
+        :class:`ValueError` for a value over :data:`values.TEXT_MAX`."""
+        out = {}
+        for key, i in zip(self.keys, self.free):
+            value = V.infer_scalar(fields[i])
+            if isinstance(value, str):
+                V.check_text(value, f"column {self.header[i]!r}")
+            out[key] = value
+        return out
 
 
 def _mapped_table(ctx: ReadContext, known: dict, kind: str) -> tuple[_Table, Iterator[tuple[int, list[str]]]]:
@@ -86,7 +135,7 @@ def _mapped_table(ctx: ReadContext, known: dict, kind: str) -> tuple[_Table, Ite
     records = _table(ctx)
     header, mapping = _header(ctx, records, known, kind)
     free = [i for i in range(len(header)) if i not in mapping.values()]
-    table = _Table(header, mapping, free, V.property_keys([header[i] for i in free]))
+    table = _Table(header, mapping, free, V.property_key_list([header[i] for i in free]))
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         for line, fields in records:
@@ -109,9 +158,12 @@ def _cell(fields: list[str], mapping: dict[str, int], name: str) -> str | None:
 
 # -- catalogue ---------------------------------------------------------------------------------------------------
 def read_catalog(ctx: ReadContext) -> Parsed:
-    """Products with title, category path, brand, price and free columns as sanitised properties."""
+    """Products with title, category path, brand, price and free columns as sanitised properties.
+
+    A sku read again with the same values is a duplicate; with other values, the later row is
+    rejected with both values (the first is kept)."""
     out = Parsed(counts=ctx.rejects.counts)
-    seen: set[str] = set()
+    seen: dict[str, tuple[int, dict[str, Any]]] = {}
     if ctx.fmt == "jsonl":
         rows = _catalog_json_rows(ctx)
     else:
@@ -122,10 +174,18 @@ def read_catalog(ctx: ReadContext) -> Parsed:
         except ValueError as exc:
             ctx.rejects.reject(line, str(exc), raw)
             continue
-        if product["sku"] in seen:
-            out.counts.duplicates += 1
+        notes = product.pop("notes")
+        first = seen.get(product["sku"])
+        if first is not None:
+            if not _same_product(first[1], product):
+                ctx.rejects.conflict(line, f"sku {product['sku']}", first[0], _product_values(first[1]),
+                                     _product_values(product), raw)
+            else:
+                out.counts.duplicates += 1
             continue
-        seen.add(product["sku"])
+        seen[product["sku"]] = (line, product)
+        for note in notes:
+            out.counts.note(note)
         out.counts.accepted += 1
         out.products.append(product)
         if product["category"]:
@@ -133,16 +193,40 @@ def read_catalog(ctx: ReadContext) -> Parsed:
     return out
 
 
+def _product_values(product: dict[str, Any]) -> dict[str, Any]:
+    return {**product["props"], "category": product["category"]}
+
+
+def _same_product(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return _product_values(a) == _product_values(b)
+
+
+def clean_title(notes: list[str], value: Any, name: str = "title") -> str | None:
+    """Title or description text without HTML/CSS junk (:func:`values.clean_text`), null when nothing
+    readable is left; ``<name>_cleaned`` / ``<name>_nulled`` appended to ``notes`` (counted in the summary
+    once the row is accepted). Raises :class:`ValueError` over :data:`values.TEXT_MAX`."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        V.check_text(value, name)
+    text, what = V.clean_text(value)
+    if what != "kept":
+        notes.append(f"{name}_{what}")
+    return text
+
+
+
 def _catalog_product(ctx: ReadContext, get, extras: dict[str, Any]) -> dict[str, Any]:
     opts = ctx.options
     sku = opts.sku_prefix + V.clean_sku(get("sku"))
     props: dict[str, Any] = {k: v for k, v in extras.items() if v is not None}
+    notes: list[str] = []
     title = get("title")
     if title is not None:
-        props["title"] = V.strip_html(str(title)) if V.looks_like_markup(str(title)) else str(title).strip()
+        props["title"] = clean_title(notes, title if isinstance(title, str) else str(title))
     brand = get("brand")
     if brand is not None:
-        props["brand"] = str(brand).strip()
+        props["brand"] = V.check_text(str(brand).strip(), "brand", V.CATEGORY_NAME_MAX)
     price, price_max = V.parse_price(get("price"))
     if price is not None:
         props["price"] = price
@@ -151,16 +235,23 @@ def _catalog_product(ctx: ReadContext, get, extras: dict[str, Any]) -> dict[str,
     category = get("category")
     if isinstance(category, list):
         levels = V.clean_category_levels(category, cut_junk=False)
+    elif isinstance(category, dict):
+        raise ValueError("category is an object, not a path or a list of levels")
     else:
         levels = V.split_category(str(category), opts.category_sep) if category is not None else []
     return {"sku": sku, "props": {k: v for k, v in props.items() if v not in (None, "")},
-            "category": V.category_path(levels) or None}
+            "category": V.category_path(levels) or None, "notes": notes}
 
 
 def _catalog_table_rows(ctx: ReadContext):
     table, rows = _mapped_table(ctx, CATALOG_FIELDS, "catalog")
     for line, fields in rows:
-        yield line, _join(fields), (lambda name, f=fields: _cell(f, table.mapping, name)), table.extras(fields)
+        try:
+            extras = table.extras(fields)
+        except ValueError as exc:
+            ctx.rejects.reject(line, str(exc), _join(fields))
+            continue
+        yield line, _join(fields), (lambda name, f=fields: _cell(f, table.mapping, name)), extras
 
 
 def _catalog_json_rows(ctx: ReadContext):
@@ -175,7 +266,13 @@ def _catalog_json_rows(ctx: ReadContext):
         if "sku" not in mapping:
             ctx.rejects.reject(line, f"no sku key (keys: {', '.join(names)[:200]})", raw)
             continue
-        extras = {keys[n]: V.json_property(obj[n]) for n in keys}
+        try:
+            extras = {keys[n]: V.json_property(obj[n], f"key {n[:40]!r}") for n in keys}
+            for field in mapping:
+                V.check_json_value(obj[names[mapping[field]]], field)
+        except ValueError as exc:
+            ctx.rejects.reject(line, str(exc), raw)
+            continue
         yield line, raw, (lambda name, o=obj, m=mapping, n=names: o[n[m[name]]] if name in m else None), extras
 
 
@@ -198,55 +295,34 @@ def read_amazon_meta(ctx: ReadContext) -> Parsed:
     out = Parsed(counts=ctx.rejects.counts)
     opts = ctx.options
     links: list[tuple[str, str, list]] = []
-    known: set[str] = set()
+    known: dict[str, tuple[int, dict[str, Any]]] = {}
     for line, obj, raw in _json_lines(ctx):
         try:
             sku = opts.sku_prefix + V.clean_sku(obj.get("asin"))
         except ValueError as exc:
             ctx.rejects.reject(line, f"asin: {exc}", raw)
             continue
-        if sku in known:
-            out.counts.duplicates += 1
-            continue
-        props: dict[str, Any] = {}
-        for key in ("title", "brand", "main_cat", "date"):
-            value = obj.get(key)
-            if isinstance(value, str) and value.strip():
-                text = V.strip_html(value)
-                if text and not (key in ("main_cat", "date") and V.looks_like_markup(value)):
-                    props[key] = text
         try:
-            price, price_max = V.parse_price(obj.get("price"))
-        except ValueError:
-            price, price_max = None, None
-            out.counts.note("price_dropped")
-        if price is not None:
-            props["price"] = price
-        if price_max is not None:
-            props["price_max"] = price_max
-        rank = obj.get("rank")
-        rank_text = rank[0] if isinstance(rank, list) and rank else rank
-        if isinstance(rank_text, str) and (m := _RANK.search(rank_text)):
-            props["sales_rank"] = int(m.group(1).replace(",", ""))
-        description = obj.get("description")
-        if isinstance(description, list):
-            text = "\n".join(t for t in (V.strip_html(d) for d in description if isinstance(d, str)) if t)
-            if text:
-                props["description"] = text
-        features = obj.get("feature")
-        if isinstance(features, list):
-            feats = [t for t in (V.strip_html(f) for f in features if isinstance(f, str)) if t]
-            if feats:
-                props["features"] = feats
-        levels = V.clean_category_levels(obj.get("category") or [])
-        category = V.category_path(levels) or None
-        raw_levels = [c for c in obj.get("category") or [] if isinstance(c, str)]
-        if len(levels) < len(_dedupe_consecutive(raw_levels)):
-            out.counts.note("category_levels_cut")
-        out.products.append({"sku": sku, "props": props, "category": category})
-        known.add(sku)
+            product = _meta_product(ctx, obj, sku)
+        except ValueError as exc:
+            ctx.rejects.reject(line, str(exc), raw)
+            continue
+        notes = product.pop("notes")
+        first = known.get(sku)
+        if first is not None:
+            if _same_product(first[1], product):
+                out.counts.duplicates += 1
+            else:
+                ctx.rejects.conflict(line, f"asin {sku}", first[0], _product_values(first[1]),
+                                     _product_values(product), raw)
+            continue
+        category = product["category"]
+        out.products.append(product)
+        known[sku] = (line, product)
         if category:
             out.categories.add(category)
+        for note in notes:
+            out.counts.note(note)
         out.counts.accepted += 1
         for field, rel in (("also_buy", "ALSO_BOUGHT"), ("also_view", "ALSO_VIEWED")):
             targets = obj.get(field) or []
@@ -276,6 +352,57 @@ def read_amazon_meta(ctx: ReadContext) -> Parsed:
         out.counts.note("external_products", sum(1 for s in edges.skus if s not in known))
     out.edges = edges
     return out
+
+
+def _meta_product(ctx: ReadContext, obj: dict[str, Any], sku: str) -> dict[str, Any]:
+    """One metadata line as a product row; :class:`ValueError` for a value over a limit."""
+    notes: list[str] = []
+    props: dict[str, Any] = {}
+    for key, value in obj.items():
+        V.check_json_value(value, f"key {key[:40]!r}")
+    title = obj.get("title")
+    if isinstance(title, str):
+        props["title"] = clean_title(notes, title)
+    for key in ("brand", "main_cat", "date"):
+        value = obj.get(key)
+        if isinstance(value, str) and value.strip():
+            text = V.strip_html(value)
+            if text and not (key in ("main_cat", "date") and V.looks_like_markup(value)):
+                if len(text) > V.CATEGORY_NAME_MAX:  # scraped junk: dropped, as unparseable prices are
+                    notes.append(f"{key}_dropped")
+                else:
+                    props[key] = text
+    try:
+        price, price_max = V.parse_price(obj.get("price"))
+    except ValueError:
+        price, price_max = None, None
+        notes.append("price_dropped")
+    if price is not None:
+        props["price"] = price
+    if price_max is not None:
+        props["price_max"] = price_max
+    rank = obj.get("rank")
+    rank_text = rank[0] if isinstance(rank, list) and rank else rank
+    if isinstance(rank_text, str) and (m := _RANK.search(rank_text)):
+        props["sales_rank"] = int(m.group(1).replace(",", ""))
+    description = obj.get("description")
+    if isinstance(description, list):
+        text = "\n".join(t for t in (V.clean_text(d)[0] for d in description if isinstance(d, str)) if t)
+        if any(isinstance(d, str) and d.strip() for d in description) and not text:
+            notes.append("description_nulled")
+        if text:
+            props["description"] = V.check_text(text, "description")
+    features = obj.get("feature")
+    if isinstance(features, list):
+        feats = [t for t in (V.clean_text(f)[0] for f in features if isinstance(f, str)) if t]
+        if feats:
+            props["features"] = feats
+    levels = V.clean_category_levels(obj.get("category") or [])
+    category = V.category_path(levels) or None
+    raw_levels = [c for c in obj.get("category") or [] if isinstance(c, str)]
+    if len(levels) < len(_dedupe_consecutive(raw_levels)):
+        notes.append("category_levels_cut")
+    return {"sku": sku, "props": {k: v for k, v in props.items() if v is not None}, "category": category, "notes": notes}
 
 
 def _dedupe_consecutive(levels: list[str]) -> list[str]:
@@ -340,7 +467,7 @@ def read_edges(ctx: ReadContext) -> Parsed:
         except ValueError as exc:
             reject(line, str(exc), raw if isinstance(raw, str) else delimiter.join(raw))
             return
-        edges.add_index(t, s, d, w)
+        edges.add_index(t, s, d, w, line)
         counts.accepted += 1
 
     if ctx.fmt == "jsonl":
@@ -373,7 +500,7 @@ def read_edges(ctx: ReadContext) -> Parsed:
         # Fast path (most rows of big plain edge lists): known endpoints, default type, no weight.
         fast = default_type is not None and default_type not in V.SYMMETRIC_TYPES
         if fast:
-            fast_src, fast_dst, fast_w = edges.arrays(default_type)
+            fast_src, fast_dst, fast_w, fast_line = edges.arrays(default_type)
         for line, fields in itertools.chain(pending, records):
             counts.read += 1
             n = len(fields)
@@ -384,6 +511,7 @@ def read_edges(ctx: ReadContext) -> Parsed:
                     fast_src.append(s)
                     fast_dst.append(d)
                     fast_w.append(1.0)
+                    fast_line.append(line)
                     counts.accepted += 1
                     continue
             if n <= i_src or n <= i_dst:
@@ -396,8 +524,11 @@ def read_edges(ctx: ReadContext) -> Parsed:
                 weight = (weight.strip() or None) if weight is not None else None
             take(line, fields, fields[i_src], fields[i_dst], rel, weight)
     dropped = edges.finish()
-    counts.duplicates += dropped
+    counts.duplicates += dropped - len(edges.conflicts)
     counts.accepted -= dropped
+    for line, first_line, rel, src, dst, w_first, w in sorted(edges.conflicts):
+        ctx.rejects.conflict(line, f"relation {src} -[{rel}]- {dst}", first_line, {"weight": w_first},
+                             {"weight": w}, f"{src},{dst},{rel},{w}")
     out.edges = edges
     return out
 
@@ -445,6 +576,12 @@ class _OrderBuilder:
             if stub["price"] is None and price is not None:
                 stub["price"] = price
 
+    def check(self, order_id: str, sku: str, qty: int) -> None:
+        """:class:`ValueError` when this line would carry the (order, sku) quantity past the limit."""
+        i = self.index.get(order_id)
+        if i is not None and sku in self.table.items[i]:
+            V.add_quantity(self.table.items[i][sku], qty, f"quantity of {sku} in order {order_id} summed to")
+
     def finish(self) -> None:
         self.out.orders = self.table
         self.out.stubs = list(self.products.values())
@@ -461,24 +598,31 @@ def read_orders(ctx: ReadContext) -> Parsed:
         raise InputError(f"{ctx.path}: orders are read from CSV/TSV; pass --format csv or tsv")
     table, rows = _mapped_table(ctx, ORDER_FIELDS, "orders")
     mapping = table.mapping
+    date_format = V.check_date_format(opts.date_format)
     for line, fields in rows:
         raw = _join(fields)
+        notes: list[str] = []
         try:
-            order = _cell(fields, mapping, "order")
-            if order is None:
-                raise ValueError("order id is empty")
+            order = prefix + V.clean_order_id(_cell(fields, mapping, "order"))
             sku = opts.sku_prefix + V.clean_sku(_cell(fields, mapping, "sku"))
             qty_text = _cell(fields, mapping, "qty")
             qty = V.parse_quantity(qty_text) if "qty" in mapping else 1
-            time = V.parse_time(_cell(fields, mapping, "time"))
+            time = V.parse_time(_cell(fields, mapping, "time"), date_format)
             price, _ = V.parse_price(_cell(fields, mapping, "price"))
+            customer = V.check_text(_cell(fields, mapping, "customer"), "customer", V.ORDER_ID_MAX)
+            title = clean_title(notes, _cell(fields, mapping, "title"))
+            props = table.extras(fields)
+            build.check(order, sku, qty)
+        except V.AmbiguousDate as exc:
+            raise InputError(f"{ctx.path}: line {line}: {exc}") from exc
         except ValueError as exc:
             ctx.rejects.reject(line, str(exc), raw)
             continue
-        props = table.extras(fields)
         props["time"] = time
-        props["customer"] = _cell(fields, mapping, "customer")
-        build.line(prefix + order, sku, qty, props, _cell(fields, mapping, "title"), price)
+        props["customer"] = customer
+        build.line(order, sku, qty, props, title, price)
+        for note in notes:
+            out.counts.note(note)
         out.counts.accepted += 1
     build.finish()
     return out

@@ -68,8 +68,38 @@ def test_too_many_rejects_writes_nothing_and_exits_1(gw, run, tmp_path):
     result = run("ingest", "catalog", str(path), "--max-rejects", "1", "--no-progress",
                  "--rejects", str(tmp_path / "r.csv"))
     assert result.exit_code == 1
-    assert "2 rows rejected, more than --max-rejects 1: nothing was written" in result.output
+    assert ("2 rows rejected, more than --max-rejects 1 and more than --max-reject-rate 0.01 of 4 rows read: "
+            "nothing was written") in result.output
     assert (tmp_path / "r.csv").is_file() and _graph_is_empty(gw)
+
+
+def test_max_reject_rate_lets_a_large_file_with_a_few_bad_rows_load(gw, run, tmp_path):
+    path = tmp_path / "big.csv"
+    lines = [f"S{i},Item {i},{i % 50 + 1}.5" for i in range(1, 501)]
+    lines[10] = "S11,Item 11,cheap"
+    lines[20] = ",No sku,2"
+    lines[30] = "S31,Item 31,1,2,3"
+    path.write_text("sku,title,price\n" + "\n".join(lines) + "\n")
+    # 3 rejects > --max-rejects 2, but 3 <= 1% of 500 rows: the file loads
+    result = run("ingest", "catalog", str(path), "--max-rejects", "2", "--no-progress", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["status"], report["counts"]["rejected"], report["counts"]["accepted"]) == ("done", 3, 497)
+    assert one(gw, "MATCH (p:Product) RETURN count(p)") == 497
+    # the same file under a stricter rate stops before writing anything
+    wipe(gw)
+    strict = run("ingest", "catalog", str(path), "--max-rejects", "2", "--max-reject-rate", "0.005",
+                 "--no-progress")
+    assert strict.exit_code == 1 and "3 rows rejected" in strict.output and _graph_is_empty(gw)
+
+
+def test_a_wrong_mapping_stops_everything(gw, run, tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("order,sku,qty\n" + "".join(f"O{i},S{i % 7},{i}x\n" for i in range(50)))
+    result = run("ingest", "orders", str(path), "--no-progress")  # qty is text in every row: all rejected
+    assert result.exit_code == 1, result.output
+    assert "50 rows rejected, every row was rejected (check the column mapping)" in result.output
+    assert _graph_is_empty(gw)
 
 
 @pytest.mark.parametrize("name, content, message", [

@@ -61,9 +61,12 @@ def test_catalog_csv_rows_rejects_duplicates_and_free_columns(tmp_path):
     assert by["A5"]["props"]["price"] == 1250.0 and by["A5"]["props"]["title"] == "Quoted, with comma"
     assert parsed.categories == {"Kitchen > Cookware > Pans", "Kitchen > Small appliances", "Garden > Hoses"}
     c = parsed.counts
-    assert (c.read, c.accepted, c.rejected, c.duplicates) == (7, 3, 3, 1)
+    assert (c.read, c.accepted, c.rejected, c.duplicates) == (7, 3, 4, 0)
     assert [(r["line"], r["reason"].split(" ")[0]) for r in rejects] == [("4", "price"), ("5", "sku"),
-                                                                           ("6", "expected")]
+                                                                           ("6", "expected"), ("7", "sku")]
+    # a repeated sku with other values: rejected with both values, the first row kept
+    assert rejects[3]["reason"].startswith("sku A1 conflicts with line 2: ") and '"Pan"' in rejects[3]["reason"] \
+        and '"Pan again"' in rejects[3]["reason"] and c.notes["conflicting_duplicates"] == 1
     assert "not a price" in rejects[0]["reason"] and rejects[0]["raw"].startswith("A3,Broken")
 
 
@@ -148,7 +151,8 @@ def test_snap_edges_comments_tabs_crlf(tmp_path):
 def test_edge_csv_with_types_weights_and_symmetric_canonical_direction(tmp_path):
     text = ("source,target,relation,score\n"
             "b,a,co-viewed,2\n"      # symmetric: stored a -> b
-            "a,b,CO_VIEWED,5\n"      # the same pair: duplicate
+            "a,b,CO_VIEWED,5\n"      # the same pair with another weight: a conflict, rejected with both
+            "a,b,co_viewed,2\n"      # the same pair, the same weight: a duplicate
             "a,b,ALSO_BOUGHT,1\n"
             "b,a,ALSO_BOUGHT,\n"     # directed: a different relation, weight 1.0
             "a,c,FRIEND_OF,1\n"      # not allowed
@@ -159,10 +163,11 @@ def test_edge_csv_with_types_weights_and_symmetric_canonical_direction(tmp_path)
     assert list(e.rows("CO_VIEWED")) == [["a", "b", 2.0]]
     assert list(e.rows("ALSO_BOUGHT")) == [["b", "a", 1.0], ["a", "b", 1.0]]  # by (src, dst) first seen
     assert parsed.counts.duplicates == 1
-    assert [r["line"] for r in rejects] == ["6", "7", "8"]
+    assert [r["line"] for r in rejects] == ["7", "8", "9", "3"]  # conflicts are found once the file is read
     assert "unknown relation type FRIEND_OF" in rejects[0]["reason"]
     assert "not a valid name" in rejects[1]["reason"]
     assert "weight" in rejects[2]["reason"]
+    assert 'conflicts with line 2: {"weight": 2.0} (kept) vs {"weight": 5.0}' in rejects[3]["reason"]
     parsed, rejects = read(write(tmp_path / "e2.csv", "a,c,FRIEND_OF\n"), "edges", allow_types=("friend_of",))
     assert list(parsed.edges.rows("FRIEND_OF")) == [["a", "c", 1.0]] and rejects == []
 
@@ -186,7 +191,7 @@ def test_orders_group_lines_and_reject_bad_ones(tmp_path):
     assert t.props[0]["time"].isoformat() == "2010-12-01T08:26:00"
     assert parsed.counts.notes["lines_merged"] == 1
     assert [(r["line"], r["reason"]) for r in rejects] == [("5", "quantity 0 is not positive"),
-                                                          ("6", "time 'yesterday' is not a date/time (ISO 8601 expected)")]
+                                                          ("6", "time 'yesterday' is not a date/time (ISO 8601 expected, or pass --date-format)")]
     stubs = {s["sku"]: s for s in parsed.stubs}
     assert stubs["85123A"] == {"sku": "85123A", "title": "WHITE HANGING HEART", "price": 2.55}
     assert stubs["22632"]["title"] is None
@@ -248,8 +253,9 @@ def test_amazon_meta_repairs_messy_fields(tmp_path):
     assert list(parsed.edges.rows("ALSO_VIEWED")) == [["B1", "B2", 1.0], ["B2", "B1", 1.0]]
     n = parsed.counts.notes
     assert n == {"price_dropped": 1, "category_levels_cut": 2, "links_external_dropped": 1, "links_self": 1,
-                 "links_duplicate": 1, "links_kept": 3}
-    assert parsed.counts.duplicates == 1 and [r["line"] for r in rejects] == ["3"]
+                 "links_duplicate": 1, "links_kept": 3, "title_cleaned": 1, "conflicting_duplicates": 1}
+    assert parsed.counts.duplicates == 0 and [r["line"] for r in rejects] == ["3", "4"]
+    assert "asin B1 conflicts with line 1" in rejects[1]["reason"] and '"dup"' in rejects[1]["reason"]
     kept, _ = read(path, "amazon-meta", keep_external=True)
     assert kept.counts.notes["external_products"] == 1 and "B9" in kept.edges
     assert list(kept.edges.rows("ALSO_BOUGHT")) == [["B1", "B2", 1.0], ["B1", "B9", 1.0]]

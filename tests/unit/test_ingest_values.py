@@ -1,5 +1,6 @@
 """Sanitising and typing rules of relmine.ingest.values."""
 
+import json
 import re
 from datetime import date, datetime
 
@@ -56,7 +57,7 @@ def test_infer_scalar(text, value):
 
 
 @pytest.mark.parametrize("value, expected", [
-    (None, None), ("", None), ("  x ", "x"), (3, 3), (2.5, 2.5), (float("inf"), None), (True, True),
+    (None, None), ("", None), ("  x ", "x"), (3, 3), (2.5, 2.5), (True, True),
     ([], None), (["a", " b "], ["a", "b"]), ([1, 2], [1, 2]), ([1, "a"], '[1, "a"]'),
     ({"k": [1]}, '{"k": [1]}'), ({}, None), ([None, ""], None),
 ])
@@ -141,9 +142,19 @@ def test_parse_quantity_rejects(raw, msg):
 def test_parse_time():
     assert V.parse_time("2010-12-01 08:26:00") == datetime(2010, 12, 1, 8, 26)
     assert V.parse_time("2024-01-01T00:00:24") == datetime(2024, 1, 1, 0, 0, 24)
-    assert V.parse_time("2024-03-05") == date(2024, 3, 5)
-    assert V.parse_time("2024-03-05T10:00:00Z").tzinfo is not None
-    assert V.parse_time("12/01/2010 08:26") == datetime(2010, 12, 1, 8, 26)
+    assert V.parse_time("2024-03-05") == datetime(2024, 3, 5)  # always a LOCAL DATETIME
+    assert V.parse_time("2024-03-05T10:00:00Z") == datetime(2024, 3, 5, 10)
+    assert V.parse_time("2024-03-05T10:00:00+02:00") == datetime(2024, 3, 5, 8)  # converted to UTC
+    assert V.parse_time("01.12.2010 08:26") == datetime(2010, 12, 1, 8, 26)
+    assert V.parse_time("2010/12/01 08:26") == datetime(2010, 12, 1, 8, 26)
+    with pytest.raises(V.AmbiguousDate, match="--date-format"):
+        V.parse_time("12/01/2010 08:26")
+    assert V.parse_time("12/01/2010 08:26", "%m/%d/%Y %H:%M") == datetime(2010, 12, 1, 8, 26)
+    assert V.parse_time("12/01/2010 08:26", "%d/%m/%Y %H:%M") == datetime(2010, 1, 12, 8, 26)
+    with pytest.raises(ValueError, match="does not match --date-format"):
+        V.parse_time("2010-12-01", "%d/%m/%Y")
+    with pytest.raises(InputError, match="--date-format"):
+        V.check_date_format("%H:%M")
     assert V.parse_time("") is None
     with pytest.raises(ValueError, match="not a date"):
         V.parse_time("yesterday")
@@ -159,3 +170,73 @@ def test_parse_weight_and_sku():
     for bad in ("", "  ", None, "a\tb", "x" * 201, [1]):
         with pytest.raises(ValueError):
             V.clean_sku(bad)
+
+
+# -- issue 10 items 5 and 6: bad values are refused with a reason, never stored changed -----------------------
+@pytest.mark.parametrize("value, msg", [
+    (float("inf"), "not finite"), (2**63, "64-bit"), (-(2**63) - 1, "64-bit"), ([1, 2**70], "64-bit"),
+    ({"a": [float("nan")]}, "not finite"), ("x" * (V.TEXT_MAX + 1), "longer than"),
+    (json.loads("[" * 40 + "]" * 40), "nested deeper"),
+])
+def test_json_values_neo4j_cannot_hold_are_refused(value, msg):
+    with pytest.raises(ValueError, match=msg):
+        V.json_property(value, "key 'x'")
+    assert V.json_property(2**63 - 1) == 2**63 - 1
+
+
+@pytest.mark.parametrize("raw, msg", [
+    ("1,2,3", "not a price"), ("1.250,00", "not a price"), ("9" * 400, "not a price"), ("9" * 150, "above the limit"),
+    (float("inf"), "above the limit"), (1e300, "above the limit"), ("12,34", "not a price"),
+])
+def test_prices_that_would_change_silently_are_refused(raw, msg):
+    with pytest.raises(ValueError, match=msg):
+        V.parse_price(raw)
+    assert V.parse_price("1,234,567.5") == (1234567.5, None)
+
+
+@pytest.mark.parametrize("raw, msg", [("1e30", "above the limit"), (10**30, "above the limit"),
+                                      ("1e400", "not a finite"), ("nan", "not a finite")])
+def test_quantities_over_the_limit_are_refused(raw, msg):
+    with pytest.raises(ValueError, match=msg):
+        V.parse_quantity(raw)
+    assert V.add_quantity(V.QTY_MAX - 1, 1) == V.QTY_MAX
+    with pytest.raises(ValueError, match="above the limit"):
+        V.add_quantity(V.QTY_MAX, 1)
+
+
+def test_key_and_indexed_field_limits():
+    assert V.clean_sku("s" * V.SKU_MAX) == "s" * V.SKU_MAX
+    with pytest.raises(ValueError, match="longer than the limit"):
+        V.clean_sku("s" * (V.SKU_MAX + 1))
+    with pytest.raises(ValueError, match="longer than the limit"):
+        V.clean_order_id("o" * 1_000_000)
+    with pytest.raises(ValueError, match="empty"):
+        V.clean_order_id("  ")
+    with pytest.raises(ValueError, match="levels, more than the limit"):
+        V.category_path([f"l{i}" for i in range(3000)])
+    with pytest.raises(ValueError, match="longer than the limit"):
+        V.category_path(["c" * 10_000])
+    with pytest.raises(ValueError, match="path of"):
+        V.category_path(["c" * 150] * 10)
+    assert V.category_path(["a", "b"]) == "a > b"
+
+
+def test_keys_with_no_ascii_characters_get_a_stable_fallback_key():
+    keys = V.property_key_list(["颜色", "颜色", "尺寸", "color", "color"])
+    assert keys[0] == V.fallback_key("颜色") and re.fullmatch(r"key_[0-9a-f]{8}", keys[0])
+    assert keys[1] == keys[0] + "_2" and keys[2] != keys[0] and keys[3:] == ["color", "color_2"]
+
+
+@pytest.mark.parametrize("raw, text, what", [
+    ('<span class="a-size-medium a-color-secondary"', None, "nulled"),
+    (".a-color-secondary { color: #555; }", None, "nulled"),
+    ("<div><p>", None, "nulled"),
+    ('<span class="a">Gift Card</span', "Gift Card", "cleaned"),
+    ("Nice <b>Pan</b> 24cm", "Nice Pan 24cm", "cleaned"),
+    ("Pan <style>.x{a:b}</style>", "Pan", "cleaned"),
+    ("Kettle &amp; Toaster", "Kettle & Toaster", "cleaned"),
+    ('A 5" screen', 'A 5" screen', "kept"),
+    ("Plain  title", "Plain title", "kept"),
+])
+def test_clean_text_removes_junk_and_nulls_what_is_only_junk(raw, text, what):
+    assert V.clean_text(raw) == (text, what)
