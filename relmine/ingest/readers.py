@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from relmine.errors import InputError
-from relmine.ingest import values as V
+from relmine.ingest import amazon2014, values as V
 from relmine.ingest.columns import (CATALOG_FIELDS, EDGE_FIELDS, ORDER_FIELDS, match_columns, require)
 from relmine.ingest.model import EdgeSet, IngestOptions, OrderTable, Parsed, RejectLog
 from relmine.ingest.textio import csv_records, read_lines
@@ -199,7 +199,7 @@ def read_amazon_meta(ctx: ReadContext) -> Parsed:
     opts = ctx.options
     links: list[tuple[str, str, list]] = []
     known: set[str] = set()
-    for line, obj, raw in _json_lines(ctx):
+    for line, obj, raw in amazon2014.meta_records(ctx.path, opts.encoding, ctx.rejects):  # 2018 JSON or 2014
         try:
             sku = opts.sku_prefix + V.clean_sku(obj.get("asin"))
         except ValueError as exc:
@@ -243,12 +243,14 @@ def read_amazon_meta(ctx: ReadContext) -> Parsed:
         raw_levels = [c for c in obj.get("category") or [] if isinstance(c, str)]
         if len(levels) < len(_dedupe_consecutive(raw_levels)):
             out.counts.note("category_levels_cut")
+        if paths := [p for p in (V.category_path(V.clean_category_levels(c)) for c in obj.get("categories", [])) if p]:
+            props["categories"] = paths
         out.products.append({"sku": sku, "props": props, "category": category})
         known.add(sku)
         if category:
             out.categories.add(category)
         out.counts.accepted += 1
-        for field, rel in (("also_buy", "ALSO_BOUGHT"), ("also_view", "ALSO_VIEWED")):
+        for field, rel in amazon2014.LINK_FIELDS:
             targets = obj.get(field) or []
             if isinstance(targets, list):
                 links.append((sku, rel, targets))
