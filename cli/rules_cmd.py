@@ -55,7 +55,7 @@ def rules(ctx, min_support, min_confidence, min_lift, max_len, levels, run, no_w
         click.echo(f"{level}: {m['baskets']:,} orders, {m['items']:,} items, {m['itemsets']:,} frequent itemsets, "
                    f"{m['rules']:,} rules ({m['rules_single_consequent']:,} with one item on the right)")
         if top and res.rules:
-            echo_table([{"rule": f"{' + '.join(r.antecedent)} => {' + '.join(r.consequent)}", "support": r.support,
+            echo_table([{"rule": res.describe(r), "support": r.support,
                          "confidence": r.confidence, "lift": r.lift, "conviction": r.conviction}
                         for r in res.rules[:top]])
     click.echo(f"run {result.run}: " + (f"wrote {result.written:,} rules" if spec.write else "nothing written"))
@@ -95,7 +95,8 @@ def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, r
     click.echo(f"{method}: {m['products']:,} products in {m['communities']:,} communities, "
                f"{m['clusters']:,} of at least {min_size}{scores}")
     echo_table([{"size": c.size, "label": c.label, "top category": c.top_category, "purity": c.purity,
-                 "terms": ", ".join(c.terms)} for c in result.clusters[:top] if c.size >= min_size])
+                 "terms": ", ".join(c.terms), "examples": "; ".join(result.examples(c))}
+                for c in result.clusters[:top] if c.size >= min_size])
     click.echo(f"run {result.run}: " + (f"wrote {result.written:,} clusters" if spec.write else "nothing written"))
 
 
@@ -111,6 +112,7 @@ def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, r
 @friendly_errors
 def recommend(ctx, sku, k, kind, rules_run, as_json) -> None:
     """Recommend products related to SKU, each with the reasons behind it."""
+    from relmine.names import display_name
     from relmine.rules.recommend import recommend as run_recommend
 
     _quiet_driver_notices(ctx)
@@ -120,9 +122,9 @@ def recommend(ctx, sku, k, kind, rules_run, as_json) -> None:
         click.echo(json.dumps({"sku": result.sku, "title": result.title, "kind": result.kind,
                                "notes": result.notes, "items": [r.as_dict() for r in result.items]}, indent=2))
         return
-    click.echo(f"{kind} recommendations for {result.title or result.sku} ({result.sku}):")
+    click.echo(f"{kind} recommendations for {display_name(result.sku, result.title)}:")
     for i, r in enumerate(result.items, start=1):
-        click.echo(f"{i:>3}. {r.title or r.sku} ({r.sku})  score {r.score:.3f}  [{r.kind}]")
+        click.echo(f"{i:>3}. {display_name(r.sku, r.title)}  score {r.score:.3f}  [{r.kind}]")
         click.echo(f"     because: {r.reason}")
     for note in result.notes:
         click.echo(f"note: {note}", err=True)

@@ -23,6 +23,7 @@ import numpy as np
 
 from relmine.errors import InputError, NotFound
 from relmine.gateway import Gateway
+from relmine.names import display_name, readable_title
 from relmine.rules.runs import check_run_id, record_run
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,12 @@ class ClusterResult:
     scores: dict[str, float | int] = field(default_factory=dict)
     seconds: float = 0.0
     written: int = 0
+    titles: dict[str, str | None] = field(repr=False, default_factory=dict)
+
+    def examples(self, cluster: Cluster, n: int = 3) -> list[str]:
+        """Display names of a few members, those with a readable title first (then by SKU)."""
+        members = sorted(cluster.members, key=lambda s: (readable_title(self.titles.get(s), s) is None, s))
+        return [display_name(s, self.titles.get(s)) for s in members[:n]]
 
     def metrics(self) -> dict:
         sizes = [c.size for c in self.clusters]
@@ -241,7 +248,7 @@ def cluster_products(gw: Gateway, spec: ClusterSpec) -> ClusterResult:
     kept = [c for c in clusters if c.size >= spec.min_size]
     label_clusters(kept, titles, terms=spec.terms)
     result = ClusterResult(run, spec, assignment, clusters, category_scores(assignment, categories),
-                           time.perf_counter() - t0)
+                           time.perf_counter() - t0, titles=titles)
     if spec.write:
         result.written = write_clusters(gw, result)
     return result

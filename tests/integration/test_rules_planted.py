@@ -128,7 +128,8 @@ def test_complements_come_with_rule_and_observed_reasons(graph):
     top = result.items[0]
     assert top.sku == "memory card" and top.kind == "complement"
     assert {e.source for e in top.evidence} >= {"observed", "rule"}
-    assert "rule camera body => memory card (lift" in top.reason and "orders" in top.reason
+    assert "rule Mirrorless camera body (camera body) => SD memory card for camera (memory card) (lift" in top.reason
+    assert "orders" in top.reason
     assert "attention 0.42" in top.reason  # the GNN's attention on the observed relation
     rule = next(e for e in top.evidence if e.source == "rule")
     assert rule.details["run"] == "rules-t1" and rule.details["lift"] > 2
@@ -245,7 +246,9 @@ def test_report_renders_in_headless_chromium(graph, tmp_path):
     names = sorted(p.name for p in rep.plots)
     assert names == ["clusters.png", "counts.png", "rules.png"]
     html = rep.path.read_text()
-    assert "camera body" in html.lower() or "Mirrorless camera body" in html
+    assert re.search(r"<td>[^<]*\(cream cheese\)[^<]* ⇒ [^<]*\([a-z ]+\)</td>", html)  # rules by title (sku)
+    assert "Soft cream cheese dairy (cream cheese)" in html
+    assert "Fresh whole milk 1l (whole milk)" in html  # cluster samples by name
     browser = _chromium()
     if browser is None:
         pytest.skip("chromium is not installed (apt-get install chromium): the HTML was written but not rendered")
@@ -275,9 +278,12 @@ def test_cli_happy_paths(graph, tmp_path):
     res = _invoke(graph, "rules", "--min-support", "0.02", "--min-confidence", "0.3", "--run", "rules-cli", "--top", "3")
     assert res.exit_code == 0, res.output
     assert "product: 240 orders, 20 items" in res.output and "run rules-cli: wrote" in res.output
+    # Rules name their items by title with the sku (category rules by path).
+    assert re.search(r"\w[^|\n]* \([a-z ]+\) => \w[^|\n]* \([a-z ]+\)", res.output), res.output
     res = _invoke(graph, "clusters", "--method", "leiden", "--run", "clusters-cli")
     assert res.exit_code == 0, res.output
     assert "NMI 1.000, ARI 1.000" in res.output
+    assert "Mirrorless camera body (camera body)" in res.output  # cluster examples by name
     res = _invoke(graph, "recommend", "camera body", "-k", "2", "--kind", "complement")
     assert res.exit_code == 0, res.output
     assert "1. SD memory card for camera (memory card)" in res.output and "because: " in res.output
