@@ -1,5 +1,6 @@
 """The Amazon 2014 metadata format: Python dict literals parsed safely, normalised into the 2018 path."""
 
+import csv
 import gzip
 from pathlib import Path
 
@@ -7,7 +8,26 @@ import pytest
 
 from relmine.ingest.amazon2014 import normalise, parse_literal
 from tests.conftest import data_file
-from tests.unit.test_ingest_readers import read, write
+from relmine.ingest.model import Counts, IngestOptions, RejectLog
+from relmine.ingest.readers import READERS, ReadContext
+from relmine.ingest.textio import detect_format
+from tests.unit.test_ingest_readers import write
+
+
+def read(path: Path, kind: str, rejects_dir: Path | None = None):
+    """Read with the rejects file in ``rejects_dir`` (default: next to the input, a tmp folder here)."""
+    options = IngestOptions(kind=kind)
+    counts = Counts()
+    log = RejectLog((rejects_dir or path.parent) / f"{path.name}.rejects.csv", counts)
+    try:
+        parsed = READERS[kind](ReadContext(path, detect_format(path), options, "ab" * 32, log))
+    finally:
+        log.close()
+    rejects = []
+    if log.path.exists():
+        with open(log.path, newline="", encoding="utf-8") as f:
+            rejects = list(csv.DictReader(f))
+    return parsed, rejects
 
 GOOD = [
     "{'asin': 'A1', 'title': 'Memory of Trees', 'price': 9.49, 'salesRank': {'Music': 939190}, "
@@ -97,12 +117,12 @@ def test_reader_ingests_2014_lines_with_typed_links(tmp_path):
     assert notes["format_2014"] == 3 and notes["links_self"] == 1 and notes["links_external_dropped"] == 1
 
 
-def test_real_digital_music_file():
+def test_real_digital_music_file(tmp_path):
     path = data_file("meta_Digital_Music_2014_head.json.gz")
     with gzip.open(path, "rt") as f:
         first = f.readline()
     assert first.startswith("{'asin'")  # the 2014 format, not JSON
-    parsed, rejects = read(path, "amazon-meta")
+    parsed, rejects = read(path, "amazon-meta", rejects_dir=tmp_path)  # never write next to the shared data
     assert rejects == [] and parsed.counts.accepted == 7419
     # SOURCES.md: also_bought 45,706 and also_viewed 543 links inside the set (directed).
     assert sum(1 for _ in parsed.edges.rows("ALSO_BOUGHT")) == 45_706
