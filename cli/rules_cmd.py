@@ -74,18 +74,27 @@ def rules(ctx, min_support, min_confidence, min_lift, max_len, levels, run, no_w
 @click.option("--concurrency", type=click.IntRange(1, 4), default=None,
               help="GDS concurrency, at most 4 on the community edition (default: half this machine's cores, 1..4).")
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed (Leiden, k-means).")
+@click.option("--weighting", type=click.Choice(["count", "npmi", "lift"]), default="count", show_default=True,
+              help="Edge weights: the stored weight, or the co-purchase's significance over the orders "
+                   "(NPMI or log-lift; pairs without positive association dropped). See docs/typed.md.")
+@click.option("--min-count", type=click.IntRange(min=1), default=2, show_default=True,
+              help="With npmi/lift: drop pairs bought together in fewer orders than this.")
+@click.option("--resolution", type=click.FloatRange(min=0, max=100, min_open=True), default=1.0, show_default=True,
+              help="Leiden resolution (gamma): above 1 gives more, smaller clusters.")
 @click.option("--run", default=None, help="Run id (default: a new one); the same id replaces that run's clusters.")
 @click.option("--no-write", is_flag=True, help="Cluster and print only; write nothing back.")
 @click.option("--top", default=15, show_default=True, type=click.IntRange(min=0), help="Clusters to print.")
 @click.pass_context
 @friendly_errors
-def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, run, no_write, top) -> None:
+def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, weighting, min_count, resolution, run,
+             no_write, top) -> None:
     """Cluster products, label clusters by TF-IDF terms, score against categories (NMI/ARI), write (:Cluster)."""
     from relmine.rules.clusters import ClusterSpec, cluster_products
 
     _quiet_driver_notices(ctx)
     spec = ClusterSpec(method=method, relationship=relationship, k=k, min_size=min_size, terms=terms,
-                       seed=seed, run=run, write=not no_write,
+                       seed=seed, weighting=weighting, min_count=min_count, resolution=resolution,
+                       run=run, write=not no_write,
                        **({"concurrency": concurrency} if concurrency else {}))
     with gateway_from(ctx) as gw:
         result = cluster_products(gw, spec)
@@ -93,7 +102,7 @@ def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, r
     scores = (f"; against {m['categories']} categories: NMI {m['nmi']:.3f}, ARI {m['ari']:.3f}"
               if "nmi" in m else "; no known categories to score against")
     click.echo(f"{method}: {m['products']:,} products in {m['communities']:,} communities, "
-               f"{m['clusters']:,} of at least {min_size}{scores}")
+               f"{m['clusters']:,} of at least {min_size}, the largest holding {m['largest_share']:.1%}{scores}")
     echo_table([{"size": c.size, "label": c.label, "top category": c.top_category, "purity": c.purity,
                  "terms": ", ".join(c.terms), "examples": "; ".join(result.examples(c))}
                 for c in result.clusters[:top] if c.size >= min_size])

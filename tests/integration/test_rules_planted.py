@@ -110,7 +110,35 @@ def test_cluster_rerun_is_idempotent(graph):
     assert row == {"n": 4, "m": 20}
 
 
+@pytest.mark.parametrize("weighting", ["npmi", "lift"])
+def test_significance_weighted_clusters_recover_the_categories(graph, weighting):
+    # what ingest keeps: the number of orders (support = count / n_orders)
+    graph.write(Statement("MERGE (s:Stats {id: 'global'}) SET s.n_orders = COUNT { (:Order) }", "t"))
+    result = cluster_products(graph, ClusterSpec(method="leiden", weighting=weighting, min_count=1, resolution=1.0,
+                                                 run=f"clusters-{weighting}", write=False))
+    m = result.metrics()
+    assert m["nmi"] > 0.9 and m["largest_share"] <= 0.3, m
+    # a high resolution splits the graph further
+    finer = cluster_products(graph, ClusterSpec(method="leiden", weighting=weighting, min_count=1, resolution=5.0,
+                                                write=False)).metrics()
+    assert finer["communities"] > m["communities"], (finer, m)
+    # so high that nothing merges (GDS Leiden then fails inside): every product alone, no error
+    alone = cluster_products(graph, ClusterSpec(method="leiden", weighting=weighting, min_count=1, resolution=50.0,
+                                                write=False)).metrics()
+    assert alone["communities"] == alone["products"] == 20
+
+
+def test_significance_weights_need_order_counts(graph):
+    graph.write(Statement("MATCH (s:Stats {id: 'global'}) DETACH DELETE s", "t"))
+    with pytest.raises(InputError, match="weighting npmi needs co-purchases counted over orders"):
+        cluster_products(graph, ClusterSpec(method="leiden", weighting="npmi", write=False))
+
+
 @pytest.mark.parametrize("spec, message", [
+    (ClusterSpec(weighting="pmi"), "weighting must be one of"),
+    (ClusterSpec(weighting="npmi", relationship="CO_VIEWED"), "needs relationship CO_PURCHASED"),
+    (ClusterSpec(method="louvain", resolution=2.0), "GDS Louvain has no resolution"),
+    (ClusterSpec(method="leiden", resolution=0), "resolution must lie"),
     (ClusterSpec(method="spectral"), "method"),
     (ClusterSpec(relationship="co_purchased; DROP"), "relationship type"),
     (ClusterSpec(concurrency=8), "concurrency"),
