@@ -272,7 +272,10 @@ def _chromium() -> str | None:
 def test_report_renders_in_headless_chromium(graph, tmp_path):
     rep = write_report(graph, tmp_path / "report")
     names = sorted(p.name for p in rep.plots)
-    assert names == ["clusters.png", "counts.png", "rules.png"]
+    assert names == ["clusters.png", "counts.png", "map.png", "neighbourhood.png", "rules.png"]
+    # the map has one point per product with an embedding; the neighbourhood is the busiest product's
+    assert len(rep.data.embeddings) == 20 and {r["cluster"] for r in rep.data.embeddings} - {None}
+    assert rep.data.neighbourhood.items and all(r.kind for r in rep.data.neighbourhood.items)
     html = rep.path.read_text()
     assert re.search(r"<td>[^<]*\(cream cheese\)[^<]* ⇒ [^<]*\([a-z ]+\)</td>", html)  # rules by title (sku)
     assert "Soft cream cheese dairy (cream cheese)" in html
@@ -288,8 +291,9 @@ def test_report_renders_in_headless_chromium(graph, tmp_path):
     assert dom.returncode == 0, dom.stderr[-1000:]
     check = re.search(r'<p id="render-check"[^>]*data-images="(\d+)" data-broken="(\d+)"[^>]*>([^<]*)<', dom.stdout)
     assert check, dom.stdout[:2000]
-    assert check.group(1) == "3" and check.group(2) == "0", check.group(3)
-    for test_id in ("graph-summary", "runs", "rules", "clusters", "plot-counts", "plot-rules", "plot-clusters"):
+    assert check.group(1) == "5" and check.group(2) == "0", check.group(3)
+    for test_id in ("graph-summary", "runs", "rules", "clusters", "plot-counts", "plot-rules", "plot-clusters",
+                    "plot-map", "plot-neighbourhood"):
         assert f'data-testid="{test_id}"' in dom.stdout, test_id
     shot = tmp_path / "shot.png"
     done = subprocess.run([browser, *flags, "--window-size=1200,1600", f"--screenshot={shot}", rep.path.as_uri()],
