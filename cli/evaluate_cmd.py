@@ -56,7 +56,7 @@ def _seeds(values: tuple[str, ...]) -> tuple[int, ...]:
 @click.option("--typed", is_flag=True,
               help="Typed evaluation on the product graph in Neo4j: hold out a share of every typed relation, "
                    "Hits@20/50 per type, kind accuracy and macro-F1 of the model against the majority kind, a "
-                   "content baseline and a structural rule (docs/typed.md).")
+                   "content baseline and a structural rule; at most 60 epochs per seed unless --epochs (docs/typed.md).")
 @click.option("--test-share", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.2,
               show_default=True, help="With --typed: share of every relation type held out for testing.")
 @click.pass_context
