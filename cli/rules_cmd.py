@@ -55,7 +55,7 @@ def rules(ctx, min_support, min_confidence, min_lift, max_len, levels, run, no_w
         click.echo(f"{level}: {m['baskets']:,} orders, {m['items']:,} items, {m['itemsets']:,} frequent itemsets, "
                    f"{m['rules']:,} rules ({m['rules_single_consequent']:,} with one item on the right)")
         if top and res.rules:
-            echo_table([{"rule": f"{' + '.join(r.antecedent)} => {' + '.join(r.consequent)}", "support": r.support,
+            echo_table([{"rule": res.describe(r), "support": r.support,
                          "confidence": r.confidence, "lift": r.lift, "conviction": r.conviction}
                         for r in res.rules[:top]])
     click.echo(f"run {result.run}: " + (f"wrote {result.written:,} rules" if spec.write else "nothing written"))
@@ -74,18 +74,27 @@ def rules(ctx, min_support, min_confidence, min_lift, max_len, levels, run, no_w
 @click.option("--concurrency", type=click.IntRange(1, 4), default=None,
               help="GDS concurrency, at most 4 on the community edition (default: half this machine's cores, 1..4).")
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed (Leiden, k-means).")
+@click.option("--weighting", type=click.Choice(["count", "npmi", "lift"]), default="count", show_default=True,
+              help="Edge weights: the stored weight, or the co-purchase's significance over the orders "
+                   "(NPMI or log-lift; pairs without positive association dropped). See docs/typed.md.")
+@click.option("--min-count", type=click.IntRange(min=1), default=2, show_default=True,
+              help="With npmi/lift: drop pairs bought together in fewer orders than this.")
+@click.option("--resolution", type=click.FloatRange(min=0, max=100, min_open=True), default=1.0, show_default=True,
+              help="Leiden resolution (gamma): above 1 gives more, smaller clusters.")
 @click.option("--run", default=None, help="Run id (default: a new one); the same id replaces that run's clusters.")
 @click.option("--no-write", is_flag=True, help="Cluster and print only; write nothing back.")
 @click.option("--top", default=15, show_default=True, type=click.IntRange(min=0), help="Clusters to print.")
 @click.pass_context
 @friendly_errors
-def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, run, no_write, top) -> None:
+def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, weighting, min_count, resolution, run,
+             no_write, top) -> None:
     """Cluster products, label clusters by TF-IDF terms, score against categories (NMI/ARI), write (:Cluster)."""
     from relmine.rules.clusters import ClusterSpec, cluster_products
 
     _quiet_driver_notices(ctx)
     spec = ClusterSpec(method=method, relationship=relationship, k=k, min_size=min_size, terms=terms,
-                       seed=seed, run=run, write=not no_write,
+                       seed=seed, weighting=weighting, min_count=min_count, resolution=resolution,
+                       run=run, write=not no_write,
                        **({"concurrency": concurrency} if concurrency else {}))
     with gateway_from(ctx) as gw:
         result = cluster_products(gw, spec)
@@ -93,9 +102,10 @@ def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, r
     scores = (f"; against {m['categories']} categories: NMI {m['nmi']:.3f}, ARI {m['ari']:.3f}"
               if "nmi" in m else "; no known categories to score against")
     click.echo(f"{method}: {m['products']:,} products in {m['communities']:,} communities, "
-               f"{m['clusters']:,} of at least {min_size}{scores}")
+               f"{m['clusters']:,} of at least {min_size}, the largest holding {m['largest_share']:.1%}{scores}")
     echo_table([{"size": c.size, "label": c.label, "top category": c.top_category, "purity": c.purity,
-                 "terms": ", ".join(c.terms)} for c in result.clusters[:top] if c.size >= min_size])
+                 "terms": ", ".join(c.terms), "examples": "; ".join(result.examples(c))}
+                for c in result.clusters[:top] if c.size >= min_size])
     click.echo(f"run {result.run}: " + (f"wrote {result.written:,} clusters" if spec.write else "nothing written"))
 
 
@@ -111,6 +121,7 @@ def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, r
 @friendly_errors
 def recommend(ctx, sku, k, kind, rules_run, as_json) -> None:
     """Recommend products related to SKU, each with the reasons behind it."""
+    from relmine.names import display_name
     from relmine.rules.recommend import recommend as run_recommend
 
     _quiet_driver_notices(ctx)
@@ -120,9 +131,9 @@ def recommend(ctx, sku, k, kind, rules_run, as_json) -> None:
         click.echo(json.dumps({"sku": result.sku, "title": result.title, "kind": result.kind,
                                "notes": result.notes, "items": [r.as_dict() for r in result.items]}, indent=2))
         return
-    click.echo(f"{kind} recommendations for {result.title or result.sku} ({result.sku}):")
+    click.echo(f"{kind} recommendations for {display_name(result.sku, result.title)}:")
     for i, r in enumerate(result.items, start=1):
-        click.echo(f"{i:>3}. {r.title or r.sku} ({r.sku})  score {r.score:.3f}  [{r.kind}]")
+        click.echo(f"{i:>3}. {display_name(r.sku, r.title)}  score {r.score:.3f}  [{r.kind}]")
         click.echo(f"     because: {r.reason}")
     for note in result.notes:
         click.echo(f"note: {note}", err=True)

@@ -8,7 +8,8 @@ WHERE c.size >= $minSize
 CALL (c) {
   MATCH (p:Product)-[:IN_CLUSTER]->(c)
   WITH p ORDER BY p.sku LIMIT 5
-  RETURN collect(coalesce(p.title, p.sku)) AS sample
+  RETURN collect(CASE WHEN p.title IS NULL OR trim(p.title) = '' OR p.title = p.sku THEN p.sku
+                       ELSE p.title + ' (' + p.sku + ')' END) AS sample
 }
 RETURN c.run AS run, c.method AS method, c.id AS cluster, c.label AS label, c.terms AS terms,
        c.size AS size, c.top_category AS top_category, c.purity AS purity, sample

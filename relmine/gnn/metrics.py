@@ -73,3 +73,41 @@ def metric(name: str, pos, neg) -> float:
     if name.startswith("hits@"):
         return hits_at_k(pos, neg, int(name[5:]))
     raise ValueError(f"unknown metric {name!r} (auc or hits@K)")
+
+
+# -- typed pairs: which kind of relation (complement, substitute, ...) -----------------------------
+def confusion(truth, pred, num_classes: int) -> np.ndarray:
+    """``[C, C]`` counts, row = true class, column = predicted class."""
+    t, p = np.asarray(truth, dtype=np.int64).ravel(), np.asarray(pred, dtype=np.int64).ravel()
+    if t.shape != p.shape:
+        raise ValueError(f"truth and pred differ in length: {t.size} vs {p.size}")
+    if t.size and (min(t.min(), p.min()) < 0 or max(t.max(), p.max()) >= num_classes):
+        raise ValueError(f"class ids must lie in 0..{num_classes - 1}")
+    out = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(out, (t, p), 1)
+    return out
+
+
+def type_accuracy(truth, pred) -> float:
+    """Share of pairs whose predicted type is the true one."""
+    t, p = np.asarray(truth).ravel(), np.asarray(pred).ravel()
+    if t.size == 0:
+        raise ValueError("no typed pairs")
+    return float((t == p).mean())
+
+
+def per_class_f1(truth, pred, num_classes: int) -> np.ndarray:
+    """F1 of every class (0 where a class is neither true nor predicted anywhere, or never right)."""
+    cm = confusion(truth, pred, num_classes)
+    tp = np.diag(cm).astype(np.float64)
+    denom = cm.sum(axis=0) + cm.sum(axis=1)  # predicted + true = 2tp + fp + fn
+    return np.divide(2 * tp, denom, out=np.zeros(num_classes), where=denom > 0)
+
+
+def macro_f1(truth, pred, num_classes: int) -> float:
+    """Unweighted mean of the per-class F1 over the classes present in ``truth``."""
+    f1 = per_class_f1(truth, pred, num_classes)
+    present = np.bincount(np.asarray(truth, dtype=np.int64).ravel(), minlength=num_classes) > 0
+    if not present.any():
+        raise ValueError("no typed pairs")
+    return float(f1[present].mean())

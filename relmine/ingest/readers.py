@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from relmine.errors import InputError
-from relmine.ingest import values as V
+from relmine.ingest import amazon2014, values as V
 from relmine.ingest.columns import CATALOG_FIELDS, EDGE_FIELDS, ORDER_FIELDS, match_columns, require, same_name_key
 from relmine.ingest.model import EdgeSet, IngestOptions, OrderTable, Parsed, RejectLog
 from relmine.ingest.textio import csv_records, read_lines
@@ -56,8 +56,12 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-def _json_lines(ctx: ReadContext) -> Iterator[tuple[int, dict | None, str]]:
-    """``(line, object or None, raw)``; a line that is not a JSON object is rejected here."""
+def _json_lines(ctx: ReadContext, *, literal_2014: bool = False) -> Iterator[tuple[int, dict | None, str]]:
+    """``(line, object or None, raw)``; a line that is not a JSON object is rejected here.
+
+    With ``literal_2014`` (Amazon metadata), a line that is not JSON is read as a 2014 Python dict
+    literal (:func:`relmine.ingest.amazon2014.parse_literal`, never ``eval``), and every record is
+    normalised into the 2018 shape."""
     for line, text in read_lines(ctx.path, ctx.options.encoding):
         if not text.strip():
             continue
@@ -68,15 +72,22 @@ def _json_lines(ctx: ReadContext) -> Iterator[tuple[int, dict | None, str]]:
             ctx.rejects.reject(line, str(exc), text)
             continue
         except json.JSONDecodeError as exc:
-            ctx.rejects.reject(line, f"not JSON: {exc.msg} at column {exc.colno}", text)
-            continue
+            if not literal_2014:
+                ctx.rejects.reject(line, f"not JSON: {exc.msg} at column {exc.colno}", text)
+                continue
+            try:
+                obj = amazon2014.parse_literal(text)
+            except ValueError as lit:
+                ctx.rejects.reject(line, f"not JSON ({exc.msg} at column {exc.colno}) and {lit}", text)
+                continue
+            ctx.rejects.counts.note("format_2014")
         except RecursionError:
             ctx.rejects.reject(line, f"JSON nested deeper than {V.JSON_DEPTH_MAX} levels", text)
             continue
         if not isinstance(obj, dict):
             ctx.rejects.reject(line, f"not a JSON object but a {type(obj).__name__}", text)
             continue
-        yield line, obj, text
+        yield line, (amazon2014.normalise(obj) if literal_2014 else obj), text
 
 
 def _header(ctx: ReadContext, records: Iterator[tuple[int, list[str]]], fields: dict, kind: str):
@@ -296,7 +307,7 @@ def read_amazon_meta(ctx: ReadContext) -> Parsed:
     opts = ctx.options
     links: list[tuple[str, str, list]] = []
     known: dict[str, tuple[int, dict[str, Any]]] = {}
-    for line, obj, raw in _json_lines(ctx):
+    for line, obj, raw in _json_lines(ctx, literal_2014=True):  # 2018 JSON or 2014 dict literals
         try:
             sku = opts.sku_prefix + V.clean_sku(obj.get("asin"))
         except ValueError as exc:
@@ -324,7 +335,7 @@ def read_amazon_meta(ctx: ReadContext) -> Parsed:
         for note in notes:
             out.counts.note(note)
         out.counts.accepted += 1
-        for field, rel in (("also_buy", "ALSO_BOUGHT"), ("also_view", "ALSO_VIEWED")):
+        for field, rel in amazon2014.LINK_FIELDS:
             targets = obj.get(field) or []
             if isinstance(targets, list):
                 links.append((sku, rel, targets))
@@ -402,6 +413,8 @@ def _meta_product(ctx: ReadContext, obj: dict[str, Any], sku: str) -> dict[str, 
     raw_levels = [c for c in obj.get("category") or [] if isinstance(c, str)]
     if len(levels) < len(_dedupe_consecutive(raw_levels)):
         notes.append("category_levels_cut")
+    if paths := [p for p in (V.category_path(V.clean_category_levels(c)) for c in obj.get("categories", [])) if p]:
+        props["categories"] = paths  # every path of a 2014 record; ``category`` is the first
     return {"sku": sku, "props": {k: v for k, v in props.items() if v is not None}, "category": category, "notes": notes}
 
 

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 from relmine.errors import InputError
 from relmine.gateway import Gateway
+from relmine.names import display_name
 from relmine.progress import Progress
 from relmine.rules.mining import Baskets, Rule, association_rules, check_fraction, frequent_itemsets
 from relmine.rules.runs import check_run_id, record_run
@@ -71,6 +72,12 @@ class LevelResult:
     itemsets: int
     rules: list[Rule] = field(repr=False, default_factory=list)
     seconds: float = 0.0
+    names: dict[str, str] = field(repr=False, default_factory=dict)  # item -> display name (product level)
+
+    def describe(self, rule: Rule) -> str:
+        """``"Whole Milk (21231) + Bread (88) => Butter (17)"``; items without a readable title by SKU."""
+        name = lambda item: self.names.get(item, item)
+        return f"{' + '.join(map(name, rule.antecedent))} => {' + '.join(map(name, rule.consequent))}"
 
     def metrics(self) -> dict:
         one = sum(1 for r in self.rules if len(r.consequent) == 1)
@@ -103,6 +110,16 @@ def rule_id(run: str, level: str, rule: Rule) -> str:
     return f"{run}:{level}:{'|'.join(rule.antecedent)}=>{'|'.join(rule.consequent)}"
 
 
+def item_names(gw: Gateway, skus: set[str], *, batch: int = 5000) -> dict[str, str]:
+    """Display names (title with SKU, or the SKU alone) of the given products."""
+    ordered = sorted(skus)
+    names = {s: s for s in ordered}
+    for i in range(0, len(ordered), batch):
+        for row in gw.read("rules/read_product_titles", {"skus": ordered[i:i + batch]}):
+            names[row["sku"]] = display_name(row["sku"], row["title"])
+    return names
+
+
 def mine_rules(gw: Gateway, spec: RulesSpec) -> RulesResult:
     """Read baskets, mine itemsets and rules per level, write them back (see module doc)."""
     spec = spec.validated()
@@ -122,6 +139,8 @@ def mine_rules(gw: Gateway, spec: RulesSpec) -> RulesResult:
         rules = association_rules(itemsets, spec.min_confidence, min_lift=spec.min_lift)
         results[level] = LevelResult(level, baskets.n, len(baskets.items), len(itemsets), rules,
                                      time.perf_counter() - t0)
+        if level == "product":
+            results[level].names = item_names(gw, {i for r in rules for i in (*r.antecedent, *r.consequent)})
     result = RulesResult(run, spec, results)
     if spec.write:
         result.written = write_rules(gw, result)

@@ -21,13 +21,15 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from relmine.errors import InputError, NotFound
+from relmine.errors import InputError, NotFound, QueryError
 from relmine.gateway import Gateway
+from relmine.names import display_name, readable_title
 from relmine.rules.runs import check_run_id, record_run
 
 log = logging.getLogger(__name__)
 
 METHODS = ("louvain", "leiden", "kmeans")
+WEIGHTINGS = ("count", "npmi", "lift")
 REL_TYPE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 MAX_COMMUNITY_CONCURRENCY = 4  # GDS community edition
 
@@ -50,6 +52,13 @@ class ClusterSpec:
         concurrency: GDS concurrency, 1..4 on the community edition (default: half this machine's cores,
             1..4; more threads than free cores slow Louvain down several times).
         seed: random seed of Leiden and k-means (default 42).
+        weighting: edge weights for Louvain/Leiden: ``count`` (the relationship's ``weight``, as stored),
+            or a significance of the co-purchase over the orders: ``npmi`` (normalised pointwise mutual
+            information, in (0, 1]) or ``lift`` (log-lift); pairs with no positive association are dropped.
+        min_count: with ``npmi``/``lift``, pairs bought together in fewer orders are dropped (default 2:
+            one shared order of two rare products has the highest NPMI of all and means nothing).
+        resolution: Leiden's ``gamma``: above 1 gives more, smaller clusters (default 1.0; Louvain in GDS
+            has no resolution, so it must stay 1.0 there).
         run: run id (default: a new one).
         write: write clusters back (default True).
     """
@@ -61,6 +70,9 @@ class ClusterSpec:
     terms: int = 5
     concurrency: int = field(default_factory=lambda: default_concurrency())
     seed: int = 42
+    weighting: str = "count"
+    min_count: int = 2
+    resolution: float = 1.0
     run: str | None = None
     write: bool = True
 
@@ -69,6 +81,17 @@ class ClusterSpec:
             raise InputError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
         if not REL_TYPE.match(self.relationship):
             raise InputError(f"relationship type {self.relationship!r} must match {REL_TYPE.pattern}")
+        if self.weighting not in WEIGHTINGS:
+            raise InputError(f"weighting must be one of {', '.join(WEIGHTINGS)}, got {self.weighting!r}")
+        if self.weighting != "count" and self.relationship != "CO_PURCHASED":
+            raise InputError(f"weighting {self.weighting} is computed from co-purchase counts: it needs "
+                             f"relationship CO_PURCHASED, got {self.relationship}")
+        if self.min_count < 1:
+            raise InputError(f"min_count must be at least 1, got {self.min_count}")
+        if not 0 < self.resolution <= 100:
+            raise InputError(f"resolution must lie in (0, 100], got {self.resolution}")
+        if self.method == "louvain" and self.resolution != 1.0:
+            raise InputError("GDS Louvain has no resolution setting: use --method leiden with --resolution")
         if self.k is not None and self.k < 2:
             raise InputError(f"k must be at least 2, got {self.k}")
         if self.min_size < 1:
@@ -104,13 +127,20 @@ class ClusterResult:
     scores: dict[str, float | int] = field(default_factory=dict)
     seconds: float = 0.0
     written: int = 0
+    titles: dict[str, str | None] = field(repr=False, default_factory=dict)
+
+    def examples(self, cluster: Cluster, n: int = 3) -> list[str]:
+        """Display names of a few members, those with a readable title first (then by SKU)."""
+        members = sorted(cluster.members, key=lambda s: (readable_title(self.titles.get(s), s) is None, s))
+        return [display_name(s, self.titles.get(s)) for s in members[:n]]
 
     def metrics(self) -> dict:
         sizes = [c.size for c in self.clusters]
         return {"method": self.spec.method, "products": len(self.assignment),
                 "communities": len(set(self.assignment.values())),
                 "clusters": sum(1 for s in sizes if s >= self.spec.min_size),
-                "largest": max(sizes, default=0), **self.scores, "seconds": round(self.seconds, 3)}
+                "largest": max(sizes, default=0),
+                "largest_share": round(max(sizes, default=0) / max(1, len(self.assignment)), 4), **self.scores, "seconds": round(self.seconds, 3)}
 
 
 # -- assignment ------------------------------------------------------------------------------------
@@ -124,27 +154,61 @@ def _projection(spec: ClusterSpec, weighted: bool) -> dict:
     return {spec.relationship: rel}
 
 
-def community_assignment(gw: Gateway, spec: ClusterSpec) -> dict[str, int]:
-    """``sku -> community`` from GDS Louvain or Leiden on a fresh, dropped-after projection."""
+def _project(gw: Gateway, spec: ClusterSpec, graph: str) -> bool:
+    """Project the graph to cluster; whether its relationships carry a ``weight``."""
+    if spec.weighting != "count":
+        info = gw.read_one("clusters/count_order_stats") or {}
+        if not info.get("n_orders") or not info.get("pairs"):
+            raise InputError(f"weighting {spec.weighting} needs co-purchases counted over orders (ingest orders "
+                             "or baskets first); use --weighting count for relations without order counts")
+        gw.write("clusters/project_significance", {"graph": graph, "weighting": spec.weighting,
+                                                   "minCount": spec.min_count, "minWeight": 0.0,
+                                                   "concurrency": spec.concurrency})
+        return True
     info = gw.read_one("clusters/count_relationships", {"type": spec.relationship}) or {}
     if not info.get("relationships"):
         raise InputError(f"no :{spec.relationship} relationships between products to cluster "
                          "(ingest co-purchases first, or use --method kmeans on embeddings)")
     weighted = bool(info.get("weight_key"))
-    graph = f"relmine-clusters-{secrets.token_hex(4)}"
     statement = "clusters/project_relationships" if weighted else "clusters/project_relationships_unweighted"
     gw.write(statement, {"graph": graph, "projection": _projection(spec, weighted),
                          "concurrency": spec.concurrency})
+    return weighted
+
+
+def community_assignment(gw: Gateway, spec: ClusterSpec, skus: list[str] | None = None) -> dict[str, int]:
+    """``sku -> community`` from GDS Louvain or Leiden on a fresh, dropped-after projection.
+
+    A significance-weighted projection holds only products with a significant pair; the other
+    products of ``skus`` each get a community of their own (as isolated products do otherwise)."""
+    graph = f"relmine-clusters-{secrets.token_hex(4)}"
     try:
+        weighted = _project(gw, spec, graph)
         config: dict = {"concurrency": spec.concurrency}
         if weighted:
             config["relationshipWeightProperty"] = "weight"
         if spec.method == "leiden":
             config["randomSeed"] = spec.seed
-        rows = gw.read(f"clusters/{spec.method}_stream", {"graph": graph, "config": config})
+            config["gamma"] = float(spec.resolution)
+        try:
+            rows = gw.read(f"clusters/{spec.method}_stream", {"graph": graph, "config": config})
+        except QueryError as exc:
+            # GDS 2.13 Leiden fails with a NullPointerException (no dendrogram) when the resolution is
+            # so high that no two products merge: that result is every product alone.
+            if spec.method != "leiden" or "dendrogram" not in str(exc).lower():
+                raise
+            log.warning("Leiden merged no products at resolution %s: every product is its own cluster",
+                        spec.resolution)
+            rows = []
     finally:
         gw.write("clusters/drop_projection", {"graph": graph})
-    return {row["sku"]: int(row["community"]) for row in rows}
+    assignment = {row["sku"]: int(row["community"]) for row in rows}
+    next_id = max(assignment.values(), default=-1) + 1
+    for sku in skus or ():
+        if sku not in assignment:
+            assignment[sku] = next_id
+            next_id += 1
+    return assignment
 
 
 def kmeans_assignment(gw: Gateway, spec: ClusterSpec) -> dict[str, int]:
@@ -234,14 +298,15 @@ def cluster_products(gw: Gateway, spec: ClusterSpec) -> ClusterResult:
     products = gw.read("clusters/read_products")
     if not products:
         raise NotFound("the graph holds no products: ingest a catalogue first")
-    assignment = (kmeans_assignment(gw, spec) if spec.method == "kmeans" else community_assignment(gw, spec))
+    assignment = (kmeans_assignment(gw, spec) if spec.method == "kmeans"
+                  else community_assignment(gw, spec, [p["sku"] for p in products]))
     titles = {p["sku"]: p["title"] for p in products}
     categories = {p["sku"]: p["category"] for p in products}
     clusters = build_clusters(assignment, categories)
     kept = [c for c in clusters if c.size >= spec.min_size]
     label_clusters(kept, titles, terms=spec.terms)
     result = ClusterResult(run, spec, assignment, clusters, category_scores(assignment, categories),
-                           time.perf_counter() - t0)
+                           time.perf_counter() - t0, titles=titles)
     if spec.write:
         result.written = write_clusters(gw, result)
     return result

@@ -29,6 +29,7 @@ from typing import Any
 from relmine.errors import InputError, NotFound, QueryError
 from relmine.relations import KIND as RELATION_KIND
 from relmine.gateway import Gateway
+from relmine.names import display_name
 from relmine.rules.runs import latest_run
 
 log = logging.getLogger(__name__)
@@ -84,10 +85,6 @@ def _kind_of_type(rel_type: str | None) -> str:
     return "substitute" if t in SUBSTITUTE_TYPES or "SUBST" in t or "VIEW" in t else "complement"
 
 
-def _name(sku: str, title: str | None) -> str:
-    return f"{title} ({sku})" if title and title != sku else sku
-
-
 def recommend(gw: Gateway, sku: str, *, k: int = 10, kind: str = "any", rules_run: str | None = None,
               weights: dict[str, float] | None = None, fanout: int = 50) -> RecommendResult:
     """Up to ``k`` products related to ``sku`` of the given ``kind``, best first, each explained."""
@@ -133,7 +130,7 @@ def recommend(gw: Gateway, sku: str, *, k: int = 10, kind: str = "any", rules_ru
         for r in gw.read("recommend/rule_consequents", {"sku": sku, "run": run, "limit": limit}):
             lift = float(r["lift"])
             add(r, Evidence("rule", "complement", max(0.0, 1.0 - 1.0 / lift) if lift > 0 else 0.0,
-                            f"rule {' + '.join(r['antecedent'])} => {' + '.join(r['consequent'])} "
+                            f"rule {display_name(sku, product['title'])} => {display_name(r['sku'], r['title'])} "
                             f"(lift {lift:.2f}, confidence {r['confidence']:.2f}, support {r['support']:.3g})",
                             {"rule": r["rule"], "lift": lift, "confidence": r["confidence"],
                              "support": r["support"], "run": run}))
@@ -170,7 +167,7 @@ def recommend(gw: Gateway, sku: str, *, k: int = 10, kind: str = "any", rules_ru
         jaccard = float(r["weighted_jaccard"] or 0.0)
         if r["direct"] or jaccard < MIN_SHARED:
             continue
-        via = ", ".join(_name(v["sku"], v["title"]) for v in r["via"])
+        via = ", ".join(display_name(v["sku"], v["title"]) for v in r["via"])
         path = f", attention-weighted path {r['path_score']:.3g}" if r["attention"] else ""
         add(r, Evidence("shared", "substitute", jaccard,
                         f"bought with the same {r['shared']} products (e.g. {via}), never together "

@@ -30,6 +30,8 @@ class ReportData:
     rules: list[dict[str, Any]]
     category_rules: list[dict[str, Any]]
     clusters: list[dict[str, Any]]
+    embeddings: list[dict[str, Any]] = field(default_factory=list)
+    neighbourhood: Any = None   # a RecommendResult, or None
     generated: str = field(default_factory=lambda: time.strftime("%Y-%m-%d %H:%M:%S"))
 
     @property
@@ -53,7 +55,87 @@ def gather(gw: Gateway, *, top: int = 20) -> ReportData:
         category_rules=gw.read("bi/rules_by_lift", {"run": None, "level": "category", "minConfidence": 0.0,
                                                      "limit": top}),
         clusters=gw.read("bi/cluster_summaries", {"run": None, "minSize": 1, "limit": 200}),
+        embeddings=gw.read("report/embedding_map", {"limit": 3000}),
+        neighbourhood=_neighbourhood(gw),
     )
+
+
+def _neighbourhood(gw: Gateway, k: int = 8):
+    """Recommendations of the product with the most relations (None on an empty graph)."""
+    from relmine.rules.recommend import recommend
+
+    row = gw.read_one("report/busiest_product")
+    if not row or not row["degree"]:
+        return None
+    result = recommend(gw, row["sku"], k=k)
+    return result if result.items else None
+
+
+# -- pictures of the embeddings and of one product's neighbourhood ---------------------------------------
+KIND_COLOURS = {"complement": "#4c72b0", "substitute": "#dd8452", "mixed": "#8172b3", "related": "#999999"}
+
+
+def project_2d(vectors: list[list[float]]) -> "np.ndarray":
+    """The first two principal components of the (L2-normalised) embeddings, ``[N, 2]``."""
+    import numpy as np
+
+    x = np.asarray(vectors, dtype=np.float64)
+    x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    x -= x.mean(axis=0)
+    if x.shape[0] < 2:
+        return np.zeros((x.shape[0], 2))
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    comps = vt[:2] if vt.shape[0] >= 2 else np.vstack([vt, np.zeros_like(vt)])
+    return x @ comps.T
+
+
+def _plot_map(ax, xy, labels: list[str | None], title: str) -> None:
+    from collections import Counter
+
+    import matplotlib.pyplot as plt
+
+    top = [name for name, _ in Counter(lb for lb in labels if lb).most_common(10)]
+    colours = plt.get_cmap("tab10")
+    for i, name in enumerate(top):
+        sel = [j for j, lb in enumerate(labels) if lb == name]
+        ax.scatter(xy[sel, 0], xy[sel, 1], s=8, alpha=0.7, color=colours(i), label=_short(name, 28))
+    rest = [j for j, lb in enumerate(labels) if lb not in top]
+    if rest:
+        ax.scatter(xy[rest, 0], xy[rest, 1], s=6, alpha=0.4, color="#bbbbbb", label="other / none")
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.legend(fontsize=7, loc="best", markerscale=2)
+
+
+def _plot_neighbourhood(ax, result) -> None:
+    import math
+
+    from relmine.names import display_name
+
+    items = result.items
+    ax.scatter([0], [0], s=400, color="#55a868", zorder=3)
+    ax.annotate(_short(display_name(result.sku, result.title), 40), (0, 0), ha="center", va="center",
+                fontsize=8, zorder=4, xytext=(0, -22), textcoords="offset points", weight="bold")
+    top = max((r.score for r in items), default=1.0) or 1.0
+    # an item with evidence of both kinds is drawn with the kind of its strongest evidence
+    kind_of = lambda r: r.evidence[0].kind if r.kind == "mixed" and r.evidence else r.kind
+    for i, r in enumerate(items):
+        a = 2 * math.pi * i / len(items)
+        x, y = math.cos(a), math.sin(a)
+        colour = KIND_COLOURS.get(kind_of(r), "#999999")
+        ax.plot([0, x], [0, y], color=colour, linewidth=1 + 4 * r.score / top, zorder=1)
+        ax.scatter([x], [y], s=160, color=colour, zorder=3)
+        ax.annotate(_short(display_name(r.sku, r.title), 32), (x, y), ha="center", fontsize=7,
+                    xytext=(0, 9 if y >= 0 else -14), textcoords="offset points")
+    for kind, colour in KIND_COLOURS.items():
+        if any(kind_of(r) == kind for r in items):
+            ax.plot([], [], color=colour, linewidth=3, label=kind)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_xlim(-1.5, 1.5)
+    ax.set_ylim(-1.4, 1.4)
+    ax.set_axis_off()
+    ax.set_title(f"Recommendations for {_short(display_name(result.sku, result.title), 50)} (edge width: score)")
 
 
 # -- plots -----------------------------------------------------------------------------------------
@@ -105,6 +187,18 @@ def _plots(data: ReportData, out: Path) -> dict[str, Path]:
         ax.set_xlabel("products")
         ax.set_title(f"Largest clusters of run {shown[0]['run']} ({shown[0]['method']})")
         save(fig, "clusters")
+
+    if len(data.embeddings) >= 3:
+        xy = project_2d([r["embedding"] for r in data.embeddings])
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.8))
+        _plot_map(axes[0], xy, [r["cluster"] for r in data.embeddings], "Embeddings (PCA), coloured by cluster")
+        _plot_map(axes[1], xy, [r["category"] for r in data.embeddings], "Embeddings (PCA), coloured by category")
+        save(fig, "map")
+
+    if data.neighbourhood is not None:
+        fig, ax = plt.subplots(figsize=(8, 6))
+        _plot_neighbourhood(ax, data.neighbourhood)
+        save(fig, "neighbourhood")
     return made
 
 
@@ -202,6 +296,12 @@ def render_html(data: ReportData, plots: dict[str, Path], notes: list[str]) -> s
         img("clusters", "largest clusters"),
         _table(data.clusters[:30], ["cluster", "label", "size", "top_category", "purity", "terms", "sample"],
                "clusters"),
+        '<h2 id="map">Embedding map</h2>',
+        img("map", "2D map of the product embeddings, coloured by cluster and by category")
+        or '<p class="empty" data-testid="map-empty">no embeddings yet (train the GNN)</p>',
+        '<h2 id="neighbourhood">One product\'s recommendations</h2>',
+        img("neighbourhood", "a product and its recommendations, edges coloured by kind")
+        or '<p class="empty" data-testid="neighbourhood-empty">no product with recommendations</p>',
         f"<script>{_CHECK}</script></body></html>",
     ]
     return "\n".join(parts)

@@ -110,7 +110,35 @@ def test_cluster_rerun_is_idempotent(graph):
     assert row == {"n": 4, "m": 20}
 
 
+@pytest.mark.parametrize("weighting", ["npmi", "lift"])
+def test_significance_weighted_clusters_recover_the_categories(graph, weighting):
+    # what ingest keeps: the number of orders (support = count / n_orders)
+    graph.write(Statement("MERGE (s:Stats {id: 'global'}) SET s.n_orders = COUNT { (:Order) }", "t"))
+    result = cluster_products(graph, ClusterSpec(method="leiden", weighting=weighting, min_count=1, resolution=1.0,
+                                                 run=f"clusters-{weighting}", write=False))
+    m = result.metrics()
+    assert m["nmi"] > 0.9 and m["largest_share"] <= 0.3, m
+    # a high resolution splits the graph further
+    finer = cluster_products(graph, ClusterSpec(method="leiden", weighting=weighting, min_count=1, resolution=5.0,
+                                                write=False)).metrics()
+    assert finer["communities"] > m["communities"], (finer, m)
+    # so high that nothing merges (GDS Leiden then fails inside): every product alone, no error
+    alone = cluster_products(graph, ClusterSpec(method="leiden", weighting=weighting, min_count=1, resolution=50.0,
+                                                write=False)).metrics()
+    assert alone["communities"] == alone["products"] == 20
+
+
+def test_significance_weights_need_order_counts(graph):
+    graph.write(Statement("MATCH (s:Stats {id: 'global'}) DETACH DELETE s", "t"))
+    with pytest.raises(InputError, match="weighting npmi needs co-purchases counted over orders"):
+        cluster_products(graph, ClusterSpec(method="leiden", weighting="npmi", write=False))
+
+
 @pytest.mark.parametrize("spec, message", [
+    (ClusterSpec(weighting="pmi"), "weighting must be one of"),
+    (ClusterSpec(weighting="npmi", relationship="CO_VIEWED"), "needs relationship CO_PURCHASED"),
+    (ClusterSpec(method="louvain", resolution=2.0), "GDS Louvain has no resolution"),
+    (ClusterSpec(method="leiden", resolution=0), "resolution must lie"),
     (ClusterSpec(method="spectral"), "method"),
     (ClusterSpec(relationship="co_purchased; DROP"), "relationship type"),
     (ClusterSpec(concurrency=8), "concurrency"),
@@ -128,7 +156,8 @@ def test_complements_come_with_rule_and_observed_reasons(graph):
     top = result.items[0]
     assert top.sku == "memory card" and top.kind == "complement"
     assert {e.source for e in top.evidence} >= {"observed", "rule"}
-    assert "rule camera body => memory card (lift" in top.reason and "orders" in top.reason
+    assert "rule Mirrorless camera body (camera body) => SD memory card for camera (memory card) (lift" in top.reason
+    assert "orders" in top.reason
     assert "attention 0.42" in top.reason  # the GNN's attention on the observed relation
     rule = next(e for e in top.evidence if e.source == "rule")
     assert rule.details["run"] == "rules-t1" and rule.details["lift"] > 2
@@ -243,9 +272,14 @@ def _chromium() -> str | None:
 def test_report_renders_in_headless_chromium(graph, tmp_path):
     rep = write_report(graph, tmp_path / "report")
     names = sorted(p.name for p in rep.plots)
-    assert names == ["clusters.png", "counts.png", "rules.png"]
+    assert names == ["clusters.png", "counts.png", "map.png", "neighbourhood.png", "rules.png"]
+    # the map has one point per product with an embedding; the neighbourhood is the busiest product's
+    assert len(rep.data.embeddings) == 20 and {r["cluster"] for r in rep.data.embeddings} - {None}
+    assert rep.data.neighbourhood.items and all(r.kind for r in rep.data.neighbourhood.items)
     html = rep.path.read_text()
-    assert "camera body" in html.lower() or "Mirrorless camera body" in html
+    assert re.search(r"<td>[^<]*\(cream cheese\)[^<]* ⇒ [^<]*\([a-z ]+\)</td>", html)  # rules by title (sku)
+    assert "Soft cream cheese dairy (cream cheese)" in html
+    assert "Fresh whole milk 1l (whole milk)" in html  # cluster samples by name
     browser = _chromium()
     if browser is None:
         pytest.skip("chromium is not installed (apt-get install chromium): the HTML was written but not rendered")
@@ -257,8 +291,9 @@ def test_report_renders_in_headless_chromium(graph, tmp_path):
     assert dom.returncode == 0, dom.stderr[-1000:]
     check = re.search(r'<p id="render-check"[^>]*data-images="(\d+)" data-broken="(\d+)"[^>]*>([^<]*)<', dom.stdout)
     assert check, dom.stdout[:2000]
-    assert check.group(1) == "3" and check.group(2) == "0", check.group(3)
-    for test_id in ("graph-summary", "runs", "rules", "clusters", "plot-counts", "plot-rules", "plot-clusters"):
+    assert check.group(1) == "5" and check.group(2) == "0", check.group(3)
+    for test_id in ("graph-summary", "runs", "rules", "clusters", "plot-counts", "plot-rules", "plot-clusters",
+                    "plot-map", "plot-neighbourhood"):
         assert f'data-testid="{test_id}"' in dom.stdout, test_id
     shot = tmp_path / "shot.png"
     done = subprocess.run([browser, *flags, "--window-size=1200,1600", f"--screenshot={shot}", rep.path.as_uri()],
@@ -275,9 +310,12 @@ def test_cli_happy_paths(graph, tmp_path):
     res = _invoke(graph, "rules", "--min-support", "0.02", "--min-confidence", "0.3", "--run", "rules-cli", "--top", "3")
     assert res.exit_code == 0, res.output
     assert "product: 240 orders, 20 items" in res.output and "run rules-cli: wrote" in res.output
+    # Rules name their items by title with the sku (category rules by path).
+    assert re.search(r"\w[^|\n]* \([a-z ]+\) => \w[^|\n]* \([a-z ]+\)", res.output), res.output
     res = _invoke(graph, "clusters", "--method", "leiden", "--run", "clusters-cli")
     assert res.exit_code == 0, res.output
     assert "NMI 1.000, ARI 1.000" in res.output
+    assert "Mirrorless camera body (camera body)" in res.output  # cluster examples by name
     res = _invoke(graph, "recommend", "camera body", "-k", "2", "--kind", "complement")
     assert res.exit_code == 0, res.output
     assert "1. SD memory card for camera (memory card)" in res.output and "because: " in res.output
