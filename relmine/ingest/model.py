@@ -11,8 +11,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, TextIO
 
+from relmine.ingest import returns as _returns
 from relmine.ingest.values import SYMMETRIC_TYPES
 
+RETURN_DEFAULTS: dict[str, Any] = {
+    "cancel_pattern": _returns.CANCEL_PATTERN, "return_kinds": _returns.RETURN_KINDS,
+    "service_codes": _returns.SERVICE_CODES, "service_pattern": _returns.SERVICE_TEXT,
+    "service_share": _returns.SERVICE_SHARE,
+}
 KINDS = ("catalog", "amazon-meta", "edges", "orders", "baskets")
 
 
@@ -35,15 +41,30 @@ class IngestOptions:
     max_rejects: int = 1_000                    # more rejected rows than this: nothing is written, exit 1
     rejects_path: Path | None = None            # where rejected rows go; None: $RELMINE_HOME/rejects/
     progress: bool = True
+    sheet: str | None = None                    # identity: xlsx sheet to read; None: every sheet
+    # orders only (see relmine.ingest.returns), all identity:
+    cancel_pattern: str = RETURN_DEFAULTS["cancel_pattern"]      # order ids of cancellations; "" off
+    return_kinds: str = RETURN_DEFAULTS["return_kinds"]          # kind/status values of returns; "" off
+    service_codes: str = RETURN_DEFAULTS["service_codes"]        # skus of service lines; "" off
+    service_pattern: str = RETURN_DEFAULTS["service_pattern"]    # descriptions of service lines; "" off
+    service_share: float = RETURN_DEFAULTS["service_share"]      # share of orders (no category) -> service
+    keep_service_lines: bool = False
 
     def identity(self) -> dict[str, Any]:
-        return {
+        out = {
             "kind": self.kind, "format": self.format, "encoding": self.encoding.lower(),
             "columns": dict(sorted(self.columns.items())), "category_sep": self.category_sep,
             "relation_type": self.relation_type, "allow_types": sorted(self.allow_types),
             "sku_prefix": self.sku_prefix, "keep_external": self.keep_external,
             "order_prefix": self.order_prefix,
         }
+        if self.sheet is not None:
+            out["sheet"] = self.sheet
+        if self.kind == "orders":  # the others never read these (source ids of other kinds unchanged)
+            out.update({"cancel_pattern": self.cancel_pattern, "return_kinds": self.return_kinds,
+                        "service_codes": self.service_codes, "service_pattern": self.service_pattern,
+                        "service_share": self.service_share, "keep_service_lines": self.keep_service_lines})
+        return out
 
     def source_id(self, sha256: str) -> str:
         """``sha256(file checksum + kind + identity options)``: the key of the :Source node."""
@@ -113,6 +134,8 @@ class Parsed:
     categories: set[str] = field(default_factory=set)
     edges: "EdgeSet | None" = None
     orders: "OrderTable | None" = None
+    service: dict[str, str] = field(default_factory=dict)   # orders: service sku -> the rule that caught it
+    line_counts: dict[str, int] = field(default_factory=dict)  # orders: lines read per sku
 
 
 class EdgeSet:
@@ -217,11 +240,13 @@ def relations_in(batch: dict[str, list]) -> int:
 
 @dataclass
 class OrderTable:
-    """Orders of a file, grouped: ``ids[i]`` holds ``items[i]`` (sku -> summed quantity)."""
+    """Orders of a file, grouped: ``ids[i]`` holds ``items[i]`` (sku -> summed quantity);
+    ``returns[i]``: a return (units came back), not a sale."""
 
     ids: list[str] = field(default_factory=list)
     props: list[dict[str, Any]] = field(default_factory=list)
     items: list[dict[str, int]] = field(default_factory=list)
+    returns: list[bool] = field(default_factory=list)
 
 
 @dataclass
