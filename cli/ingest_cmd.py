@@ -115,7 +115,8 @@ def _echo_report(report) -> None:
     if report.resumed_from:
         click.echo(f"resumed after batch {report.resumed_from} of an interrupted run")
     for key, value in sorted(c.notes.items()):
-        click.echo(f"  {key.replace('_', ' ')}: {value:,}")
+        label = key if key.startswith("service ") and "(" in key else key.replace("_", " ")  # skus as read
+        click.echo(f"  {label}: {value:,}")
     if report.rejects_path:
         click.echo(f"rejected rows: {report.rejects_path}")
 

@@ -216,8 +216,8 @@ def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str
         name = "ingest/create_co_purchased" if mode == "create" else "ingest/add_co_purchased"
         run_statement(tx, name, {"rows": batch}, tally)
 
-    yield Step(phase="co-purchases", rows=len(pairs), batches=lambda: chunked(pairs.rows(), batch_size),
-               apply=add_pairs)
+    yield Step(phase="co-purchases", rows=len(pairs), batches=lambda: pairs.grouped_batches(batch_size),
+               apply=add_pairs, weigh=_pairs_in)
     order_counts = item_order_counts(baskets)
     yield Step(phase="order counts", rows=len(order_counts), batches=lambda: chunked(order_counts, batch_size),
                apply=simple_apply("ingest/add_order_counts"))
@@ -240,6 +240,10 @@ def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str
 
     yield Step(phase="order stats", rows=1, batches=lambda: iter([[{"orders": len(baskets), "lines": n_lines}]]),
                apply=add_stats)
+
+
+def _pairs_in(batch: list) -> int:
+    return sum(len(row[1]) for row in batch)
 
 
 def apply_service_rules(gw: Gateway, parsed: Parsed, options: IngestOptions) -> None:

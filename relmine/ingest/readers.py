@@ -510,13 +510,12 @@ def read_orders(ctx: ReadContext) -> Parsed:
                                              and return_kind.search(kind) is not None)
         stats.price(sku, price)
         out.line_counts[sku] = out.line_counts.get(sku, 0) + 1
-        if sku not in out.service:
-            if service_code is not None and sku not in checked:
-                checked.add(sku)
-                if service_code.search(code):
-                    out.service[sku] = "code"
-            if sku not in out.service and service_text is not None and title and service_text.search(title):
-                out.service[sku] = "description"
+        if service_code is not None and sku not in checked:
+            checked.add(sku)
+            if service_code.search(code):
+                out.service[sku] = "code"
+        if service_text is not None and title:
+            stats.text(sku, service_text.search(title) is not None)
         props = table.extras(fields)
         props["time"] = time
         props["customer"] = _cell(fields, mapping, "customer")
@@ -528,7 +527,9 @@ def read_orders(ctx: ReadContext) -> Parsed:
         build.line(oid, sku, qty, props, title, price, is_return=returned)
         out.counts.accepted += 1
     build.finish()
-    for sku in stats.unpriced():
+    for sku in sorted(stats.by_description()):
+        out.service.setdefault(sku, "description")
+    for sku in sorted(stats.unpriced()):
         out.service.setdefault(sku, "price <= 0")
     return out
 

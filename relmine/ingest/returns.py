@@ -21,8 +21,10 @@ statistics.
 recognised by
 
 * the sku matching ``--service-codes`` (:data:`SERVICE_CODES`), or
-* the line's description matching ``--service-pattern`` (:data:`SERVICE_TEXT`), or
-* data: every priced line of the sku in the file has a price of zero or less, or
+* more than half of its lines' descriptions matching ``--service-pattern`` (:data:`SERVICE_TEXT`: the
+  description starts with a service word), or
+* data: every priced line of the sku in the file has a price of zero or less (at least two lines, or
+  a negative price), or
   the sku sits in more than ``--service-share`` (default 0.5) of the file's sale
   orders and has no category in the graph.
 
@@ -44,8 +46,8 @@ RETURN_KINDS = r"return|refund|cancel"
 #: Online Retail's non-product stock codes and common equivalents.
 SERVICE_CODES = (r"^(POST|DOT|M|C2|D|S|B|CRUK|PADS|BANK ?CHARGES|AMAZONFEE|ADJUST\w*|SHIPPING|DELIVERY|FEE|"
                  r"DISCOUNT|SAMPLES?|gift_\d+_\d+)$")
-SERVICE_TEXT = (r"\b(postage|carriage|shipping|delivery charge|bank charges?|manual|adjust(ment)?|"
-                r"amazon fee|marketplace fee|commission|discount|samples?|voucher)\b")
+SERVICE_TEXT = (r"^\W*(postage|carriage|next day carriage|shipping|delivery( charges?)?|bank charges?|manual|"
+                r"adjust(ment)?|amazon fee|marketplace fee|commission|discount|samples?|gift voucher|voucher)\b")
 SERVICE_SHARE = 0.5
 #: the data-driven share rule needs at least this many sale orders in the file
 SHARE_MIN_ORDERS = 50
@@ -67,6 +69,9 @@ class ServiceStats:
 
     priced: dict[str, int] = field(default_factory=dict)       # lines with a price
     free: dict[str, int] = field(default_factory=dict)         # of those, price <= 0
+    negative: set[str] = field(default_factory=set)            # skus with a price below zero
+    described: dict[str, int] = field(default_factory=dict)    # lines with a description
+    worded: dict[str, int] = field(default_factory=dict)       # of those, matching the service pattern
 
     def price(self, sku: str, price: float | None) -> None:
         if price is None:
@@ -74,10 +79,24 @@ class ServiceStats:
         self.priced[sku] = self.priced.get(sku, 0) + 1
         if price <= 0:
             self.free[sku] = self.free.get(sku, 0) + 1
+            if price < 0:
+                self.negative.add(sku)
+
+    def text(self, sku: str, hit: bool) -> None:
+        self.described[sku] = self.described.get(sku, 0) + 1
+        if hit:
+            self.worded[sku] = self.worded.get(sku, 0) + 1
 
     def unpriced(self) -> set[str]:
-        """Skus whose every priced line costs zero or less."""
-        return {s for s, n in self.free.items() if n == self.priced.get(s)}
+        """Skus whose every priced line costs zero or less, with at least two such lines or a negative
+        price (one free line is a giveaway of a real product as often as not)."""
+        return {s for s, n in self.free.items()
+                if n == self.priced.get(s) and (n >= 2 or s in self.negative)}
+
+    def by_description(self) -> set[str]:
+        """Skus more than half of whose described lines match the service pattern (a real product with
+        one line relabelled "adjustment" stays a product)."""
+        return {s for s, n in self.worded.items() if 2 * n > self.described[s]}
 
 
 def share_candidates(order_counts: dict[str, int], n_orders: int, share: float) -> set[str]:

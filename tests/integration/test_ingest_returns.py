@@ -107,6 +107,11 @@ SERVICE = [
     ["2", "B1", "Shade", "1", "2011-01-02", "4.00", "8"],
     ["3", "B1", "Shade", "2", "2011-01-03", "4.00", "9"],
     ["3", "FREE1", "Catalogue insert", "1", "2011-01-03", "0", "9"],
+    ["1", "FREE1", "Catalogue insert", "1", "2011-01-01", "0.00", "7"],
+    ["2", "GIFT1", "Tea towel", "1", "2011-01-02", "0", "8"],
+    ["3", "CLOCK1", "Black carriage clock", "1", "2011-01-03", "9.50", "9"],
+    ["2", "CLOCK1", "adjustment", "1", "2011-01-03", "9.50", "9"],
+    ["1", "CLOCK1", "Black carriage clock", "1", "2011-01-03", "9.50", "9"],
     ["3", "C1", "Bulb", "1", "2011-01-03", "1.00", "9"],
     ["4", "ADJ", "Adjust bad debt", "1", "2011-01-04", "-11062.06", "0"],
     ["5", "POST", "POSTAGE", "1", "2011-01-05", "18.00", "5"],
@@ -118,22 +123,25 @@ def test_service_lines_stay_out_of_relations_and_are_listed(gw, tmp_path):
     report = ingest(gw, path, "orders", tmp_path)
     notes = report.counts.notes
     assert report.counts.rejected == 0
-    assert notes["service_lines"] == 5
+    assert notes["service_lines"] == 6
     assert notes["service POST (code)"] == 2
     assert notes["service X9 (description)"] == 1
-    assert notes["service FREE1 (price <= 0)"] == 1
+    assert notes["service FREE1 (price <= 0)"] == 2
+    # one free line is no rule; "carriage" inside a name or one relabelled line is no service word
+    assert not any(k.startswith(("service GIFT1", "service CLOCK1")) for k in notes)
     assert notes["service ADJ (description)"] == 1  # "Adjust" (and its price is negative)
     assert notes["orders_only_service_lines"] == 2  # orders 4 and 5
-    assert set(products(gw)) == {"A1", "B1", "C1"}
-    assert pairs(gw) == {("A1", "B1"): 2, ("B1", "C1"): 1}
+    assert set(products(gw)) == {"A1", "B1", "C1", "GIFT1", "CLOCK1"}
+    assert {k: v for k, v in pairs(gw).items() if "GIFT1" not in k and "CLOCK1" not in k} == \
+        {("A1", "B1"): 2, ("B1", "C1"): 1}
     assert one(gw, "MATCH (s:Stats) RETURN s.n_orders") == 3
 
 
 def test_keep_service_lines_keeps_them_but_still_lists_them(gw, tmp_path):
     path = write_csv(tmp_path / "service.csv", HEADER, SERVICE)
     report = ingest(gw, path, "orders", tmp_path, keep_service_lines=True)
-    assert report.counts.notes["service_lines_kept"] == 5
-    assert set(products(gw)) == {"A1", "B1", "C1", "POST", "X9", "FREE1", "ADJ"}
+    assert report.counts.notes["service_lines_kept"] == 6
+    assert set(products(gw)) == {"A1", "B1", "C1", "POST", "X9", "FREE1", "ADJ", "GIFT1", "CLOCK1"}
     assert pairs(gw)[("A1", "POST")] == 1
     assert one(gw, "MATCH (s:Stats) RETURN s.n_orders") == 5
 
