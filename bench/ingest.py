@@ -38,7 +38,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
+DATA = next((d for d in (ROOT.parent / "shared" / "data", ROOT.parents[1] / "shared" / "data") if d.is_dir()),
+            ROOT.parent / "shared" / "data")  # a clone beside shared/, or a worktree two levels down
 
 LOAD_CSV = """
 LOAD CSV FROM $url AS row FIELDTERMINATOR '\t'
@@ -149,6 +150,8 @@ def main() -> int:
                     help="orders of the generated file (--orders-bench; 466k orders ~ 1.4M lines)")
     ap.add_argument("--gen-products", type=int, default=50_000, help="products of the generated file")
     ap.add_argument("--no-generated", action="store_true", help="--orders-bench: Online Retail only")
+    ap.add_argument("--max-lines", type=int, default=None,
+                    help="--orders-bench: only the first N lines of each file (cut at an order boundary)")
     args = ap.parse_args()
     if args.orders_bench:
         return orders_bench(args)
@@ -258,6 +261,7 @@ def orders_bench(args) -> int:
     """relmine vs LOAD CSV on order files (each from an empty database, the same graph checked)."""
     import resource
 
+    sys.path.insert(0, str(ROOT))
     from bench import ingest_orders_impl as O
     from relmine.config import Settings
     from relmine.gateway import Gateway
@@ -279,16 +283,17 @@ def orders_bench(args) -> int:
         out = import_dir / "bench_generated"
         generate(GeneratorSpec(products=args.gen_products, orders=args.gen_orders, seed=13), out)
         files.append((f"generated_{args.gen_products}p", out / "orders.csv",
-                      {"order": "order_id", "sku": "sku", "qty": "qty"}))
+                      {"order": "order_id", "sku": "sku", "qty": "quantity"}))
     figures: dict = {"batch": args.batch, "baseline": "LOAD CSV ... CALL { } IN TRANSACTIONS (same graph)"}
     for label, src, columns in files:
-        placed = O.place(src, import_dir, f"bench_{label}.csv")
+        placed = O.place(src, import_dir, f"bench_{label}.csv", args.max_lines)
         with open(placed, "rb") as f:
             n_lines = sum(1 for _ in f) - 1
         reset(gw)
-        t_rel, rep = O.run_relmine(gw, src, args.batch, settings.home)
+        t_rel, rep = O.run_relmine(gw, placed, args.batch, settings.home)
         g_rel = O.graph(gw)
         log(f"{label} relmine: {t_rel:.1f}s, {n_lines / t_rel:,.0f} lines/s ({g_rel})")
+        log(f"{label} relmine notes: {rep['counts']['notes']}")
         reset(gw)
         t_load = O.run_load_csv(gw, f"file:///{placed.name}", args.batch, columns)
         g_load = O.graph(gw)

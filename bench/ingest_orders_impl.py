@@ -80,10 +80,21 @@ def run_load_csv(gw, url: str, batch: int, columns: dict[str, str]) -> float:
     return time.perf_counter() - t0
 
 
-def place(src: Path, import_dir: Path, name: str) -> Path:
-    """``src`` copied (gunzipped: LOAD CSV reads plain files here) into the server's import folder."""
+def place(src: Path, import_dir: Path, name: str, max_lines: int | None = None) -> Path:
+    """``src`` (its header and first ``max_lines`` lines, or all) copied plain into the server's import
+    folder: the one file both contenders read. Cut at an order boundary (orders are contiguous)."""
     dst = import_dir / name
     opener = gzip.open if src.suffix == ".gz" else open
     with opener(src, "rb") as fin, open(dst, "wb") as fout:
-        shutil.copyfileobj(fin, fout, 1 << 20)
+        if max_lines is None:
+            shutil.copyfileobj(fin, fout, 1 << 20)
+            return dst
+        fout.write(fin.readline())
+        last = None
+        for n, line in enumerate(fin):
+            key = line.split(b",", 1)[0]
+            if n >= max_lines and key != last:
+                break
+            last = key
+            fout.write(line)
     return dst
