@@ -150,6 +150,7 @@ def main() -> int:
                     help="orders of the generated file (--orders-bench; 466k orders ~ 1.4M lines)")
     ap.add_argument("--gen-products", type=int, default=50_000, help="products of the generated file")
     ap.add_argument("--no-generated", action="store_true", help="--orders-bench: Online Retail only")
+    ap.add_argument("--no-retail", action="store_true", help="--orders-bench: the generated file only")
     ap.add_argument("--max-lines", type=int, default=None,
                     help="--orders-bench: only the first N lines of each file (cut at an order boundary)")
     args = ap.parse_args()
@@ -276,7 +277,7 @@ def orders_bench(args) -> int:
     import_dir = LocalNeo4j(settings).import_dir
     import_dir.mkdir(parents=True, exist_ok=True)
     files = [("online_retail", DATA / "online_retail_2010_2011.csv.gz",
-              {"order": "InvoiceNo", "sku": "StockCode", "qty": "Quantity"})]
+              {"order": "InvoiceNo", "sku": "StockCode", "qty": "Quantity"})][int(args.no_retail):]
     if not args.no_generated:
         from relmine.ingest.generate import GeneratorSpec, generate
 
