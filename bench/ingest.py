@@ -38,7 +38,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
+DATA = next((d for d in (ROOT.parent / "shared" / "data", ROOT.parents[1] / "shared" / "data") if d.is_dir()),
+            ROOT.parent / "shared" / "data")  # a clone beside shared/, or a worktree two levels down
 
 LOAD_CSV = """
 LOAD CSV FROM $url AS row FIELDTERMINATOR '\t'
@@ -142,7 +143,19 @@ def main() -> int:
     ap.add_argument("--no-full", action="store_true", help="skip the full amazon0302 ingest")
     ap.add_argument("--orders", action="store_true", help="also ingest the full Online Retail file")
     ap.add_argument("--wipe", action="store_true", help="empty the database first (it must be empty otherwise)")
+    ap.add_argument("--orders-bench", action="store_true",
+                    help="only the order benchmark: relmine vs LOAD CSV building the same Order/CONTAINS/"
+                         "CO_PURCHASED graph, on Online Retail and a generated file (see bench/ingest_orders_impl)")
+    ap.add_argument("--gen-orders", type=int, default=466_000,
+                    help="orders of the generated file (--orders-bench; 466k orders ~ 1.4M lines)")
+    ap.add_argument("--gen-products", type=int, default=50_000, help="products of the generated file")
+    ap.add_argument("--no-generated", action="store_true", help="--orders-bench: Online Retail only")
+    ap.add_argument("--no-retail", action="store_true", help="--orders-bench: the generated file only")
+    ap.add_argument("--max-lines", type=int, default=None,
+                    help="--orders-bench: only the first N lines of each file (cut at an order boundary)")
     args = ap.parse_args()
+    if args.orders_bench:
+        return orders_bench(args)
 
     from relmine.config import Settings
     from relmine.gateway import Gateway
@@ -240,6 +253,65 @@ def main() -> int:
         print(f"online retail end to end: {t_orders:.1f}s for {rep_o.counts.read:,} lines "
               f"({figures['online_retail_pairs']:,} CO_PURCHASED pairs)")
     sliced.unlink(missing_ok=True)
+    gw.close()
+    print(json.dumps(figures))
+    return 0
+
+
+def orders_bench(args) -> int:
+    """relmine vs LOAD CSV on order files (each from an empty database, the same graph checked)."""
+    import resource
+
+    sys.path.insert(0, str(ROOT))
+    from bench import ingest_orders_impl as O
+    from relmine.config import Settings
+    from relmine.gateway import Gateway
+    from relmine.server import LocalNeo4j
+
+    settings = Settings.from_env()
+    gw = Gateway(settings, app="relmine-bench")
+    gw.verify()
+    if not args.wipe and (gw.read_one(_any_node()) or {}).get("n"):
+        log("the database is not empty: pass --wipe to let this benchmark empty it")
+        return 2
+    import_dir = LocalNeo4j(settings).import_dir
+    import_dir.mkdir(parents=True, exist_ok=True)
+    files = [("online_retail", DATA / "online_retail_2010_2011.csv.gz",
+              {"order": "InvoiceNo", "sku": "StockCode", "qty": "Quantity"})][int(args.no_retail):]
+    if not args.no_generated:
+        from relmine.ingest.generate import GeneratorSpec, generate
+
+        out = import_dir / "bench_generated"
+        generate(GeneratorSpec(products=args.gen_products, orders=args.gen_orders, seed=13), out)
+        files.append((f"generated_{args.gen_products}p", out / "orders.csv",
+                      {"order": "order_id", "sku": "sku", "qty": "quantity"}))
+    figures: dict = {"batch": args.batch, "baseline": "LOAD CSV ... CALL { } IN TRANSACTIONS (same graph)"}
+    for label, src, columns in files:
+        placed = O.place(src, import_dir, f"bench_{label}.csv", args.max_lines)
+        with open(placed, "rb") as f:
+            n_lines = sum(1 for _ in f) - 1
+        reset(gw)
+        t_rel, rep = O.run_relmine(gw, placed, args.batch, settings.home)
+        g_rel = O.graph(gw)
+        log(f"{label} relmine: {t_rel:.1f}s, {n_lines / t_rel:,.0f} lines/s ({g_rel})")
+        log(f"{label} relmine notes: {rep['counts']['notes']}")
+        reset(gw)
+        t_load = O.run_load_csv(gw, f"file:///{placed.name}", args.batch, columns)
+        g_load = O.graph(gw)
+        log(f"{label} LOAD CSV: {t_load:.1f}s, {n_lines / t_load:,.0f} lines/s ({g_load})")
+        same = {k: g_rel[k] for k in ("orders", "lines", "qty", "pairs", "pair_count", "order_count")} == \
+               {k: g_load[k] for k in ("orders", "lines", "qty", "pairs", "pair_count", "order_count")}
+        figures[label] = {"lines": n_lines, "relmine_s": round(t_rel, 1), "relmine_lines_per_s": round(n_lines / t_rel),
+                          "load_csv_s": round(t_load, 1), "load_csv_lines_per_s": round(n_lines / t_load),
+                          "ratio_vs_load_csv": round(t_load / t_rel, 2), "same_graph": same,
+                          "pairs": g_rel["pairs"], "orders": g_rel["orders"],
+                          "service_lines": rep["counts"]["notes"].get("service_lines", 0)}
+        print(f"{label}: relmine {n_lines / t_rel:,.0f} lines/s, LOAD CSV {n_lines / t_load:,.0f} lines/s -> "
+              f"{t_load / t_rel:.2f}x LOAD CSV (goal >= 1.0; issue 13's starting point ~4k lines/s); "
+              f"same graph: {same}", flush=True)
+        placed.unlink(missing_ok=True)
+    figures["bench_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    reset(gw)
     gw.close()
     print(json.dumps(figures))
     return 0

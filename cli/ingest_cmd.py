@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from relmine.cli.common import echo_table, friendly_errors, gateway_from, settings_from
-from relmine.ingest.model import KINDS
+from relmine.ingest.model import KINDS, RETURN_DEFAULTS
 from relmine.ingest.textio import FORMATS
 
 
@@ -16,7 +16,8 @@ from relmine.ingest.textio import FORMATS
 @click.argument("kind", type=click.Choice([*KINDS, "auto"]), metavar="KIND")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="File format; default from the extension (.csv .tsv .jsonl/.json .txt, under an optional .gz).")
+              help="File format; default from the extension (.csv .tsv .jsonl/.json .txt, under an optional .gz; "
+                   ".parquet/.pq, .xlsx).")
 @click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the file.")
 @click.option("--col", "cols", multiple=True, metavar="FIELD=COLUMN",
               help="Map a field to a column, e.g. --col order=InvoiceNo --col sku=StockCode (repeatable). "
@@ -47,6 +48,26 @@ from relmine.ingest.textio import FORMATS
                    "applies, so a big file with a few bad rows loads and a wrong mapping stops.")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Rejected rows CSV (line,reason,raw); default $RELMINE_HOME/rejects/<file>.<source>.rejects.csv.")
+@click.option("--sheet", default=None, metavar="NAME",
+              help="xlsx: read only this sheet (default: every sheet, each with the same header).")
+@click.option("--cancel-pattern", default=RETURN_DEFAULTS["cancel_pattern"], show_default=True,
+              help="orders: regular expression of order ids that are cancellations/returns ('' turns it off).")
+@click.option("--return-kinds", default=RETURN_DEFAULTS["return_kinds"], show_default=True,
+              help="orders: regular expression of kind/status column values that mark a return ('' off).")
+@click.option("--service-codes", default=RETURN_DEFAULTS["service_codes"],
+              help="orders: regular expression of skus that are service lines (postage, fees...; '' off). "
+                   "Default: Online Retail's POST, DOT, M, C2, D, S, B, CRUK, PADS, BANK CHARGES, AMAZONFEE "
+                   "and common names.")
+@click.option("--service-pattern", default=RETURN_DEFAULTS["service_pattern"],
+              help="orders: regular expression of descriptions that mark service lines ('' off). Default: "
+                   "postage, carriage, shipping, bank charges, manual, adjustment, fee, commission, discount, "
+                   "sample, voucher.")
+@click.option("--service-share", default=RETURN_DEFAULTS["service_share"], show_default=True,
+              type=click.FloatRange(0, 1),
+              help="orders: an item in more than this share of the file's orders and with no category in the "
+                   "graph is a service line (0 turns the rule off).")
+@click.option("--keep-service-lines", is_flag=True,
+              help="orders: keep service lines as products and order lines (they are still listed).")
 @click.option("--no-progress", is_flag=True, help="No progress bar or progress lines.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.pass_context
@@ -54,8 +75,9 @@ from relmine.ingest.textio import FORMATS
 def ingest(ctx: click.Context, kind: str, file: Path, fmt: str | None, encoding: str, cols: tuple[str, ...],
            mapping_file: Path | None, category_sep: str, rel_type: str, allow_types: tuple[str, ...],
            sku_prefix: str, keep_external: bool, order_prefix: str | None, date_format: str | None,
-           batch_size: int, max_rejects: int, max_reject_rate: float, rejects_path: Path | None, no_progress: bool,
-           as_json: bool) -> None:
+           batch_size: int, max_rejects: int, max_reject_rate: float, rejects_path: Path | None,
+           sheet: str | None, cancel_pattern: str, return_kinds: str, service_codes: str, service_pattern: str,
+           service_share: float, keep_service_lines: bool, no_progress: bool, as_json: bool) -> None:
     """Ingest FILE of KIND (catalog, amazon-meta, edges, orders, baskets, or auto) into the graph.
 
     Safe to repeat: the same file with the same options changes nothing the second time,
@@ -70,7 +92,10 @@ def ingest(ctx: click.Context, kind: str, file: Path, fmt: str | None, encoding:
                             relation_type=rel_type, allow_types=allow_types, sku_prefix=sku_prefix,
                             keep_external=keep_external, order_prefix=order_prefix, date_format=date_format,
                             batch_size=batch_size, max_rejects=max_rejects, max_reject_rate=max_reject_rate,
-                            rejects_path=rejects_path, progress=not no_progress)
+                            rejects_path=rejects_path, progress=not no_progress,
+                            sheet=sheet, cancel_pattern=cancel_pattern, return_kinds=return_kinds,
+                            service_codes=service_codes, service_pattern=service_pattern,
+                            service_share=service_share, keep_service_lines=keep_service_lines)
     settings = settings_from(ctx)
     with gateway_from(ctx) as gw:
         report = ingest_file(gw, file, options, rejects_dir=settings.home / "rejects")
@@ -102,7 +127,8 @@ def _echo_report(report) -> None:
     if report.resumed_from:
         click.echo(f"resumed after batch {report.resumed_from} of an interrupted run")
     for key, value in sorted(c.notes.items()):
-        click.echo(f"  {key.replace('_', ' ')}: {value:,}")
+        label = key if key.startswith("service ") and "(" in key else key.replace("_", " ")  # skus as read
+        click.echo(f"  {label}: {value:,}")
     if report.rejects_path:
         click.echo(f"rejected rows: {report.rejects_path}")
 

@@ -18,7 +18,7 @@ OBSERVED = ("CO_PURCHASED", "ALSO_BOUGHT", "ALSO_VIEWED", "CO_VIEWED", "COMPLEME
 KIND = {"CO_PURCHASED": "complement", "ALSO_BOUGHT": "complement", "COMPLEMENT": "complement",
         "CO_VIEWED": "substitute", "ALSO_VIEWED": "substitute", "SUBSTITUTE": "substitute",
         "RELATED": "related"}
-WRITTEN = ("PREDICTED", "IN_CATEGORY", "SUBCATEGORY_OF", "CONTAINS", "IN_CLUSTER")
+WRITTEN = ("PREDICTED", "IN_CATEGORY", "SUBCATEGORY_OF", "CONTAINS", "IN_CLUSTER", "RETURNED_TOGETHER")
 NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 
 

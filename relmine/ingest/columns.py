@@ -28,6 +28,7 @@ ORDER_FIELDS: dict[str, tuple[str, ...]] = {
     "customer": ("customer", "customer_id", "customerid", "client", "client_id", "user", "user_id"),
     "price": ("price", "unit_price", "unitprice"),
     "title": ("title", "description", "product_name", "name", "item_name"),
+    "kind": ("kind", "status", "order_kind", "order_status", "order_type", "transaction_type"),
 }
 EDGE_FIELDS: dict[str, tuple[str, ...]] = {
     "src": ("src", "source", "from", "from_sku", "src_sku", "head", "start", "sku_a", "a"),

@@ -11,8 +11,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, TextIO
 
+from relmine.ingest import returns as _returns
 from relmine.ingest.values import SYMMETRIC_TYPES
 
+RETURN_DEFAULTS: dict[str, Any] = {
+    "cancel_pattern": _returns.CANCEL_PATTERN, "return_kinds": _returns.RETURN_KINDS,
+    "service_codes": _returns.SERVICE_CODES, "service_pattern": _returns.SERVICE_TEXT,
+    "service_share": _returns.SERVICE_SHARE,
+}
 KINDS = ("catalog", "amazon-meta", "edges", "orders", "baskets")
 
 
@@ -37,9 +43,17 @@ class IngestOptions:
     max_reject_rate: float = 0.01               # … or this share of the rows read, whichever is larger
     rejects_path: Path | None = None            # where rejected rows go; None: $RELMINE_HOME/rejects/
     progress: bool = True
+    sheet: str | None = None                    # identity: xlsx sheet to read; None: every sheet
+    # orders only (see relmine.ingest.returns), all identity:
+    cancel_pattern: str = RETURN_DEFAULTS["cancel_pattern"]      # order ids of cancellations; "" off
+    return_kinds: str = RETURN_DEFAULTS["return_kinds"]          # kind/status values of returns; "" off
+    service_codes: str = RETURN_DEFAULTS["service_codes"]        # skus of service lines; "" off
+    service_pattern: str = RETURN_DEFAULTS["service_pattern"]    # descriptions of service lines; "" off
+    service_share: float = RETURN_DEFAULTS["service_share"]      # share of orders (no category) -> service
+    keep_service_lines: bool = False
 
     def identity(self) -> dict[str, Any]:
-        return {
+        out = {
             "kind": self.kind, "format": self.format, "encoding": self.encoding.lower(),
             "columns": dict(sorted(self.columns.items())), "category_sep": self.category_sep,
             "relation_type": self.relation_type, "allow_types": sorted(self.allow_types),
@@ -47,6 +61,13 @@ class IngestOptions:
             "order_prefix": self.order_prefix,
             **({"date_format": self.date_format} if self.date_format else {}),
         }
+        if self.sheet is not None:
+            out["sheet"] = self.sheet
+        if self.kind == "orders":  # the others never read these (source ids of other kinds unchanged)
+            out.update({"cancel_pattern": self.cancel_pattern, "return_kinds": self.return_kinds,
+                        "service_codes": self.service_codes, "service_pattern": self.service_pattern,
+                        "service_share": self.service_share, "keep_service_lines": self.keep_service_lines})
+        return out
 
     def reject_limit(self, read: int) -> int:
         """Rejected rows a file of ``read`` rows may have: ``max(--max-rejects, --max-reject-rate × read)``."""
@@ -141,6 +162,8 @@ class Parsed:
     categories: set[str] = field(default_factory=set)
     edges: "EdgeSet | None" = None
     orders: "OrderTable | None" = None
+    service: dict[str, str] = field(default_factory=dict)   # orders: service sku -> the rule that caught it
+    line_counts: dict[str, int] = field(default_factory=dict)  # orders: lines read per sku
 
 
 class EdgeSet:
@@ -257,11 +280,13 @@ def relations_in(batch: dict[str, list]) -> int:
 
 @dataclass
 class OrderTable:
-    """Orders of a file, grouped: ``ids[i]`` holds ``items[i]`` (sku -> summed quantity)."""
+    """Orders of a file, grouped: ``ids[i]`` holds ``items[i]`` (sku -> summed quantity);
+    ``returns[i]``: a return (units came back), not a sale."""
 
     ids: list[str] = field(default_factory=list)
     props: list[dict[str, Any]] = field(default_factory=list)
     items: list[dict[str, int]] = field(default_factory=list)
+    returns: list[bool] = field(default_factory=list)
 
 
 @dataclass

@@ -36,6 +36,21 @@ class PairCounts:
         for i, j, c, w in zip(self.a.tolist(), self.b.tolist(), self.count.tolist(), self.weight.tolist()):
             yield [skus[i], skus[j], c, w]
 
+    def grouped_batches(self, size: int) -> Iterator[list]:
+        """Batches of at most ``size`` pairs as ``[sku_a, [sku_b, ...], [count, ...], [weight, ...]]`` rows,
+        one row per run of the same lower sku (pairs are ordered by (a, b)): the statement looks up
+        ``a`` once per row instead of once per pair, and the rows travel as a few long lists."""
+        names = np.array(self.skus, dtype=object)
+        for start in range(0, len(self.a), size):
+            a = self.a[start:start + size]
+            cuts = (np.flatnonzero(np.diff(a)) + 1).tolist()
+            starts, ends = [0, *cuts], [*cuts, len(a)]
+            heads = names[a[starts]].tolist() if len(a) else []
+            targets = names[self.b[start:start + size]].tolist()
+            counts = self.count[start:start + size].tolist()
+            weights = self.weight[start:start + size].tolist()
+            yield [[h, targets[i:j], counts[i:j], weights[i:j]] for h, i, j in zip(heads, starts, ends)]
+
     def as_dict(self) -> dict[tuple[str, str], tuple[int, float]]:
         return {(r[0], r[1]): (r[2], r[3]) for r in self.rows()}
 

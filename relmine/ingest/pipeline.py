@@ -39,6 +39,7 @@ from relmine.ingest.engine import BatchRunner, Step, Tally, chunked, run_stateme
 from relmine.ingest.model import KINDS, Counts, IngestOptions, IngestReport, Parsed, RejectLog, relations_in
 from relmine.ingest.pairs import item_order_counts, pair_counts
 from relmine.ingest.readers import READERS, ReadContext
+from relmine.ingest.returns import share_candidates
 from relmine.ingest.textio import detect_format, file_sha256, sniff_kind
 
 FIND_BATCH = 50_000
@@ -93,6 +94,8 @@ def ingest_file(gw: Gateway, path: Path | str, options: IngestOptions, *, reject
         return report
     if counts.read == 0:
         raise InputError(f"{path}: no data rows")
+    if parsed.orders is not None and options.kind == "orders":
+        apply_service_rules(gw, parsed, options)
 
     started = gw.write("ingest/start_source", {
         "id": source_id, "kind": options.kind, "file": path.name, "sha256": sha,
@@ -199,8 +202,10 @@ def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str
     def order_batches() -> Iterator[list]:
         batch: list[dict[str, Any]] = []
         size = 0
-        for oid, props, items in zip(table.ids, table.props, table.items):
-            batch.append({"id": oid, "props": props, "items": [[s, q] for s, q in items.items()]})
+        returns = table.returns or [False] * len(table.ids)
+        for oid, props, items, r in zip(table.ids, table.props, table.items, returns):
+            batch.append({"id": oid, "props": {**props, "kind": "return" if r else "sale"},
+                          "items": [[s, q] for s, q in items.items()]})
             size += len(items)
             if size >= batch_size:
                 yield batch
@@ -225,7 +230,11 @@ def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str
     parsed.counts.duplicates += len(table.ids) - len(mine)
     if len(table.ids) - len(mine):
         parsed.counts.note("orders_already_in_graph", len(table.ids) - len(mine))
-    baskets = [list(items) for oid, items in zip(table.ids, table.items) if oid in mine]
+    returns = table.returns or [False] * len(table.ids)
+    baskets = [list(items) for oid, items, r in zip(table.ids, table.items, returns) if oid in mine and not r]
+    returned = [list(items) for oid, items, r in zip(table.ids, table.items, returns) if oid in mine and r]
+    if any(returns):
+        parsed.counts.note("return_orders", len(returned))
     pairs = pair_counts(baskets)
     parsed.counts.note("co_purchased_pairs", len(pairs))
 
@@ -236,12 +245,23 @@ def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str
         name = "ingest/create_co_purchased" if mode == "create" else "ingest/add_co_purchased"
         run_statement(tx, name, {"rows": batch}, tally)
 
-    yield Step(phase="co-purchases", rows=len(pairs), batches=lambda: chunked(pairs.rows(), batch_size),
-               apply=add_pairs)
+    yield Step(phase="co-purchases", rows=len(pairs), batches=lambda: pairs.grouped_batches(batch_size),
+               apply=add_pairs, weigh=_pairs_in)
     order_counts = item_order_counts(baskets)
     yield Step(phase="order counts", rows=len(order_counts), batches=lambda: chunked(order_counts, batch_size),
                apply=simple_apply("ingest/add_order_counts"))
-    n_lines = sum(len(items) for oid, items in zip(table.ids, table.items) if oid in mine)
+    if returned:  # after the order counts: the return rate divides by them
+        return_counts = item_order_counts(returned)
+        yield Step(phase="return counts", rows=len(return_counts),
+                   batches=lambda: chunked(return_counts, batch_size),
+                   apply=simple_apply("ingest/add_return_counts"))
+        together = pair_counts(returned)
+        parsed.counts.note("returned_together_pairs", len(together))
+        if len(together):
+            yield Step(phase="returned together", rows=len(together),
+                       batches=lambda: chunked(together.rows(), batch_size),
+                       apply=simple_apply("ingest/add_returned_together"))
+    n_lines = sum(len(items) for oid, items, r in zip(table.ids, table.items, returns) if oid in mine and not r)
 
     def add_stats(tx, batch, tally: Tally) -> None:
         run_statement(tx, "ingest/add_order_stats", {"orders": batch[0]["orders"], "lines": batch[0]["lines"]},
@@ -249,6 +269,46 @@ def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str
 
     yield Step(phase="order stats", rows=1, batches=lambda: iter([[{"orders": len(baskets), "lines": n_lines}]]),
                apply=add_stats)
+
+
+def _pairs_in(batch: list) -> int:
+    return sum(len(row[1]) for row in batch)
+
+
+def apply_service_rules(gw: Gateway, parsed: Parsed, options: IngestOptions) -> None:
+    """Add the share rule to the service skus the reader found, note them, and (unless
+    ``keep_service_lines``) drop their lines; orders left empty are dropped (see
+    :mod:`relmine.ingest.returns`)."""
+    table = parsed.orders
+    assert table is not None
+    service = parsed.service
+    returns = table.returns or [False] * len(table.ids)
+    sales = [items for items, r in zip(table.items, returns) if not r]
+    in_orders: dict[str, int] = {}
+    for items in sales:
+        for sku in items:
+            in_orders[sku] = in_orders.get(sku, 0) + 1
+    candidates = sorted(share_candidates(in_orders, len(sales), options.service_share) - set(service))
+    if candidates:
+        for r in gw.read("ingest/find_uncategorised", {"skus": candidates}):
+            service[r["sku"]] = f"in {in_orders[r['sku']] / len(sales):.0%} of orders, no category"
+    if not service:
+        return
+    counts = parsed.counts
+    for sku in sorted(service):
+        counts.note(f"service {sku} ({service[sku]})", parsed.line_counts.get(sku, 0))
+    counts.note("service_lines", sum(parsed.line_counts.get(sku, 0) for sku in service))
+    if options.keep_service_lines:
+        counts.note("service_lines_kept", sum(parsed.line_counts.get(sku, 0) for sku in service))
+        return
+    keep = [i for i, items in enumerate(table.items) if any(s not in service for s in items)]
+    if len(keep) < len(table.ids):
+        counts.note("orders_only_service_lines", len(table.ids) - len(keep))
+    table.ids = [table.ids[i] for i in keep]
+    table.props = [table.props[i] for i in keep]
+    table.items = [{s: q for s, q in table.items[i].items() if s not in service} for i in keep]
+    table.returns = [returns[i] for i in keep]
+    parsed.stubs = [stub for stub in parsed.stubs if stub["sku"] not in service]
 
 
 def graph_stats(gw: Gateway) -> dict[str, Any]:
@@ -259,4 +319,4 @@ def graph_stats(gw: Gateway) -> dict[str, Any]:
     return {"counts": counts, "sources": sources, "orders": stats}
 
 
-__all__ = ["ingest_file", "resolve", "plan", "graph_stats", "typed_statement"]
+__all__ = ["ingest_file", "resolve", "plan", "graph_stats", "typed_statement", "apply_service_rules"]

@@ -14,7 +14,8 @@ from relmine.errors import InputError
 from relmine.ingest import amazon2014, values as V
 from relmine.ingest.columns import CATALOG_FIELDS, EDGE_FIELDS, ORDER_FIELDS, match_columns, require, same_name_key
 from relmine.ingest.model import EdgeSet, IngestOptions, OrderTable, Parsed, RejectLog
-from relmine.ingest.textio import csv_records, read_lines
+from relmine.ingest.returns import ServiceStats, compile_pattern
+from relmine.ingest.textio import BINARY_TABLES, csv_records, read_lines, table_records
 
 
 @dataclass
@@ -32,8 +33,12 @@ def _delimiter(fmt: str) -> str:
 
 
 def _table(ctx: ReadContext) -> Iterator[tuple[int, list[str]]]:
-    """Non-blank CSV/TSV records with their line numbers."""
-    for line, fields in csv_records(ctx.path, _delimiter(ctx.fmt), ctx.options.encoding):
+    """Non-blank CSV/TSV records (or Parquet / xlsx rows as text) with their line numbers."""
+    if ctx.fmt in BINARY_TABLES:
+        records = table_records(ctx.path, ctx.fmt, ctx.options.sheet)
+    else:
+        records = csv_records(ctx.path, _delimiter(ctx.fmt), ctx.options.encoding)
+    for line, fields in records:
         if not fields or all(not f.strip() for f in fields):
             continue
         yield line, fields
@@ -569,13 +574,14 @@ class _OrderBuilder:
         self.products: dict[str, dict[str, Any]] = {}
 
     def line(self, order_id: str, sku: str, qty: int, props: dict[str, Any], title: str | None,
-             price: float | None) -> None:
+             price: float | None, *, is_return: bool = False) -> None:
         i = self.index.get(order_id)
         if i is None:
             i = self.index[order_id] = len(self.table.ids)
             self.table.ids.append(order_id)
             self.table.props.append({k: v for k, v in props.items() if v is not None})
             self.table.items.append({})
+            self.table.returns.append(is_return)
         items = self.table.items[i]
         if sku in items:
             self.out.counts.note("lines_merged")
@@ -600,15 +606,33 @@ class _OrderBuilder:
         self.out.stubs = list(self.products.values())
 
 
+def _signed(text: str | None) -> tuple[str | None, bool]:
+    """``"-3"`` -> ``("3", True)``: the magnitude and whether the value was negative."""
+    if text is not None and text.startswith("-"):
+        return text[1:].strip(), True
+    return text, False
+
+
 def read_orders(ctx: ReadContext) -> Parsed:
-    """Order lines (order id, sku, quantity, time, customer, price, title; other columns become
-    order properties), grouped by order; repeated (order, sku) lines are summed."""
+    """Order lines (order id, sku, quantity, time, customer, price, title, kind; other columns
+    become order properties), grouped by order; repeated (order, sku) lines are summed.
+
+    Returns (cancellation-marked order ids, negative quantities, a return ``kind``) are kept as
+    return orders; service lines (postage, fees, ...) are marked in ``Parsed.service``: see
+    :mod:`relmine.ingest.returns` for the rules. :func:`pipeline.apply_service_rules` adds the
+    data-driven rules and drops the service lines."""
     out = Parsed(counts=ctx.rejects.counts)
     opts = ctx.options
     build = _OrderBuilder(out)
     prefix = opts.order_prefix or ""
+    cancel = compile_pattern("--cancel-pattern", opts.cancel_pattern)
+    return_kind = compile_pattern("--return-kinds", opts.return_kinds)
+    service_code = compile_pattern("--service-codes", opts.service_codes)
+    service_text = compile_pattern("--service-pattern", opts.service_pattern)
+    stats = ServiceStats()
+    checked: set[str] = set()
     if ctx.fmt == "jsonl":
-        raise InputError(f"{ctx.path}: orders are read from CSV/TSV; pass --format csv or tsv")
+        raise InputError(f"{ctx.path}: orders are read from CSV/TSV, Parquet or xlsx; pass --format")
     table, rows = _mapped_table(ctx, ORDER_FIELDS, "orders")
     mapping = table.mapping
     date_format = V.check_date_format(opts.date_format)
@@ -616,28 +640,51 @@ def read_orders(ctx: ReadContext) -> Parsed:
         raw = _join(fields)
         notes: list[str] = []
         try:
-            order = prefix + V.clean_order_id(_cell(fields, mapping, "order"))
-            sku = opts.sku_prefix + V.clean_sku(_cell(fields, mapping, "sku"))
-            qty_text = _cell(fields, mapping, "qty")
+            order = V.clean_order_id(_cell(fields, mapping, "order"))
+            code = V.clean_sku(_cell(fields, mapping, "sku"))
+            sku = opts.sku_prefix + code
+            qty_text, negative = _signed(_cell(fields, mapping, "qty"))
             qty = V.parse_quantity(qty_text) if "qty" in mapping else 1
             time = V.parse_time(_cell(fields, mapping, "time"), date_format)
-            price, _ = V.parse_price(_cell(fields, mapping, "price"))
+            price_text, below_zero = _signed(_cell(fields, mapping, "price"))
+            price, _ = V.parse_price(price_text)
+            if below_zero and price is not None:
+                price = -price
             customer = V.check_text(_cell(fields, mapping, "customer"), "customer", V.ORDER_ID_MAX)
             title = clean_title(notes, _cell(fields, mapping, "title"))
+            kind = _cell(fields, mapping, "kind")
+            cancelled = cancel is not None and cancel.search(order) is not None
+            returned = cancelled or negative or (return_kind is not None and kind is not None
+                                                 and return_kind.search(kind) is not None)
+            oid = prefix + order + (":return" if returned and not cancelled else "")
             props = table.extras(fields)
-            build.check(order, sku, qty)
+            build.check(oid, sku, qty)
         except V.AmbiguousDate as exc:
             raise InputError(f"{ctx.path}: line {line}: {exc}") from exc
         except ValueError as exc:
             ctx.rejects.reject(line, str(exc), raw)
             continue
+        stats.price(sku, price)
+        out.line_counts[sku] = out.line_counts.get(sku, 0) + 1
+        if service_code is not None and sku not in checked:
+            checked.add(sku)
+            if service_code.search(code):
+                out.service[sku] = "code"
+        if service_text is not None and title:
+            stats.text(sku, service_text.search(title) is not None)
         props["time"] = time
         props["customer"] = customer
-        build.line(order, sku, qty, props, title, price)
+        if returned:
+            out.counts.note("return_lines")
+        build.line(oid, sku, qty, props, title, price, is_return=returned)
         for note in notes:
             out.counts.note(note)
         out.counts.accepted += 1
     build.finish()
+    for sku in sorted(stats.by_description()):
+        out.service.setdefault(sku, "description")
+    for sku in sorted(stats.unpriced()):
+        out.service.setdefault(sku, "price <= 0")
     return out
 
 
@@ -646,6 +693,9 @@ def read_baskets(ctx: ReadContext) -> Parsed:
     ``<prefix>:<line number>`` with the prefix from ``--order-prefix`` or the file's checksum.
     Item names are stripped (real files carry trailing spaces); an item repeated in a
     basket counts as quantity."""
+    if ctx.fmt in BINARY_TABLES:
+        raise InputError(f"{ctx.path}: baskets are read from CSV/TSV text; a {ctx.fmt} file holds a table: "
+                         "ingest it as orders (one row per order line)")
     out = Parsed(counts=ctx.rejects.counts)
     opts = ctx.options
     build = _OrderBuilder(out)

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import gzip
 import hashlib
 import json
+import math
 import sys
 import zlib
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Any, Iterator
 
 from relmine.errors import InputError
 
-FORMATS = ("csv", "tsv", "jsonl", "text")
+FORMATS = ("csv", "tsv", "jsonl", "text", "parquet", "xlsx")
+#: formats read as tables of typed cells (no text decoding, no line ends): see :func:`table_records`
+BINARY_TABLES = ("parquet", "xlsx")
 _EXT = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".json": "jsonl",
-        ".ndjson": "jsonl", ".txt": "text", ".edges": "text", ".snap": "text"}
+        ".ndjson": "jsonl", ".txt": "text", ".edges": "text", ".snap": "text",
+        ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -150,10 +155,113 @@ def csv_records(path: Path, delimiter: str, encoding: str = "utf-8") -> Iterator
         start = current[0] + 1
 
 
+def cell_text(value: Any) -> str:
+    """A typed cell (Parquet, Excel) as the text a CSV export would hold: ``None`` -> ``""``, a whole
+    float -> its integer (``536365.0`` -> ``"536365"``), a date/time -> ISO 8601."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isfinite(value) and value == int(value) and abs(value) < 2**53:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def table_records(path: Path, fmt: str, sheet: str | None = None) -> Iterator[tuple[int | str, list[str]]]:
+    """``(row reference, cells as text)`` of a Parquet file or an ``.xlsx`` workbook, header first.
+
+    Parquet: the schema's column names, then the rows (row reference = row number + 1, as if line 1
+    were the header), read one row group batch at a time. Excel: the sheet ``sheet``, or every sheet
+    one after the other (each sheet's first row is its header and must equal the first sheet's;
+    references read ``Sheet!row``). Raises :class:`InputError` for a file that is not one.
+    """
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    if fmt == "parquet":
+        yield from _parquet_records(path)
+    elif fmt == "xlsx":
+        yield from _xlsx_records(path, sheet)
+    else:
+        raise InputError(f"{fmt} is not a table format")
+
+
+def _parquet_records(path: Path) -> Iterator[tuple[int | str, list[str]]]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"{path}: not a readable Parquet file ({exc})") from exc
+    names = list(pf.schema_arrow.names)
+    yield 1, names
+    row = 1
+    for batch in pf.iter_batches(batch_size=65_536):
+        columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+        for values in zip(*columns):
+            row += 1
+            yield row, [cell_text(v) for v in values]
+
+
+def _xlsx_records(path: Path, sheet: str | None) -> Iterator[tuple[int | str, list[str]]]:
+    import zipfile
+
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable .xlsx workbook ({exc})") from exc
+    try:
+        if sheet is not None:
+            if sheet not in book.sheetnames:
+                raise InputError(f"{path}: no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}")
+            names = [sheet]
+        else:
+            names = list(book.sheetnames)
+        header: list[str] | None = None
+        for name in names:
+            rows = book[name].iter_rows(values_only=True)
+            first = next(rows, None)
+            if first is None:
+                continue
+            this = [cell_text(v).strip() for v in first]
+            while this and this[-1] == "":
+                this.pop()
+            if header is None:
+                header = this
+                yield f"{name}!1", this
+            elif this != header:
+                raise InputError(f"{path}: sheet {name!r} has the header {this} but sheet {names[0]!r} has "
+                                 f"{header}; pick one with --sheet NAME")
+            width = len(header)
+            for n, values in enumerate(rows, start=2):
+                cells = [cell_text(v) for v in values[:width]]
+                if len(values) > width and any(v is not None and cell_text(v).strip() for v in values[width:]):
+                    cells += [cell_text(v) for v in values[width:]]
+                elif len(cells) < width:
+                    cells += [""] * (width - len(cells))
+                yield f"{name}!{n}", cells
+    finally:
+        book.close()
+
+
+def table_header(path: Path, fmt: str, sheet: str | None = None) -> list[str]:
+    for _, fields in table_records(path, fmt, sheet):
+        return fields
+    raise InputError(f"{path}: no header")
+
+
 def sniff_kind(path: Path, fmt: str, encoding: str = "utf-8") -> str:
     """Guess the ingest kind from the first records (for ``relmine ingest auto FILE``)."""
-    from relmine.ingest.columns import ORDER_FIELDS, EDGE_FIELDS, match_columns
-
+    if fmt in BINARY_TABLES:
+        return _kind_of_header(table_header(path, fmt))
     first: list[str] = []
     for _, text in read_lines(path, encoding):
         if text.strip() and not text.startswith("#"):
@@ -171,15 +279,18 @@ def sniff_kind(path: Path, fmt: str, encoding: str = "utf-8") -> str:
     if fmt == "text":
         return "edges"
     delimiter = "\t" if fmt == "tsv" else ","
-    header = next(csv.reader([first[0]], delimiter=delimiter))
+    return _kind_of_header(next(csv.reader([first[0]], delimiter=delimiter)))
+
+
+def _kind_of_header(header: list[str]) -> str:
+    from relmine.ingest.columns import CATALOG_FIELDS, EDGE_FIELDS, ORDER_FIELDS, match_columns
+
     mapping = match_columns(header, ORDER_FIELDS)
     if "order" in mapping and "sku" in mapping:
         return "orders"
     mapping = match_columns(header, EDGE_FIELDS)
     if "src" in mapping and "dst" in mapping:
         return "edges"
-    from relmine.ingest.columns import CATALOG_FIELDS
-
     if "sku" in match_columns(header, CATALOG_FIELDS):
         return "catalog"
     return "baskets"

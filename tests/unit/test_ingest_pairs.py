@@ -52,3 +52,20 @@ def test_chunked_reduction_gives_the_same_counts(monkeypatch):
     for k, (count, weight) in want.items():
         assert whole[k][0] == chunked[k][0] == count
         assert abs(whole[k][1] - weight) < 1e-9 and abs(chunked[k][1] - weight) < 1e-9
+
+
+def test_grouped_batches_hold_every_pair_once_grouped_by_the_lower_sku():
+    from relmine.ingest.pairs import pair_counts
+
+    pairs = pair_counts([["a", "b", "c"], ["a", "b"], ["b", "c", "d"], ["c", "d"]])
+    flat = {}
+    for batch in pairs.grouped_batches(2):
+        assert sum(len(row[1]) for row in batch) <= 2
+        heads = [row[0] for row in batch]
+        assert len(heads) == len(set(heads))
+        for head, targets, counts, weights in batch:
+            for t, c, w in zip(targets, counts, weights):
+                assert (head, t) not in flat
+                flat[(head, t)] = (c, w)
+    assert flat == pairs.as_dict()
+    assert flat[("a", "b")][0] == 2 and flat[("c", "d")][0] == 2
