@@ -102,15 +102,27 @@ def test_page_cache_and_transaction_limits_are_applied(scratch):
     assert "server.memory.pagecache.size=48.00MiB" in debug
 
 
+def _peak_rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM in /proc/<pid>/status")
+
+
 def test_runaway_query_fails_with_the_memory_limit_error(scratch):
-    _, uri, password = scratch
+    server, uri, password = scratch
     with GraphDatabase.driver(uri, auth=("neo4j", password)) as drv:
         with drv.session() as session:  # auto-commit: the driver does not retry it
             with pytest.raises(TransientError) as info:
                 session.run("UNWIND range(1, 200000000) AS x RETURN size(collect(toString(x))) AS n").consume()
     assert info.value.code == "Neo.TransientError.General.MemoryPoolOutOfMemoryError", info.value.code
-    # The server is still there and answers.
+    # The server is still there and answers, and it did not grow past heap + page cache + 1 GiB
+    # of JVM overhead (metaspace, code cache, threads); unbounded, this query took gigabytes.
     assert _single(uri, password, "RETURN 2 AS two")["two"] == 2
+    limits = memory_limits(server.settings)
+    peak = _peak_rss(server.status().pid)
+    print(f"JVM peak RSS after the runaway query: {peak / MiB:.0f} MiB")
+    assert peak < limits.heap + limits.pagecache + 1024 * MiB, peak
 
 
 def test_store_files_are_private(scratch):
