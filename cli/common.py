@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import click
 
-from relmine.config import Settings
+from relmine.config import Settings, redact_text
 from relmine.errors import RelmineError
 
 
@@ -27,7 +27,7 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except RelmineError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(redact_text(str(exc))) from exc
 
     return wrapper
 

@@ -17,15 +17,26 @@ Variables (all optional):
 ``RELMINE_NEO4J_HEAP`` JVM heap of the local server, default ``4g``
 ``RELMINE_NEO4J_PAGECACHE`` page cache of the local server, default ``4g``
 ``RELMINE_BOLT_PORT``  / ``RELMINE_HTTP_PORT``  ports of the local server (7687 / 7474)
+``RELMINE_ENV_FILE``   the dotenv file to read (see below)
 =====================  ===========================================================
 
-Credentials are never logged: :meth:`Settings.redacted` is what may be printed.
+Which ``.env`` is read: ``RELMINE_ENV_FILE`` when set; otherwise ``$RELMINE_HOME/.env``
+and then the relmine checkout's own ``.env`` (beside ``pyproject.toml``), never one in the
+working directory. A ``.env`` in whatever folder a command happens to run in could otherwise
+point ``NEO4J_URI`` at another host, and relmine would send the password there. Variables
+already in the environment win over the file. When a file supplies ``NEO4J_URI``, a warning
+saying so goes to stderr, once per process.
+
+Credentials are never logged: :meth:`Settings.redacted` is what may be printed, and
+:func:`redact_url` / :func:`redact_text` take the password out of any URI with userinfo.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -42,12 +53,41 @@ ENV_VARS = (
 )
 
 
-def _load_dotenv() -> None:
-    path = Path(os.environ.get("RELMINE_ENV_FILE", ".env"))
-    if path.is_file():
-        from dotenv import load_dotenv
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+_warned_env_uri = False
 
-        load_dotenv(path, override=False)
+
+def dotenv_candidates(environ: dict[str, str] | None = None) -> list[Path]:
+    """The ``.env`` files relmine may read, first found wins (never the working directory's)."""
+    environ = os.environ if environ is None else environ
+    explicit = environ.get("RELMINE_ENV_FILE")
+    if explicit:
+        return [Path(explicit).expanduser()]
+    home = Path(environ.get("RELMINE_HOME", str(Path.home() / ".local/share/relmine"))).expanduser()
+    found = [home / ".env"]
+    if (PROJECT_ROOT / "pyproject.toml").is_file():  # a checkout (editable install), not site-packages
+        found.append(PROJECT_ROOT / ".env")
+    return found
+
+
+def _load_dotenv(environ: dict[str, str] | None = None) -> Path | None:
+    """Fill missing variables of ``environ`` (default ``os.environ``) from the first ``.env`` found."""
+    global _warned_env_uri
+    environ = os.environ if environ is None else environ
+    path = next((p for p in dotenv_candidates(environ) if p.is_file()), None)
+    if path is None:
+        return None
+    from dotenv import dotenv_values
+
+    for key, value in dotenv_values(path).items():
+        if value is None or key in environ:
+            continue
+        environ[key] = value
+        if key == "NEO4J_URI" and not _warned_env_uri:
+            _warned_env_uri = True
+            print(f"relmine: NEO4J_URI={redact_url(value)} comes from {path} (the password goes to that host)",
+                  file=sys.stderr, flush=True)
+    return path
 
 
 def read_secret_file(path: Path) -> str:
@@ -61,13 +101,28 @@ def read_secret_file(path: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+# scheme://userinfo@ : the userinfo is everything up to the last "@" before the host part.
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^\s/@:'\"]*)(?::[^\s/'\"]*)?@")
+
+
 def redact_url(url: str) -> str:
-    """``amqp://user:secret@host//`` -> ``amqp://user:***@host//``."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """``amqp://user:secret@host//`` -> ``amqp://user:***@host//`` (a URI without a password is kept)."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # not a URI urlsplit can read: redact it as text
+        return redact_text(url)
+    if password is None:
         return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))
+    netloc = parts.netloc.rpartition("@")
+    user = netloc[0].partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[2]}"))
+
+
+def redact_text(text: str) -> str:
+    """Every ``scheme://user:password@`` in ``text`` (an error message, a traceback) with ``***``."""
+    return _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:***@" if m.group(0).count(":") > 1
+                         else m.group(0), text)
 
 
 @dataclass(frozen=True)
@@ -137,7 +192,7 @@ class Settings:
     def redacted(self) -> dict[str, str]:
         """What may be shown to a person: no secrets."""
         return {
-            "NEO4J_URI": self.neo4j_uri,
+            "NEO4J_URI": redact_url(self.neo4j_uri),
             "NEO4J_USER": self.neo4j_user,
             "NEO4J_PASSWORD": "(set)" if self.neo4j_password_env else f"(file {self.neo4j_password_file})",
             "NEO4J_DATABASE": self.neo4j_database,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from relmine.config import Settings
+from relmine.config import Settings, redact_text, redact_url
 from relmine.errors import RelmineError
 
 
@@ -26,7 +26,8 @@ def _guard(name: str, fix: str, fn: Callable[[], str], required: bool = True) ->
     try:
         return Check(name, True, fn(), required=required)
     except Exception as exc:  # a check reports any failure, it never raises
-        return Check(name, False, f"{type(exc).__name__}: {exc}".splitlines()[0][:200], fix, required)
+        detail = redact_text(f"{type(exc).__name__}: {exc}").splitlines()[0][:200]
+        return Check(name, False, detail, fix, required)
 
 
 def run_checks(settings: Settings, *, broker: Callable[[], str] | None = None,
@@ -42,7 +43,7 @@ def run_checks(settings: Settings, *, broker: Callable[[], str] | None = None,
         nonlocal gw
         gw = Gateway(settings)
         gw.verify()
-        return f"Neo4j {gw.server_version()} at {settings.neo4j_uri}"
+        return f"Neo4j {gw.server_version()} at {redact_url(settings.neo4j_uri)}"
 
     checks.append(_guard("neo4j", "relmine neo4j start   (or set NEO4J_URI / NEO4J_PASSWORD)", neo4j_check))
     if gw is not None and checks[-1].ok:

@@ -17,10 +17,10 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, unit_of_work
-from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import AuthError, ClientError, ConfigurationError, Neo4jError, ServiceUnavailable
 
 from relmine import cypher
-from relmine.config import Settings
+from relmine.config import Settings, redact_text, redact_url
 from relmine.errors import GraphUnavailable, QueryError
 
 log = logging.getLogger(__name__)
@@ -84,9 +84,19 @@ class Gateway:
                     # properties that appear later; real errors still raise.
                     notifications_min_severity="OFF",
                 )
-            except ValueError as exc:
-                raise GraphUnavailable(f"bad NEO4J_URI {settings.neo4j_uri!r}: {exc}") from exc
+            except (ValueError, ConfigurationError) as exc:
+                # The driver's message repeats the URI, password included: say it redacted,
+                # and drop the chained exception so no traceback shows it either.
+                raise GraphUnavailable(
+                    f"bad NEO4J_URI {redact_url(settings.neo4j_uri)!r}: {redact_text(str(exc))} "
+                    "(put the user in NEO4J_USER and the password in NEO4J_PASSWORD, not in the URI)"
+                ) from None
         self._driver = driver
+
+    @property
+    def uri(self) -> str:
+        """The Bolt URI as it may be shown (no password)."""
+        return redact_url(self.settings.neo4j_uri)
 
     # -- lifecycle -----------------------------------------------------------
     def __enter__(self) -> "Gateway":
@@ -104,12 +114,12 @@ class Gateway:
             self._driver.verify_connectivity()
         except AuthError as exc:
             raise GraphUnavailable(
-                f"Neo4j at {self.settings.neo4j_uri} refused the credentials of user "
+                f"Neo4j at {self.uri} refused the credentials of user "
                 f"{self.settings.neo4j_user!r} (check NEO4J_PASSWORD / the password file)"
             ) from exc
         except (ServiceUnavailable, OSError) as exc:
             raise GraphUnavailable(
-                f"Neo4j is not reachable at {self.settings.neo4j_uri}; "
+                f"Neo4j is not reachable at {self.uri}; "
                 "start the local server with `relmine neo4j start` or set NEO4J_URI"
             ) from exc
 
@@ -150,7 +160,7 @@ class Gateway:
         except Neo4jError as exc:
             raise _query_error(st, exc) from exc
         except (ServiceUnavailable, OSError) as exc:
-            raise GraphUnavailable(f"lost Neo4j while streaming {st.name}: {exc}") from exc
+            raise GraphUnavailable(f"lost Neo4j while streaming {st.name}: {redact_text(str(exc))}") from exc
 
     # -- writes --------------------------------------------------------------
     def write(self, stmt: str | Statement, params: dict[str, Any] | None = None, *,
@@ -219,7 +229,7 @@ class Gateway:
         except AuthError as exc:
             raise GraphUnavailable(f"Neo4j refused the credentials of {self.settings.neo4j_user!r}") from exc
         except ServiceUnavailable as exc:
-            raise GraphUnavailable(f"Neo4j is not reachable at {self.settings.neo4j_uri} ({name})") from exc
+            raise GraphUnavailable(f"Neo4j is not reachable at {self.uri} ({name})") from exc
         except Neo4jError as exc:
             raise _query_error(Statement("", name), exc) from exc
 

@@ -6,6 +6,20 @@ and are cached under ``$RELMINE_CACHE/neo4j-<version>/``; the server's state
 ``$RELMINE_HOME/neo4j/``. The server is started the way Neo4j's own launcher
 does it (``org.neo4j.server.CommunityEntryPoint`` with the JVM flags of the
 standard launcher), in its own process session, so it outlives the command.
+
+Memory: run this way, ``server.memory.heap.*`` in ``neo4j.conf`` is not turned into JVM
+flags (Neo4j's shell launcher does that), so the heap is given as ``-Xms``/``-Xmx`` on the
+``java`` command line; the page cache (``server.memory.pagecache.size``) is read by the
+server from ``neo4j.conf``. Transactions are capped from the heap (:func:`memory_limits`):
+a runaway query fails with ``Neo.TransientError.General.MemoryPoolOutOfMemoryError``
+instead of growing the server.
+
+Security: the initial password is written before the first start with Neo4j's own admin
+command (``org.neo4j.cli.AdminTool dbms set-initial-password``, which writes
+``data/dbms/auth.ini``), so the server never accepts ``neo4j/neo4j``; the password reaches it
+through an ``@file`` argument (picocli), never on a command line. The JVMs get a short,
+whitelisted environment (no ``NEO4J_PASSWORD``, broker URL or other secrets), run with
+umask 077, and the server's folders are made 0700 and its files 0600 at every start.
 """
 
 from __future__ import annotations
@@ -16,6 +30,7 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -24,11 +39,23 @@ from importlib import resources
 from pathlib import Path
 
 from relmine.config import Settings, read_secret_file
-from relmine.errors import GraphUnavailable, RelmineError
+from relmine.errors import ConfigError, GraphUnavailable, RelmineError
 
 NEO4J_VERSION = "5.26.30"
 GDS_VERSION = "2.13.9"
 MAIN_CLASS = "org.neo4j.server.CommunityEntryPoint"
+ADMIN_CLASS = "org.neo4j.cli.AdminTool"
+
+MiB = 1024 * 1024
+# Transaction memory, as fractions of the heap: all transactions together (Neo4j's own default
+# for dbms.memory.transaction.total.max is 70 % of the heap) and any one transaction.
+TX_TOTAL_FRACTION = 0.7
+TX_ONE_FRACTION = 0.5
+MIN_HEAP = 256 * MiB
+# Only these variables reach the JVM (no NEO4J_PASSWORD, broker URLs, tokens, cloud keys...).
+JVM_ENV_KEEP = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "JAVA_HOME")
+_MEMORY = re.compile(r"^\s*(\d+)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
+_PLAIN_PASSWORD = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.~+=-]{7,}$")
 
 # The flags Neo4j's own launcher passes (server.jvm.additional of the stock neo4j.conf).
 JVM_FLAGS = [
@@ -81,6 +108,95 @@ def _log(msg: str) -> None:
 def _jar_key(filename: str) -> str:
     """``org.slf4j.slf4j-api-2.0.9.jar`` -> ``org.slf4j.slf4j-api`` (group-prefixed names)."""
     return re.sub(r"-\d[^-]*(-[A-Za-z0-9.]+)?\.jar$", "", filename)
+
+
+def parse_memory(value: str, variable: str) -> int:
+    """``"1g"`` -> bytes; anything but digits and one unit (k, m, g, t) is refused, naming the variable."""
+    m = _MEMORY.match(value or "")
+    if not m:
+        raise ConfigError(f"{variable}={value!r} is not a size like 512m or 4g")
+    return int(m.group(1)) * 1024 ** "bkmgt".index((m.group(2) or "b").lower())
+
+
+@dataclass(frozen=True)
+class MemoryLimits:
+    heap: int
+    pagecache: int
+    tx_total: int
+    tx_one: int
+
+    def conf_lines(self) -> list[str]:
+        mib = lambda n: f"{n // MiB}m"  # noqa: E731
+        return [
+            f"server.memory.heap.initial_size={mib(self.heap)}",
+            f"server.memory.heap.max_size={mib(self.heap)}",
+            f"server.memory.pagecache.size={mib(self.pagecache)}",
+            f"dbms.memory.transaction.total.max={mib(self.tx_total)}",
+            f"db.memory.transaction.total.max={mib(self.tx_total)}",
+            f"db.memory.transaction.max={mib(self.tx_one)}",
+        ]
+
+    def jvm_flags(self) -> list[str]:
+        return [f"-Xms{self.heap // MiB}m", f"-Xmx{self.heap // MiB}m"]
+
+
+def memory_limits(settings: Settings) -> MemoryLimits:
+    """Heap and page cache from RELMINE_NEO4J_HEAP / _PAGECACHE; transaction caps sized from the heap."""
+    heap = parse_memory(settings.neo4j_heap, "RELMINE_NEO4J_HEAP")
+    pagecache = parse_memory(settings.neo4j_pagecache, "RELMINE_NEO4J_PAGECACHE")
+    if heap < MIN_HEAP:
+        raise ConfigError(f"RELMINE_NEO4J_HEAP={settings.neo4j_heap!r} is below the 256m Neo4j needs")
+    if pagecache < 8 * MiB:
+        raise ConfigError(f"RELMINE_NEO4J_PAGECACHE={settings.neo4j_pagecache!r} is below 8m")
+    heap -= heap % MiB
+    pagecache -= pagecache % MiB
+    tx_one = int(heap * TX_ONE_FRACTION) // MiB * MiB
+    tx_total = int(heap * TX_TOTAL_FRACTION) // MiB * MiB
+    return MemoryLimits(heap=heap, pagecache=pagecache, tx_total=tx_total, tx_one=tx_one)
+
+
+def jvm_environment(environ: dict[str, str] | None = None, **extra: str) -> dict[str, str]:
+    """The environment a Neo4j JVM gets: a whitelist of the caller's, plus ``extra``."""
+    environ = os.environ if environ is None else environ
+    env = {k: v for k, v in environ.items() if k in JVM_ENV_KEEP or k.startswith("LC_")}
+    env.update(extra)
+    return env
+
+
+def secure_tree(root: Path) -> int:
+    """Folders under ``root`` (and it) 0700, files 0600; links are not followed. How many were changed."""
+    changed = 0
+    if not root.is_dir():
+        return 0
+
+    def fix(path: Path, mode: int) -> None:
+        nonlocal changed
+        try:
+            if stat.S_IMODE(path.lstat().st_mode) != mode:
+                os.chmod(path, mode)
+                changed += 1
+        except FileNotFoundError:  # the server deletes temporary files while we walk
+            pass
+
+    fix(root, 0o700)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for d in dirnames:
+            p = Path(dirpath, d)
+            if not p.is_symlink():
+                fix(p, 0o700)
+        for f in filenames:
+            p = Path(dirpath, f)
+            if not p.is_symlink():
+                fix(p, 0o600)
+    return changed
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to a file of mode 0600 (also when it existed with another mode)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
 
 
 def _port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
@@ -161,8 +277,9 @@ class LocalNeo4j:
 
     # -- configuration -------------------------------------------------------
     def write_conf(self) -> Path:
-        for d in (self.conf_dir, self.data_dir, self.logs_dir, self.run_dir, self.import_dir):
-            d.mkdir(parents=True, exist_ok=True)
+        limits = memory_limits(self.settings)
+        for d in (self.home, self.conf_dir, self.data_dir, self.logs_dir, self.run_dir, self.import_dir):
+            d.mkdir(mode=0o700, parents=True, exist_ok=True)
         s = self.settings
         lines = [
             "# Written by `relmine neo4j start`; edits are overwritten. Change RELMINE_* variables instead.",
@@ -177,18 +294,54 @@ class LocalNeo4j:
             f"server.directories.run={self.run_dir}",
             f"server.directories.import={self.import_dir}",
             f"server.directories.plugins={self.plugins}",
-            # 2 cores / 24 GiB: heap and page cache leave room for workers and torch.
-            f"server.memory.heap.initial_size={s.neo4j_heap}",
-            f"server.memory.heap.max_size={s.neo4j_heap}",
-            f"server.memory.pagecache.size={s.neo4j_pagecache}",
-            "db.memory.transaction.total.max=0",
+            # Heap (also -Xms/-Xmx on the java command line), page cache, and the transaction
+            # caps sized from the heap: see memory_limits().
+            *limits.conf_lines(),
             "dbms.security.procedures.unrestricted=gds.*",
             "dbms.usage_report.enabled=false",
             "db.tx_log.rotation.retention_policy=1 days",
         ]
         conf = self.conf_dir / "neo4j.conf"
-        conf.write_text("\n".join(lines) + "\n")
+        _write_private(conf, "\n".join(lines) + "\n")
         return conf
+
+    # -- first start -----------------------------------------------------------
+    @property
+    def initialised(self) -> bool:
+        """Has the server ever created its system database (after which auth.ini is ignored)?"""
+        return (self.data_dir / "databases" / "system").is_dir()
+
+    def _password(self) -> str:
+        """The local server's password: read from its 0600 file, or generated into a new one."""
+        if self.password_file.is_file():
+            return read_secret_file(self.password_file)
+        self.password_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        password = "p" + secrets.token_urlsafe(24)  # a letter first: never read as an option
+        fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(password + "\n")
+        _log(f"generated the server's password; saved (mode 600) in {self.password_file}")
+        return password
+
+    def set_initial_password(self, java: str) -> None:
+        """``neo4j-admin dbms set-initial-password`` before the first start: the server never
+        accepts neo4j/neo4j. The password goes in as ``@<password file>`` (picocli expands it),
+        so it is on no command line."""
+        password = self._password()
+        if not _PLAIN_PASSWORD.match(password):
+            raise RelmineError(
+                f"the password in {self.password_file} must be 8 or more of A-Z a-z 0-9 _ . ~ + = - "
+                "(starting with a letter, digit or _) to be set before the first start"
+            )
+        cmd = [java, "-Xmx256m", "-cp", f"{self.lib}/*", ADMIN_CLASS,
+               "dbms", "set-initial-password", f"@{self.password_file}"]
+        env = jvm_environment(NEO4J_HOME=str(self.home), NEO4J_CONF=str(self.conf_dir))
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=self.home,
+                              stdin=subprocess.DEVNULL, umask=0o077, timeout=120)
+        if proc.returncode != 0 or not (self.data_dir / "dbms" / "auth.ini").is_file():
+            raise RelmineError(f"Neo4j's admin tool could not set the initial password (exit {proc.returncode}):\n"
+                               f"{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+        _log(f"initial password set before the first start (from {self.password_file})")
 
     # -- process -------------------------------------------------------------
     def _pid(self) -> int | None:
@@ -236,17 +389,24 @@ class LocalNeo4j:
                 f"port {self.settings.bolt_port} is taken by another process; stop it or set RELMINE_BOLT_PORT"
             )
         self.assemble()
+        limits = memory_limits(self.settings)
         self.write_conf()
+        fixed = secure_tree(self.home)
+        if fixed:
+            _log(f"made {fixed} folders/files under {self.home} private (0700/0600)")
         java = self._java()
-        cp = os.pathsep.join([f"{self.plugins}/*", f"{self.conf_dir}/*", f"{self.lib}/*"])
-        cmd = [java, *JVM_FLAGS, "-cp", cp, MAIN_CLASS,
-               f"--home-dir={self.home}", f"--config-dir={self.conf_dir}", "--console-mode"]
-        env = {**os.environ, "NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.conf_dir)}
         t0 = time.monotonic()
-        with open(self.console_log, "ab") as out:
+        if not self.initialised:
+            self.set_initial_password(java)
+        cp = os.pathsep.join([f"{self.plugins}/*", f"{self.conf_dir}/*", f"{self.lib}/*"])
+        cmd = [java, *limits.jvm_flags(), *JVM_FLAGS, "-cp", cp, MAIN_CLASS,
+               f"--home-dir={self.home}", f"--config-dir={self.conf_dir}", "--console-mode"]
+        env = jvm_environment(NEO4J_HOME=str(self.home), NEO4J_CONF=str(self.conf_dir))
+        fd = os.open(self.console_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "ab") as out:
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    cwd=self.home, env=env, start_new_session=True)
-        self.pid_file.write_text(f"{proc.pid}\n")
+                                    cwd=self.home, env=env, start_new_session=True, umask=0o077)
+        _write_private(self.pid_file, f"{proc.pid}\n")
         _log(f"started Java pid {proc.pid}; waiting for Bolt on 127.0.0.1:{self.settings.bolt_port} ...")
         self._wait_for_bolt(proc.pid, timeout)
         self._ensure_password()
@@ -264,43 +424,27 @@ class LocalNeo4j:
         raise GraphUnavailable(f"Neo4j did not open Bolt within {timeout:.0f}s; see {self.console_log}")
 
     def _ensure_password(self) -> None:
-        """Generate a password on first start (saved 0600) and set it over Bolt, never on a command line."""
+        """Check that the server takes the password of its 0600 file (set before the first start)."""
         from neo4j import GraphDatabase
         from neo4j.exceptions import AuthError, ServiceUnavailable
 
         uri = f"bolt://127.0.0.1:{self.settings.bolt_port}"
-        if self.password_file.is_file():
-            password = read_secret_file(self.password_file)
-        else:
-            self.password_file.parent.mkdir(parents=True, exist_ok=True)
-            password = secrets.token_urlsafe(24)
-            fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(password + "\n")
+        password = self._password()
         deadline = time.monotonic() + 60
         while True:
             try:
                 with GraphDatabase.driver(uri, auth=(self.settings.neo4j_user, password)) as drv:
                     drv.verify_connectivity()
                     return
-            except AuthError:
-                break
+            except AuthError as exc:
+                raise GraphUnavailable(
+                    f"the local Neo4j refuses the password in {self.password_file}; if the data was made with "
+                    f"another password, remove {self.data_dir} to start afresh"
+                ) from exc
             except ServiceUnavailable:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(1)
-        # Fresh database: the default neo4j/neo4j user must change its password first.
-        try:
-            with GraphDatabase.driver(uri, auth=("neo4j", "neo4j")) as drv:
-                with drv.session(database="system") as session:
-                    session.run("ALTER CURRENT USER SET PASSWORD FROM $old TO $new",
-                                old="neo4j", new=password).consume()
-        except AuthError as exc:
-            raise GraphUnavailable(
-                f"the local Neo4j refuses the password in {self.password_file}; if the data was made with "
-                f"another password, remove {self.data_dir} to start afresh"
-            ) from exc
-        _log(f"initial password set; saved (mode 600) in {self.password_file}")
 
     def stop(self, timeout: float = 90.0) -> bool:
         """Stop the server cleanly (SIGTERM, then wait); True if one was running."""
