@@ -198,7 +198,7 @@ class Gateway:
                            name: str = "transaction", timeout: float | None = DEFAULT_TIMEOUT_S) -> T:
         """Several statements in one retryable transaction; ``fn`` may be called again on retry."""
         mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
-        work = unit_of_work(metadata={"app": self.app, "statement": name}, timeout=timeout)(fn)
+        work = unit_of_work(metadata={"app": self.app, "statement": name}, timeout=timeout)(_memory_not_retried(fn))
         return self._with_session(mode, name, lambda s: (s.execute_write if write else s.execute_read)(work))
 
     # -- server facts --------------------------------------------------------
@@ -213,6 +213,7 @@ class Gateway:
     def _execute(self, mode: str, st: Statement, params: dict[str, Any], timeout: float | None,
                  consume: Callable[[neo4j.Result], T]) -> T:
         @unit_of_work(metadata=self._metadata(st), timeout=timeout)
+        @_memory_not_retried
         def work(tx: neo4j.ManagedTransaction) -> T:
             return consume(tx.run(st.text, bulk_params(params)))
 
@@ -230,8 +231,36 @@ class Gateway:
             raise GraphUnavailable(f"Neo4j refused the credentials of {self.settings.neo4j_user!r}") from exc
         except ServiceUnavailable as exc:
             raise GraphUnavailable(f"Neo4j is not reachable at {self.uri} ({name})") from exc
+        except _OverMemory as over:
+            raise _query_error(Statement("", name), over.error) from over.error
         except Neo4jError as exc:
             raise _query_error(Statement("", name), exc) from exc
+
+
+MEMORY_ERROR = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
+
+
+class _OverMemory(Exception):
+    """A statement over Neo4j's transaction memory limit, carried past the driver's retry loop.
+
+    The driver counts ``MemoryPoolOutOfMemoryError`` as transient and would run the same statement
+    again for up to ``max_transaction_retry_time``; it needs less work, not another try."""
+
+    def __init__(self, error: Neo4jError):
+        super().__init__(error.message)
+        self.error = error
+
+
+def _memory_not_retried(fn: Callable[..., T]) -> Callable[..., T]:
+    def run(tx: neo4j.ManagedTransaction, *args: Any, **kwargs: Any) -> T:
+        try:
+            return fn(tx, *args, **kwargs)
+        except Neo4jError as exc:
+            if exc.code == MEMORY_ERROR:
+                raise _OverMemory(exc) from exc
+            raise
+
+    return run
 
 
 class _Bulk(list):

@@ -152,3 +152,35 @@ def test_jvm_environment_has_no_secrets(scratch):
     assert SENTINEL.encode() not in b"\0".join(environ)
     cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     assert b"-Xmx512m" in cmdline and b"-Xms512m" in cmdline
+
+
+def test_runaway_query_through_the_gateway_is_not_retried(scratch):
+    """The gateway's retried transaction functions hand a memory-limit error back at once as a
+    QueryError: retrying the same statement cannot need less memory."""
+    from relmine.errors import QueryError
+    from relmine.gateway import MEMORY_ERROR, Gateway, Statement
+
+    server, uri, password = scratch
+    runaway = Statement("UNWIND range(1, 200000000) AS x RETURN size(collect(toString(x))) AS n", "runaway")
+    gw = Gateway(server.settings.with_(neo4j_uri=uri, neo4j_password_env=password), app="relmine-tests")
+    attempts = []
+    original = gw._driver.session  # noqa: SLF001 (count the transactions the driver really starts)
+
+    def counting_session(*args, **kwargs):
+        session = original(*args, **kwargs)
+        begin = session._open_transaction  # noqa: SLF001
+
+        def counted(*a, **kw):
+            attempts.append(1)
+            return begin(*a, **kw)
+
+        session._open_transaction = counted  # noqa: SLF001
+        return session
+
+    try:
+        with mock.patch.object(gw._driver, "session", counting_session):  # noqa: SLF001
+            with pytest.raises(QueryError, match=MEMORY_ERROR):
+                gw.read(runaway)
+    finally:
+        gw.close()
+    assert len(attempts) == 1, f"the driver ran the runaway statement {len(attempts)} times"
