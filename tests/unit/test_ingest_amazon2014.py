@@ -1,6 +1,5 @@
 """The Amazon 2014 metadata format: Python dict literals parsed safely, normalised into the 2018 path."""
 
-import csv
 import gzip
 from pathlib import Path
 
@@ -8,26 +7,7 @@ import pytest
 
 from relmine.ingest.amazon2014 import normalise, parse_literal
 from tests.conftest import data_file
-from relmine.ingest.model import Counts, IngestOptions, RejectLog
-from relmine.ingest.readers import READERS, ReadContext
-from relmine.ingest.textio import detect_format
-from tests.unit.test_ingest_readers import write
-
-
-def read(path: Path, kind: str, rejects_dir: Path | None = None):
-    """Read with the rejects file in ``rejects_dir`` (default: next to the input, a tmp folder here)."""
-    options = IngestOptions(kind=kind)
-    counts = Counts()
-    log = RejectLog((rejects_dir or path.parent) / f"{path.name}.rejects.csv", counts)
-    try:
-        parsed = READERS[kind](ReadContext(path, detect_format(path), options, "ab" * 32, log))
-    finally:
-        log.close()
-    rejects = []
-    if log.path.exists():
-        with open(log.path, newline="", encoding="utf-8") as f:
-            rejects = list(csv.DictReader(f))
-    return parsed, rejects
+from tests.unit.test_ingest_readers import read, write
 
 GOOD = [
     "{'asin': 'A1', 'title': 'Memory of Trees', 'price': 9.49, 'salesRank': {'Music': 939190}, "

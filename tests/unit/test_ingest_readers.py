@@ -14,10 +14,12 @@ from relmine.ingest.readers import READERS, ReadContext
 from relmine.ingest.textio import detect_format, sniff_kind
 
 
-def read(path: Path, kind: str, **opts):
+def read(path: Path, kind: str, rejects_dir: Path | None = None, **opts):
+    """Read ``path`` as ``kind``; the rejects file goes to ``rejects_dir`` (default: beside the input,
+    which is a tmp folder in these tests; pass a tmp folder for a file of ../shared/data)."""
     options = IngestOptions(kind=kind, **opts)
     counts = Counts()
-    log = RejectLog(path.parent / f"{path.name}.rejects.csv", counts)
+    log = RejectLog((rejects_dir or path.parent) / f"{path.name}.rejects.csv", counts)
     try:
         parsed = READERS[kind](ReadContext(path, detect_format(path, options.format), options, "ab" * 32, log))
     finally:
