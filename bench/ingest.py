@@ -157,23 +157,14 @@ def main() -> int:
     if args.orders_bench:
         return orders_bench(args)
 
-    from relmine.config import Settings
-    from relmine.gateway import Gateway
-    from relmine.server import LocalNeo4j
-
-    settings = Settings.from_env()
     src = DATA / "amazon0302.txt.gz"
     if not src.is_file():
         log(f"missing {src}")
         return 2
-    gw = Gateway(settings, app="relmine-bench")
-    gw.verify()
-    if not args.wipe and (gw.read_one(_any_node()) or {}).get("n"):
-        log("the database is not empty: pass --wipe to let this benchmark empty it")
+    opened = _open(args.wipe)
+    if opened is None:
         return 2
-
-    import_dir = LocalNeo4j(settings).import_dir
-    import_dir.mkdir(parents=True, exist_ok=True)
+    settings, gw, import_dir = opened
     name = f"bench_amazon0302_{args.edges}.txt.gz"
     sliced = import_dir / name
     n_edges = write_slice(src, sliced, args.edges)
@@ -264,18 +255,11 @@ def orders_bench(args) -> int:
 
     sys.path.insert(0, str(ROOT))
     from bench import ingest_orders_impl as O
-    from relmine.config import Settings
-    from relmine.gateway import Gateway
-    from relmine.server import LocalNeo4j
 
-    settings = Settings.from_env()
-    gw = Gateway(settings, app="relmine-bench")
-    gw.verify()
-    if not args.wipe and (gw.read_one(_any_node()) or {}).get("n"):
-        log("the database is not empty: pass --wipe to let this benchmark empty it")
+    opened = _open(args.wipe)
+    if opened is None:
         return 2
-    import_dir = LocalNeo4j(settings).import_dir
-    import_dir.mkdir(parents=True, exist_ok=True)
+    settings, gw, import_dir = opened
     files = [("online_retail", DATA / "online_retail_2010_2011.csv.gz",
               {"order": "InvoiceNo", "sku": "StockCode", "qty": "Quantity"})][int(args.no_retail):]
     if not args.no_generated:
@@ -315,6 +299,25 @@ def orders_bench(args) -> int:
     gw.close()
     print(json.dumps(figures))
     return 0
+
+
+def _open(wipe: bool):
+    """``(settings, gateway, Neo4j's import folder)``, or None when the database holds data and
+    ``wipe`` was not given."""
+    from relmine.config import Settings
+    from relmine.gateway import Gateway
+    from relmine.server import LocalNeo4j
+
+    settings = Settings.from_env()
+    gw = Gateway(settings, app="relmine-bench")
+    gw.verify()
+    if not wipe and (gw.read_one(_any_node()) or {}).get("n"):
+        log("the database is not empty: pass --wipe to let this benchmark empty it")
+        gw.close()
+        return None
+    import_dir = LocalNeo4j(settings).import_dir
+    import_dir.mkdir(parents=True, exist_ok=True)
+    return settings, gw, import_dir
 
 
 def _any_node():
