@@ -32,8 +32,11 @@ def train(ctx, partition_size, halo_hops, relation_types, epochs, hidden, heads,
     """Enqueue a GAT training run on queue `train` (embedding fans out on `embed`)."""
     from relmine.learn.pipeline import check_trainable, create_run
     from relmine.learn.spec import TrainSpec
+    from relmine.runid import check_run_id
     from relmine.workers.tasks import train_run
 
+    if run_id is not None:
+        check_run_id(run_id)
     spec = TrainSpec(partition_size=partition_size, halo_hops=halo_hops, relation_types=tuple(relation_types),
                      epochs=epochs, hidden=hidden, heads=heads, lr=lr, top_k=top_k, recon_weight=recon_weight,
                      seed=seed)
@@ -85,7 +88,9 @@ def print_log(r: dict, printed: int) -> int:
 def run_status(ctx, run_id: str, wait: bool, log_lines: int) -> None:
     """Show a run's status and progress."""
     from relmine.learn.pipeline import get_run
+    from relmine.runid import check_run_id
 
+    check_run_id(run_id)
     with gateway_from(ctx) as gw:
         if wait:
             follow(gw, run_id, 7200)

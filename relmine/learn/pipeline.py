@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
+import pickle
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -33,6 +33,7 @@ from typing import Callable
 
 import torch
 
+from relmine import runid
 from relmine.errors import InputError, NotFound
 from relmine.gateway import Gateway
 from relmine.learn.extract import Subgraph, extract_partition
@@ -47,16 +48,17 @@ TERMINAL = ("done", "failed")
 
 
 def new_run_id() -> str:
-    return f"train-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+    return runid.new_run_id("train")
 
 
 def create_run(gw: Gateway, spec: TrainSpec, run_id: str | None = None) -> str:
-    run_id = run_id or new_run_id()
+    run_id = runid.run_id_or_new(run_id, "train")
     gw.write("runs/create_run", {"id": run_id, "kind": "train", "params": spec.to_json()})
     return run_id
 
 
 def get_run(gw: Gateway, run_id: str) -> dict:
+    runid.check_run_id(run_id)
     row = gw.read_one("runs/get_run", {"id": run_id})
     if row is None or row["run"] is None:
         raise NotFound(f"no run {run_id!r}")
@@ -78,7 +80,9 @@ def run_spec(gw: Gateway, run_id: str) -> TrainSpec:
 
 
 def _paths(home: Path, run_id: str) -> tuple[Path, Path]:
-    return home / "checkpoints" / f"{run_id}.pt", home / "models" / f"{run_id}.pt"
+    """Checkpoint and model files of a run, each resolved under its folder of ``home``."""
+    return (runid.path_under(Path(home) / "checkpoints", run_id, ".pt"),
+            runid.path_under(Path(home) / "models", run_id, ".pt"))
 
 
 def build_model(spec: TrainSpec, in_channels: int):
@@ -155,11 +159,20 @@ def load_model(home: Path, run_id: str):
     _, model_path = _paths(home, run_id)
     if not model_path.exists():
         raise NotFound(f"run {run_id} has no trained model at {model_path} (train it first)")
-    saved = torch.load(model_path, map_location="cpu", weights_only=False)
+    saved = load_tensors(model_path)
     model = build_model(TrainSpec.from_json(saved["spec"]), saved["in_channels"])
     model.load_state_dict(saved["state"])
     model.eval()
     return model
+
+
+def load_tensors(path: Path) -> dict:
+    """A saved dict of tensors and plain values; never unpickles code (``weights_only=True``)."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise InputError(f"{path} is not a relmine model or checkpoint (only tensors and plain values "
+                         f"are loaded): {str(exc).splitlines()[0]}") from exc
 
 
 def embed_partition(gw: Gateway, run_id: str, number: int, home: Path) -> dict:
