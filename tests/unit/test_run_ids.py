@@ -46,6 +46,8 @@ def test_path_under_stays_under_its_root(tmp_path):
 @pytest.mark.parametrize("args", [
     ["train", "--run-id", EVIL],
     ["run-status", EVIL],
+    ["run-cancel", EVIL],
+    ["train", "--resume", EVIL],
     ["motifs", "--write", "--run-id", EVIL],
     ["rules", "--run", EVIL],
     ["clusters", "--run", EVIL],
@@ -75,7 +77,7 @@ def test_library_refuses_the_traversal_id(tmp_path):
     from relmine.learn.pipeline import _paths, create_run, get_run, load_model
     from relmine.learn.spec import TrainSpec
 
-    for call in (lambda: _paths(tmp_path, EVIL), lambda: load_model(tmp_path, EVIL),
+    for call in (lambda: _paths(tmp_path, EVIL), lambda: load_model(None, EVIL),
                  lambda: create_run(None, TrainSpec(), EVIL), lambda: get_run(None, EVIL)):
         with pytest.raises(InputError, match="not allowed"):
             call()
@@ -105,13 +107,14 @@ def test_the_payload_is_real(tmp_path):
 
 
 def test_a_planted_model_pickle_is_never_executed(tmp_path):
-    from relmine.learn.pipeline import _paths, load_model
+    """Model bytes as read from a (:Model) node, and a model file, both go through load_tensors."""
+    from relmine.learn.pipeline import load_tensors
 
     marker = tmp_path / "pwned"
-    _, model_path = _paths(tmp_path, "run1")
-    _plant(model_path, marker)
-    with pytest.raises(InputError, match="not a relmine model"):
-        load_model(tmp_path, "run1")
+    _plant(tmp_path / "m.pt", marker)
+    for source in (tmp_path / "m.pt", (tmp_path / "m.pt").read_bytes()):
+        with pytest.raises(InputError, match="not a relmine model"):
+            load_tensors(source)
     assert not marker.exists()
 
 
