@@ -174,6 +174,7 @@ def train_run(gw: Gateway, run_id: str, home: Path,
     update_run(gw, run_id, f"training: {len(numbers)} partitions, {pulled:,} edges pulled ({rate:,.0f} edges/s)",
                status="training", epochs=spec.epochs, partitions=len(numbers), pull_edges=pulled,
                pull_edges_per_s=rate)
+    torch.manual_seed(spec.seed)  # the initial weights too depend only on the seed, not on the worker's past
     model = build_model(spec, subgraphs[0].data.num_features)
     pull_checkpoint(gw, run_id, checkpoint)
     config = TrainConfig(epochs=spec.epochs, lr=spec.lr, seed=spec.seed, device=spec.device,
@@ -277,7 +278,11 @@ def finalize_if_complete(gw: Gateway, run_id: str, spec: TrainSpec | None = None
     from relmine.learn.writeback import ensure_vector_index
 
     ensure_vector_index(gw, spec.hidden)
+    # the switch: one transaction; readers see the previous complete run until it commits
+    gw.write("runs/switch_current_train", {"run": run_id})
+    # only after the switch: the older runs' predicted relations go
     gw.write_autocommit("learn/delete_older_predicted", {"run": run_id})
+    gw.write_autocommit("learn/delete_older_memberships", {"run": run_id})
     update_run(gw, run_id, "done", status="done")
     gw.write("runs/mark_finished", {"id": run_id})
     return True
