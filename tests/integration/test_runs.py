@@ -20,6 +20,7 @@ from tests.workerproc import WorkerProcess
 pytestmark = pytest.mark.integration
 
 EPOCHS = 30
+CANCEL_EPOCHS = 200
 COMMON = ["train", "--partition-size", "1000", "--epochs", str(EPOCHS), "--hidden", "16", "--heads", "2",
           "--top-k", "5", "--seed", "7"]
 PREDICTED = Statement("MATCH (a:Product)-[r:PREDICTED {run: $run}]->(b:Product) "
@@ -102,11 +103,13 @@ def test_two_hosts_kill_and_resume_on_an_empty_home_gives_the_uninterrupted_pred
 def test_busy_prefork_worker_answers_doctor_then_cancel_then_resume(graph, clean_graph, workers):
     gw = clean_graph
     worker = workers("all", "train,embed", pool="prefork")  # relmine worker's default pool
-    queued = relmine([*COMMON, "--run-id", "train-cancel"], worker.client_env())
+    # enough epochs that training is still going while doctor and run-cancel run, even on a fast machine
+    args = [a if a != str(EPOCHS) else str(CANCEL_EPOCHS) for a in COMMON]
+    queued = relmine([*args, "--run-id", "train-cancel"], worker.client_env())
     assert queued.returncode == 0, queued.stderr
     _wait_epoch(gw, "train-cancel", 2, worker)
     # mid-training: the control channel still answers, with each queue's consumers and their hosts
-    doctor = relmine(["doctor", "--worker-timeout", "5"], worker.client_env())
+    doctor = relmine(["doctor", "--worker-timeout", "2"], worker.client_env())
     assert gw.read_one(RUN, {"id": "train-cancel"})["status"] == "training"  # still busy when it answered
     rows = {line.split()[0] + " " + line.split()[1]: line for line in doctor.stdout.splitlines()
             if line.startswith("queue ")}
@@ -128,7 +131,7 @@ def test_busy_prefork_worker_answers_doctor_then_cancel_then_resume(graph, clean
     resumed = relmine(["train", "--resume", "train-cancel", "--wait", "--timeout", "800"], worker.client_env())
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr + worker.output()[-3000:]
     run = gw.read_one(RUN, {"id": "train-cancel"})
-    assert run["status"] == "done" and run["epoch"] == EPOCHS
+    assert run["status"] == "done" and run["epoch"] == CANCEL_EPOCHS
     assert '"resumed_from": null' not in run["metrics"]
     done_again = relmine(["train", "--resume", "train-cancel"], worker.client_env())
     assert done_again.returncode != 0 and "already done" in done_again.stderr
