@@ -25,11 +25,12 @@ def init(ctx: click.Context) -> None:
 def doctor(ctx: click.Context, worker_timeout: float) -> None:
     """Check Neo4j, GDS, vector indexes, the broker, a worker and torch; exit 1 on a failed required check."""
     from relmine.doctor import run_checks
-    from relmine.workers.health import broker_detail, worker_detail
+    from relmine.workers.health import broker_detail, consumer_checks, worker_detail
 
     settings = settings_from(ctx)
     checks = run_checks(settings, broker=lambda: broker_detail(settings),
-                        ping_worker=lambda: worker_detail(worker_timeout))
+                        ping_worker=lambda: worker_detail(worker_timeout),
+                        consumers=lambda: consumer_checks(min(worker_timeout, 5.0)))
     echo_table([{"check": c.name, "status": c.status, "detail": c.detail, "fix": "" if c.ok else c.fix}
                 for c in checks])
     ctx.exit(1 if any(c.required and not c.ok for c in checks) else 0)

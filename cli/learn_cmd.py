@@ -23,17 +23,36 @@ from relmine.cli.common import echo_table, friendly_errors, gateway_from
               help="Weight of the edge + node-feature reconstruction loss (0: off).")
 @click.option("--seed", default=0, show_default=True, help="Random seed (training is deterministic under it).")
 @click.option("--run-id", default=None, help="Run id (default: a new one); re-using one resumes it.")
+@click.option("--resume", "resume", default=None, metavar="RUN",
+              help="Queue failed, cancelled or stuck run RUN again; it continues from its last checkpoint.")
 @click.option("--wait/--no-wait", default=False, help="Follow the run's progress until it ends.")
 @click.option("--timeout", default=7200.0, show_default=True, help="With --wait: give up after this many seconds.")
 @click.pass_context
 @friendly_errors
 def train(ctx, partition_size, halo_hops, relation_types, epochs, hidden, heads, lr, top_k, recon_weight, seed,
-          run_id, wait, timeout) -> None:
-    """Enqueue a GAT training run on queue `train` (embedding fans out on `embed`)."""
-    from relmine.learn.pipeline import check_trainable, create_run
+          run_id, resume, wait, timeout) -> None:
+    """Enqueue a GAT training run on queue `train` (embedding fans out on `embed`).
+
+    One training run per graph at a time: a second one is refused while another is queued or working.
+    """
+    from relmine.learn.pipeline import check_trainable, create_run, resume_run
     from relmine.learn.spec import TrainSpec
+    from relmine.runid import check_run_id
     from relmine.workers.tasks import train_run
 
+    if resume is not None:
+        if run_id is not None:
+            raise click.UsageError("--resume RUN takes the run's own settings; drop --run-id")
+        check_run_id(resume)
+        with gateway_from(ctx) as gw:
+            resume_run(gw, resume)
+            train_run.apply_async(args=[resume], queue="train")
+            click.echo(f"run {resume} queued again on 'train' (continues from its last checkpoint)")
+            if wait:
+                follow(gw, resume, timeout)
+        return
+    if run_id is not None:
+        check_run_id(run_id)
     spec = TrainSpec(partition_size=partition_size, halo_hops=halo_hops, relation_types=tuple(relation_types),
                      epochs=epochs, hidden=hidden, heads=heads, lr=lr, top_k=top_k, recon_weight=recon_weight,
                      seed=seed)
@@ -58,6 +77,8 @@ def follow(gw, run: str, timeout: float) -> None:
         if r["status"] in TERMINAL:
             if r["status"] == "failed":
                 raise click.ClickException(f"run {run} failed: {r.get('error')}")
+            if r["status"] == "cancelled":
+                raise click.ClickException(f"run {run} was cancelled (resume: relmine train --resume {run})")
             click.echo(f"run {run} done")
             return
         if time.monotonic() > deadline:
@@ -85,7 +106,9 @@ def print_log(r: dict, printed: int) -> int:
 def run_status(ctx, run_id: str, wait: bool, log_lines: int) -> None:
     """Show a run's status and progress."""
     from relmine.learn.pipeline import get_run
+    from relmine.runid import check_run_id
 
+    check_run_id(run_id)
     with gateway_from(ctx) as gw:
         if wait:
             follow(gw, run_id, 7200)
@@ -99,6 +122,21 @@ def run_status(ctx, run_id: str, wait: bool, log_lines: int) -> None:
         click.echo(f"log (last {len(lines)} of {r.get('log_count', len(lines))} lines):")
         for line in lines:
             click.echo(f"  {line}")
+
+
+@click.command("run-cancel")
+@click.argument("run_id")
+@click.pass_context
+@friendly_errors
+def run_cancel(ctx, run_id: str) -> None:
+    """Cancel a training run: its tasks stop at the next epoch or partition (resumable with --resume)."""
+    from relmine.learn.pipeline import cancel_run
+    from relmine.runid import check_run_id
+
+    check_run_id(run_id)
+    with gateway_from(ctx) as gw:
+        r = cancel_run(gw, run_id)
+    click.echo(f"run {run_id} {r['status']}")
 
 
 @click.command("neighbours")

@@ -8,6 +8,7 @@ import logging
 import click
 
 from relmine.cli.common import echo_table, friendly_errors, gateway_from
+from relmine.runid import check_run_id
 
 
 def _quiet_driver_notices(ctx: click.Context) -> None:
@@ -48,6 +49,8 @@ def rules(ctx, min_support, min_confidence, min_lift, max_len, levels, run, no_w
     _quiet_driver_notices(ctx)
     spec = RulesSpec(min_support=min_support, min_confidence=min_confidence, min_lift=min_lift, max_len=max_len,
                      levels=tuple(levels) or LEVELS, run=run, write=not no_write)
+    if run is not None:
+        check_run_id(run)  # before connecting
     with gateway_from(ctx) as gw:
         result = mine_rules(gw, spec)
     for level, res in result.levels.items():
@@ -96,6 +99,8 @@ def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, w
                        seed=seed, weighting=weighting, min_count=min_count, resolution=resolution,
                        run=run, write=not no_write,
                        **({"concurrency": concurrency} if concurrency else {}))
+    if run is not None:
+        check_run_id(run)  # before connecting
     with gateway_from(ctx) as gw:
         result = cluster_products(gw, spec)
     m = result.metrics()

@@ -31,7 +31,8 @@ def _guard(name: str, fix: str, fn: Callable[[], str], required: bool = True) ->
 
 
 def run_checks(settings: Settings, *, broker: Callable[[], str] | None = None,
-               ping_worker: Callable[[], str] | None = None) -> list[Check]:
+               ping_worker: Callable[[], str] | None = None,
+               consumers: Callable[[], dict[str, str]] | None = None) -> list[Check]:
     """All checks. ``broker`` and ``ping_worker`` come from the queue layer (relmine.workers),
     which the domain does not import: each returns a detail line or raises."""
     from relmine.gateway import Gateway
@@ -60,10 +61,23 @@ def run_checks(settings: Settings, *, broker: Callable[[], str] | None = None,
         checks.append(_guard("broker", "scripts/rabbitmq.sh start (RabbitMQ), or unset RELMINE_BROKER_URL", broker))
     if ping_worker is not None:
         checks.append(_guard("worker", "relmine worker   (in another terminal)", ping_worker))
+    if consumers is not None:
+        checks.extend(queue_checks(consumers))
     checks.append(_guard("torch", "pip install torch torch_geometric", _torch_detail))
     if gw is not None:
         gw.close()
     return checks
+
+
+def queue_checks(consumers: Callable[[], dict[str, str]]) -> list[Check]:
+    """One check per queue (``queue train`` ...): its consumers with their hosts, or none (not required)."""
+    try:
+        found = consumers()
+    except Exception as exc:
+        return [Check("queues", False, f"{type(exc).__name__}: {exc}".splitlines()[0][:200],
+                      "relmine worker   (the control channel did not answer)", False)]
+    return [Check(f"queue {q}", bool(detail), detail or "no consumer", f"relmine worker -Q {q}", False)
+            for q, detail in found.items()]
 
 
 def _need(cond: bool, detail: str) -> str:

@@ -43,3 +43,28 @@ def ping_worker(queue: str = "mine", timeout: float = 15.0) -> dict:
 def worker_detail(timeout: float = 15.0) -> str:
     a = ping_worker(timeout=timeout)
     return f"pid {a['pid']} on {a['host']} answered in {a['seconds']:.1f}s ({a['device']})"
+
+
+QUEUES = ("train", "embed", "mine")
+
+
+def queue_consumers(timeout: float = 5.0) -> dict[str, list[str]]:
+    """Workers consuming each queue, by their node name (``name@host``), from Celery's control channel.
+
+    The answer comes from each worker's main process, which the default prefork pool keeps free
+    while a child runs a long task (the solo pool would not answer until its task ends).
+    """
+    from relmine.workers.app import app
+
+    answers = app.control.inspect(timeout=timeout).active_queues() or {}
+    out: dict[str, list[str]] = {q: [] for q in QUEUES}
+    for node, queues in sorted(answers.items()):
+        for q in queues or []:
+            out.setdefault(q["name"], []).append(node)
+    return out
+
+
+def consumer_checks(timeout: float = 5.0) -> dict[str, str]:
+    """One detail per queue; a queue with no consumer raises in its own check (see relmine.doctor)."""
+    found = queue_consumers(timeout)
+    return {q: (f"{len(nodes)} consumer(s): {', '.join(nodes)}" if nodes else "") for q, nodes in found.items()}

@@ -46,8 +46,10 @@ class RunTask(app.Task):
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         from relmine.learn.pipeline import fail_run
+        from relmine.runid import check_run_id
 
         try:
+            check_run_id(args[0])
             with _gateway() as gw:
                 fail_run(gw, args[0], f"{type(exc).__name__}: {exc}")
         except Exception:  # the failure itself is already logged by Celery
@@ -57,10 +59,15 @@ class RunTask(app.Task):
 @app.task(name="relmine.train_run", bind=True, base=RunTask, **RETRY)
 def train_run(self, run_id: str) -> dict:
     """Train run ``run_id`` (resuming from its checkpoint), then fan out one embed task per partition."""
-    from relmine.learn.pipeline import train_run as train
+    from relmine.learn.pipeline import RunCancelled, train_run as train
+    from relmine.runid import check_run_id
 
+    check_run_id(run_id)  # before the graph or the disk is touched
     with _gateway() as gw:
-        partitions = train(gw, run_id, _home())
+        try:
+            partitions = train(gw, run_id, _home())
+        except RunCancelled:
+            return {"run": run_id, "cancelled": True}
     for number in partitions:
         embed_partition.apply_async(args=[run_id, number], queue="embed")
     return {"run": run_id, "partitions": partitions}
@@ -70,7 +77,9 @@ def train_run(self, run_id: str) -> dict:
 def embed_partition(self, run_id: str, number: int) -> dict:
     """Write embeddings, attention and predicted relations of one partition of ``run_id``."""
     from relmine.learn.pipeline import embed_partition as embed
+    from relmine.runid import check_run_id
 
+    check_run_id(run_id)
     with _gateway() as gw:
         written = embed(gw, run_id, number, _home())
     return {"run": run_id, "partition": number, **written}

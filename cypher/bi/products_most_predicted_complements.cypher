@@ -1,7 +1,9 @@
-// Products with the most predicted relations of a kind (default 'complement'; 'substitute'; null for any), optionally of one run, with their best-scored partners.
+// Products with the most predicted relations of a kind (default 'complement'; 'substitute'; null for any), of one run (default: the current training run), with their best-scored partners.
 // :params {"type": "complement", "run": null, "minScore": 0.0, "limit": 25}
-MATCH (p:Product)-[r:PREDICTED]-(q:Product)
-WHERE ($type IS NULL OR r.kind = $type) AND ($run IS NULL OR r.run = $run) AND r.score >= $minScore
+OPTIONAL MATCH (cur:Run {kind: 'train', current: true})
+WITH coalesce($run, cur.id) AS run
+MATCH (p:Product)-[r:PREDICTED {run: run}]-(q:Product)
+WHERE ($type IS NULL OR r.kind = $type) AND r.score >= $minScore
 WITH p, q, max(r.score) AS score
 ORDER BY score DESC, q.sku
 WITH p, count(q) AS predicted, avg(score) AS mean_score, collect(q.sku)[..5] AS best

@@ -28,7 +28,8 @@ CALL (p, rulesRun) {
          reduce(s = '', x IN r.consequent | s + CASE s WHEN '' THEN '' ELSE ' + ' END + x) +
          ' (lift ' + toString(round(r.lift, 2)) + ', confidence ' + toString(round(r.confidence, 2)) + ')' AS reason
   UNION ALL
-  MATCH (p)-[r:PREDICTED]-(q:Product)
+  MATCH (cur:Run {kind: 'train', current: true})
+  MATCH (p)-[r:PREDICTED {run: cur.id}]-(q:Product)
   WHERE q <> p
   RETURN q, 'predicted' AS source,
          CASE WHEN toUpper(r.type) CONTAINS 'SUBST' OR toUpper(r.type) CONTAINS 'VIEW' THEN 'substitute' ELSE 'complement' END AS kind,

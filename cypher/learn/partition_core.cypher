@@ -1,6 +1,5 @@
-// The products of one partition of a run.
+// The products of one partition of a run (its members).
 // :params {"run": "train-demo", "partition": 0}
-MATCH (p:Product)
-WHERE p.partition = $partition AND p.partition_run = $run
+MATCH (:Partition {id: $run + ':' + toString($partition)})-[:HAS_MEMBER]->(p:Product)
 RETURN p.sku AS sku
 ORDER BY sku

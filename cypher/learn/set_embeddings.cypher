@@ -1,6 +1,6 @@
-// Write product embeddings of a run (batched).
+// Stage product embeddings of a run (batched); they become p.embedding at the run's switch.
 // :params {"run": "train-demo", "rows": [{"sku": "A", "embedding": [0.1, 0.2]}]}
 UNWIND $rows AS row
 MATCH (p:Product {sku: row.sku})
-SET p.embedding = row.embedding, p.embedding_run = $run
+SET p.embedding_next = row.embedding, p.embedding_next_run = $run
 RETURN count(*) AS written

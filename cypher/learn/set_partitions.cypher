@@ -1,6 +1,8 @@
-// Record each product's partition for a run (batched).
+// Record each product's partition for a run (batched): (:Partition {id: run:number})-[:HAS_MEMBER]->(:Product), owned by the run (the partition is linked to its run only once every member is written, by create_partitions).
 // :params {"run": "train-demo", "rows": [{"sku": "A", "partition": 0}]}
 UNWIND $rows AS row
 MATCH (p:Product {sku: row.sku})
-SET p.partition = row.partition, p.partition_run = $run
+MERGE (pt:Partition {id: $run + ':' + toString(row.partition)})
+ON CREATE SET pt.status = 'pending', pt.run = $run, pt.number = row.partition
+MERGE (pt)-[:HAS_MEMBER]->(p)
 RETURN count(*) AS written

@@ -54,6 +54,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import pickle
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -271,7 +272,11 @@ def evaluate_pairs(model: GATLinkPredictor, pairs: PairSet, name: str, batch_siz
 # ---------------------------------------------------------------- checkpoints
 
 def _rng_state() -> dict:
-    state = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    """RNG states as tensors and plain values only (so checkpoints load with ``weights_only=True``)."""
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    state = {"torch": torch.get_rng_state(),
+             "numpy": [kind, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss), float(cached)],
+             "python": random.getstate()}
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
@@ -279,8 +284,10 @@ def _rng_state() -> dict:
 
 def _set_rng_state(state: dict) -> None:
     torch.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])
-    random.setstate(state["python"])
+    kind, keys, pos, has_gauss, cached = state["numpy"]
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
 
@@ -295,8 +302,20 @@ def save_checkpoint(path: str | os.PathLike, **state) -> None:
 
 
 def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
-    # weights_only=False: the checkpoint holds numpy/python RNG states we wrote ourselves
-    return torch.load(Path(path), map_location=map_location, weights_only=False)
+    """Tensors and plain values only (``weights_only=True``): a crafted pickle is refused, never run."""
+    try:
+        return torch.load(Path(path), map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise ValueError(f"checkpoint {path} holds more than tensors and plain values; refused "
+                         f"({str(exc).splitlines()[0]})") from exc
+
+
+def _result_to_dict(result: TrainResult) -> dict:
+    return {**asdict(result), "history": [asdict(h) for h in result.history]}
+
+
+def _result_from_dict(raw: dict) -> TrainResult:
+    return TrainResult(**{**raw, "history": [EpochStats(**h) for h in raw["history"]]})
 
 
 def _check_compatible(saved: dict, config: TrainConfig, path) -> None:
@@ -384,7 +403,7 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
             optimizer.load_state_dict(state["optimizer"])
             start_epoch = state["epoch"] + 1
             bad_epochs, best_state = state["bad_epochs"], state["best_state"]
-            result = state["result"]
+            result = _result_from_dict(state["result"])
             result.resumed_from = state["epoch"]
             _set_rng_state(state["rng"])
             log.info("resuming from %s at epoch %d", checkpoint, start_epoch)
@@ -439,7 +458,7 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
             if checkpoint is not None:
                 save_checkpoint(checkpoint, model=model.state_dict(), optimizer=optimizer.state_dict(),
                                 epoch=epoch, rng=_rng_state(), bad_epochs=bad_epochs,
-                                best_state=best_state, result=result, config=asdict(config))
+                                best_state=best_state, result=_result_to_dict(result), config=asdict(config))
             if on_epoch is not None:
                 on_epoch(stats)
         if best_state is not None:

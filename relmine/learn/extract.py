@@ -75,15 +75,19 @@ def extract_skus(gw: Gateway, core: list[str], types: list[str], *, halo_hops: i
     skus = list(core)
     index = {s: i for i, s in enumerate(skus)}
     frontier = list(core)
+    # the same graph gives the same node and edge order, whatever order Neo4j returns them in
+    # (it changes as other relationships, e.g. an older run's predictions, are added): the
+    # training is then deterministic under its seed from one run to the next
     for _ in range(halo_hops):
-        found: list[str] = []
+        found: set[str] = set()
         for batch in chunks(frontier, READ_BATCH):
             for sku in gw.read_one("learn/neighbour_skus", {"skus": batch, "types": types}, raw=True)["skus"]:
                 if sku not in index:
-                    index[sku] = len(skus)
-                    skus.append(sku)
-                    found.append(sku)
-        frontier = found
+                    found.add(sku)
+        frontier = sorted(found)
+        for sku in frontier:
+            index[sku] = len(skus)
+            skus.append(sku)
     feats: dict[str, dict] = {}
     for batch in chunks(skus, READ_BATCH):
         cols = gw.read_one("learn/product_features", {"skus": batch, "types": types}, raw=True)
@@ -101,6 +105,8 @@ def extract_skus(gw: Gateway, core: list[str], types: list[str], *, halo_hops: i
                 continue
             relations.append((index[src], j, type_id[rtype]))
             weights.append(float(weight or 1.0))
+    order = sorted(range(len(relations)), key=relations.__getitem__)
+    relations, weights = [relations[i] for i in order], [weights[i] for i in order]
     n = len(skus)
     if relations:
         rel = torch.tensor(relations, dtype=torch.long)

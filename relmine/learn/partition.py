@@ -4,7 +4,7 @@ Louvain communities (GDS) of the observed relations keep densely related
 products together; communities are then packed into partitions of about
 ``size`` products (small ones merged first-fit-decreasing, large ones cut
 into consecutive chunks). Each product's partition is written to the graph
-(``p.partition``, ``p.partition_run``) and each partition becomes a
+(``(:Partition)-[:HAS_MEMBER]->(:Product)``, owned by the run) and each partition becomes a
 ``(:Partition)`` node of the run.
 """
 

@@ -24,8 +24,9 @@ completion deletes the ``[:PREDICTED]`` relationships of every other run; the
 from __future__ import annotations
 
 import json
+import io
 import logging
-import secrets
+import pickle
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -33,6 +34,7 @@ from typing import Callable
 
 import torch
 
+from relmine import runid
 from relmine.errors import InputError, NotFound
 from relmine.gateway import Gateway
 from relmine.learn.extract import Subgraph, extract_partition
@@ -43,20 +45,64 @@ from relmine.relations import OBSERVED
 
 log = logging.getLogger(__name__)
 
-TERMINAL = ("done", "failed")
+TERMINAL = ("done", "failed", "cancelled")
+
+
+class RunCancelled(Exception):
+    """The run was cancelled (``relmine run-cancel``) while a task worked on it."""
 
 
 def new_run_id() -> str:
-    return f"train-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+    return runid.new_run_id("train")
 
 
 def create_run(gw: Gateway, spec: TrainSpec, run_id: str | None = None) -> str:
-    run_id = run_id or new_run_id()
+    """Record a queued run; refused while another training run of this graph has not ended."""
+    run_id = runid.run_id_or_new(run_id, "train")
+    check_no_other_active(gw, run_id)
     gw.write("runs/create_run", {"id": run_id, "kind": "train", "params": spec.to_json()})
     return run_id
 
 
+def check_no_other_active(gw: Gateway, run_id: str) -> None:
+    """At most one training run per graph: refuse while another one is queued or working."""
+    others = gw.read("runs/active_train_runs", {"id": run_id})
+    if others:
+        o = others[0]
+        raise InputError(f"training run {o['id']} is {o['status']} (last update {o['updated_at']}); one training "
+                         f"run per graph at a time: wait for it, `relmine train --resume {o['id']}` if its "
+                         f"worker died, or `relmine run-cancel {o['id']}`")
+
+
+def resume_run(gw: Gateway, run_id: str) -> dict:
+    """Queue a failed, cancelled or stuck run again; it continues from its checkpoint in the graph."""
+    run = get_run(gw, run_id)
+    if run.get("kind") != "train":
+        raise InputError(f"run {run_id} is a {run.get('kind')} run, not a training run")
+    if run["status"] == "done":
+        raise InputError(f"run {run_id} is already done; nothing to resume")
+    check_no_other_active(gw, run_id)
+    update_run(gw, run_id, f"resume requested (was {run['status']})")
+    gw.write("runs/requeue_run", {"id": run_id})
+    return get_run(gw, run_id)
+
+
+def cancel_run(gw: Gateway, run_id: str) -> dict:
+    """Mark a run cancelled; its tasks stop at their next epoch or partition. Resumable with --resume."""
+    run = get_run(gw, run_id)
+    if run["status"] in TERMINAL:
+        raise InputError(f"run {run_id} has already ended ({run['status']})")
+    update_run(gw, run_id, f"cancelled (was {run['status']})", status="cancelled")
+    return get_run(gw, run_id)
+
+
+def check_not_cancelled(gw: Gateway, run_id: str) -> None:
+    if gw.read_one("runs/get_run", {"id": run_id})["run"]["status"] == "cancelled":
+        raise RunCancelled(f"run {run_id} was cancelled")
+
+
 def get_run(gw: Gateway, run_id: str) -> dict:
+    runid.check_run_id(run_id)
     row = gw.read_one("runs/get_run", {"id": run_id})
     if row is None or row["run"] is None:
         raise NotFound(f"no run {run_id!r}")
@@ -78,7 +124,13 @@ def run_spec(gw: Gateway, run_id: str) -> TrainSpec:
 
 
 def _paths(home: Path, run_id: str) -> tuple[Path, Path]:
-    return home / "checkpoints" / f"{run_id}.pt", home / "models" / f"{run_id}.pt"
+    """Local scratch copies of a run's checkpoint and model, each resolved under its folder of ``home``.
+
+    The graph holds the real ones (``(:Checkpoint)``, ``(:Model)``); these files are only the
+    worker's working copies, so a worker with an empty home resumes from the graph.
+    """
+    return (runid.path_under(Path(home) / "checkpoints", run_id, ".pt"),
+            runid.path_under(Path(home) / "models", run_id, ".pt"))
 
 
 def build_model(spec: TrainSpec, in_channels: int):
@@ -111,7 +163,7 @@ def train_run(gw: Gateway, run_id: str, home: Path,
                relation_types=types)
     t0 = time.monotonic()
     numbers = _partitions(gw, run_id, spec, types)
-    if model_path.exists():  # trained before a crash: only the embedding remains
+    if gw.read_one("runs/get_model", {"run": run_id}):  # trained before a crash: only the embedding remains
         return [p["number"] for p in gw.read("learn/partitions_of_run", {"run": run_id}) if p["status"] != "done"]
     t_part = time.monotonic() - t0
     subgraphs = [extract_partition(gw, run_id, n, types, halo_hops=spec.halo_hops, text_dim=spec.text_features)
@@ -122,11 +174,15 @@ def train_run(gw: Gateway, run_id: str, home: Path,
     update_run(gw, run_id, f"training: {len(numbers)} partitions, {pulled:,} edges pulled ({rate:,.0f} edges/s)",
                status="training", epochs=spec.epochs, partitions=len(numbers), pull_edges=pulled,
                pull_edges_per_s=rate)
+    torch.manual_seed(spec.seed)  # the initial weights too depend only on the seed, not on the worker's past
     model = build_model(spec, subgraphs[0].data.num_features)
+    pull_checkpoint(gw, run_id, checkpoint)
     config = TrainConfig(epochs=spec.epochs, lr=spec.lr, seed=spec.seed, device=spec.device,
                          recon_weight=spec.recon_weight, progress=False, patience=spec.epochs)
 
-    def report(stats) -> None:
+    def report(stats) -> None:  # called after the local checkpoint of the epoch is written
+        push_checkpoint(gw, run_id, checkpoint, stats.epoch)
+        check_not_cancelled(gw, run_id)
         update_run(gw, run_id,
                    f"training: epoch {stats.epoch + 1}/{spec.epochs}, loss {stats.loss:.4f}, "
                    f"{stats.edges_per_s:,.0f} edges/s",
@@ -137,11 +193,11 @@ def train_run(gw: Gateway, run_id: str, home: Path,
     t1 = time.monotonic()
     result = train(model, [s.data for s in subgraphs], config, checkpoint=checkpoint, on_epoch=report)
     t_train = time.monotonic() - t1
-    model_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = model_path.with_name(model_path.name + ".tmp")
+    buffer = io.BytesIO()
     torch.save({"state": model.cpu().state_dict(), "in_channels": subgraphs[0].data.num_features,
-                "spec": spec.to_json()}, tmp)
-    tmp.replace(model_path)
+                "spec": spec.to_json()}, buffer)
+    gw.write("runs/save_model", {"run": run_id, "bytes": buffer.getvalue()})
+    model_path.unlink(missing_ok=True)
     metrics = {"final_loss": result.history[-1].loss if result.history else None,
                "epochs_run": result.epochs_run, "resumed_from": result.resumed_from,
                "seconds_partition": t_part, "seconds_pull": t_pull, "seconds_train": t_train}
@@ -151,22 +207,55 @@ def train_run(gw: Gateway, run_id: str, home: Path,
     return numbers
 
 
-def load_model(home: Path, run_id: str):
-    _, model_path = _paths(home, run_id)
-    if not model_path.exists():
-        raise NotFound(f"run {run_id} has no trained model at {model_path} (train it first)")
-    saved = torch.load(model_path, map_location="cpu", weights_only=False)
+def pull_checkpoint(gw: Gateway, run_id: str, path: Path) -> None:
+    """Copy the run's checkpoint from the graph to ``path`` (replacing any local one), if it has one."""
+    row = gw.read_one("runs/get_checkpoint", {"run": run_id})
+    if row is None:
+        path.unlink(missing_ok=True)  # a stale local file from another graph must not be resumed
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".pull")
+    tmp.write_bytes(bytes(row["bytes"]))
+    tmp.replace(path)
+    log.info("run %s: checkpoint of epoch %d fetched from the graph", run_id, row["epoch"])
+
+
+def push_checkpoint(gw: Gateway, run_id: str, path: Path, epoch: int) -> None:
+    gw.write("runs/save_checkpoint", {"run": run_id, "bytes": path.read_bytes(), "epoch": epoch})
+
+
+def load_model(gw: Gateway, run_id: str):
+    """The run's trained model, read from its ``(:Model)`` node (tensors only)."""
+    runid.check_run_id(run_id)
+    row = gw.read_one("runs/get_model", {"run": run_id})
+    if row is None:
+        raise NotFound(f"run {run_id} has no trained model in the graph (train it first)")
+    saved = load_tensors(bytes(row["bytes"]))
     model = build_model(TrainSpec.from_json(saved["spec"]), saved["in_channels"])
     model.load_state_dict(saved["state"])
     model.eval()
     return model
 
 
+def load_tensors(source: Path | bytes) -> dict:
+    """A saved dict of tensors and plain values; never unpickles code (``weights_only=True``)."""
+    what = "stored bytes" if isinstance(source, bytes) else str(source)
+    try:
+        return torch.load(io.BytesIO(source) if isinstance(source, bytes) else source, map_location="cpu",
+                          weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise InputError(f"{what} are not a relmine model or checkpoint (only tensors and plain values "
+                         f"are loaded): {str(exc).splitlines()[0]}") from exc
+
+
 def embed_partition(gw: Gateway, run_id: str, number: int, home: Path) -> dict:
     """Embeddings, attention and predicted relations of one partition's core products."""
     spec = run_spec(gw, run_id)
-    types = get_run(gw, run_id).get("relation_types") or learnable_types(gw, spec.relation_types)
-    model = load_model(home, run_id)
+    run = get_run(gw, run_id)
+    if run["status"] == "cancelled":
+        return {"cancelled": 1}
+    types = run.get("relation_types") or learnable_types(gw, spec.relation_types)
+    model = load_model(gw, run_id)
     sub: Subgraph = extract_partition(gw, run_id, number, list(types), halo_hops=spec.halo_hops,
                                       text_dim=spec.text_features)
     written = write_partition(gw, run_id, model, sub, top_k=spec.top_k)
@@ -189,13 +278,19 @@ def finalize_if_complete(gw: Gateway, run_id: str, spec: TrainSpec | None = None
     from relmine.learn.writeback import ensure_vector_index
 
     ensure_vector_index(gw, spec.hidden)
+    # the switch: one transaction; readers see the previous complete run until it commits
+    gw.write("runs/switch_current_train", {"run": run_id})
+    # only after the switch: the older runs' predicted relations go
     gw.write_autocommit("learn/delete_older_predicted", {"run": run_id})
+    gw.write_autocommit("learn/delete_older_memberships", {"run": run_id})
     update_run(gw, run_id, "done", status="done")
     gw.write("runs/mark_finished", {"id": run_id})
     return True
 
 
 def fail_run(gw: Gateway, run_id: str, error: str) -> None:
+    if get_run(gw, run_id)["status"] == "cancelled":  # a cancelled run stays cancelled
+        return
     update_run(gw, run_id, f"failed: {error[:500]}", status="failed", error=error[:2000])
 
 

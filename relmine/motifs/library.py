@@ -34,9 +34,9 @@ from relmine import cypher
 from relmine.errors import InputError, QueryError
 from relmine.gateway import Gateway, Statement, chunks
 from relmine.motifs.matching import MAX_TIMEOUT_S
+from relmine.runid import check_run_id  # noqa: F401  (re-exported)
 
 KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
-RUN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
 GROUP = "motifs"
 DEFAULT_MAX_MEMBERS = 100_000
 BATCH = 5_000
@@ -103,12 +103,6 @@ def select(kinds: Iterable[str] | None) -> list[MotifKind]:
 
 def default_run_id() -> str:
     return "motifs-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-
-
-def check_run_id(run_id: str) -> str:
-    if not isinstance(run_id, str) or not RUN_RE.match(run_id):
-        raise InputError(f"run id {run_id!r} is not allowed (letters, digits, _ . : -, at most 100)")
-    return run_id
 
 
 def motif_id(run_id: str, kind: str, members: list[str]) -> str:

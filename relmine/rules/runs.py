@@ -5,28 +5,16 @@ from __future__ import annotations
 import json
 import math
 import re
-import secrets
-import time
 from typing import Any
 
 from relmine.errors import InputError
 from relmine.gateway import Gateway
-
-RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
-
-
-def new_run_id(kind: str) -> str:
-    """``<kind>-YYYYmmdd-HHMMSS-<4 hex>`` (sortable, unique enough for one machine)."""
-    return f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+from relmine.runid import RUN_ID, new_run_id, run_id_or_new  # noqa: F401  (RUN_ID, new_run_id re-exported)
 
 
 def check_run_id(run: str | None, kind: str) -> str:
-    """A given run id (validated) or a new one."""
-    if run is None:
-        return new_run_id(kind)
-    if not RUN_ID.match(run):
-        raise InputError(f"run id {run!r} must match {RUN_ID.pattern} (letters, digits, _ . : -)")
-    return run
+    """A given run id (validated by :mod:`relmine.runid`) or a new one of ``kind``."""
+    return run_id_or_new(run, kind)
 
 
 def _json_safe(value: Any) -> Any:

@@ -35,6 +35,9 @@ MATCH (a:Product {sku: row.a}), (b:Product {sku: row.b})
 MERGE (a)-[r:PREDICTED {type: row.type, run: 'gnn-test'}]->(b)
 SET r.score = row.score, r.kind = row.kind
 """, "test/predicted")
+# readers follow the current training run, as relmine.learn.pipeline's switch marks it
+CURRENT_RUN = Statement("MERGE (r:Run {id: 'gnn-test'}) SET r.kind = 'train', r.status = 'done', r.current = true",
+                        "test/current_run")
 SET_EMBEDDINGS = Statement("UNWIND $rows AS row MATCH (p:Product {sku: row.sku}) SET p.embedding = row.v", "test/emb")
 
 
@@ -45,6 +48,7 @@ def graph(clean_graph):
     load_graph(gw, products, baskets)
     mine_rules(gw, RulesSpec(min_support=0.02, min_confidence=0.3, run="rules-t1"))
     cluster_products(gw, ClusterSpec(method="louvain", run="clusters-t1"))
+    gw.write(CURRENT_RUN)
     gw.write_batches(ADD_PREDICTED, [
         # as relmine.learn.writeback writes them: an observed type and what it means
         {"a": "whole milk", "b": "croissant", "type": "CO_PURCHASED", "kind": "complement", "score": 0.9},

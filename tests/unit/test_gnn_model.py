@@ -234,7 +234,7 @@ def test_checkpoint_from_before_a_new_setting_resumes_at_its_default(tmp_path):
     data = toy_graph()
     ckpt = tmp_path / "run.pt"
     _fit(data, checkpoint=ckpt, epochs=2)
-    state = torch.load(ckpt, weights_only=False)
+    state = torch.load(ckpt, weights_only=True)
     for key in ("lr_decay", "lr_patience"):  # written before these settings existed
         del state["config"][key]
     torch.save(state, ckpt)

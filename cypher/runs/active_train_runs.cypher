@@ -1,0 +1,6 @@
+// Training runs not yet ended (queued, partitioning, training, embedding), other than $id.
+// :params {"id": "train-demo"}
+MATCH (r:Run {kind: 'train'})
+WHERE r.id <> $id AND NOT r.status IN ['done', 'failed', 'cancelled']
+RETURN r.id AS id, r.status AS status, toString(r.updated_at) AS updated_at
+ORDER BY r.id
