@@ -65,7 +65,7 @@ def main() -> int:
     from relmine.gateway import Gateway, Statement
     from relmine.progress import Progress
     from relmine.rules.clusters import ClusterSpec, cluster_products
-    from relmine.schema import apply_schema
+    from relmine.schema import apply_schema, empty_graph
 
     logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
     d = np.load(args.data, allow_pickle=False)
@@ -85,8 +85,7 @@ def main() -> int:
                   file=sys.stderr)
             return 2
         if count:
-            with gw._driver.session(database=gw.database) as s:  # noqa: SLF001 (auto-commit for IN TRANSACTIONS)
-                s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+            empty_graph(gw)
         apply_schema(gw)
         t0 = time.perf_counter()
         gw.write_batches(Statement(LOAD_PRODUCTS, "bench/load_products"),

@@ -79,11 +79,6 @@ def _score(assignment: dict[str, int], truth: dict[str, dict[str, str]], levels:
     return out
 
 
-def _wipe(gw) -> None:
-    with gw._driver.session(database=gw.database) as s:  # noqa: SLF001 (auto-commit for IN TRANSACTIONS)
-        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DATA, help="the shared data folder")
@@ -98,7 +93,7 @@ def main() -> int:
     from relmine.config import Settings
     from relmine.gateway import Gateway, Statement
     from relmine.rules.clusters import ClusterSpec, cluster_products
-    from relmine.schema import apply_schema
+    from relmine.schema import apply_schema, empty_graph
 
     logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
     figures: dict = {"bench": "clusters_baskets", "baseline": "GDS Louvain on raw CO_PURCHASED weights", "sets": {}}
@@ -111,7 +106,7 @@ def main() -> int:
             return 2
         for name in args.sets.split(","):
             truth, levels = _truth(name, args.data)
-            _wipe(gw)
+            empty_graph(gw)
             apply_schema(gw)
             loaded = _ingest(gw, name, args.data, Path(tmp))
             print(f"{name}: ingested {loaded}", flush=True)

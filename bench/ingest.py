@@ -69,12 +69,9 @@ def log(msg: str) -> None:
 
 
 def reset(gw) -> None:
-    from relmine.schema import apply_schema
+    from relmine.schema import apply_schema, empty_graph
 
-    with gw._driver.session(database=gw.database) as session:  # noqa: SLF001 (bench: auto-commit batches)
-        # relationships first: a DETACH DELETE batch of dense products (orders) outgrows the memory pool
-        session.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 50000 ROWS").consume()
-        session.run("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 50000 ROWS").consume()
+    empty_graph(gw)
     apply_schema(gw)
 
 

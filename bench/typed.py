@@ -44,7 +44,7 @@ def main() -> int:
                                    read_typed_graph)
     from relmine.ingest.model import IngestOptions
     from relmine.ingest.pipeline import ingest_file
-    from relmine.schema import apply_schema
+    from relmine.schema import apply_schema, empty_graph
 
     logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -62,8 +62,7 @@ def main() -> int:
             if not path.is_file():
                 print(f"skip: {path} is absent", file=sys.stderr)
                 return 2
-            with gw._driver.session(database=gw.database) as s:  # noqa: SLF001 (auto-commit for IN TRANSACTIONS)
-                s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+            empty_graph(gw)
             apply_schema(gw)
             t0 = time.perf_counter()
             ing = ingest_file(gw, path, IngestOptions(kind="amazon-meta", progress=False), rejects_dir=Path(tmp))

@@ -25,6 +25,14 @@ def apply_schema(gw: Gateway) -> list[SchemaItem]:
     return describe_schema(gw)
 
 
+def empty_graph(gw: Gateway) -> None:
+    """Delete every node and relationship (the schema stays): relationships first, in bounded
+    batches, since a DETACH DELETE batch of dense products (after an order file) outgrows
+    ``db.memory.transaction.max``. For tests and benchmarks; no command calls it."""
+    gw.write_autocommit("admin/delete_relationships")
+    gw.write_autocommit("admin/delete_nodes")
+
+
 def describe_schema(gw: Gateway) -> list[SchemaItem]:
     return gw.read_as(SchemaItem, "admin/show_schema")
 

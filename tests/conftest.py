@@ -79,9 +79,10 @@ def gateway(neo4j_settings):
 def wipe(gw) -> None:
     """Empty the database and drop GDS projections; the schema stays, but vector indexes go
     (their dimensions belong to the data that was there)."""
-    # CALL { } IN TRANSACTIONS needs an implicit transaction: use the driver's auto-commit session.
+    from relmine.schema import empty_graph
+
+    empty_graph(gw)
     with gw._driver.session(database=gw.database) as session:  # noqa: SLF001 (test helper)
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
         for row in session.run("SHOW VECTOR INDEXES YIELD name").data():
             session.run("DROP INDEX $name IF EXISTS", name=row["name"]).consume()
         session.run("CALL gds.graph.list() YIELD graphName CALL gds.graph.drop(graphName, false) YIELD graphName AS g "
