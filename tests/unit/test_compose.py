@@ -52,3 +52,10 @@ def test_readme_documents_every_variable():
     readme = (ROOT / "README.md").read_text()
     missing = [v for v in ENV_VARS if v not in readme]
     assert missing == []
+
+
+def test_worker_health_checks_use_the_control_channel():
+    """A worker busy training still answers Celery's control ping; a task round trip would not."""
+    for name in ("worker", "embed-worker"):
+        check = " ".join(COMPOSE["services"][name]["healthcheck"]["test"])
+        assert "inspect ping -d celery@$$(hostname)" in check, (name, check)  # $$: compose's literal $
