@@ -114,8 +114,9 @@ def worker_factory(neo4j_settings, tmp_path):
 
     started: list[WorkerProcess] = []
 
-    def start(broker_url: str | None, **kw) -> WorkerProcess:
-        proc = WorkerProcess(neo4j_settings, broker_url=broker_url, home=tmp_path / "relmine-home", **kw)
+    def start(broker_url: str | None, home: Path | None = None, **kw) -> WorkerProcess:
+        """A worker on ``broker_url``; ``home`` its RELMINE_HOME (default one shared by the test's workers)."""
+        proc = WorkerProcess(neo4j_settings, broker_url=broker_url, home=home or tmp_path / "relmine-home", **kw)
         proc.start()
         started.append(proc)
         return proc

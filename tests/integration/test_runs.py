@@ -37,19 +37,13 @@ def graph(clean_graph):
 
 
 @pytest.fixture
-def workers(neo4j_settings, amqp_url, tmp_path):
-    started: list[WorkerProcess] = []
+def workers(worker_factory, amqp_url, tmp_path):
+    """Workers on RabbitMQ, each with a RELMINE_HOME of its own (no shared folder between hosts)."""
 
     def start(name: str, queues: str, pool: str = "solo") -> WorkerProcess:
-        proc = WorkerProcess(neo4j_settings, broker_url=amqp_url, home=tmp_path / f"home-{name}", queues=queues,
-                             pool=pool)
-        proc.start()
-        started.append(proc)
-        return proc
+        return worker_factory(amqp_url, home=tmp_path / f"home-{name}", queues=queues, pool=pool)
 
-    yield start
-    for proc in started:
-        proc.stop()
+    return start
 
 
 def _wait_epoch(gw, run: str, epoch: int, worker: WorkerProcess) -> int:
