@@ -9,19 +9,40 @@ import click
 from relmine.cli.common import echo_table, friendly_errors, gateway_from
 
 
+def _spec_default(name: str):
+    from relmine.learn.spec import TrainSpec
+
+    return TrainSpec.__dataclass_fields__[name].default
+
+
+def _opt(name: str, *decls, **kwargs):
+    """A click option whose default is TrainSpec's (so the CLI never copies the recipe)."""
+    return click.option(*decls, default=_spec_default(name), show_default=True, **kwargs)
+
+
 @click.command("train")
-@click.option("--partition-size", default=20_000, show_default=True, help="Products per subgraph job (target).")
-@click.option("--halo-hops", default=1, show_default=True, help="Hops of neighbourhood extracted around a partition.")
+@_opt("partition_size", "--partition-size", help="Products per write-back job (one `embed` task each).")
 @click.option("--relation-type", "relation_types", multiple=True,
               help="Observed relation type to learn from (repeatable; default: all present).")
-@click.option("--epochs", default=30, show_default=True, help="Training epochs.")
-@click.option("--hidden", default=64, show_default=True, help="Embedding size.")
-@click.option("--heads", default=4, show_default=True, help="Attention heads.")
-@click.option("--lr", default=0.003, show_default=True, help="Learning rate.")
-@click.option("--top-k", default=10, show_default=True, help="Predicted relations kept per product.")
-@click.option("--recon-weight", default=0.0, show_default=True,
-              help="Weight of the edge + node-feature reconstruction loss (0: off).")
-@click.option("--seed", default=0, show_default=True, help="Random seed (training is deterministic under it).")
+@_opt("epochs", "--epochs", type=click.IntRange(min=1),
+      help="Maximum training epochs (early stopping on the validation slice; the best epoch's weights are kept).")
+@_opt("patience", "--patience", type=click.IntRange(min=1), help="Epochs without validation gain before stopping.")
+@_opt("hidden", "--hidden", help="Embedding size.")
+@_opt("heads", "--heads", help="Attention heads.")
+@_opt("lr", "--lr", help="Learning rate.")
+@_opt("top_k", "--top-k", help="Predicted relations kept per product.")
+@_opt("min_count", "--min-count", type=click.FloatRange(min=0),
+      help="Significance filter: learn only from relations at least this strong (r.weight, else r.count).")
+@_opt("top_k_relations", "--top-k-relations", type=click.IntRange(min=0),
+      help="Significance filter: keep a relation when it is among the N strongest of its type at either "
+           "product (0: all).")
+@_opt("max_step_edges", "--max-step-edges", type=click.IntRange(min=1000),
+      help="Memory budget of one training step, in message-passing edges (~2.8 KB each); a larger graph "
+           "trains on sampled subgraphs.")
+@_opt("memory_gb", "--memory-gb", type=click.FloatRange(min=0, min_open=True),
+      help="Refuse the run before training if its estimated peak memory is above this.")
+@_opt("recon_weight", "--recon-weight", help="Weight of the edge + node-feature reconstruction loss (0: off).")
+@_opt("seed", "--seed", help="Random seed of the held-out slices and the training (deterministic under it).")
 @click.option("--run-id", default=None, help="Run id (default: a new one); re-using one resumes it.")
 @click.option("--resume", "resume", default=None, metavar="RUN",
               help="Queue failed, cancelled or stuck run RUN again; it continues from its last checkpoint.")
@@ -29,11 +50,13 @@ from relmine.cli.common import echo_table, friendly_errors, gateway_from
 @click.option("--timeout", default=7200.0, show_default=True, help="With --wait: give up after this many seconds.")
 @click.pass_context
 @friendly_errors
-def train(ctx, partition_size, halo_hops, relation_types, epochs, hidden, heads, lr, top_k, recon_weight, seed,
-          run_id, resume, wait, timeout) -> None:
-    """Enqueue a GAT training run on queue `train` (embedding fans out on `embed`).
+def train(ctx, partition_size, relation_types, epochs, patience, hidden, heads, lr, top_k, min_count,
+          top_k_relations, max_step_edges, memory_gb, recon_weight, seed, run_id, resume, wait, timeout) -> None:
+    """Enqueue a GAT training run on queue `train` (write-back fans out on `embed`).
 
-    One training run per graph at a time: a second one is refused while another is queued or working.
+    The model and its training settings are the recipe `relmine evaluate` measures
+    (relmine/gnn/recipe.py). A run holds out validation and test slices of the relations;
+    its test figures (model and CN/AA/RA) land on the (:Run). One training run per graph at a time.
     """
     from relmine.learn.pipeline import check_trainable, create_run, resume_run
     from relmine.learn.spec import TrainSpec
@@ -53,9 +76,10 @@ def train(ctx, partition_size, halo_hops, relation_types, epochs, hidden, heads,
         return
     if run_id is not None:
         check_run_id(run_id)
-    spec = TrainSpec(partition_size=partition_size, halo_hops=halo_hops, relation_types=tuple(relation_types),
-                     epochs=epochs, hidden=hidden, heads=heads, lr=lr, top_k=top_k, recon_weight=recon_weight,
-                     seed=seed)
+    spec = TrainSpec(partition_size=partition_size, relation_types=tuple(relation_types), epochs=epochs,
+                     patience=patience, hidden=hidden, heads=heads, lr=lr, top_k=top_k, min_count=min_count,
+                     top_k_relations=top_k_relations, max_step_edges=max_step_edges, memory_gb=memory_gb,
+                     recon_weight=recon_weight, seed=seed)
     with gateway_from(ctx) as gw:
         check_trainable(gw, spec)
         run = create_run(gw, spec, run_id)

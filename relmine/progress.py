@@ -64,3 +64,28 @@ class Progress:
         elif self.enabled and self.done:
             print(self.line() + f" done in {time.monotonic() - self._t0:,.1f}s", file=self.stream, flush=True)
             self.enabled = False
+
+
+class Rate:
+    """Throttled progress lines for callers that report elsewhere (a run's log, a logger).
+
+    ``line(done, total, unit)`` returns ``"done/total unit (rate unit/s, ETA s)"`` at most every
+    ``every`` seconds (and at the end), else None.
+    """
+
+    def __init__(self, every: float = 15.0):
+        self.every = every
+        self.reset()
+
+    def reset(self) -> None:
+        self._t0 = self._last = time.monotonic()
+
+    def line(self, done: int, total: int, unit: str, *, extra: str = "") -> str | None:
+        now = time.monotonic()
+        if now - self._last < self.every and done < total:
+            return None
+        self._last = now
+        rate = done / max(now - self._t0, 1e-9)
+        eta = f", ETA {max(total - done, 0) / rate:,.0f}s" if rate > 0 and done < total else ""
+        more = f", {extra}" if extra else ""
+        return f"{done:,}/{total:,} {unit} ({rate:,.0f} {unit}/s{eta}{more})"

@@ -59,15 +59,22 @@ class RunTask(app.Task):
 @app.task(name="relmine.train_run", bind=True, base=RunTask, **RETRY)
 def train_run(self, run_id: str) -> dict:
     """Train run ``run_id`` (resuming from its checkpoint), then fan out one embed task per partition."""
-    from relmine.learn.pipeline import RunCancelled, train_run as train
+    from relmine.learn.pipeline import RunCancelled, begin_attempt, end_attempt, train_run as train
     from relmine.runid import check_run_id
 
     check_run_id(run_id)  # before the graph or the disk is touched
     with _gateway() as gw:
+        if not begin_attempt(gw, run_id, self.request.hostname or socket.gethostname()):
+            return {"run": run_id, "failed": "workers lost"}
         try:
             partitions = train(gw, run_id, _home())
         except RunCancelled:
             return {"run": run_id, "cancelled": True}
+        finally:  # raised or returned: this worker was not lost (a SIGKILL never gets here)
+            try:
+                end_attempt(gw, run_id)
+            except Exception:  # noqa: BLE001 - the graph may be what failed; the next attempt counts it lost
+                pass
     for number in partitions:
         embed_partition.apply_async(args=[run_id, number], queue="embed")
     return {"run": run_id, "partitions": partitions}

@@ -2,15 +2,23 @@
 
 Pure PyTorch / PyTorch Geometric: functions take ``Data`` objects and tensors
 and return tensors; extraction from Neo4j and write-back live elsewhere.
+The names below load on first use, so ``relmine.gnn.recipe`` (read by the
+CLI for its defaults) does not import torch.
 """
 
-from relmine.gnn.features import FeatureSpec, node_features
-from relmine.gnn.graph import Adjacency, LinkSplit, split_edges
-from relmine.gnn.model import GATEncoder, GATLinkPredictor, LinkDecoder
-from relmine.gnn.train import PairSet, TrainConfig, TrainResult, embed, score_pairs, train
+from importlib import import_module
 
-__all__ = [
-    "Adjacency", "FeatureSpec", "GATEncoder", "GATLinkPredictor", "LinkDecoder", "LinkSplit",
-    "PairSet", "TrainConfig", "TrainResult", "embed", "node_features", "score_pairs",
-    "split_edges", "train",
-]
+_WHERE = {
+    "FeatureSpec": "features", "node_features": "features",
+    "Adjacency": "graph", "LinkSplit": "graph", "split_edges": "graph",
+    "GATEncoder": "model", "GATLinkPredictor": "model", "LinkDecoder": "model",
+    "PairSet": "train", "TrainConfig": "train", "TrainResult": "train", "embed": "train",
+    "score_pairs": "train", "train": "train",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(import_module(f"relmine.gnn.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'relmine.gnn' has no attribute {name!r}")

@@ -23,6 +23,11 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 
+# above this many two-hop walks, paths3 is walked per pair instead of indexed (the index would
+# hold up to that many entries of 24 bytes)
+PATHS3_INDEX_LIMIT = 20_000_000
+
+
 def _search(keys: Tensor, query: Tensor) -> Tensor:
     """``searchsorted(keys, query)``, clamped to valid positions; large queries are sorted
     first so the binary searches walk the keys in order (several times faster on CPU)."""
@@ -141,21 +146,54 @@ class Adjacency:
         i.e. ``(A D^-1/2 A D^-1/2 A)_ij`` minus the walks through the edge
         ``(i, j)`` itself. Paths of length three link "complements of
         complements" and, unlike common neighbours, exist for pairs without
-        any. Uses ``P = D^-1/2 A D^-1/2 A``, built on first use (its size is
-        the number of two-hop pairs).
+        any. On a sparse graph this uses ``P = D^-1/2 A D^-1/2 A``, built on
+        first use (its size is the number of two-hop pairs); when
+        ``sum(deg^2)`` exceeds :data:`PATHS3_INDEX_LIMIT` (a dense
+        co-purchase graph), the same sum is walked per pair instead, in
+        chunks, so memory stays bounded (same values).
         """
-        keys, vals, s, dinv = self._paths3_index()
         i, j = self._lower_degree_first(src, dst)
         out = torch.zeros(i.numel(), device=i.device)
-        if keys.numel():
-            pair, a = self._walk(i)
-            key = a * self.num_nodes + j[pair]
-            pos = _search(keys, key)
-            val = torch.where(keys[pos] == key, vals[pos], torch.zeros((), device=i.device))
-            out.index_add_(0, pair, val)
+        dinv = self.deg.clamp(min=1).to(torch.float32).rsqrt()
+        if i.numel() and self.num_edges:
+            if self._paths3 is not None or self.two_hop_walks() <= PATHS3_INDEX_LIMIT:
+                keys, vals, s, dinv = self._paths3_index()
+                pair, a = self._walk(i)
+                key = a * self.num_nodes + j[pair]
+                pos = _search(keys, key)
+                val = torch.where(keys[pos] == key, vals[pos], torch.zeros((), device=i.device))
+                out.index_add_(0, pair, val)
+            else:
+                s = self._neighbour_dinv_sum(dinv)
+                self._paths3_walk(i, j, dinv, out)
+        else:
+            s = self._neighbour_dinv_sum(dinv)
         own = self.has_edge(i, j).to(out.dtype)
         out -= own * (dinv[j] * s[j] + dinv[i] * s[i] - dinv[i] * dinv[j])
         return out.clamp_(min=0)
+
+    def two_hop_walks(self) -> int:
+        """``sum(deg^2)``: the walks of length two, an upper bound on the two-hop pairs."""
+        return int((self.deg.to(torch.float64) ** 2).sum())
+
+    def _neighbour_dinv_sum(self, dinv: Tensor) -> Tensor:
+        row = torch.repeat_interleave(torch.arange(self.num_nodes, device=self.device), self.deg)
+        return torch.zeros(self.num_nodes, device=self.device).index_add_(0, row, dinv[self.col])
+
+    def _paths3_walk(self, i: Tensor, j: Tensor, dinv: Tensor, out: Tensor, chunk: int = 4_000_000) -> None:
+        """``out[p] += sum_{a in N(i_p)} dinv[a] * sum_{b in N(a) & N(j_p)} dinv[b]``, in bounded chunks."""
+        cost = self.deg[i]
+        ends = torch.cumsum(cost, 0)
+        start = 0
+        while start < i.numel():
+            stop = int(torch.searchsorted(ends, ends[start] - cost[start] + chunk, right=True))
+            stop = min(max(stop, start + 1), i.numel())
+            pair, a = self._walk(i[start:stop])
+            jj = j[start:stop][pair]
+            cp, b = self.common_neighbors(a, jj)
+            val = dinv[a[cp]] * dinv[b]
+            out.index_add_(0, start + pair[cp], val)
+            start = stop
 
     def heuristics(self, src: Tensor, dst: Tensor,
                    cn: tuple[Tensor, Tensor] | None = None) -> Tensor:

@@ -71,11 +71,12 @@ from relmine.device import pick_device
 from relmine.gnn.graph import Adjacency, mask_edges, typed_undirected_pairs
 from relmine.gnn.metrics import metric
 from relmine.gnn.model import GATLinkPredictor
+from relmine.gnn.sampling import InEdges, encode_layerwise, sampled_edges
 
 log = logging.getLogger(__name__)
 
 # Fields that may differ between a checkpoint and the run resuming it.
-_RESUMABLE_CHANGES = {"epochs", "patience", "device", "progress", "eval_batch_size"}
+_RESUMABLE_CHANGES = {"epochs", "patience", "device", "progress", "eval_batch_size", "max_step_edges"}
 
 
 @dataclass
@@ -101,6 +102,11 @@ class TrainConfig:
     device: str = "auto"              # auto: cuda if available, else cpu
     amp: bool = True                  # bf16 autocast, used on CUDA only
     progress: bool = True
+    # Memory budget of one step, in message-passing edges (about 2.8 KB each, forward and backward):
+    # a graph above it trains on sampled subgraphs (``fanouts`` incoming edges per node and hop)
+    # and is embedded layer-wise, exactly; a graph within it trains on the whole graph per step.
+    max_step_edges: int = 1_000_000
+    fanouts: tuple[int, ...] = (10, 5)
 
 
 @dataclass
@@ -169,13 +175,23 @@ def graph_tensors(data: Data, device: str | torch.device = "cpu"):
             None if ew is None else ew.to(device).float())
 
 
-class _Partition:
-    """A partition moved to the device, with its full adjacency and target pairs."""
+def fits_one_step(num_edges: int, num_nodes: int, budget: int) -> bool:
+    """Whether a graph's message passing (edges plus self-loops) fits one step's edge budget."""
+    return num_edges + num_nodes <= budget
 
-    def __init__(self, data: Data, device: str):
+
+class _Partition:
+    """A partition moved to the device, with its full adjacency and target pairs.
+
+    ``sampled``: the graph exceeds the step budget, so steps run on sampled subgraphs.
+    """
+
+    def __init__(self, data: Data, device: str, budget: int = 1_000_000):
         self.x, self.edge_index, self.edge_type, self.edge_weight = graph_tensors(data, device)
         self.num_nodes = self.x.size(0)
         self.adj = Adjacency(self.edge_index, self.num_nodes)
+        self.sampled = not fits_one_step(self.edge_index.size(1), self.num_nodes, budget)
+        self.in_edges = InEdges(self.edge_index, self.num_nodes) if self.sampled else None
         target = getattr(data, "target_index", None)
         if target is None:  # every observed relation once (once per type for multi-typed pairs)
             target, target_type = typed_undirected_pairs(self.edge_index, self.edge_type)
@@ -220,13 +236,20 @@ def sample_negatives(adj: Adjacency, pos: Tensor, num: int, hard_ratio: float = 
 
 
 @torch.no_grad()
-def embed(model: GATLinkPredictor, graph: Data, device: str | None = None, amp: bool = True) -> Tensor:
-    """Node embeddings ``[N, C]`` of a graph (eval mode, float32, on the model's device)."""
+def embed(model: GATLinkPredictor, graph: Data, device: str | None = None, amp: bool = True,
+          budget: int = 1_000_000) -> Tensor:
+    """Node embeddings ``[N, C]`` of a graph (eval mode, float32, on the model's device).
+
+    A graph above ``budget`` message-passing edges is encoded layer-wise
+    (:func:`relmine.gnn.sampling.encode_layerwise`): the same values, in bounded memory.
+    """
     device = device or next(model.parameters()).device.type
     model.eval()
     x, ei, et, ew = graph_tensors(graph, device)
     with autocast(str(device), amp):
-        return model.encode(x, ei, et, ew).float()
+        if fits_one_step(ei.size(1), x.size(0), budget):
+            return model.encode(x, ei, et, ew).float()
+        return encode_layerwise(model, x, ei, et, ew, budget=budget).float()
 
 
 @torch.no_grad()
@@ -330,9 +353,65 @@ def _check_compatible(saved: dict, config: TrainConfig, path) -> None:
 
 # ---------------------------------------------------------------- training
 
+def _sampled_encode(model: GATLinkPredictor, part: _Partition, pairs: Tensor, pos: Tensor,
+                    config: TrainConfig) -> tuple[Tensor, int]:
+    """Embeddings ``[N, C]`` (zero outside the sampled subgraph) and the subgraph's edge count.
+
+    Seeds are the pairs' endpoints and their common neighbours (the
+    decoder reads their embeddings); the batch's target edges are masked.
+    """
+    _, cn_nodes = part.adj.common_neighbors(pairs[0], pairs[1])
+    seeds = torch.unique(torch.cat([pairs.reshape(-1), cn_nodes]))
+    eids = sampled_edges(part.in_edges, seeds, tuple(config.fanouts))
+    ei = part.edge_index[:, eids]
+    keep = mask_edges(ei, part.num_nodes, pos) if config.mask_target_edges else slice(None)
+    eids, ei = eids[keep], ei[:, keep]
+    nodes = torch.unique(torch.cat([seeds, ei[0]]))
+    size = int(eids.numel() + nodes.numel())
+    if size > config.max_step_edges and pos.size(1) > MIN_SPLIT_BATCH:
+        return None, size
+    local = torch.full((part.num_nodes,), -1, dtype=torch.long, device=nodes.device)
+    local[nodes] = torch.arange(nodes.numel(), device=nodes.device)
+    et = None if part.edge_type is None else part.edge_type[eids]
+    ew = None if part.edge_weight is None else part.edge_weight[eids]
+    h_sub = model.encode(part.x[nodes], local[ei], et, ew)
+    h = h_sub.new_zeros(part.num_nodes, h_sub.size(1)).index_copy(0, nodes, h_sub)
+    return h, int(eids.numel() + nodes.numel())
+
+
+MIN_SPLIT_BATCH = 256  # a sampled batch over the budget is halved down to this many positives
+
+
+def _accumulate(model: GATLinkPredictor, part: _Partition, batch: Tensor, config: TrainConfig, device: str,
+                total: int) -> tuple[float, int]:
+    """Backward pass of a batch, halved (gradients accumulated) while its sampled subgraph is over budget.
+
+    Returns ``(loss * positives, positives)``; on a whole-graph partition the batch is never split.
+    """
+    out = _step(model, part, batch, config, device)
+    if out is None:
+        half = batch.numel() // 2
+        a = _accumulate(model, part, batch[:half], config, device, total)
+        b = _accumulate(model, part, batch[half:], config, device, total)
+        return a[0] + b[0], a[1] + b[1]
+    loss, n_pos = out
+    (loss * (n_pos / total) if n_pos != total else loss).backward()
+    return float(loss.detach()) * n_pos, n_pos
+
+
 def _step(model: GATLinkPredictor, part: _Partition, batch: Tensor, config: TrainConfig,
-          device: str) -> tuple[Tensor, int]:
+          device: str) -> tuple[Tensor, int] | None:
     pos = part.target[:, batch]
+    if part.sampled:
+        neg = sample_negatives(part.adj, pos, pos.size(1) * config.negatives_per_positive,
+                               config.hard_negative_ratio)
+        pairs = torch.cat([pos, neg], dim=1)
+        with autocast(device, config.amp):
+            h, _ = _sampled_encode(model, part, pairs, pos, config)
+            if h is None:  # over the step budget: the caller splits the batch
+                return None
+            logit, type_logit = model.decode(h, pairs, part.adj)
+        return _loss(model, part, batch, config, device, pos, neg, pairs, h, logit, type_logit), pos.size(1)
     if config.mask_target_edges:
         keep = mask_edges(part.edge_index, part.num_nodes, pos)
         ei = part.edge_index[:, keep]
@@ -347,6 +426,10 @@ def _step(model: GATLinkPredictor, part: _Partition, batch: Tensor, config: Trai
         h = model.encode(part.x, ei, et, ew)
         # structural features ignore each pair's own edge: the full graph serves
         logit, type_logit = model.decode(h, pairs, part.adj)
+    return _loss(model, part, batch, config, device, pos, neg, pairs, h, logit, type_logit), pos.size(1)
+
+
+def _loss(model, part, batch, config, device, pos, neg, pairs, h, logit, type_logit) -> Tensor:
     y = torch.cat([torch.ones(pos.size(1), device=device), torch.zeros(neg.size(1), device=device)])
     loss = F.binary_cross_entropy_with_logits(logit.float(), y)
     if type_logit is not None and part.target_type is not None and config.type_weight > 0:
@@ -359,12 +442,13 @@ def _step(model: GATLinkPredictor, part: _Partition, batch: Tensor, config: Trai
         if model.feature_decoder is not None:
             recon = recon + F.mse_loss(model.reconstruct_features(hf), part.x)
         loss = loss + config.recon_weight * recon
-    return loss, pos.size(1)
+    return loss
 
 
 def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConfig | None = None, *,
           val: PairSet | None = None, checkpoint: str | os.PathLike | None = None,
-          on_epoch: Callable[[EpochStats], None] | None = None) -> TrainResult:
+          on_epoch: Callable[[EpochStats], None] | None = None,
+          on_step: Callable[[int, int], None] | None = None) -> TrainResult:
     """Train ``model`` in place on ``partitions``; returns the history.
 
     Args:
@@ -376,6 +460,7 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
         checkpoint: file to save after each epoch and to resume from if it exists.
         on_epoch: called after each epoch (after the checkpoint is written),
             e.g. to report progress from a worker.
+        on_step: called after each optimiser step with (positives seen this epoch, per epoch).
     """
     config = config or TrainConfig()
     if not partitions:
@@ -384,7 +469,7 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
     model.to(device)
     with deterministic():
         seed_everything(config.seed)
-        parts = [_Partition(p, device) for p in partitions]
+        parts = [_Partition(p, device, config.max_step_edges) for p in partitions]
         for i, part in enumerate(parts):
             if part.edge_type is not None and part.edge_type.numel() and int(part.edge_type.max()) >= model.num_relations:
                 raise ValueError(f"partition {i} has relation type id {int(part.edge_type.max())}, "
@@ -423,13 +508,14 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
                 perm = torch.randperm(part.target.size(1), device=device)
                 for batch in perm.split(config.batch_size):
                     optimizer.zero_grad(set_to_none=True)
-                    loss, n_pos = _step(model, part, batch, config, device)
-                    loss.backward()
+                    weighted, n_pos = _accumulate(model, part, batch, config, device, batch.numel())
                     if config.grad_clip:
                         torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
                     optimizer.step()
-                    loss_sum += float(loss.detach()) * n_pos
+                    loss_sum += weighted
                     seen += n_pos
+                    if on_step is not None:
+                        on_step(seen, total_targets)
             train_s = time.perf_counter() - t0
             score = None
             if val is not None:

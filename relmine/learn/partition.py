@@ -1,11 +1,14 @@
-"""Split the product graph into subgraph jobs of bounded size.
+"""Split the products into write-back jobs of bounded size.
 
-Louvain communities (GDS) of the observed relations keep densely related
-products together; communities are then packed into partitions of about
-``size`` products (small ones merged first-fit-decreasing, large ones cut
-into consecutive chunks). Each product's partition is written to the graph
-(``(:Partition)-[:HAS_MEMBER]->(:Product)``, owned by the run) and each partition becomes a
-``(:Partition)`` node of the run.
+Training embeds every product from the whole graph (:mod:`relmine.learn.pipeline`),
+so a partition is only a unit of write-back work (one ``embed`` task):
+:func:`chunk_products` cuts the products, in sku order, into partitions of
+``size``. Each product's partition is written to the graph
+(``(:Partition)-[:HAS_MEMBER]->(:Product)``, owned by the run) and each
+partition becomes a ``(:Partition)`` node of the run.
+
+:func:`partition_products` (Louvain communities packed into partitions)
+is kept for callers that want related products together.
 """
 
 from __future__ import annotations
@@ -75,6 +78,17 @@ def partition_products(gw: Gateway, run: str, size: int, types: list[str], *, co
     finally:
         gw.write("learn/drop_projection", {"graph": graph})
     plan = pack_communities({r["sku"]: r["community"] for r in rows}, size)
+    gw.write_batches("learn/set_partitions", ({"sku": s, "partition": p} for s, p in plan.assignment.items()),
+                     batch_size=batch_size, extra={"run": run})
+    gw.write("learn/create_partitions", {"run": run, "rows": [{"number": i, "size": n}
+                                                              for i, n in enumerate(plan.sizes)]})
+    return plan
+
+
+def chunk_products(gw: Gateway, run: str, skus: list[str], size: int, *, batch_size: int = 20_000) -> PartitionPlan:
+    """Record partitions of ``size`` consecutive products (in the order given) for ``run``."""
+    plan = PartitionPlan({s: i // size for i, s in enumerate(skus)},
+                         [min(size, len(skus) - start) for start in range(0, len(skus), size)])
     gw.write_batches("learn/set_partitions", ({"sku": s, "partition": p} for s, p in plan.assignment.items()),
                      batch_size=batch_size, extra={"run": run})
     gw.write("learn/create_partitions", {"run": run, "rows": [{"number": i, "size": n}

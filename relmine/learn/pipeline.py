@@ -37,8 +37,7 @@ import torch
 from relmine import runid
 from relmine.errors import InputError, NotFound
 from relmine.gateway import Gateway
-from relmine.learn.extract import Subgraph, extract_partition
-from relmine.learn.partition import learnable_types, partition_products
+from relmine.learn.partition import chunk_products, learnable_types
 from relmine.learn.spec import TrainSpec
 from relmine.learn.writeback import write_partition
 from relmine.relations import OBSERVED
@@ -133,25 +132,55 @@ def _paths(home: Path, run_id: str) -> tuple[Path, Path]:
             runid.path_under(Path(home) / "models", run_id, ".pt"))
 
 
-def build_model(spec: TrainSpec, in_channels: int):
+def build_model(spec: TrainSpec, in_channels: int, num_relations: int):
+    """The recipe's model (:mod:`relmine.gnn.recipe`) at the spec's size, for ``num_relations`` types."""
+    from relmine.gnn import recipe
     from relmine.gnn.model import GATLinkPredictor
 
-    return GATLinkPredictor(in_channels, spec.hidden, num_layers=spec.layers, heads=spec.heads,
-                            num_relations=len(OBSERVED), feature_reconstruction=spec.recon_weight > 0)
+    return GATLinkPredictor(in_channels, **recipe.model_kwargs(hidden=spec.hidden, heads=spec.heads,
+                                                               layers=spec.layers),
+                            num_relations=num_relations, feature_reconstruction=spec.recon_weight > 0)
 
 
-def _partitions(gw: Gateway, run_id: str, spec: TrainSpec, types: list[str]) -> list[int]:
+def train_config(spec: TrainSpec):
+    """The recipe's :class:`TrainConfig` with the spec's choices (epochs, patience, lr, seed, budget)."""
+    from relmine.gnn import recipe
+
+    return recipe.train_config(epochs=spec.epochs, device=spec.device, progress=False, patience=spec.patience,
+                               lr=spec.lr, seed=spec.seed, recon_weight=spec.recon_weight,
+                               max_step_edges=spec.max_step_edges)
+
+
+def _partitions(gw: Gateway, run_id: str, spec: TrainSpec, skus: list[str]) -> list[int]:
     existing = gw.read("learn/partitions_of_run", {"run": run_id})
     if existing:  # a redelivered task: keep the partitions already recorded
         return [p["number"] for p in existing]
-    plan = partition_products(gw, run_id, spec.partition_size, types)
-    return list(range(plan.count))
+    return list(range(chunk_products(gw, run_id, skus, spec.partition_size).count))
+
+
+def check_memory(spec: TrainSpec, lg) -> int:
+    """Refuse, before training, a graph whose estimated peak is over ``spec.memory_gb``; returns the estimate."""
+    from relmine.gnn.train import fits_one_step
+    from relmine.learn.learngraph import memory_estimate
+
+    directed = 2 * lg.pairs.shape[1]
+    step = directed + lg.num_nodes if fits_one_step(directed, lg.num_nodes, spec.max_step_edges) \
+        else spec.max_step_edges
+    need = memory_estimate(lg.num_nodes, lg.pairs.shape[1], lg.x.size(1), step)
+    if need > spec.memory_gb * 2**30:
+        raise InputError(
+            f"this run needs about {need / 2**30:.1f} GB ({lg.num_nodes:,} products, {lg.pairs.shape[1]:,} "
+            f"relations kept, {lg.x.size(1)} features, steps of up to {step:,} edges), over its memory budget "
+            f"of {spec.memory_gb:g} GB: lower --max-step-edges, keep fewer relations (--top-k-relations, "
+            f"--min-count) or raise --memory-gb")
+    return need
 
 
 def train_run(gw: Gateway, run_id: str, home: Path,
               on_epoch: Callable[[dict], None] | None = None) -> list[int]:
-    """Partition, extract, train (resuming from a checkpoint), save the model; partitions to embed."""
-    from relmine.gnn.train import TrainConfig, train
+    """Pull, split, train (resuming from a checkpoint), test, embed; the partitions to write back."""
+    from relmine.gnn.train import PairSet, train
+    from relmine.learn.learngraph import pull_learning_graph, split_relations
 
     run = get_run(gw, run_id)
     spec = TrainSpec.from_json(run["params"])
@@ -159,52 +188,168 @@ def train_run(gw: Gateway, run_id: str, home: Path,
     types = learnable_types(gw, spec.relation_types)
     if run["status"] in TERMINAL:
         return []
-    update_run(gw, run_id, f"partitioning: relation types {', '.join(types)}", status="partitioning",
-               relation_types=types)
-    t0 = time.monotonic()
-    numbers = _partitions(gw, run_id, spec, types)
-    if gw.read_one("runs/get_model", {"run": run_id}):  # trained before a crash: only the embedding remains
+    if gw.read_one("runs/get_model", {"run": run_id}) and gw.read("learn/partitions_of_run", {"run": run_id}):
+        # trained and embedded before a crash: only the write-back remains
         return [p["number"] for p in gw.read("learn/partitions_of_run", {"run": run_id}) if p["status"] != "done"]
-    t_part = time.monotonic() - t0
-    subgraphs = [extract_partition(gw, run_id, n, types, halo_hops=spec.halo_hops, text_dim=spec.text_features)
-                 for n in numbers]
-    pulled = sum(s.num_edges for s in subgraphs)
-    t_pull = sum(s.seconds for s in subgraphs)
-    rate = pulled / max(t_pull, 1e-9)
-    update_run(gw, run_id, f"training: {len(numbers)} partitions, {pulled:,} edges pulled ({rate:,.0f} edges/s)",
-               status="training", epochs=spec.epochs, partitions=len(numbers), pull_edges=pulled,
-               pull_edges_per_s=rate)
+    update_run(gw, run_id, f"pulling: relation types {', '.join(types)}", status="pulling", relation_types=types)
+    lg = pull_learning_graph(gw, types, spec.relation_filter(), text_dim=spec.text_features,
+                             progress=_pull_progress(gw, run_id))
+    need = check_memory(spec, lg)
+    local = _local_types(types)[lg.types]
+    split = split_relations(lg, seed=spec.seed, val_ratio=spec.val_ratio, test_ratio=spec.test_ratio)
+    st = lg.stats
+    update_run(gw, run_id,
+               f"training: {st['products']:,} products, {st['relations_kept']:,} of {st['relations_undirected']:,} "
+               f"relations kept (min count {spec.min_count:g}, top {spec.top_k_relations} per product), "
+               f"{split.held_out['val_pairs']:,} validation and {split.held_out['test_pairs']:,} test pairs held "
+               f"out; {lg.features} features; estimated peak {need / 2**30:.1f} GB", status="training",
+               epochs=spec.epochs, pull_edges=st["relations_pulled"], relations_kept=st["relations_kept"],
+               graph=json.dumps(st), split=json.dumps(split.held_out))
+    train_graph = lg.data(lg.pairs[:, split.train], local[split.train], lg.weights[split.train])
+    val = PairSet(train_graph, split.val_pos, split.val_neg)
     torch.manual_seed(spec.seed)  # the initial weights too depend only on the seed, not on the worker's past
-    model = build_model(spec, subgraphs[0].data.num_features)
+    model = build_model(spec, lg.x.size(1), len(types))
     pull_checkpoint(gw, run_id, checkpoint)
-    config = TrainConfig(epochs=spec.epochs, lr=spec.lr, seed=spec.seed, device=spec.device,
-                         recon_weight=spec.recon_weight, progress=False, patience=spec.epochs)
+    config = train_config(spec)
 
     def report(stats) -> None:  # called after the local checkpoint of the epoch is written
         push_checkpoint(gw, run_id, checkpoint, stats.epoch)
         check_not_cancelled(gw, run_id)
+        val_txt = "" if stats.val is None else f", validation {config.val_metric} {stats.val:.4f}"
         update_run(gw, run_id,
-                   f"training: epoch {stats.epoch + 1}/{spec.epochs}, loss {stats.loss:.4f}, "
+                   f"training: epoch {stats.epoch + 1}/{spec.epochs}, loss {stats.loss:.4f}{val_txt}, "
                    f"{stats.edges_per_s:,.0f} edges/s",
                    epoch=stats.epoch + 1, loss=float(stats.loss), train_edges_per_s=float(stats.edges_per_s))
         if on_epoch:
             on_epoch(asdict(stats))
 
     t1 = time.monotonic()
-    result = train(model, [s.data for s in subgraphs], config, checkpoint=checkpoint, on_epoch=report)
+    result = train(model, [train_graph], config, val=val, checkpoint=checkpoint, on_epoch=report,
+                   on_step=_step_progress(run_id))
     t_train = time.monotonic() - t1
+    update_run(gw, run_id, f"testing: {split.test_pos.size(1):,} held-out pairs, model and CN/AA/RA",
+               status="testing")
+    test = test_metrics(model, train_graph, split)
     buffer = io.BytesIO()
-    torch.save({"state": model.cpu().state_dict(), "in_channels": subgraphs[0].data.num_features,
+    torch.save({"state": model.cpu().state_dict(), "in_channels": lg.x.size(1), "types": list(types),
                 "spec": spec.to_json()}, buffer)
+    t2 = time.monotonic()
+    embeddings, attention = full_graph_outputs(model, lg, local, spec.max_step_edges)
+    t_embed = time.monotonic() - t2
+    save_artifact(gw, run_id, "graph", lg.to_bytes())
+    save_artifact(gw, run_id, "outputs", _tensor_bytes(embeddings=embeddings, attention=attention,
+                                                         types=list(types)))
     gw.write("runs/save_model", {"run": run_id, "bytes": buffer.getvalue()})
     model_path.unlink(missing_ok=True)
+    numbers = _partitions(gw, run_id, spec, lg.skus)
     metrics = {"final_loss": result.history[-1].loss if result.history else None,
-               "epochs_run": result.epochs_run, "resumed_from": result.resumed_from,
-               "seconds_partition": t_part, "seconds_pull": t_pull, "seconds_train": t_train}
-    update_run(gw, run_id, f"embedding: {len(numbers)} partitions queued (training took {t_train:.1f}s)",
-               status="embedding", metrics=json.dumps(metrics),
-               loss_history=[float(h.loss) for h in result.history])
+               "epochs_run": result.epochs_run, "best_epoch": result.best_epoch, "best_val": result.best_val,
+               "val_metric": config.val_metric, "stopped_early": result.stopped_early,
+               "resumed_from": result.resumed_from, "test": test, "seconds_pull": st["seconds_pull"],
+               "seconds_train": t_train, "seconds_embed": t_embed}
+    flat = {f"metric_{method}_{name}": float(value) for method, vals in test.items() for name, value in vals.items()}
+    update_run(gw, run_id,
+               f"embedding: {len(numbers)} partitions queued (training took {t_train:.1f}s; test "
+               f"{_describe_test(test)})",
+               status="embedding", metrics=json.dumps(metrics), loss_history=[float(h.loss) for h in result.history],
+               **flat)
     return numbers
+
+
+def _local_types(types: list[str]):
+    """OBSERVED id -> the run's own type id (the model knows only the run's types)."""
+    import numpy as np
+
+    table = np.zeros(len(OBSERVED), dtype=np.int64)
+    for i, t in enumerate(types):
+        table[OBSERVED.index(t)] = i
+    return table
+
+
+def _pull_progress(gw: Gateway, run_id: str):
+    from relmine.progress import Rate
+
+    rate = Rate()
+
+    def progress(done: int, total: int, relations: int) -> None:
+        line = rate.line(done, total, "products", extra=f"{relations:,} relations")
+        if line:
+            update_run(gw, run_id, f"pulling: {line}")
+
+    return progress
+
+
+def _step_progress(run_id: str):
+    from relmine.progress import Rate
+
+    rate = Rate(every=30.0)
+
+    def progress(seen: int, total: int) -> None:
+        line = rate.line(seen, total, "target edges")
+        if line:
+            log.info("run %s: training %s", run_id, line)
+        if seen >= total:
+            rate.reset()
+
+    return progress
+
+
+def _describe_test(test: dict) -> str:
+    m, ra = test.get("model", {}), test.get("ra", {})
+    return (f"AUC {m.get('auc', float('nan')):.4f}, Hits@50 {m.get('hits@50', float('nan')):.4f} "
+            f"against RA {ra.get('auc', float('nan')):.4f} / {ra.get('hits@50', float('nan')):.4f}")
+
+
+def test_metrics(model, train_graph, split) -> dict:
+    """Test AUC, Hits@20/50/100 and MRR of the model and of CN, AA, RA, on the run's test slice."""
+    from relmine.gnn.evaluate import MODEL, evaluate_split
+    from relmine.gnn.graph import LinkSplit
+
+    empty = torch.empty(2, 0, dtype=torch.long)
+    link = LinkSplit(train_graph, empty, split.val_pos, split.val_neg, split.test_pos, split.test_neg,
+                     split.test_neg_per_edge)
+    metrics = evaluate_split(link, model).metrics
+    return {("model" if name == MODEL else name.lower()): vals for name, vals in metrics.items()}
+
+
+def full_graph_outputs(model, lg, local_types, budget: int):
+    """Every product's embedding and the attention on every relation kept, from the whole graph, exactly.
+
+    Returns ``(embeddings [N, C], attention [P])``: a relation's attention is
+    the mean of its two directions' last-layer attention (heads averaged).
+    """
+    from relmine.gnn.sampling import encode_layerwise
+
+    model = model.cpu().eval()
+    data = lg.data(types=local_types)
+    h, att = encode_layerwise(model, data.x, data.edge_index, data.edge_type, data.edge_weight, budget=budget,
+                              attention=True)
+    p = lg.pairs.shape[1]
+    return h.float(), ((att[:p] + att[p:2 * p]) / 2).float()
+
+
+def _tensor_bytes(**tensors) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(tensors, buffer)
+    return buffer.getvalue()
+
+
+ARTIFACT_CHUNK = 8 * 2**20
+
+
+def save_artifact(gw: Gateway, run_id: str, name: str, data: bytes) -> None:
+    """Store bytes on the run in chunks of at most 8 MiB (``(:Run)-[:HAS_ARTIFACT]->(:Artifact)``)."""
+    chunks_ = [data[i:i + ARTIFACT_CHUNK] for i in range(0, len(data), ARTIFACT_CHUNK)] or [b""]
+    for i, chunk in enumerate(chunks_):
+        gw.write("runs/save_artifact", {"run": run_id, "name": name, "chunk": i, "chunks": len(chunks_),
+                                        "bytes": chunk})
+
+
+def load_artifact(gw: Gateway, run_id: str, name: str) -> dict:
+    rows = gw.read("runs/get_artifact", {"run": run_id, "name": name})
+    if not rows or len(rows) != rows[0]["chunks"]:
+        raise NotFound(f"run {run_id} has no complete {name!r} artifact in the graph (train it first)")
+    return load_tensors(b"".join(bytes(r["bytes"]) for r in rows))
 
 
 def pull_checkpoint(gw: Gateway, run_id: str, path: Path) -> None:
@@ -231,7 +376,7 @@ def load_model(gw: Gateway, run_id: str):
     if row is None:
         raise NotFound(f"run {run_id} has no trained model in the graph (train it first)")
     saved = load_tensors(bytes(row["bytes"]))
-    model = build_model(TrainSpec.from_json(saved["spec"]), saved["in_channels"])
+    model = build_model(TrainSpec.from_json(saved["spec"]), saved["in_channels"], len(saved["types"]))
     model.load_state_dict(saved["state"])
     model.eval()
     return model
@@ -249,20 +394,35 @@ def load_tensors(source: Path | bytes) -> dict:
 
 
 def embed_partition(gw: Gateway, run_id: str, number: int, home: Path) -> dict:
-    """Embeddings, attention and predicted relations of one partition's core products."""
+    """Embeddings, attention and predicted relations of one partition's products, from the whole graph."""
+    from relmine.learn.writeback import write_partition
+
     spec = run_spec(gw, run_id)
     run = get_run(gw, run_id)
     if run["status"] == "cancelled":
         return {"cancelled": 1}
-    types = run.get("relation_types") or learnable_types(gw, spec.relation_types)
     model = load_model(gw, run_id)
-    sub: Subgraph = extract_partition(gw, run_id, number, list(types), halo_hops=spec.halo_hops,
-                                      text_dim=spec.text_features)
-    written = write_partition(gw, run_id, model, sub, top_k=spec.top_k)
+    bundle = run_bundle(gw, run_id)
+    core = [r["sku"] for r in gw.read("learn/partition_core", {"run": run_id, "partition": number})]
+    written = write_partition(gw, run_id, model, bundle, core, top_k=spec.top_k)
     gw.write("learn/set_partition_status", {"run": run_id, "number": number, "status": "done", "props": written})
     update_run(gw, run_id, f"embedding: partition {number} written ({_describe(written)})")
     finalize_if_complete(gw, run_id, spec)
     return written
+
+
+_BUNDLES: dict[str, object] = {}
+
+
+def run_bundle(gw: Gateway, run_id: str):
+    """The run's learning graph and outputs (cached in this process: a worker embeds many partitions)."""
+    from relmine.learn.writeback import Bundle
+
+    if run_id not in _BUNDLES:
+        _BUNDLES.clear()
+        _BUNDLES[run_id] = Bundle.from_artifacts(load_artifact(gw, run_id, "graph"),
+                                                 load_artifact(gw, run_id, "outputs"))
+    return _BUNDLES[run_id]
 
 
 def _describe(written: dict) -> str:
@@ -299,3 +459,32 @@ def check_trainable(gw: Gateway, spec: TrainSpec) -> list[str]:
     if not types:
         raise InputError("the graph has no observed product relations to learn from; ingest some first")
     return types
+
+
+MAX_LOST_WORKERS = 2
+
+
+def begin_attempt(gw: Gateway, run_id: str, worker: str) -> bool:
+    """Open a training attempt; False (and the run failed) once workers were lost twice on it.
+
+    With ``acks_late`` a task whose worker dies (killed for memory, say) is
+    delivered again: an attempt still open when the next one begins means
+    its worker was lost. After :data:`MAX_LOST_WORKERS` of them the run fails
+    with the reason instead of killing worker after worker.
+    """
+    rows = gw.write("runs/begin_attempt", {"id": run_id, "worker": worker}).records
+    lost = rows[0]["lost"] if rows else 0
+    if lost >= MAX_LOST_WORKERS:
+        fail_run(gw, run_id, f"the worker training this run was lost {lost} times (killed mid-task, e.g. by the "
+                             "kernel for memory); not retried again. Lower --max-step-edges or --memory-gb, keep "
+                             "fewer relations (--top-k-relations, --min-count), or give the worker more memory, "
+                             "then `relmine train --resume`")
+        end_attempt(gw, run_id)
+        return False
+    if lost:
+        update_run(gw, run_id, f"a worker was lost mid-task ({lost} of {MAX_LOST_WORKERS} allowed); resuming")
+    return True
+
+
+def end_attempt(gw: Gateway, run_id: str) -> None:
+    gw.write("runs/end_attempt", {"id": run_id})

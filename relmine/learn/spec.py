@@ -1,4 +1,8 @@
-"""What a training run is asked to do: one small, JSON-serialisable spec."""
+"""What a training run is asked to do: one small, JSON-serialisable spec.
+
+Its model and training defaults are those of :mod:`relmine.gnn.recipe`, the
+recipe ``relmine evaluate`` measures; nothing here repeats a number of it.
+"""
 
 from __future__ import annotations
 
@@ -6,51 +10,74 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 
 from relmine.errors import InputError
+from relmine.gnn import recipe
 from relmine.relations import observed_types
+
+# parameters of older runs that no longer mean anything (ignored when their params are read)
+_RETIRED = {"halo_hops"}
 
 
 @dataclass(frozen=True)
 class TrainSpec:
     """Parameters of ``relmine train`` (stored as the run's ``params``).
 
-    Partitioning: products are grouped by Louvain communities of the observed
-    relations, merged or split to about ``partition_size`` products; each
-    partition is extracted with a ``halo_hops``-hop halo so every product is
-    embedded with its whole neighbourhood.
+    The run learns from every product and the observed relations of
+    ``relation_types`` that pass the significance filter (``min_count``,
+    ``top_k_relations``: :class:`relmine.learn.learngraph.RelationFilter`);
+    ``val_ratio``/``test_ratio`` of the related pairs are held out (seeded by
+    ``seed``). Write-back runs in partitions of ``partition_size`` products
+    (one ``embed`` task each); every product is embedded from the whole graph.
     """
 
     partition_size: int = 20_000
-    halo_hops: int = 1
     relation_types: tuple[str, ...] = field(default_factory=tuple)  # empty: every observed type present
-    epochs: int = 30
-    hidden: int = 64
-    heads: int = 4
-    layers: int = 2
-    lr: float = 0.003
+    epochs: int = recipe.TRAIN["epochs"]
+    patience: int = recipe.TRAIN["patience"]
+    hidden: int = recipe.MODEL["hidden_channels"]
+    heads: int = recipe.MODEL["heads"]
+    layers: int = recipe.MODEL["num_layers"]
+    lr: float = recipe.TRAIN["lr"]
     text_features: int = 256
     top_k: int = 10
     recon_weight: float = 0.0
     seed: int = 0
     device: str = "auto"
+    min_count: float = 1.0
+    top_k_relations: int = 50
+    val_ratio: float = recipe.SPLIT["val_ratio"]
+    test_ratio: float = recipe.SPLIT["test_ratio"]
+    max_step_edges: int = recipe.TRAIN["max_step_edges"]
+    memory_gb: float = 6.0
 
     def __post_init__(self):
         if self.partition_size < 2:
             raise InputError("partition_size must be at least 2")
-        if not 0 <= self.halo_hops <= 3:
-            raise InputError("halo_hops must be between 0 and 3")
         if self.epochs < 1 or self.hidden < 4 or self.heads < 1 or self.hidden % self.heads:
             raise InputError("epochs >= 1, hidden >= 4 and divisible by heads")
+        if self.patience < 1:
+            raise InputError("patience must be at least 1")
         if not 1 <= self.top_k <= 1000:
             raise InputError("top_k must be between 1 and 1000")
+        if self.min_count < 0 or self.top_k_relations < 0:
+            raise InputError("min_count and top_k_relations must be >= 0")
+        if not (0 < self.val_ratio < 0.5 and 0 < self.test_ratio < 0.5):
+            raise InputError("val_ratio and test_ratio must each lie between 0 and 0.5")
+        if self.max_step_edges < 1000 or self.memory_gb <= 0:
+            raise InputError("max_step_edges must be at least 1000 and memory_gb positive")
         object.__setattr__(self, "relation_types", tuple(observed_types(list(self.relation_types))
                                                          if self.relation_types else ()))
+
+    def relation_filter(self):
+        from relmine.learn.learngraph import RelationFilter
+
+        return RelationFilter(min_count=self.min_count, top_k=self.top_k_relations)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "TrainSpec":
-        raw = json.loads(text)
+        raw = {k: v for k, v in json.loads(text).items() if k not in _RETIRED}
         known = {f.name for f in fields(cls)}
         unknown = set(raw) - known
         if unknown:

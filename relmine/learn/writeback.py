@@ -1,54 +1,93 @@
 """Write what a trained model says about one partition back into Neo4j (batched, idempotent).
 
-* ``p.embedding`` (+ ``p.embedding_run``) for the partition's core products;
-* ``r.attention`` (+ ``r.attention_run``) on observed relations leaving core products:
-  the last GAT layer's attention, heads averaged, of the two directions of the
-  relation averaged (how much each end attends to the other);
-* the top-k ``[:PREDICTED {type, score, rank, run}]`` per core product, among
-  candidates not already related to it: two-hop neighbours and the nearest
-  products by embedding inside the subgraph, scored by the decoder; ``type``
-  is the decoder's relation-type head and ``kind`` what that type means
-  (complement, substitute; :data:`relmine.relations.KIND`); ``score`` is the
-  probability the relation exists.
+The training task computes every product's embedding and the attention on
+every relation the run learned from, on the whole learning graph (exact,
+layer-wise: :func:`relmine.learn.pipeline.full_graph_outputs`), and stores
+them with the graph's structure on the run (a :class:`Bundle`). Each
+``embed`` task then writes one partition's products:
+
+* ``p.embedding`` (+ ``p.embedding_run``), staged until the run's switch;
+* ``r.attention`` (+ ``r.attention_run``) on the learned relations whose
+  lower-indexed product is in the partition (so each is written once): the
+  last GAT layer's attention, heads averaged, of the relation's two
+  directions averaged (how much each end attends to the other);
+* the top-k ``[:PREDICTED {type, score, rank, run}]`` per product, among
+  candidates not already related to it: the ``TWO_HOP_CANDIDATES`` two-hop
+  neighbours with the highest resource allocation and the
+  ``EMBEDDING_NEIGHBOURS`` nearest products by embedding (cosine, over all
+  products), scored by the decoder with structural features from the whole
+  graph; ``type`` is the decoder's relation-type head and ``kind`` what that
+  type means (complement, substitute; :data:`relmine.relations.KIND`);
+  ``score`` is the probability the relation exists.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import torch
 
 from relmine.gateway import Gateway
-from relmine.learn.extract import Subgraph
+from relmine.gnn.graph import Adjacency
 from relmine.relations import KIND, OBSERVED
 
 WRITE_BATCH = 5_000
 EMBEDDING_NEIGHBOURS = 50
+TWO_HOP_CANDIDATES = 100
+WALK_BUDGET = 4_000_000  # two-hop walk entries per block of products
+
+
+@dataclass
+class Bundle:
+    """A run's learning graph (sku order, relations) and its outputs, as the embed tasks read them."""
+
+    skus: list[str]
+    pairs: torch.Tensor       # [2, P] lo < hi
+    types: torch.Tensor       # [P] OBSERVED ids
+    embeddings: torch.Tensor  # [N, C]
+    attention: torch.Tensor   # [P]
+    run_types: list[str]      # the model's relation-type ids, in order
+
+    def __post_init__(self):
+        self.index = {s: i for i, s in enumerate(self.skus)}
+        p = self.pairs.long()
+        self.adj = Adjacency(torch.cat([p, p.flip(0)], 1), len(self.skus))
+
+    @classmethod
+    def from_artifacts(cls, graph: dict, outputs: dict) -> "Bundle":
+        return cls(graph["skus"], graph["pairs"].long(), graph["types"].long(), outputs["embeddings"].float(),
+                   outputs["attention"].float(), list(outputs["types"]))
 
 
 @torch.no_grad()
-def write_partition(gw: Gateway, run: str, model, sub: Subgraph, *, top_k: int = 10) -> dict:
-    from relmine.gnn.train import embed, score_pairs
+def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: list[str], *, top_k: int = 10) -> dict:
+    from relmine.gnn.train import score_pairs
 
     model = model.cpu().eval()
-    data = sub.data
-    h = embed(model, data, "cpu", False)
-    core_idx = sub.core.nonzero().flatten()
-    emb_rows = [{"sku": sub.skus[i], "embedding": h[i].tolist()} for i in core_idx.tolist()]
+    h = bundle.embeddings
+    core = torch.tensor(sorted(bundle.index[s] for s in core_skus if s in bundle.index), dtype=torch.long)
+    emb_rows = [{"sku": bundle.skus[i], "embedding": h[i].tolist()} for i in core.tolist()]
     n_emb = gw.write_batches("learn/set_embeddings", emb_rows, batch_size=WRITE_BATCH, extra={"run": run})
 
+    in_core = torch.zeros(len(bundle.skus), dtype=torch.bool)
+    in_core[core] = True
+    mine = in_core[bundle.pairs[0]].nonzero().flatten()
     att_rows = []
-    if data.edge_index.size(1):
-        att = model.attention(data.x, data.edge_index, data.edge_type, data.edge_weight).float()
-        m = len(sub.relations)
-        both = (att[:m] + att[m:2 * m]) / 2
-        for (s, d, t), a in zip(sub.relations, both.tolist()):
-            if sub.core[s]:
-                att_rows.append({"src": sub.skus[s], "dst": sub.skus[d], "type": OBSERVED[t], "attention": a})
+    for e in mine.tolist():
+        a, b = bundle.skus[int(bundle.pairs[0, e])], bundle.skus[int(bundle.pairs[1, e])]
+        rtype, value = OBSERVED[int(bundle.types[e])], float(bundle.attention[e])
+        att_rows.append({"src": a, "dst": b, "type": rtype, "attention": value})
+        att_rows.append({"src": b, "dst": a, "type": rtype, "attention": value})  # if stored that way
     gw.write_batches("learn/set_attention", att_rows, batch_size=WRITE_BATCH, extra={"run": run})
 
-    pairs = candidate_pairs(data.edge_index, h, core_idx, data.num_nodes)
     pred_rows = []
-    if pairs.size(1):
-        logits, type_logits = score_pairs(model, data, pairs, h=h, with_types=True, amp=False)
+    run_types = bundle.run_types
+    for block in _blocks(bundle.adj, core):
+        pairs = candidate_pairs(bundle.adj, h, block)
+        if not pairs.size(1):
+            continue
+        logits, type_logits = score_pairs(model, None, pairs, h=h, adj=bundle.adj, with_types=True, amp=False)
         scores = torch.sigmoid(logits)
         types = type_logits.argmax(dim=1) if type_logits is not None else torch.zeros_like(logits, dtype=torch.long)
         order = torch.argsort(scores, descending=True, stable=True)
@@ -59,39 +98,67 @@ def write_partition(gw: Gateway, run: str, model, sub: Subgraph, *, top_k: int =
             if rank >= top_k:
                 continue
             taken[src] = rank + 1
-            pred_rows.append({"src": sub.skus[src], "dst": sub.skus[int(pairs[1, idx])],
-                              "type": OBSERVED[int(types[idx])], "kind": KIND[OBSERVED[int(types[idx])]],
-                              "score": float(scores[idx]), "rank": rank + 1})
+            rtype = run_types[int(types[idx])]
+            pred_rows.append({"src": bundle.skus[src], "dst": bundle.skus[int(pairs[1, idx])], "type": rtype,
+                              "kind": KIND[rtype], "score": float(scores[idx]), "rank": rank + 1})
     gw.write_batches("learn/merge_predicted", pred_rows, batch_size=WRITE_BATCH, extra={"run": run})
-    return {"embeddings": len(emb_rows), "attention": len(att_rows), "predicted": len(pred_rows),
+    return {"embeddings": len(emb_rows), "attention": len(att_rows) // 2, "predicted": len(pred_rows),
             "properties": n_emb.properties_set}
 
 
-def candidate_pairs(edge_index: torch.Tensor, h: torch.Tensor, core_idx: torch.Tensor, n: int) -> torch.Tensor:
-    """``[2, B]`` (core product, candidate) pairs not already related: 2-hop neighbours and
-    the nearest products by embedding (cosine) within the subgraph; deduplicated."""
-    if n < 2 or core_idx.numel() == 0:
+def _blocks(adj: Adjacency, core: torch.Tensor) -> list[torch.Tensor]:
+    """Blocks of products whose two-hop walks stay within :data:`WALK_BUDGET` (and 256 products)."""
+    if core.numel() == 0:
+        return []
+    row = torch.repeat_interleave(torch.arange(adj.num_nodes), adj.deg)
+    walk = torch.zeros(adj.num_nodes, dtype=torch.long).index_add_(0, row, adj.deg[adj.col])
+    cost = walk[core] + 1
+    out, start, ends = [], 0, torch.cumsum(cost, 0)
+    while start < core.numel():
+        stop = int(torch.searchsorted(ends, ends[start] - cost[start] + WALK_BUDGET, right=True))
+        stop = min(max(stop, start + 1), core.numel(), start + 256)
+        out.append(core[start:stop])
+        start = stop
+    return out
+
+
+def candidate_pairs(adj: Adjacency, h: torch.Tensor, block: torch.Tensor) -> torch.Tensor:
+    """``[2, B]`` (product, candidate) pairs not already related, deduplicated: the
+    :data:`TWO_HOP_CANDIDATES` two-hop neighbours of highest resource allocation and the
+    :data:`EMBEDDING_NEIGHBOURS` nearest products by cosine."""
+    n = adj.num_nodes
+    if n < 2:
         return torch.empty(2, 0, dtype=torch.long)
-    adj = torch.sparse_coo_tensor(edge_index, torch.ones(edge_index.size(1)), (n, n)).coalesce()
-    adj = torch.sparse_coo_tensor(adj.indices(), torch.ones(adj.indices().size(1)), (n, n)).coalesce()
-    rows = []
-    for start in range(0, core_idx.numel(), 256):
-        block = core_idx[start:start + 256]
-        sel = torch.zeros(block.numel(), n)
-        sel[torch.arange(block.numel()), block] = 1.0
-        one = torch.sparse.mm(adj, sel.t()).t()           # [b, n] neighbours
-        two = torch.sparse.mm(adj, (one > 0).float().t()).t()  # [b, n] two-hop paths
-        hn = torch.nn.functional.normalize(h, dim=1)
-        sim = hn[block] @ hn.t()
-        k = min(EMBEDDING_NEIGHBOURS, n - 1)
-        near = torch.zeros_like(sim, dtype=torch.bool)
-        near.scatter_(1, sim.topk(k + 1, dim=1).indices, True)
-        cand = (two > 0) | near
-        cand &= one == 0
-        cand[torch.arange(block.numel()), block] = False
-        r, c = cand.nonzero(as_tuple=True)
-        rows.append(torch.stack([block[r], c]))
-    return torch.cat(rows, dim=1)
+    b = block.numel()
+    # two hops: block[p] - a - c, weighted 1/deg(a) (resource allocation)
+    pair, a = adj._walk(block)
+    pair2, c = adj._walk(a)
+    owner = pair[pair2]
+    w = 1.0 / adj.deg[a[pair2]].to(torch.float32)
+    key = owner * n + c
+    uniq, inv = torch.unique(key, return_inverse=True)
+    ra = torch.zeros(uniq.numel()).index_add_(0, inv, w)
+    src, dst = block[uniq // n], uniq % n
+    ok = (src != dst) & ~adj.has_edge(src, dst)
+    src, dst, ra, own = src[ok], dst[ok], ra[ok], (uniq // n)[ok]
+    if src.numel():  # the best TWO_HOP_CANDIDATES per product
+        order = torch.from_numpy(np.lexsort((-ra.numpy(), own.numpy())))
+        own_s = own[order]
+        first = torch.ones_like(own_s, dtype=torch.bool)
+        first[1:] = own_s[1:] != own_s[:-1]
+        start = torch.cummax(torch.where(first, torch.arange(own_s.numel()), torch.zeros_like(own_s)), 0).values
+        keep = order[(torch.arange(own_s.numel()) - start) < TWO_HOP_CANDIDATES]
+        src, dst = src[keep], dst[keep]
+    hn = torch.nn.functional.normalize(h, dim=1)
+    k = min(EMBEDDING_NEIGHBOURS, n - 1)
+    sim = hn[block] @ hn.t()
+    sim[torch.arange(b), block] = -2.0
+    near = sim.topk(k, dim=1).indices
+    nsrc, ndst = block.unsqueeze(1).expand_as(near).reshape(-1), near.reshape(-1)
+    ok = ~adj.has_edge(nsrc, ndst)
+    src, dst = torch.cat([src, nsrc[ok]]), torch.cat([dst, ndst[ok]])
+    key = torch.unique(src * n + dst)
+    return torch.stack([key // n, key % n])
 
 
 def ensure_vector_index(gw: Gateway, dimensions: int) -> None:

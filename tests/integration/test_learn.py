@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
 
 import pytest
+import torch
 
 from relmine.gateway import Statement
 from tests.conftest import wipe
@@ -76,6 +78,30 @@ def test_train_end_to_end_through_real_worker(small_graph, clean_graph, worker_f
     run = gw.read_one(Statement("MATCH (r:Run {id: 'train-test-1'}) RETURN r.status AS status, r.epoch AS epoch, "
                                 "r.params AS params, r.metrics AS metrics", "t/run"))
     assert run["status"] == "done" and run["epoch"] == 3 and '"epochs": 3' in run["params"]
+    # the run's own test figures, for the model and RA on the same held-out slice, in the BI query
+    metrics = json.loads(run["metrics"])
+    for method in ("model", "ra", "cn", "aa"):
+        assert set(metrics["test"][method]) == {"auc", "hits@20", "hits@50", "hits@100", "mrr"}
+        assert all(0.0 <= v <= 1.0 for v in metrics["test"][method].values())
+    bi = {r["run"]: dict(r["metric_values"]) for r in gw.read("bi/run_comparison", {"kind": "train", "limit": 5})}
+    assert float(bi["train-test-1"]["model_auc"]) == metrics["test"]["model"]["auc"]
+    assert float(bi["train-test-1"]["ra_hits@50"]) == metrics["test"]["ra"]["hits@50"]
+    assert metrics["best_epoch"] in range(3) and metrics["val_metric"] == "hits@50"
+
+    # every product, border ones included (two partitions of 80), is embedded from the whole graph
+    from relmine.learn.learngraph import RelationFilter, pull_learning_graph
+    from relmine.learn.pipeline import _local_types, load_model
+
+    model = load_model(gw, "train-test-1")
+    types = json.loads(run["params"])["relation_types"] or ["CO_PURCHASED", "CO_VIEWED"]
+    lg = pull_learning_graph(gw, types, RelationFilter(top_k=50))
+    whole = lg.data(types=_local_types(types)[lg.types])
+    with torch.no_grad():
+        reference = model.encode(whole.x, whole.edge_index, whole.edge_type, whole.edge_weight)
+    stored = {r["sku"]: r["e"] for r in snap["embeddings"]}
+    got = torch.tensor([stored[s] for s in lg.skus])
+    assert torch.allclose(got, reference, atol=1e-5), (got - reference).abs().max()
+
     near = relmine(["neighbours", "P0001", "-k", "3"], worker.client_env())
     assert near.returncode == 0 and near.stdout.count("\n") == 5, near.stdout + near.stderr  # header, rule, 3 rows
 
@@ -92,8 +118,8 @@ def test_sigkill_mid_training_resumes_without_duplicates(small_graph, clean_grap
     gw = clean_graph
     worker = worker_factory(amqp_url)
     # enough epochs that even a fast machine is still training when the poll sees epoch 2
-    args = ["train", "--partition-size", "80", "--epochs", str(KILL_EPOCHS), "--hidden", "16", "--heads", "2",
-            "--top-k", "5", "--run-id", "train-test-kill"]
+    args = ["train", "--partition-size", "80", "--epochs", str(KILL_EPOCHS), "--patience", str(KILL_EPOCHS),
+            "--hidden", "16", "--heads", "2", "--top-k", "5", "--run-id", "train-test-kill"]
     result = relmine(args, worker.client_env())
     assert result.returncode == 0, result.stderr
     deadline = time.monotonic() + 600
@@ -110,8 +136,9 @@ def test_sigkill_mid_training_resumes_without_duplicates(small_graph, clean_grap
     done = relmine(["run-status", "train-test-kill", "--wait"], second.client_env())
     assert done.returncode == 0, done.stdout + done.stderr + second.output()[-4000:]
     run = gw.read_one(Statement("MATCH (r:Run {id: 'train-test-kill'}) RETURN r.status AS status, "
-                                "r.metrics AS metrics, r.epoch AS epoch", "t/run2"))
+                                "r.metrics AS metrics, r.epoch AS epoch, r.workers_lost AS lost", "t/run2"))
     assert run["status"] == "done" and run["epoch"] == KILL_EPOCHS
+    assert run["lost"] == 1  # the killed worker was counted as lost, once
     assert '"resumed_from": null' not in run["metrics"], run["metrics"]  # the redelivered task resumed
     assert killed_at >= 2
     assert gw.read_one(DUPLICATES)["dup"] == 0

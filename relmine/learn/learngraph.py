@@ -1,0 +1,261 @@
+"""The graph a training run learns from: every product, and its significant observed relations.
+
+:func:`pull_learning_graph` reads the product graph out of Neo4j in batches
+of products into compact arrays (int32 node indexes, one entry per
+undirected typed relation), so the client's memory grows with ``16 bytes x
+relations`` plus the feature matrix, never with Python objects per edge.
+
+**Significance filter** (:class:`RelationFilter`). A real co-purchase graph
+is dense with one-off pairs: the shared grocery catalogue has 9.4M
+``CO_PURCHASED`` pairs among 56k products, most of them seen once. A run
+learns from the relations that pass:
+
+* ``min_count``: a relation's strength (``r.weight``, else ``r.count``, else
+  1) at least this; and
+* ``top_k``: a relation is kept when it is among the ``top_k`` strongest of
+  the same type at *either* of its two products (ties broken by the other
+  product's position, so the result is deterministic). A product with at
+  most ``top_k`` relations of a type keeps them all, so a sparse graph
+  (``amazon0302``: at most 5 out-links per product) is left as it is.
+
+The filter, and what it kept, are recorded on the run. Node features are
+``p.features`` (a list of numbers, e.g. Amazon Photo's 745 bag-of-words
+values) when every product has one of the same length, else the hashed
+title/category/price/degree features of :func:`relmine.learn.extract.node_features`.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from torch_geometric.data import Data
+
+from relmine.errors import InputError
+from relmine.gateway import Gateway, chunks
+from relmine.relations import OBSERVED
+
+log = logging.getLogger(__name__)
+
+READ_BATCH = 2_000
+
+
+@dataclass(frozen=True)
+class RelationFilter:
+    """Which observed relations a run learns from (see the module docstring)."""
+
+    min_count: float = 1.0
+    top_k: int = 50   # 0: no limit
+
+    def __post_init__(self):
+        if self.min_count < 0 or self.top_k < 0:
+            raise InputError("min_count and top_k must be >= 0")
+
+
+@dataclass
+class LearningGraph:
+    skus: list[str]
+    x: torch.Tensor          # [N, F] float32
+    pairs: np.ndarray        # [2, P] int64, lo < hi, one column per (pair, type)
+    types: np.ndarray        # [P] int64 relation-type ids (index into OBSERVED)
+    weights: np.ndarray      # [P] float32 strength (the larger of the two directions)
+    features: str            # "vectors" (p.features) or "hashed"
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def num_nodes(self) -> int:
+        return len(self.skus)
+
+    def data(self, pairs: np.ndarray | None = None, types: np.ndarray | None = None,
+             weights: np.ndarray | None = None) -> Data:
+        """A PyG graph (both directions) of these relations, or of a subset of them."""
+        p = torch.from_numpy(self.pairs if pairs is None else pairs).long()
+        t = torch.from_numpy(self.types if types is None else types).long()
+        w = torch.log1p(torch.from_numpy(self.weights if weights is None else weights).float().clamp(min=0))
+        return Data(x=self.x, edge_index=torch.cat([p, p.flip(0)], 1), edge_type=torch.cat([t, t]),
+                    edge_weight=torch.cat([w, w]), num_nodes=self.num_nodes)
+
+    def to_bytes(self) -> bytes:
+        """The structure (not the features) as tensors, for the run's write-back tasks."""
+        buffer = io.BytesIO()
+        torch.save({"skus": self.skus, "pairs": torch.from_numpy(self.pairs),
+                    "types": torch.from_numpy(self.types), "weights": torch.from_numpy(self.weights),
+                    "features": self.features, "stats": self.stats}, buffer)
+        return buffer.getvalue()
+
+
+def memory_estimate(num_nodes: int, num_relations: int, num_features: int, step_edges: int) -> int:
+    """Bytes a training run needs at least: graph arrays, adjacency, features, one step's activations."""
+    from relmine.gnn.sampling import BYTES_PER_STEP_EDGE
+
+    directed = 2 * num_relations
+    return int(num_nodes * num_features * 4 + directed * 120 + step_edges * BYTES_PER_STEP_EDGE + 1.2e9)
+
+
+def pull_learning_graph(gw: Gateway, types: list[str], relation_filter: RelationFilter, *,
+                        text_dim: int = 256, progress=None) -> LearningGraph:
+    """Every product and its observed relations of ``types`` that pass ``relation_filter``."""
+    import pandas as pd
+
+    from relmine.learn.extract import node_features
+
+    t0 = time.monotonic()
+    skus = [r["sku"] for r in gw.read("evaluate/product_skus")]
+    if len(skus) < 2:
+        raise InputError(f"the graph holds {len(skus)} products; ingest a catalogue first")
+    index = pd.Index(skus)
+    type_id = {t: i for i, t in enumerate(OBSERVED)}
+    src_parts, dst_parts, type_parts, weight_parts = [], [], [], []
+    feats, vectors = [], []
+    pulled, done = 0, 0
+    for batch in chunks(skus, READ_BATCH):
+        cols = gw.read_one("learn/product_features", {"skus": batch, "types": types}, raw=True)
+        rows = [{key: cols[key][i] for key in cols} for i in range(len(cols["sku"]))]
+        feats.append(node_features(rows, text_dim))
+        vec = gw.read_one("learn/product_vectors", {"skus": batch}, raw=True)["features"]
+        vectors.append(vec)
+        cols = gw.read_one("learn/out_relations", {"skus": batch, "types": types}, raw=True)
+        if cols["src"]:
+            src = index.get_indexer(cols["src"])
+            dst = index.get_indexer(cols["dst"])
+            ok = (src >= 0) & (dst >= 0) & (src != dst)
+            src_parts.append(src[ok].astype(np.int64))
+            dst_parts.append(dst[ok].astype(np.int64))
+            type_parts.append(np.array([type_id[t] for t in cols["type"]], dtype=np.int64)[ok])
+            weight_parts.append(np.asarray(cols["weight"], dtype=np.float64)[ok].astype(np.float32))
+            pulled += int(ok.sum())
+        done += len(batch)
+        if progress is not None:
+            progress(done, len(skus), pulled)
+    x, features = _features(feats, vectors, skus)
+    del feats, vectors
+    cat = (lambda parts, dtype: np.concatenate(parts) if parts else np.empty(0, dtype=dtype))
+    src, dst = cat(src_parts, np.int64), cat(dst_parts, np.int64)
+    rtype, weight = cat(type_parts, np.int64), cat(weight_parts, np.float32)
+    del src_parts, dst_parts, type_parts, weight_parts
+    pairs, ptype, pweight = undirected(src, dst, rtype, weight, len(skus))
+    del src, dst, rtype, weight
+    before = pairs.shape[1]
+    keep = significant(pairs, ptype, pweight, len(skus), relation_filter)
+    pairs, ptype, pweight = pairs[:, keep], ptype[keep], pweight[keep]
+    per_type = {OBSERVED[t]: int(c) for t, c in zip(*np.unique(ptype, return_counts=True))}
+    stats = {"products": len(skus), "relations_pulled": pulled, "relations_undirected": before,
+             "relations_kept": int(pairs.shape[1]), "kept_by_type": per_type, "features": features,
+             "filter": asdict(relation_filter), "seconds_pull": round(time.monotonic() - t0, 2)}
+    return LearningGraph(skus, x, pairs, ptype, pweight, features, stats)
+
+
+def _features(hashed: list[torch.Tensor], vectors: list[list], skus: list[str]) -> tuple[torch.Tensor, str]:
+    flat = [v for part in vectors for v in part]
+    lengths = {len(v) for v in flat}
+    if len(flat) == len(skus) and len(lengths) == 1 and lengths != {0}:
+        return torch.tensor(np.asarray(flat, dtype=np.float32)), "vectors"
+    if any(flat):
+        missing = sum(not v for v in flat)
+        log.warning("p.features present on %d of %d products (or of unequal lengths): using hashed features",
+                    len(flat) - missing, len(skus))
+    return torch.cat(hashed), "hashed"
+
+
+def undirected(src: np.ndarray, dst: np.ndarray, rtype: np.ndarray, weight: np.ndarray,
+               n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One column per (unordered pair, type), sorted, with the larger strength of its directions."""
+    lo, hi = np.minimum(src, dst), np.maximum(src, dst)
+    r = len(OBSERVED)
+    key = (lo * n + hi) * r + rtype
+    order = np.lexsort((-weight, key))  # by key, strongest first
+    key, weight = key[order], weight[order]
+    first = np.ones(key.size, dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    key, weight = key[first], weight[first]
+    pair = key // r
+    return np.stack([pair // n, pair % n]), key % r, weight
+
+
+def significant(pairs: np.ndarray, ptype: np.ndarray, weight: np.ndarray, n: int,
+                relation_filter: RelationFilter) -> np.ndarray:
+    """Boolean mask of the relations that pass ``min_count`` and the per-product ``top_k``."""
+    keep = weight >= relation_filter.min_count
+    k = relation_filter.top_k
+    if k <= 0 or pairs.shape[1] == 0:
+        return keep
+    m = pairs.shape[1]
+    ends = np.concatenate([pairs[0], pairs[1]])
+    others = np.concatenate([pairs[1], pairs[0]])
+    t = np.concatenate([ptype, ptype])
+    w = np.concatenate([weight, weight])
+    ok = np.concatenate([keep, keep])
+    # per (product, type): strongest first, ties by the other product; only relations past min_count rank
+    order = np.lexsort((others, -w, ~ok, t, ends))
+    group = ends[order] * len(OBSERVED) + t[order]
+    start = np.ones(order.size, dtype=bool)
+    start[1:] = group[1:] != group[:-1]
+    first_pos = np.maximum.accumulate(np.where(start, np.arange(order.size), 0))
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size) - first_pos
+    top = (rank < k) & ok
+    return keep & (top[:m] | top[m:])
+
+
+@dataclass
+class RunSplit:
+    """A run's held-out slices: ``train`` is a mask over the learning graph's relations."""
+
+    train: np.ndarray       # [P] bool
+    val_pos: torch.Tensor   # [2, V] pairs (at most max_eval of them)
+    val_neg: torch.Tensor
+    test_pos: torch.Tensor  # [2, T]
+    test_neg: torch.Tensor
+    test_neg_per_edge: torch.Tensor  # [T, M]
+    held_out: dict = field(default_factory=dict)
+
+
+def split_relations(lg: LearningGraph, *, seed: int, val_ratio: float = 0.05, test_ratio: float = 0.10,
+                    max_eval: int = 20_000, mrr_negatives: int = 100) -> RunSplit:
+    """Hold out ``val_ratio`` and ``test_ratio`` of the product *pairs* (every type of a pair together).
+
+    Negatives are uniform non-edges of the whole learning graph, as in
+    :func:`relmine.gnn.graph.split_edges`; validation and test use at most
+    ``max_eval`` of their held-out pairs (a seeded sample) so their cost stays bounded.
+    """
+    from relmine.gnn.graph import Adjacency, sample_non_edges
+
+    n = lg.num_nodes
+    rng = np.random.default_rng(seed)
+    key = lg.pairs[0] * n + lg.pairs[1]
+    uniq, inverse = np.unique(key, return_inverse=True)
+    if uniq.size < 20:
+        raise InputError(f"only {uniq.size} related product pairs to learn from; too few to hold out "
+                         "validation and test slices")
+    perm = rng.permutation(uniq.size)
+    n_test, n_val = max(1, int(round(test_ratio * uniq.size))), max(1, int(round(val_ratio * uniq.size)))
+    role = np.zeros(uniq.size, dtype=np.int8)   # 0 train, 1 val, 2 test
+    role[perm[:n_test]] = 2
+    role[perm[n_test:n_test + n_val]] = 1
+    full = Adjacency(torch.from_numpy(np.concatenate([lg.pairs, lg.pairs[::-1]], axis=1)).long(), n)
+
+    def pick(r: int) -> torch.Tensor:
+        keys = uniq[role == r]
+        if keys.size > max_eval:
+            keys = np.sort(rng.choice(keys, max_eval, replace=False))
+        return torch.from_numpy(np.stack([keys // n, keys % n])).long()
+
+    test_pos, val_pos = pick(2), pick(1)
+    test_neg = sample_non_edges(test_pos.size(1), n, full, rng)
+    val_neg = sample_non_edges(val_pos.size(1), n, full, rng, exclude=test_neg)
+    per_edge = torch.from_numpy(rng.integers(0, n, size=(test_pos.size(1), mrr_negatives)))
+    for _ in range(100):
+        heads = test_pos[0].unsqueeze(1).expand_as(per_edge)
+        bad = (per_edge == heads) | full.has_edge(heads.reshape(-1), per_edge.reshape(-1)).view_as(per_edge)
+        if not bad.any():
+            break
+        per_edge[bad] = torch.from_numpy(rng.integers(0, n, size=int(bad.sum())))
+    train = role[inverse] == 0
+    held = {"seed": seed, "pairs": int(uniq.size), "val_pairs": int(n_val), "test_pairs": int(n_test),
+            "val_scored": int(val_pos.size(1)), "test_scored": int(test_pos.size(1)),
+            "mrr_negatives": mrr_negatives, "val_ratio": val_ratio, "test_ratio": test_ratio}
+    return RunSplit(train, val_pos, val_neg, test_pos, test_neg, per_edge, held)
