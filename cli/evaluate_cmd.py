@@ -57,12 +57,15 @@ def _seeds(values: tuple[str, ...]) -> tuple[int, ...]:
               help="Typed evaluation on the product graph in Neo4j: hold out a share of every typed relation, "
                    "Hits@20/50 per type, kind accuracy and macro-F1 of the model against the majority kind, a "
                    "content baseline and a structural rule; at most 60 epochs per seed unless --epochs (docs/typed.md).")
+@click.option("--run", "run_id", default=None, metavar="RUN",
+              help="Score the model a `relmine train` run shipped, on that run's own test slice (no training); "
+                   "prints its figures beside those stored on the run.")
 @click.option("--test-share", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.2,
               show_default=True, help="With --typed: share of every relation type held out for testing.")
 @click.pass_context
 @friendly_errors
 def evaluate(ctx, data_file, relation_types, seeds, epochs, hidden, device, out, checkpoints, fresh, fastrp,
-             probe, typed, test_share) -> None:
+             probe, typed, run_id, test_share) -> None:
     """Evaluate link prediction on a held-out 85/5/10 random edge split, once per seed.
 
     Rows: the GAT, CN, AA, RA and FastRP + cosine; columns: AUC, Hits@20/50/100
@@ -75,6 +78,17 @@ def evaluate(ctx, data_file, relation_types, seeds, epochs, hidden, device, out,
 
     for name in ("relmine.gnn", "relmine.learn"):  # epochs and FastRP progress on stderr
         logging.getLogger(name).setLevel(logging.INFO)
+    if run_id is not None:
+        from relmine.learn.pipeline import evaluate_run
+        from relmine.runid import check_run_id
+
+        check_run_id(run_id)
+        if data_file is not None or typed:
+            raise click.UsageError("--run scores a shipped run on its own graph; it takes no --data or --typed")
+        with gateway_from(ctx) as gw:
+            result = evaluate_run(gw, run_id)
+        click.echo(format_run_evaluation(result))
+        return
     if typed:
         if data_file is not None:
             raise click.UsageError("--typed reads the product graph in Neo4j; it takes no --data")
@@ -106,3 +120,20 @@ def evaluate(ctx, data_file, relation_types, seeds, epochs, hidden, device, out,
         report = run_evaluation(data, spec, extra=FastRPScorers(gw) if fastrp else None,
                                 log=lambda line: click.echo(line, err=True))
     click.echo(format_report(report))
+
+
+def format_run_evaluation(result: dict) -> str:
+    """The re-scored test figures of a run, beside the ones stored on its ``(:Run)``."""
+    cols = ("auc", "hits@20", "hits@50", "hits@100", "mrr")
+    lines = [f"run {result['run']}: test slice of {result['graph']['relations_kept']:,} relations among "
+             f"{result['graph']['products']:,} products",
+             "method".ljust(18) + "".join(c.rjust(10) for c in cols)]
+    for method, vals in result["test"].items():
+        lines.append(method.ljust(18) + "".join(f"{vals[c]:.4f}".rjust(10) for c in cols))
+        stored = (result.get("stored") or {}).get(method)
+        if stored:
+            lines.append(f"  (on the run)".ljust(18) + "".join(f"{stored[c]:.4f}".rjust(10) for c in cols))
+    if not result["same_graph"]:
+        lines.append("note: the graph changed since the run (products or relations kept differ from its record), "
+                     "so this is not the run's own test slice")
+    return "\n".join(lines)

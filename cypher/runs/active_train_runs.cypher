@@ -1,4 +1,4 @@
-// Training runs not yet ended (queued, partitioning, training, embedding), other than $id.
+// Training runs not yet ended (queued, pulling, training, testing, embedding), other than $id.
 // :params {"id": "train-demo"}
 MATCH (r:Run {kind: 'train'})
 WHERE r.id <> $id AND NOT r.status IN ['done', 'failed', 'cancelled']

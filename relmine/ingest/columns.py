@@ -16,6 +16,7 @@ CATALOG_FIELDS: dict[str, tuple[str, ...]] = {
     "category": ("category", "category_path", "categories", "product_category"),
     "brand": ("brand", "manufacturer", "maker"),
     "price": ("price", "unit_price", "unitprice", "list_price"),
+    "features": ("features", "feature_vector", "feature_vec"),
 }
 ORDER_FIELDS: dict[str, tuple[str, ...]] = {
     "order": ("order", "order_id", "orderid", "order_no", "invoice", "invoice_no", "invoiceno", "invoice_id",

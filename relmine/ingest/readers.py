@@ -243,6 +243,9 @@ def _catalog_product(ctx: ReadContext, get, extras: dict[str, Any]) -> dict[str,
     brand = get("brand")
     if brand is not None:
         props["brand"] = V.check_text(str(brand).strip(), "brand", V.CATEGORY_NAME_MAX)
+    features = get("features")
+    if features is not None:
+        props["features"] = V.parse_vector(features, "features")
     price, price_max = V.parse_price(get("price"))
     if price is not None:
         props["price"] = price

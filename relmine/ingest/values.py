@@ -601,3 +601,35 @@ def clean_sku(raw: Any) -> str:
 
 def _short(s: str, n: int = 40) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
+
+
+VECTOR_MAX = 10_000  # numbers in a feature vector (p.features)
+
+
+def parse_vector(value: Any, name: str = "features") -> list[float] | None:
+    """A feature vector: a list of numbers, or text holding one (``[0.1, 2]``, ``0.1 2``, ``0.1;2``).
+
+    Raises :class:`ValueError` naming the field for anything else, a non-finite number, or more
+    than :data:`VECTOR_MAX` values; an empty value is None.
+    """
+    if isinstance(value, str):
+        text = value.strip().strip("[]").strip()
+        if not text:
+            return None
+        parts = [p for p in re.split(r"[\s,;]+", text) if p]
+    elif isinstance(value, (list, tuple)):
+        parts = list(value)
+    else:
+        raise ValueError(f"{name} {str(value)[:40]!r} is not a list of numbers")
+    if len(parts) > VECTOR_MAX:
+        raise ValueError(f"{name} has {len(parts):,} values, more than {VECTOR_MAX:,}")
+    out = []
+    for i, part in enumerate(parts):
+        try:
+            number = float(part)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}[{i}] {str(part)[:40]!r} is not a number") from None
+        if not math.isfinite(number):
+            raise ValueError(f"{name}[{i}] is {number}, not a finite number")
+        out.append(number)
+    return out or None

@@ -15,8 +15,9 @@ learns from the relations that pass:
 * ``top_k``: a relation is kept when it is among the ``top_k`` strongest of
   the same type at *either* of its two products (ties broken by the other
   product's position, so the result is deterministic). A product with at
-  most ``top_k`` relations of a type keeps them all, so a sparse graph
-  (``amazon0302``: at most 5 out-links per product) is left as it is.
+  most ``top_k`` relations of a type keeps them all, and a type whose
+  relations all have the same strength (no counts: ``amazon0302``, Amazon
+  Photo, metadata links) has nothing to rank by and is left whole.
 
 The filter, and what it kept, are recorded on the run. Node features are
 ``p.features`` (a list of numbers, e.g. Amazon Photo's 745 bag-of-words
@@ -183,6 +184,13 @@ def significant(pairs: np.ndarray, ptype: np.ndarray, weight: np.ndarray, n: int
     k = relation_filter.top_k
     if k <= 0 or pairs.shape[1] == 0:
         return keep
+    # a type whose relations all have the same strength has nothing to rank by: top_k leaves it whole
+    ranked = np.zeros(len(OBSERVED), dtype=bool)
+    for t in np.unique(ptype):
+        w_t = weight[ptype == t]
+        ranked[t] = w_t.min() < w_t.max()
+    if not ranked.any():
+        return keep
     m = pairs.shape[1]
     ends = np.concatenate([pairs[0], pairs[1]])
     others = np.concatenate([pairs[1], pairs[0]])
@@ -198,7 +206,7 @@ def significant(pairs: np.ndarray, ptype: np.ndarray, weight: np.ndarray, n: int
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size) - first_pos
     top = (rank < k) & ok
-    return keep & (top[:m] | top[m:])
+    return keep & (top[:m] | top[m:] | ~ranked[ptype])
 
 
 @dataclass

@@ -1,19 +1,25 @@
-"""A training run end to end, as steps the workers call.
+"""A training run end to end, as steps the workers call (``docs/learn.md`` has the why of each).
 
 1. :func:`create_run` records ``(:Run {kind: 'train', status: 'queued', params})``.
-2. :func:`train_run` (queue ``train``): partitions the graph (once per run),
-   extracts every partition, trains one shared model with the partitions as
-   mini-batches, checkpointing every epoch (a redelivered task resumes), and
-   saves the model. Returns the partition numbers to embed.
+2. :func:`train_run` (queue ``train``): pulls every product and its significant
+   relations (:mod:`relmine.learn.learngraph`), holds out seeded validation
+   and test slices of the related pairs, trains the recipe's model
+   (:mod:`relmine.gnn.recipe`) with early stopping on validation, keeping the
+   best weights and checkpointing every epoch (a redelivered task resumes),
+   scores the test slice (model, CN, AA, RA) onto the run, embeds every
+   product exactly from the whole graph (layer-wise), stores model, graph and
+   outputs on the run, and records the write-back partitions.
 3. :func:`embed_partition` (queue ``embed``, one task per partition): writes
-   the core products' embeddings, the attention on their observed relations
-   and their top-k predicted relations, then marks the partition done.
+   the partition's embeddings, the attention on its relations and its top-k
+   predicted relations, then marks the partition done.
 4. :func:`finalize_if_complete`: once every partition is done (whichever task
-   finishes last), (re)creates the vector index, removes the predicted
-   relations of older runs, and marks the run done.
+   finishes last), (re)creates the vector index, switches the run to current,
+   removes the predicted relations of older runs, and marks the run done.
 
 Every step is idempotent for its (run, partition): writes are keyed by run,
-so a retried or redelivered task changes nothing twice.
+so a retried or redelivered task changes nothing twice. A task whose worker
+was lost twice on a run fails the run instead of trying again
+(:func:`begin_attempt`).
 
 Older runs: a newer completed run overwrites ``p.embedding`` (with
 ``p.embedding_run``) and ``r.attention`` (with ``r.attention_run``), and its
@@ -488,3 +494,29 @@ def begin_attempt(gw: Gateway, run_id: str, worker: str) -> bool:
 
 def end_attempt(gw: Gateway, run_id: str) -> None:
     gw.write("runs/end_attempt", {"id": run_id})
+
+
+def evaluate_run(gw: Gateway, run_id: str) -> dict:
+    """Score a shipped run's model again on its own test slice: ``{"test": ..., "stored": ..., "same_graph": bool}``.
+
+    The learning graph is pulled again with the run's settings and split with
+    its seed; when the graph has not changed since the run, this is the very
+    slice the run held out, and the figures equal those on the ``(:Run)``.
+    """
+    from relmine.learn.learngraph import pull_learning_graph, split_relations
+
+    run = get_run(gw, run_id)
+    if run.get("kind") != "train":
+        raise InputError(f"run {run_id} is a {run.get('kind')} run, not a training run")
+    model = load_model(gw, run_id)
+    spec = TrainSpec.from_json(run["params"])
+    types = list(run.get("relation_types") or learnable_types(gw, spec.relation_types))
+    lg = pull_learning_graph(gw, types, spec.relation_filter(), text_dim=spec.text_features)
+    recorded = json.loads(run["graph"]) if run.get("graph") else {}
+    same = (recorded.get("products"), recorded.get("relations_kept")) == (lg.num_nodes, int(lg.pairs.shape[1]))
+    local = _local_types(types)[lg.types]
+    split = split_relations(lg, seed=spec.seed, val_ratio=spec.val_ratio, test_ratio=spec.test_ratio)
+    train_graph = lg.data(lg.pairs[:, split.train], local[split.train], lg.weights[split.train])
+    stored = (json.loads(run["metrics"]) if run.get("metrics") else {}).get("test")
+    return {"run": run_id, "test": test_metrics(model, train_graph, split), "stored": stored, "same_graph": same,
+            "graph": {"products": lg.num_nodes, "relations_kept": int(lg.pairs.shape[1])}, "recorded": recorded}

@@ -87,6 +87,16 @@ def test_train_end_to_end_through_real_worker(small_graph, clean_graph, worker_f
     assert float(bi["train-test-1"]["model_auc"]) == metrics["test"]["model"]["auc"]
     assert float(bi["train-test-1"]["ra_hits@50"]) == metrics["test"]["ra"]["hits@50"]
     assert metrics["best_epoch"] in range(3) and metrics["val_metric"] == "hits@50"
+    # `relmine evaluate --run` scores the shipped model again on the run's own slice: the same figures
+    rescored = relmine(["evaluate", "--run", "train-test-1"], worker.client_env())
+    assert rescored.returncode == 0, rescored.stdout + rescored.stderr
+    from relmine.learn.pipeline import evaluate_run
+
+    again_test = evaluate_run(gw, "train-test-1")
+    assert again_test["same_graph"]
+    for method, vals in metrics["test"].items():
+        assert again_test["test"][method] == pytest.approx(vals, abs=1e-6)
+    assert f"{metrics['test']['model']['auc']:.4f}" in rescored.stdout
 
     # every product, border ones included (two partitions of 80), is embedded from the whole graph
     from relmine.learn.learngraph import RelationFilter, pull_learning_graph

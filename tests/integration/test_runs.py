@@ -21,8 +21,9 @@ pytestmark = pytest.mark.integration
 
 EPOCHS = 30
 CANCEL_EPOCHS = 200
-COMMON = ["train", "--partition-size", "1000", "--epochs", str(EPOCHS), "--hidden", "16", "--heads", "2",
-          "--top-k", "5", "--seed", "7"]
+# patience = epochs: these runs train every epoch (early stopping would end them at its own time)
+COMMON = ["train", "--partition-size", "1000", "--epochs", str(EPOCHS), "--patience", str(EPOCHS), "--hidden", "16",
+          "--heads", "2", "--top-k", "5", "--seed", "7"]
 PREDICTED = Statement("MATCH (a:Product)-[r:PREDICTED {run: $run}]->(b:Product) "
                       "RETURN a.sku AS a, b.sku AS b, r.type AS type, r.score AS score, r.rank AS rank "
                       "ORDER BY a, rank, b", "t/pred_run")

@@ -1,0 +1,171 @@
+"""Bounded-memory learning: exact layer-wise encoding, sampled steps, walked paths3, the filter, the recipe."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from torch_geometric.data import Data
+
+import relmine.gnn.graph as graph_mod
+from relmine.errors import InputError
+from relmine.gnn import recipe
+from relmine.gnn.model import GATLinkPredictor
+from relmine.gnn.sampling import InEdges, encode_layerwise, sampled_edges
+from relmine.gnn.train import PairSet, TrainConfig, embed, train
+from relmine.learn.learngraph import LearningGraph, RelationFilter, significant, split_relations, undirected
+from relmine.learn.spec import TrainSpec
+
+
+def random_graph(n=300, e=2500, types=3, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    src, dst = torch.randint(0, n, (e,), generator=g), torch.randint(0, n, (e,), generator=g)
+    keep = src != dst
+    ei = torch.stack([src[keep], dst[keep]])
+    ei = torch.cat([ei, ei.flip(0)], 1)
+    et = torch.randint(0, types, (ei.size(1) // 2,), generator=g)
+    return ei, torch.cat([et, et]), torch.randn(n, 12, generator=g)
+
+
+@pytest.mark.parametrize("conv", ["gatv2", "gat"])
+def test_layerwise_encoding_equals_the_whole_graph_for_every_node(conv):
+    ei, et, x = random_graph()
+    torch.manual_seed(1)
+    model = GATLinkPredictor(12, 16, heads=2, num_relations=3, conv=conv).eval()
+    with torch.no_grad():
+        whole = model.encode(x, ei, et)
+        attention = model.attention(x, ei, et)
+    # a budget far below the graph: dozens of target blocks, each with sources outside it
+    h, att = encode_layerwise(model, x, ei, et, budget=400, attention=True)
+    assert len(InEdges(ei, x.size(0)).blocks(400)) > 10
+    assert torch.allclose(h, whole, atol=1e-5)
+    assert torch.allclose(att, attention, atol=1e-6)
+    # embed() switches to it above its budget and gives the same values
+    data = Data(x=x, edge_index=ei, edge_type=et, num_nodes=x.size(0))
+    assert torch.allclose(embed(model, data, "cpu", budget=400), whole, atol=1e-5)
+
+
+def test_sampling_keeps_at_most_fanout_edges_per_node_and_all_of_small_ones():
+    ei, _, x = random_graph()
+    ins = InEdges(ei, x.size(0))
+    nodes = torch.arange(50)
+    picked = ins.sample(nodes, 4)
+    dst = ei[1, picked]
+    counts = torch.bincount(dst, minlength=x.size(0))[:50]
+    deg = torch.bincount(ei[1], minlength=x.size(0))[:50]
+    assert bool((counts <= 4).all()) and bool((counts[deg <= 4] == deg[deg <= 4]).all())
+    assert bool((counts >= 1).all())
+    two_hops = sampled_edges(ins, torch.tensor([0, 1]), (3, 2))
+    assert 0 < two_hops.numel() <= 2 * 3 + 2 * 3 * 2
+
+
+def test_a_graph_over_the_step_budget_trains_on_sampled_subgraphs_and_learns():
+    ei, _, x = random_graph(n=200, e=1500, types=1)
+    data = Data(x=x, edge_index=ei, num_nodes=200)
+    split = graph_mod.split_edges(data, seed=0)
+    g = split.graph.clone()
+    g.target_index = split.train_pos
+    torch.manual_seed(0)
+    model = GATLinkPredictor(12, 16, heads=2, use_edge_weight=False)
+    config = TrainConfig(epochs=6, batch_size=512, max_step_edges=1500, progress=False, patience=6)
+    seen = []
+    result = train(model, [g], config, val=PairSet(split.graph, split.val_pos, split.val_neg),
+                   on_step=lambda done, total: seen.append((done, total)))
+    assert result.history[-1].loss < result.history[0].loss
+    assert seen and seen[-1][0] == seen[-1][1] == split.train_pos.size(1)
+
+
+def test_paths3_walked_per_pair_equals_the_indexed_one(monkeypatch):
+    ei, _, _ = random_graph(n=150, e=1200)
+    pairs = torch.cat([ei[:, :300], torch.randint(0, 150, (2, 300))], 1)
+    indexed = graph_mod.Adjacency(ei, 150).paths3(pairs[0], pairs[1])
+    monkeypatch.setattr(graph_mod, "PATHS3_INDEX_LIMIT", 0)
+    walked_adj = graph_mod.Adjacency(ei, 150)
+    walked = walked_adj.paths3(pairs[0], pairs[1])
+    assert walked_adj._paths3 is None  # the index was never built
+    assert torch.allclose(indexed, walked, atol=1e-5)
+    out = torch.zeros(pairs.size(1))
+    i, j = walked_adj._lower_degree_first(pairs[0], pairs[1])
+    dinv = walked_adj.deg.clamp(min=1).float().rsqrt()
+    walked_adj._paths3_walk(i, j, dinv, out, chunk=7)  # many tiny chunks: the same sums
+    whole = torch.zeros(pairs.size(1))
+    walked_adj._paths3_walk(i, j, dinv, whole)
+    assert torch.allclose(out, whole, atol=1e-5)
+
+
+def test_the_filter_keeps_the_top_k_of_either_end_and_the_min_count():
+    # product 0 relates to 1..6 with strengths 6..1; products 1..6 have no other relation
+    src = np.zeros(6, dtype=np.int64)
+    dst = np.arange(1, 7)
+    pairs, types, weights = undirected(src, dst, np.zeros(6, dtype=np.int64), np.arange(6, 0, -1).astype(np.float32), 7)
+    # every relation is the only one (top 1) of its other product: all kept
+    assert significant(pairs, types, weights, 7, RelationFilter(top_k=1)).all()
+    # add 1-2 (strength 9): product 1's top 1 is now 2, and 0-1 survives only through product 0's top 2
+    pairs2, types2, weights2 = undirected(np.r_[src, 1], np.r_[dst, 2], np.zeros(7, dtype=np.int64),
+                                          np.r_[np.arange(6, 0, -1), 9].astype(np.float32), 7)
+    keep = significant(pairs2, types2, weights2, 7, RelationFilter(top_k=1))
+    kept = {(int(a), int(b)) for a, b, k in zip(pairs2[0], pairs2[1], keep) if k}
+    assert (0, 1) in kept and (1, 2) in kept  # 0-1 is product 0's strongest
+    assert (0, 2) not in kept  # neither 0's nor 2's strongest
+    # equal strengths everywhere (no counts): nothing to rank by, top_k keeps every relation
+    assert significant(pairs2, types2, np.ones(7, dtype=np.float32), 7, RelationFilter(top_k=1)).all()
+    assert significant(pairs, types, weights, 7, RelationFilter(min_count=3, top_k=0)).tolist() == \
+        [True, True, True, True, False, False]
+    # the two directions of a pair and duplicates collapse to one relation with the larger strength
+    p, t, w = undirected(np.array([0, 1, 0]), np.array([1, 0, 1]), np.zeros(3, dtype=np.int64),
+                         np.array([2.0, 5.0, 1.0], dtype=np.float32), 2)
+    assert p.tolist() == [[0], [1]] and w.tolist() == [5.0]
+
+
+def test_held_out_slices_are_disjoint_pairs_and_seeded():
+    ei, et, x = random_graph(n=400, e=3000)
+    half = ei.size(1) // 2
+    p = ei[:, :half].numpy()
+    pairs, types, weights = undirected(p[0], p[1], et[:half].numpy(), np.ones(half, dtype=np.float32), 400)
+    lg = LearningGraph([f"s{i}" for i in range(400)], x, pairs, types, weights, "hashed")
+    a, b = split_relations(lg, seed=3), split_relations(lg, seed=3)
+    assert torch.equal(a.test_pos, b.test_pos) and (a.train == b.train).all()
+    key = lambda t: set((t[0] * 400 + t[1]).tolist())  # noqa: E731
+    train_keys = set((pairs[0][a.train] * 400 + pairs[1][a.train]).tolist())
+    assert not key(a.test_pos) & train_keys and not key(a.val_pos) & train_keys
+    assert not key(a.test_pos) & key(a.val_pos)
+    everything = set((pairs[0] * 400 + pairs[1]).tolist())
+    assert not key(a.test_neg) & everything and not key(a.val_neg) & everything
+    assert a.held_out["test_pairs"] == a.test_pos.size(1)
+    assert not torch.equal(split_relations(lg, seed=4).test_pos, a.test_pos)
+
+
+def test_a_run_that_would_not_fit_fails_before_training_naming_the_settings():
+    from relmine.learn.pipeline import check_memory
+
+    n, p = 1_000_000, 20_000_000
+    lg = LearningGraph([], torch.zeros(1, 259), np.zeros((2, p), dtype=np.int64), np.zeros(p, dtype=np.int64),
+                       np.zeros(p, dtype=np.float32), "hashed")
+    lg.skus = range(n)  # only its length is read
+    with pytest.raises(InputError, match="--max-step-edges.*--top-k-relations.*--memory-gb"):
+        check_memory(TrainSpec(memory_gb=6), lg)
+    assert check_memory(TrainSpec(memory_gb=64), lg) > 6 * 2**30
+
+
+def test_train_and_evaluate_take_their_defaults_from_the_one_recipe():
+    from relmine.cli.main import cli
+
+    spec = TrainSpec()
+    assert (spec.epochs, spec.patience, spec.lr) == (recipe.TRAIN["epochs"], recipe.TRAIN["patience"],
+                                                     recipe.TRAIN["lr"])
+    assert (spec.hidden, spec.heads, spec.layers) == (recipe.MODEL["hidden_channels"], recipe.MODEL["heads"],
+                                                      recipe.MODEL["num_layers"])
+    assert (spec.val_ratio, spec.test_ratio) == (recipe.SPLIT["val_ratio"], recipe.SPLIT["test_ratio"])
+    help_text = CliRunner().invoke(cli, ["train", "--help"]).output
+    assert f"[default: {recipe.TRAIN['epochs']}" in help_text and f"[default: {recipe.TRAIN['lr']}]" in help_text
+    from relmine.learn.pipeline import build_model, train_config
+
+    model = build_model(spec, 10, 1)
+    evaluated = GATLinkPredictor(10, **recipe.model_kwargs())
+    assert repr(model) == repr(evaluated)
+    assert [p.shape for p in model.parameters()] == [p.shape for p in evaluated.parameters()]
+    assert train_config(spec) == recipe.train_config(device="auto", progress=False)
+    with pytest.raises(InputError):
+        TrainSpec(val_ratio=0.6)
+    assert TrainSpec.from_json('{"halo_hops": 1, "epochs": 3}').epochs == 3  # an older run's params still read
