@@ -10,10 +10,12 @@ is dense with one-off pairs: the shared grocery catalogue has 9.4M
 ``CO_PURCHASED`` pairs among 56k products, most of them seen once. A run
 learns from the relations that pass:
 
-* ``min_count``: a relation's strength (``r.weight``, else ``r.count``, else
-  1) at least this; and
-* ``top_k``: a relation is kept when it is among the ``top_k`` strongest of
-  the same type at *either* of its two products (ties broken by the other
+* ``min_count``: a relation's count (``r.count``: the orders holding both
+  products; 1 for a relation without one) at least this; and
+* ``top_k``: a relation is kept when it is among the ``top_k`` strongest
+  (``r.weight``, else ``r.count``: for co-purchases the weight is
+  ``sum 1/(basket size - 1)``, so one huge basket does not outweigh many
+  small ones) of the same type at *either* of its two products (ties broken by the other
   product's position, so the result is deterministic). A product with at
   most ``top_k`` relations of a type keeps them all, and a type whose
   relations all have the same strength (no counts: ``amazon0302``, Amazon
@@ -110,7 +112,7 @@ def pull_learning_graph(gw: Gateway, types: list[str], relation_filter: Relation
         raise InputError(f"the graph holds {len(skus)} products; ingest a catalogue first")
     index = pd.Index(skus)
     type_id = {t: i for i, t in enumerate(OBSERVED)}
-    src_parts, dst_parts, type_parts, weight_parts = [], [], [], []
+    src_parts, dst_parts, type_parts, weight_parts, count_parts = [], [], [], [], []
     feats, vectors = [], []
     pulled, done = 0, 0
     for batch in chunks(skus, READ_BATCH):
@@ -128,6 +130,7 @@ def pull_learning_graph(gw: Gateway, types: list[str], relation_filter: Relation
             dst_parts.append(dst[ok].astype(np.int64))
             type_parts.append(np.array([type_id[t] for t in cols["type"]], dtype=np.int64)[ok])
             weight_parts.append(np.asarray(cols["weight"], dtype=np.float64)[ok].astype(np.float32))
+            count_parts.append(np.asarray(cols["count"], dtype=np.float64)[ok].astype(np.float32))
             pulled += int(ok.sum())
         done += len(batch)
         if progress is not None:
@@ -136,12 +139,12 @@ def pull_learning_graph(gw: Gateway, types: list[str], relation_filter: Relation
     del feats, vectors
     cat = (lambda parts, dtype: np.concatenate(parts) if parts else np.empty(0, dtype=dtype))
     src, dst = cat(src_parts, np.int64), cat(dst_parts, np.int64)
-    rtype, weight = cat(type_parts, np.int64), cat(weight_parts, np.float32)
-    del src_parts, dst_parts, type_parts, weight_parts
-    pairs, ptype, pweight = undirected(src, dst, rtype, weight, len(skus))
-    del src, dst, rtype, weight
+    rtype, weight, count = cat(type_parts, np.int64), cat(weight_parts, np.float32), cat(count_parts, np.float32)
+    del src_parts, dst_parts, type_parts, weight_parts, count_parts
+    pairs, ptype, pweight, pcount = undirected(src, dst, rtype, weight, len(skus), count)
+    del src, dst, rtype, weight, count
     before = pairs.shape[1]
-    keep = significant(pairs, ptype, pweight, len(skus), relation_filter)
+    keep = significant(pairs, ptype, pweight, len(skus), relation_filter, counts=pcount)
     pairs, ptype, pweight = pairs[:, keep], ptype[keep], pweight[keep]
     per_type = {OBSERVED[t]: int(c) for t, c in zip(*np.unique(ptype, return_counts=True))}
     stats = {"products": len(skus), "relations_pulled": pulled, "relations_undirected": before,
@@ -162,9 +165,12 @@ def _features(hashed: list[torch.Tensor], vectors: list[list], skus: list[str]) 
     return torch.cat(hashed), "hashed"
 
 
-def undirected(src: np.ndarray, dst: np.ndarray, rtype: np.ndarray, weight: np.ndarray,
-               n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One column per (unordered pair, type), sorted, with the larger strength of its directions."""
+def undirected(src: np.ndarray, dst: np.ndarray, rtype: np.ndarray, weight: np.ndarray, n: int,
+               count: np.ndarray | None = None):
+    """One column per (unordered pair, type), sorted, with the larger strength of its directions.
+
+    Returns ``(pairs, types, weights)``, and the counts of the kept entries when ``count`` is given.
+    """
     lo, hi = np.minimum(src, dst), np.maximum(src, dst)
     r = len(OBSERVED)
     key = (lo * n + hi) * r + rtype
@@ -174,13 +180,15 @@ def undirected(src: np.ndarray, dst: np.ndarray, rtype: np.ndarray, weight: np.n
     first[1:] = key[1:] != key[:-1]
     key, weight = key[first], weight[first]
     pair = key // r
-    return np.stack([pair // n, pair % n]), key % r, weight
+    out = (np.stack([pair // n, pair % n]), key % r, weight)
+    return out if count is None else (*out, count[order][first])
 
 
 def significant(pairs: np.ndarray, ptype: np.ndarray, weight: np.ndarray, n: int,
-                relation_filter: RelationFilter) -> np.ndarray:
-    """Boolean mask of the relations that pass ``min_count`` and the per-product ``top_k``."""
-    keep = weight >= relation_filter.min_count
+                relation_filter: RelationFilter, counts: np.ndarray | None = None) -> np.ndarray:
+    """Boolean mask of the relations that pass ``min_count`` (on ``counts``, default ``weight``) and
+    the per-product ``top_k`` (by ``weight``)."""
+    keep = (weight if counts is None else counts) >= relation_filter.min_count
     k = relation_filter.top_k
     if k <= 0 or pairs.shape[1] == 0:
         return keep
