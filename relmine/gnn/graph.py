@@ -24,8 +24,11 @@ from torch_geometric.data import Data
 
 
 # above this many two-hop walks, paths3 is walked per pair instead of indexed (the index would
-# hold up to that many entries of 24 bytes)
+# hold up to that many entries of 24 bytes) ...
 PATHS3_INDEX_LIMIT = 20_000_000
+# ... and above this mean two-hop walk per node (a dense co-purchase graph: Online Retail's 3.9k
+# products with 3.7M pairs), walking costs too much per pair: the 3-path feature is 0 there
+PATHS3_WALK_LIMIT = 5_000
 
 
 def _search(keys: Tensor, query: Tensor) -> Tensor:
@@ -70,6 +73,7 @@ class Adjacency:
         self.rowptr = torch.zeros(self.num_nodes + 1, dtype=torch.long, device=keys.device)
         self.rowptr[1:] = torch.cumsum(self.deg, 0)
         self._paths3: tuple[Tensor, Tensor, Tensor, Tensor] | None = None
+        self._paths3_mode: str | None = None
 
     @property
     def num_edges(self) -> int:
@@ -155,8 +159,8 @@ class Adjacency:
         i, j = self._lower_degree_first(src, dst)
         out = torch.zeros(i.numel(), device=i.device)
         dinv = self.deg.clamp(min=1).to(torch.float32).rsqrt()
-        if i.numel() and self.num_edges:
-            if self._paths3 is not None or self.two_hop_walks() <= PATHS3_INDEX_LIMIT:
+        if i.numel() and self.num_edges and self.paths3_mode() != "off":
+            if self.paths3_mode() == "index":
                 keys, vals, s, dinv = self._paths3_index()
                 pair, a = self._walk(i)
                 key = a * self.num_nodes + j[pair]
@@ -176,13 +180,29 @@ class Adjacency:
         """``sum(deg^2)``: the walks of length two, an upper bound on the two-hop pairs."""
         return int((self.deg.to(torch.float64) ** 2).sum())
 
+    def paths3_mode(self) -> str:
+        """How :meth:`paths3` is computed: ``index``, ``walk`` (per pair) or ``off`` (too dense: zeros)."""
+        if getattr(self, "_paths3_mode", None) is None:
+            walks = self.two_hop_walks()
+            if self._paths3 is not None or walks <= PATHS3_INDEX_LIMIT:
+                self._paths3_mode = "index"
+            elif walks / max(self.num_nodes, 1) <= PATHS3_WALK_LIMIT:
+                self._paths3_mode = "walk"
+            else:
+                self._paths3_mode = "off"
+                warnings.warn(f"3-path feature off: {walks:,} two-hop walks over {self.num_nodes:,} nodes "
+                              f"(more than {PATHS3_WALK_LIMIT:,} per node)", stacklevel=2)
+        return self._paths3_mode
+
     def _neighbour_dinv_sum(self, dinv: Tensor) -> Tensor:
         row = torch.repeat_interleave(torch.arange(self.num_nodes, device=self.device), self.deg)
         return torch.zeros(self.num_nodes, device=self.device).index_add_(0, row, dinv[self.col])
 
     def _paths3_walk(self, i: Tensor, j: Tensor, dinv: Tensor, out: Tensor, chunk: int = 4_000_000) -> None:
         """``out[p] += sum_{a in N(i_p)} dinv[a] * sum_{b in N(a) & N(j_p)} dinv[b]``, in bounded chunks."""
-        cost = self.deg[i]
+        row = torch.repeat_interleave(torch.arange(self.num_nodes, device=self.device), self.deg)
+        walk2 = torch.zeros(self.num_nodes, dtype=torch.long, device=self.device).index_add_(0, row, self.deg[self.col])
+        cost = walk2[i] + 1  # bounds the common-neighbour walks of the chunk's (a, j) pairs
         ends = torch.cumsum(cost, 0)
         start = 0
         while start < i.numel():

@@ -39,12 +39,13 @@ import torch
 from torch_geometric.data import Data
 
 from relmine.errors import InputError
-from relmine.gateway import Gateway, chunks
+from relmine.gateway import Gateway
 from relmine.relations import OBSERVED
 
 log = logging.getLogger(__name__)
 
-READ_BATCH = 2_000
+READ_BATCH = 2_000          # products per read at most ...
+READ_RELATIONS = 150_000    # ... and about this many relations per read (dense graphs: fewer products)
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def pull_learning_graph(gw: Gateway, types: list[str], relation_filter: Relation
     src_parts, dst_parts, type_parts, weight_parts, count_parts = [], [], [], [], []
     feats, vectors = [], []
     pulled, done = 0, 0
-    for batch in chunks(skus, READ_BATCH):
+    for batch in _batches(skus, lambda: pulled / max(done, 1)):
         cols = gw.read_one("learn/product_features", {"skus": batch, "types": types}, raw=True)
         rows = [{key: cols[key][i] for key in cols} for i in range(len(cols["sku"]))]
         feats.append(node_features(rows, text_dim))
@@ -151,6 +152,16 @@ def pull_learning_graph(gw: Gateway, types: list[str], relation_filter: Relation
              "relations_kept": int(pairs.shape[1]), "kept_by_type": per_type, "features": features,
              "filter": asdict(relation_filter), "seconds_pull": round(time.monotonic() - t0, 2)}
     return LearningGraph(skus, x, pairs, ptype, pweight, features, stats)
+
+
+def _batches(skus: list[str], per_product):
+    """Batches of products sized so that each read brings about :data:`READ_RELATIONS` relations
+    (``per_product()``: the mean so far), at most :data:`READ_BATCH` products, at least 10."""
+    start, size = 0, 100  # a first small read measures the density
+    while start < len(skus):
+        yield skus[start:start + size]
+        start += size
+        size = int(min(READ_BATCH, max(10, READ_RELATIONS / max(per_product(), 1e-9))))
 
 
 def _features(hashed: list[torch.Tensor], vectors: list[list], skus: list[str]) -> tuple[torch.Tensor, str]:

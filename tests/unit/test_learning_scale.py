@@ -92,6 +92,12 @@ def test_paths3_walked_per_pair_equals_the_indexed_one(monkeypatch):
     whole = torch.zeros(pairs.size(1))
     walked_adj._paths3_walk(i, j, dinv, whole)
     assert torch.allclose(out, whole, atol=1e-5)
+    # too dense to walk: the feature is off (zeros), said once
+    monkeypatch.setattr(graph_mod, "PATHS3_WALK_LIMIT", 0)
+    dense = graph_mod.Adjacency(ei, 150)
+    with pytest.warns(UserWarning, match="3-path feature off"):
+        assert dense.paths3_mode() == "off"
+    assert (dense.paths3(pairs[0], pairs[1]) == 0).all()
 
 
 def test_the_filter_keeps_the_top_k_of_either_end_and_the_min_count():
