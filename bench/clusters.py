@@ -80,6 +80,7 @@ MERGE (c:Category {path: row.category})
 CREATE (p:Product {sku: row.sku, category: row.category, features: row.features})
 CREATE (p)-[:IN_CATEGORY]->(c)
 """
+READ_PAIRS = "MATCH (a:Product)-[:CO_PURCHASED]->(b:Product) RETURN a.sku AS a, b.sku AS b"
 LOAD_PAIRS = """
 UNWIND $rows AS row
 MATCH (a:Product {sku: row.a}), (b:Product {sku: row.b})
@@ -146,6 +147,30 @@ def score(assignment: dict[str, int], truth: dict, levels: list[str]) -> dict:
         out[lv] = {"nmi": round(float(normalized_mutual_info_score(t, p)), 4),
                    "ami": round(float(adjusted_mutual_info_score(t, p)), 4),
                    "ari": round(float(adjusted_rand_score(t, p)), 4), "scored": len(pairs)}
+    return out
+
+
+def oracle_rows(gw, truth: dict, levels: list[str], skus: list[str]) -> dict:
+    """A bound, not a method: per level, the connected components of the co-purchase pairs whose two
+    products share that level's ground-truth group (what a clustering could reach if it knew which
+    co-purchases stay inside a group). Scored at its own level only."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    from relmine.gateway import Statement
+
+    index = {s: i for i, s in enumerate(skus)}
+    pairs = [(index[r["a"]], index[r["b"]]) for r in gw.read(Statement(READ_PAIRS, "bench/read_pairs"), raw=True)
+             if r["a"] in index and r["b"] in index]
+    out = {}
+    for lv in levels:
+        group = [truth.get(s, {}).get(lv) for s in skus]
+        keep = [(a, b) for a, b in pairs if group[a] is not None and group[a] == group[b]]
+        rows, cols = (np.asarray(x, dtype=np.int64) for x in zip(*keep)) if keep else (np.zeros(0, int),) * 2
+        g = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(skus), len(skus)))
+        n, labels = connected_components(g, directed=False)
+        out[lv] = {"communities": int(n), "largest_share": round(float(np.bincount(labels).max() / len(skus)), 4),
+                   **score(dict(zip(skus, labels.tolist())), truth, [lv])[lv]}
     return out
 
 
@@ -217,6 +242,12 @@ def main() -> int:
             rows["every product alone (reference)"] = {
                 "products": len(alone), "communities": len(alone), "singletons": len(alone),
                 "largest_share": round(1 / len(alone), 4), "levels": score(alone, truth, levels), "seconds": 0.0}
+            if name != "photo":
+                bound = oracle_rows(gw, truth, levels, skus)
+                rows["same-group co-purchase components (bound)"] = {
+                    "products": len(skus), "communities": max(b["communities"] for b in bound.values()),
+                    "singletons": None, "largest_share": max(b["largest_share"] for b in bound.values()),
+                    "levels": bound, "seconds": 0.0}
             base = rows[BASELINE]["levels"]
             for r in rows.values():
                 r["nmi_gain_vs_baseline"] = {lv: round(r["levels"][lv]["nmi"] - base[lv]["nmi"], 4) for lv in levels}
@@ -241,7 +272,8 @@ def print_table(name: str, levels: list[str], rows: dict) -> None:
     for label, r in rows.items():
         cells = " | ".join(f"{r['levels'][lv]['nmi']:.3f} / {r['levels'][lv]['ami']:.3f} / {r['levels'][lv]['ari']:.3f}"
                            for lv in levels)
-        print(f"| {label} | {r['communities']:,} | {r['singletons']:,} | {r['largest_share']:.1%} | {cells} | "
+        singles = "" if r["singletons"] is None else f"{r['singletons']:,}"
+        print(f"| {label} | {r['communities']:,} | {singles} | {r['largest_share']:.1%} | {cells} | "
               f"{r['seconds']} | {r.get('peak_rss_mib', '')} |", flush=True)
 
 
