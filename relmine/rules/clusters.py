@@ -69,8 +69,7 @@ class ClusterSpec:
             must stay 1.0 there).
         features: with ``fastrp``, a numeric list property of the products (``p.<features>``) that FastRP
             mixes into its vectors (``featureProperties``; count weighting only; default: none).
-        dimension: FastRP vector size (default 256: on Amazon Photo with features, 128 gave NMI 0.638 at k=8
-            and 256 0.674-0.675).
+        dimension: FastRP vector size (default 256).
         run: run id (default: a new one).
         write: write clusters back (default True).
     """
@@ -281,8 +280,8 @@ def fastrp_assignment(gw: Gateway, spec: ClusterSpec, skus: list[str] | None = N
             config["relationshipWeightProperty"] = "weight"
         if spec.features is not None:
             config["featureProperties"] = [spec.features]
-            # every dimension from the features: on Photo (16 settings each, k 8/12, one seed) NMI
-            # 0.665-0.694 against 0.640-0.689 with half of them (docs/clusters.md)
+            # every dimension from the features: on Photo (bench/clusters_fastrp_sweep.py, 16 settings each)
+            # the same median NMI as half of them (0.674 / 0.676) with a higher floor (0.666 / 0.620)
             config["propertyRatio"] = 1.0
         rows = gw.read("clusters/fastrp_stream", {"graph": graph, "config": config}, raw=True)
     finally:
