@@ -359,6 +359,13 @@ def test_cli_happy_paths(graph, tmp_path):
     assert res.exit_code == 0 and (tmp_path / "rep" / "index.html").is_file(), res.output
 
 
+def test_cli_clusters_says_what_auto_weighting_stood_for(graph):
+    res = _invoke(graph, "clusters", "--method", "fastrp", "-k", "4", "--no-write")
+    assert res.exit_code == 0, res.output
+    assert re.search(r"^fastrp \((count|npmi) weights\): 20 products in 4 communities", res.output, re.M), res.output
+    assert "NMI 1.000" in res.output and "nothing written" in res.output
+
+
 @pytest.mark.parametrize("args, message", [
     (["recommend", "no-such-sku"], "unknown product sku 'no-such-sku'"),
     (["recommend", "camera body", "--kind", "cheaper"], "Invalid value for '--kind'"),
@@ -366,6 +373,9 @@ def test_cli_happy_paths(graph, tmp_path):
     (["rules", "--min-confidence", "1.5"], "must lie in [0, 1]"),
     (["clusters", "--method", "kmeans", "-k", "999", "--no-write"], "exceeds"),
     (["clusters", "--concurrency", "9"], "9 is not in the range 1<=x<=4"),
+    (["clusters", "--features", "features", "--no-write"], "features are mixed in by FastRP only"),
+    (["clusters", "--method", "fastrp", "--features", "Bad-Name", "--no-write"], "must match"),
+    (["clusters", "--method", "louvain", "--resolution", "2", "--no-write"], "GDS Louvain has no resolution"),
 ])
 def test_cli_bad_input(graph, args, message):
     res = _invoke(graph, *args)
