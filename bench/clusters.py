@@ -51,6 +51,7 @@ METHODS: dict[str, dict[str, dict]] = {
         "fastrp k8": {"method": "fastrp", "k": 8},
         "fastrp+features k8": {"method": "fastrp", "k": 8, "features": "features"},
         "fastrp+features k16": {"method": "fastrp", "k": 16, "features": "features"},
+        "propagate features k8 (SGC + Ward)": {"method": "propagate", "k": 8, "features": "features"},
     },
     "cj": {
         BASELINE: {"method": "louvain", "weighting": "count"},

@@ -65,14 +65,15 @@ def rules(ctx, min_support, min_confidence, min_lift, max_len, levels, run, no_w
 
 
 @click.command("clusters")
-@click.option("--method", type=click.Choice(["leiden", "louvain", "fastrp", "kmeans"]), default="leiden",
-              show_default=True,
-              help="GDS Leiden/Louvain communities of the co-purchase graph, GDS FastRP vectors of it then "
-                   "k-means, or k-means on the products' stored embeddings (p.embedding).")
+@click.option("--method", type=click.Choice(["leiden", "louvain", "fastrp", "propagate", "kmeans"]),
+              default="leiden", show_default=True,
+              help="GDS Leiden/Louvain communities of the co-purchase graph; GDS FastRP vectors of it then "
+                   "k-means; propagate: a feature property averaged over two hops of the graph (SGC) then "
+                   "Ward clustering (needs --features); or k-means on the stored embeddings (p.embedding).")
 @click.option("--relationship", default="CO_PURCHASED", show_default=True,
               help="Relationship type between products to cluster on (Leiden/Louvain/FastRP).")
 @click.option("-k", "--k", "k", type=click.IntRange(min=2), default=None,
-              help="Clusters for k-means and FastRP (default: sqrt(products / 2), 2..100).")
+              help="Clusters for k-means, FastRP and propagate (default: sqrt(products / 2), 2..100).")
 @click.option("--min-size", type=click.IntRange(min=1), default=2, show_default=True,
               help="Smallest cluster written back.")
 @click.option("--terms", type=click.IntRange(1, 50), default=5, show_default=True, help="TF-IDF terms per cluster.")
@@ -89,7 +90,8 @@ def rules(ctx, min_support, min_confidence, min_lift, max_len, levels, run, no_w
               help="Leiden resolution (gamma): above 1 gives more, smaller clusters "
                    "(default: 1.5 on npmi weights, else 1.0).")
 @click.option("--features", default=None,
-              help="With --method fastrp: a list-of-numbers product property mixed into the FastRP vectors.")
+              help="With --method fastrp (optional) or propagate (required): a list-of-numbers product "
+                   "property, mixed into the FastRP vectors or propagated over the graph.")
 @click.option("--dimension", type=click.IntRange(8, 1024), default=256, show_default=True,
               help="With --method fastrp: the size of the FastRP vectors.")
 @click.option("--run", default=None, help="Run id (default: a new one); the same id replaces that run's clusters.")
@@ -114,7 +116,7 @@ def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, w
     m = result.metrics()
     scores = (f"; against {m['categories']} categories: NMI {m['nmi']:.3f}, ARI {m['ari']:.3f}"
               if "nmi" in m else "; no known categories to score against")
-    weights = f" ({m['weighting']} weights)" if method != "kmeans" else ""
+    weights = f" ({m['weighting']} weights)" if method not in ("kmeans", "propagate") else ""
     click.echo(f"{method}{weights}: {m['products']:,} products in {m['communities']:,} communities, "
                f"{m['clusters']:,} of at least {min_size}, the largest holding {m['largest_share']:.1%}{scores}")
     echo_table([{"size": c.size, "label": c.label, "top category": c.top_category, "purity": c.purity,

@@ -28,7 +28,9 @@ from relmine.rules.runs import check_run_id, record_run
 
 log = logging.getLogger(__name__)
 
-METHODS = ("louvain", "leiden", "kmeans", "fastrp")
+METHODS = ("louvain", "leiden", "kmeans", "fastrp", "propagate")
+PROPAGATE_HOPS = 2  # SGC's K; measured at 2 only (docs/clusters.md)
+PROPAGATE_MAX_PRODUCTS = 30_000  # Ward keeps n^2 / 2 distances: 3.6 GB at 30k
 # Leiden's default gamma per weighting, from bench/clusters.py (docs/clusters.md): on NPMI weights gamma 1
 # leaves a 26% cluster on Groceries and 1.5 none over 10%; on counts 1.0 scored best on Amazon Photo.
 DEFAULT_RESOLUTION = {"npmi": 1.5}
@@ -49,7 +51,9 @@ class ClusterSpec:
 
     Args:
         method: ``leiden`` (default) or ``louvain`` (GDS communities of ``relationship``), ``fastrp`` (GDS
-            FastRP vectors of the same projection, then k-means), or ``kmeans`` (on ``p.embedding``).
+            FastRP vectors of the same projection, then k-means), ``propagate`` (the ``features`` averaged over
+            two hops of the graph, as SGC does, then Ward's agglomerative clustering), or ``kmeans`` (on
+            ``p.embedding``).
         relationship: relationship type between products (default ``CO_PURCHASED``).
         k: number of k-means clusters of ``kmeans``/``fastrp`` (default: ``sqrt(n / 2)``, between 2 and 100).
         min_size: smallest cluster written back (default 2).
@@ -67,7 +71,7 @@ class ClusterSpec:
         resolution: Leiden's ``gamma``: above 1 gives more, smaller clusters (default: 1.5 on ``npmi``
             weights, 1.0 otherwise, chosen by ``bench/clusters.py``; Louvain in GDS has no resolution, so it
             must stay 1.0 there).
-        features: with ``fastrp``, a numeric list property of the products (``p.<features>``) that FastRP
+        features: with ``fastrp`` (optional) or ``propagate`` (required), a numeric list property of the products (``p.<features>``) that FastRP
             mixes into its vectors (``featureProperties``; count weighting only; default: none).
         dimension: FastRP vector size (default 256).
         run: run id (default: a new one).
@@ -105,9 +109,12 @@ class ClusterSpec:
             raise InputError(f"resolution must lie in (0, 100], got {self.resolution}")
         if self.method == "louvain" and self.resolution not in (None, 1.0):
             raise InputError("GDS Louvain has no resolution setting: use --method leiden with --resolution")
+        if self.method == "propagate" and self.features is None:
+            raise InputError("method propagate averages a feature property over the graph: name it (features)")
         if self.features is not None:
-            if self.method != "fastrp":
-                raise InputError(f"features are mixed in by FastRP only: use method fastrp, got {self.method}")
+            if self.method not in ("fastrp", "propagate"):
+                raise InputError(f"features are mixed in by FastRP only (or propagated): use method fastrp or "
+                                 f"propagate, got {self.method}")
             if not PROPERTY.match(self.features):
                 raise InputError(f"feature property {self.features!r} must match {PROPERTY.pattern}")
             if self.weighting in ("npmi", "lift"):
@@ -295,6 +302,47 @@ def fastrp_assignment(gw: Gateway, spec: ClusterSpec, skus: list[str] | None = N
     return _isolated_alone(assignment, skus)
 
 
+def propagate_assignment(gw: Gateway, spec: ClusterSpec) -> dict[str, int]:
+    """``sku -> cluster``: each product's L2-normalised ``features`` averaged over ``PROPAGATE_HOPS`` hops
+    of ``relationship`` (``S = D^-1/2 (A + L) D^-1/2``, as SGC does, with ``A`` the stored weights and
+    the self-loop ``L`` as heavy as the product's heaviest edge, at least 1; no training), then Ward's
+    agglomerative clustering into ``k`` clusters. A product without relationships keeps its own features."""
+    import scipy.sparse as sp
+    from sklearn.cluster import AgglomerativeClustering
+
+    rows = gw.read("clusters/read_features", {"property": spec.features}, raw=True)
+    missing = sum(1 for r in rows if not isinstance(r["features"], list) or not r["features"])
+    if missing:
+        raise InputError(f"{missing:,} of {len(rows):,} products lack the feature property {spec.features!r} "
+                         "(a list of numbers): propagation needs it on every product")
+    if len(rows) > PROPAGATE_MAX_PRODUCTS:
+        raise InputError(f"method propagate holds n^2/2 distances: at most {PROPAGATE_MAX_PRODUCTS:,} products, "
+                         f"the graph has {len(rows):,} (use --method fastrp)")
+    dims = Counter(len(r["features"]) for r in rows)
+    if len(dims) > 1:
+        raise InputError(f"feature property {spec.features!r} has mixed lengths {dict(dims)}")
+    index = {r["sku"]: i for i, r in enumerate(rows)}
+    x = np.asarray([r["features"] for r in rows], dtype=np.float64)
+    x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    pairs = gw.read("clusters/read_pairs", {"type": spec.relationship}, raw=True)
+    src = np.asarray([index[p["a"]] for p in pairs], dtype=np.int64)
+    dst = np.asarray([index[p["b"]] for p in pairs], dtype=np.int64)
+    weight = np.asarray([max(0.0, p["weight"]) for p in pairs], dtype=np.float64)
+    n = len(rows)
+    adj = sp.coo_matrix((np.r_[weight, weight], (np.r_[src, dst], np.r_[dst, src])), shape=(n, n)).tocsr()
+    adj = adj + sp.diags(np.maximum(1.0, adj.max(axis=1).toarray().ravel()))  # a self-loop as heavy as the heaviest edge
+    scale = sp.diags(1.0 / np.sqrt(np.asarray(adj.sum(axis=1)).ravel()))
+    s = scale @ adj @ scale
+    for _ in range(PROPAGATE_HOPS):
+        x = s @ x
+    x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    k = spec.k or int(min(100, max(2, round(np.sqrt(n / 2)))))
+    if k > n:
+        raise InputError(f"k={k} exceeds the {n} products that have a vector to cluster")
+    labels = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(x)
+    return {r["sku"]: int(c) for r, c in zip(rows, labels)}
+
+
 def kmeans_assignment(gw: Gateway, spec: ClusterSpec) -> dict[str, int]:
     """``sku -> cluster`` from scikit-learn k-means on the L2-normalised ``p.embedding``."""
     rows = gw.read("clusters/read_embeddings")
@@ -377,7 +425,7 @@ def cluster_products(gw: Gateway, spec: ClusterSpec) -> ClusterResult:
     if not products:
         raise NotFound("the graph holds no products: ingest a catalogue first")
     skus = [p["sku"] for p in products]
-    if spec.method != "kmeans":  # record what ``auto`` and the default resolution stood for
+    if spec.method not in ("kmeans", "propagate"):  # record what ``auto`` and the default resolution stood for
         weighting = resolve_weighting(gw, spec)
         resolution = spec.resolution
         if resolution is None:
@@ -387,6 +435,8 @@ def cluster_products(gw: Gateway, spec: ClusterSpec) -> ClusterResult:
         assignment = kmeans_assignment(gw, spec)
     elif spec.method == "fastrp":
         assignment = fastrp_assignment(gw, spec, skus)
+    elif spec.method == "propagate":
+        assignment = propagate_assignment(gw, spec)
     else:
         assignment = community_assignment(gw, spec, skus)
     titles = {p["sku"]: p["title"] for p in products}

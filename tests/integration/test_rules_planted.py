@@ -149,9 +149,13 @@ def test_fastrp_mixes_in_a_feature_property_and_needs_it_everywhere(graph):
                           "THEN 1.0 ELSE 0.0 END]", "t"), {"cats": cats})
     result = cluster_products(graph, ClusterSpec(method="fastrp", k=4, features="bench_features", write=False))
     assert result.metrics()["nmi"] == pytest.approx(1.0), result.metrics()
+    propagated = cluster_products(graph, ClusterSpec(method="propagate", k=4, features="bench_features", write=False))
+    assert propagated.metrics()["nmi"] == pytest.approx(1.0) and propagated.metrics()["communities"] == 4
     graph.write(Statement("MATCH (p:Product) WITH p LIMIT 3 REMOVE p.bench_features", "t"))
     with pytest.raises(InputError, match="3 of 20 products lack the feature property 'bench_features'"):
         cluster_products(graph, ClusterSpec(method="fastrp", k=4, features="bench_features", write=False))
+    with pytest.raises(InputError, match="3 of 20 products lack the feature property 'bench_features'"):
+        cluster_products(graph, ClusterSpec(method="propagate", k=4, features="bench_features", write=False))
     graph.write(Statement("MATCH (p:Product) REMOVE p.bench_features", "t"))
     with pytest.raises(InputError, match="no product carries the feature property 'bench_features'"):
         cluster_products(graph, ClusterSpec(method="fastrp", k=4, features="bench_features", write=False))
@@ -178,6 +182,7 @@ def test_significance_weights_need_order_counts(graph):
     (ClusterSpec(method="fastrp", features="x}) RETURN 1 //"), "feature property"),
     (ClusterSpec(method="fastrp", features="features", weighting="npmi"), "stored \\(count\\) weights"),
     (ClusterSpec(method="fastrp", dimension=4), "dimension must lie"),
+    (ClusterSpec(method="propagate"), "method propagate averages a feature property"),
 ])
 def test_bad_cluster_specs(graph, spec, message):
     with pytest.raises(InputError, match=message):
@@ -373,7 +378,7 @@ def test_cli_clusters_says_what_auto_weighting_stood_for(graph):
     (["rules", "--min-confidence", "1.5"], "must lie in [0, 1]"),
     (["clusters", "--method", "kmeans", "-k", "999", "--no-write"], "exceeds"),
     (["clusters", "--concurrency", "9"], "9 is not in the range 1<=x<=4"),
-    (["clusters", "--features", "features", "--no-write"], "features are mixed in by FastRP only"),
+    (["clusters", "--features", "features", "--no-write"], "features are mixed in by FastRP only (or propagated)"),
     (["clusters", "--method", "fastrp", "--features", "Bad-Name", "--no-write"], "must match"),
     (["clusters", "--method", "louvain", "--resolution", "2", "--no-write"], "GDS Louvain has no resolution"),
 ])

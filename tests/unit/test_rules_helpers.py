@@ -77,6 +77,7 @@ def test_cluster_spec_defaults_are_valid():
     (["clusters", "-k", "1"], "1 is not in the range x>=2"),
     (["clusters", "--weighting", "pmi"], "Invalid value for '--weighting'"),
     (["clusters", "--dimension", "4"], "4 is not in the range 8<=x<=1024"),
+    (["clusters", "--method", "sgc"], "Invalid value for '--method'"),
     (["clusters", "--resolution", "0"], "0 is not in the range"),
     (["recommend", "x", "--kind", "cheaper"], "Invalid value for '--kind'"),
     (["recommend", "x", "-k", "0"], "0 is not in the range 1<=x<=1000"),
