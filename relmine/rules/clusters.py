@@ -32,7 +32,8 @@ METHODS = ("louvain", "leiden", "kmeans", "fastrp", "propagate")
 PROPAGATE_HOPS = 2  # SGC's K; measured at 2 only (docs/clusters.md)
 PROPAGATE_MAX_PRODUCTS = 30_000  # Ward keeps n^2 / 2 distances: 3.6 GB at 30k
 # Leiden's default gamma per weighting, from bench/clusters.py (docs/clusters.md): on NPMI weights gamma 1
-# leaves a 26% cluster on Groceries and 1.5 none over 10%; on counts 1.0 scored best on Amazon Photo.
+# leaves a 26% cluster on Groceries and 1.5 none over 10%; on counts (Amazon Photo) 1.0 and 0.5 are within
+# run-to-run noise of each other and 1.5 is lower.
 DEFAULT_RESOLUTION = {"npmi": 1.5}
 WEIGHTINGS = ("auto", "count", "npmi", "lift")
 REL_TYPE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
