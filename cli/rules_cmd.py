@@ -65,39 +65,49 @@ def rules(ctx, min_support, min_confidence, min_lift, max_len, levels, run, no_w
 
 
 @click.command("clusters")
-@click.option("--method", type=click.Choice(["louvain", "leiden", "kmeans"]), default="louvain", show_default=True,
-              help="GDS Louvain/Leiden on the co-purchase graph, or k-means on the product embeddings.")
+@click.option("--method", type=click.Choice(["leiden", "louvain", "fastrp", "propagate", "kmeans"]),
+              default="leiden", show_default=True,
+              help="GDS Leiden/Louvain communities of the co-purchase graph; GDS FastRP vectors of it then "
+                   "k-means; propagate: a feature property averaged over two hops of the graph (SGC) then "
+                   "Ward clustering (needs --features); or k-means on the stored embeddings (p.embedding).")
 @click.option("--relationship", default="CO_PURCHASED", show_default=True,
-              help="Relationship type between products to cluster on (Louvain/Leiden).")
+              help="Relationship type between products to cluster on (Leiden/Louvain/FastRP).")
 @click.option("-k", "--k", "k", type=click.IntRange(min=2), default=None,
-              help="Clusters for k-means (default: sqrt(products / 2)).")
+              help="Clusters for k-means, FastRP and propagate (default: sqrt(products / 2), 2..100).")
 @click.option("--min-size", type=click.IntRange(min=1), default=2, show_default=True,
               help="Smallest cluster written back.")
 @click.option("--terms", type=click.IntRange(1, 50), default=5, show_default=True, help="TF-IDF terms per cluster.")
 @click.option("--concurrency", type=click.IntRange(1, 4), default=None,
               help="GDS concurrency, at most 4 on the community edition (default: half this machine's cores, 1..4).")
-@click.option("--seed", type=int, default=42, show_default=True, help="Random seed (Leiden, k-means).")
-@click.option("--weighting", type=click.Choice(["count", "npmi", "lift"]), default="count", show_default=True,
-              help="Edge weights: the stored weight, or the co-purchase's significance over the orders "
-                   "(NPMI or log-lift; pairs without positive association dropped). See docs/typed.md.")
-@click.option("--min-count", type=click.IntRange(min=1), default=2, show_default=True,
+@click.option("--seed", type=int, default=42, show_default=True, help="Random seed (Leiden, FastRP, k-means).")
+@click.option("--weighting", type=click.Choice(["auto", "count", "npmi", "lift"]), default="auto", show_default=True,
+              help="Edge weights: the stored weight (count), or the co-purchase's significance over the orders "
+                   "(NPMI or log-lift; pairs without positive association dropped); auto: npmi where orders "
+                   "were ingested, else count. See docs/clusters.md.")
+@click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True,
               help="With npmi/lift: drop pairs bought together in fewer orders than this.")
-@click.option("--resolution", type=click.FloatRange(min=0, max=100, min_open=True), default=1.0, show_default=True,
-              help="Leiden resolution (gamma): above 1 gives more, smaller clusters.")
+@click.option("--resolution", type=click.FloatRange(min=0, max=100, min_open=True), default=None,
+              help="Leiden resolution (gamma): above 1 gives more, smaller clusters "
+                   "(default: 1.5 on npmi weights, else 1.0).")
+@click.option("--features", default=None,
+              help="With --method fastrp (optional) or propagate (required): a list-of-numbers product "
+                   "property, mixed into the FastRP vectors or propagated over the graph.")
+@click.option("--dimension", type=click.IntRange(8, 1024), default=256, show_default=True,
+              help="With --method fastrp: the size of the FastRP vectors.")
 @click.option("--run", default=None, help="Run id (default: a new one); the same id replaces that run's clusters.")
 @click.option("--no-write", is_flag=True, help="Cluster and print only; write nothing back.")
 @click.option("--top", default=15, show_default=True, type=click.IntRange(min=0), help="Clusters to print.")
 @click.pass_context
 @friendly_errors
-def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, weighting, min_count, resolution, run,
-             no_write, top) -> None:
+def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, weighting, min_count, resolution,
+             features, dimension, run, no_write, top) -> None:
     """Cluster products, label clusters by TF-IDF terms, score against categories (NMI/ARI), write (:Cluster)."""
     from relmine.rules.clusters import ClusterSpec, cluster_products
 
     _quiet_driver_notices(ctx)
     spec = ClusterSpec(method=method, relationship=relationship, k=k, min_size=min_size, terms=terms,
                        seed=seed, weighting=weighting, min_count=min_count, resolution=resolution,
-                       run=run, write=not no_write,
+                       features=features, dimension=dimension, run=run, write=not no_write,
                        **({"concurrency": concurrency} if concurrency else {}))
     if run is not None:
         check_run_id(run)  # before connecting
@@ -106,7 +116,8 @@ def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, w
     m = result.metrics()
     scores = (f"; against {m['categories']} categories: NMI {m['nmi']:.3f}, ARI {m['ari']:.3f}"
               if "nmi" in m else "; no known categories to score against")
-    click.echo(f"{method}: {m['products']:,} products in {m['communities']:,} communities, "
+    weights = f" ({m['weighting']} weights)" if method not in ("kmeans", "propagate") else ""
+    click.echo(f"{method}{weights}: {m['products']:,} products in {m['communities']:,} communities, "
                f"{m['clusters']:,} of at least {min_size}, the largest holding {m['largest_share']:.1%}{scores}")
     echo_table([{"size": c.size, "label": c.label, "top category": c.top_category, "purity": c.purity,
                  "terms": ", ".join(c.terms), "examples": "; ".join(result.examples(c))}

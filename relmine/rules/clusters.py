@@ -1,6 +1,6 @@
 """Product clusters: GDS Louvain/Leiden on a co-purchase graph, or k-means on embeddings.
 
-``cluster_products(gw, ClusterSpec(method="louvain"))`` assigns every product
+``cluster_products(gw, ClusterSpec(method="leiden"))`` assigns every product
 to a community, names each cluster by the TF-IDF top terms of its members'
 titles, scores the assignment against the products' known categories (NMI,
 ARI) where they have one, and writes
@@ -17,7 +17,7 @@ import re
 import secrets
 import time
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -28,9 +28,16 @@ from relmine.rules.runs import check_run_id, record_run
 
 log = logging.getLogger(__name__)
 
-METHODS = ("louvain", "leiden", "kmeans")
-WEIGHTINGS = ("count", "npmi", "lift")
+METHODS = ("louvain", "leiden", "kmeans", "fastrp", "propagate")
+PROPAGATE_HOPS = 2  # SGC's K; measured at 2 only (docs/clusters.md)
+PROPAGATE_MAX_PRODUCTS = 30_000  # Ward keeps n^2 / 2 distances: 3.6 GB at 30k
+# Leiden's default gamma per weighting, from bench/clusters.py (docs/clusters.md): on NPMI weights gamma 1
+# leaves a 26% cluster on Groceries and 1.5 none over 10%; on counts (Amazon Photo) 1.0 and 0.5 are within
+# run-to-run noise of each other and 1.5 is lower.
+DEFAULT_RESOLUTION = {"npmi": 1.5}
+WEIGHTINGS = ("auto", "count", "npmi", "lift")
 REL_TYPE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+PROPERTY = re.compile(r"^[a-z][A-Za-z0-9_]{0,63}$")
 MAX_COMMUNITY_CONCURRENCY = 4  # GDS community edition
 
 
@@ -44,35 +51,46 @@ class ClusterSpec:
     """How to cluster.
 
     Args:
-        method: ``louvain`` or ``leiden`` (GDS, on ``relationship``) or ``kmeans`` (on ``p.embedding``).
+        method: ``leiden`` (default) or ``louvain`` (GDS communities of ``relationship``), ``fastrp`` (GDS
+            FastRP vectors of the same projection, then k-means), ``propagate`` (the ``features`` averaged over
+            two hops of the graph, as SGC does, then Ward's agglomerative clustering), or ``kmeans`` (on
+            ``p.embedding``).
         relationship: relationship type between products (default ``CO_PURCHASED``).
-        k: number of k-means clusters (default: ``sqrt(n / 2)``, between 2 and 100).
+        k: number of k-means clusters of ``kmeans``/``fastrp`` (default: ``sqrt(n / 2)``, between 2 and 100).
         min_size: smallest cluster written back (default 2).
         terms: TF-IDF terms kept per cluster (default 5).
         concurrency: GDS concurrency, 1..4 on the community edition (default: half this machine's cores,
             1..4; more threads than free cores slow Louvain down several times).
-        seed: random seed of Leiden and k-means (default 42).
-        weighting: edge weights for Louvain/Leiden: ``count`` (the relationship's ``weight``, as stored),
-            or a significance of the co-purchase over the orders: ``npmi`` (normalised pointwise mutual
-            information, in (0, 1]) or ``lift`` (log-lift); pairs with no positive association are dropped.
-        min_count: with ``npmi``/``lift``, pairs bought together in fewer orders are dropped (default 2:
-            one shared order of two rare products has the highest NPMI of all and means nothing).
-        resolution: Leiden's ``gamma``: above 1 gives more, smaller clusters (default 1.0; Louvain in GDS
-            has no resolution, so it must stay 1.0 there).
+        seed: random seed of Leiden, FastRP and k-means (default 42).
+        weighting: edge weights for Louvain/Leiden/FastRP: ``count`` (the relationship's ``weight``, as
+            stored), or a significance of the co-purchase over the orders: ``npmi`` (normalised pointwise
+            mutual information, in (0, 1]) or ``lift`` (log-lift); pairs with no positive association are
+            dropped. ``auto`` (default): ``npmi`` where the graph counts co-purchases over orders
+            (``relationship`` ``CO_PURCHASED`` and ingested orders), else ``count``.
+        min_count: with ``npmi``/``lift``, pairs bought together in fewer orders are dropped (default 1;
+            see ``docs/clusters.md`` for why 2 fragments sparse baskets into singletons).
+        resolution: Leiden's ``gamma``: above 1 gives more, smaller clusters (default: 1.5 on ``npmi``
+            weights, 1.0 otherwise, chosen by ``bench/clusters.py``; Louvain in GDS has no resolution, so it
+            must stay 1.0 there).
+        features: with ``fastrp`` (optional) or ``propagate`` (required), a numeric list property of the products (``p.<features>``) that FastRP
+            mixes into its vectors (``featureProperties``; count weighting only; default: none).
+        dimension: FastRP vector size (default 256).
         run: run id (default: a new one).
         write: write clusters back (default True).
     """
 
-    method: str = "louvain"
+    method: str = "leiden"
     relationship: str = "CO_PURCHASED"
     k: int | None = None
     min_size: int = 2
     terms: int = 5
     concurrency: int = field(default_factory=lambda: default_concurrency())
     seed: int = 42
-    weighting: str = "count"
-    min_count: int = 2
-    resolution: float = 1.0
+    weighting: str = "auto"
+    min_count: int = 1
+    resolution: float | None = None
+    features: str | None = None
+    dimension: int = 256
     run: str | None = None
     write: bool = True
 
@@ -83,15 +101,27 @@ class ClusterSpec:
             raise InputError(f"relationship type {self.relationship!r} must match {REL_TYPE.pattern}")
         if self.weighting not in WEIGHTINGS:
             raise InputError(f"weighting must be one of {', '.join(WEIGHTINGS)}, got {self.weighting!r}")
-        if self.weighting != "count" and self.relationship != "CO_PURCHASED":
+        if self.weighting not in ("count", "auto") and self.relationship != "CO_PURCHASED":
             raise InputError(f"weighting {self.weighting} is computed from co-purchase counts: it needs "
                              f"relationship CO_PURCHASED, got {self.relationship}")
         if self.min_count < 1:
             raise InputError(f"min_count must be at least 1, got {self.min_count}")
-        if not 0 < self.resolution <= 100:
+        if self.resolution is not None and not 0 < self.resolution <= 100:
             raise InputError(f"resolution must lie in (0, 100], got {self.resolution}")
-        if self.method == "louvain" and self.resolution != 1.0:
+        if self.method == "louvain" and self.resolution not in (None, 1.0):
             raise InputError("GDS Louvain has no resolution setting: use --method leiden with --resolution")
+        if self.method == "propagate" and self.features is None:
+            raise InputError("method propagate averages a feature property over the graph: name it (features)")
+        if self.features is not None:
+            if self.method not in ("fastrp", "propagate"):
+                raise InputError(f"features are mixed in by FastRP only (or propagated): use method fastrp or "
+                                 f"propagate, got {self.method}")
+            if not PROPERTY.match(self.features):
+                raise InputError(f"feature property {self.features!r} must match {PROPERTY.pattern}")
+            if self.weighting in ("npmi", "lift"):
+                raise InputError("features go with the stored (count) weights: use weighting count or auto")
+        if not 8 <= self.dimension <= 1024:
+            raise InputError(f"dimension must lie in 8..1024, got {self.dimension}")
         if self.k is not None and self.k < 2:
             raise InputError(f"k must be at least 2, got {self.k}")
         if self.min_size < 1:
@@ -136,7 +166,7 @@ class ClusterResult:
 
     def metrics(self) -> dict:
         sizes = [c.size for c in self.clusters]
-        return {"method": self.spec.method, "products": len(self.assignment),
+        return {"method": self.spec.method, "weighting": self.spec.weighting, "products": len(self.assignment),
                 "communities": len(set(self.assignment.values())),
                 "clusters": sum(1 for s in sizes if s >= self.spec.min_size),
                 "largest": max(sizes, default=0),
@@ -154,14 +184,25 @@ def _projection(spec: ClusterSpec, weighted: bool) -> dict:
     return {spec.relationship: rel}
 
 
-def _project(gw: Gateway, spec: ClusterSpec, graph: str) -> bool:
+def resolve_weighting(gw: Gateway, spec: ClusterSpec) -> str:
+    """The weighting ``auto`` stands for on this graph: ``npmi`` where co-purchases are counted over
+    orders (and no feature property asks for the stored weights), else ``count``."""
+    if spec.weighting != "auto":
+        return spec.weighting
+    if spec.relationship != "CO_PURCHASED" or spec.features is not None:
+        return "count"
+    info = gw.read_one("clusters/count_order_stats") or {}
+    return "npmi" if info.get("n_orders") and info.get("pairs") else "count"
+
+
+def _project(gw: Gateway, spec: ClusterSpec, graph: str, weighting: str) -> bool:
     """Project the graph to cluster; whether its relationships carry a ``weight``."""
-    if spec.weighting != "count":
+    if weighting != "count":
         info = gw.read_one("clusters/count_order_stats") or {}
         if not info.get("n_orders") or not info.get("pairs"):
-            raise InputError(f"weighting {spec.weighting} needs co-purchases counted over orders (ingest orders "
+            raise InputError(f"weighting {weighting} needs co-purchases counted over orders (ingest orders "
                              "or baskets first); use --weighting count for relations without order counts")
-        gw.write("clusters/project_significance", {"graph": graph, "weighting": spec.weighting,
+        gw.write("clusters/project_significance", {"graph": graph, "weighting": weighting,
                                                    "minCount": spec.min_count, "minWeight": 0.0,
                                                    "concurrency": spec.concurrency})
         return True
@@ -170,10 +211,28 @@ def _project(gw: Gateway, spec: ClusterSpec, graph: str) -> bool:
         raise InputError(f"no :{spec.relationship} relationships between products to cluster "
                          "(ingest co-purchases first, or use --method kmeans on embeddings)")
     weighted = bool(info.get("weight_key"))
+    nodes: dict = {"Product": {"label": "Product"}}
+    if spec.features is not None:
+        found = gw.read_one("clusters/count_feature_products", {"property": spec.features}) or {}
+        if not found.get("products"):
+            raise InputError(f"no product carries the feature property {spec.features!r} (a list of numbers)")
+        if found.get("products") < found.get("total", 0):
+            raise InputError(f"{found['total'] - found['products']:,} of {found['total']:,} products lack the "
+                             f"feature property {spec.features!r}: FastRP needs it on every product")
+        nodes["Product"]["properties"] = [spec.features]
     statement = "clusters/project_relationships" if weighted else "clusters/project_relationships_unweighted"
-    gw.write(statement, {"graph": graph, "projection": _projection(spec, weighted),
+    gw.write(statement, {"graph": graph, "nodes": nodes, "projection": _projection(spec, weighted),
                          "concurrency": spec.concurrency})
     return weighted
+
+
+def _isolated_alone(assignment: dict[str, int], skus: list[str] | None) -> dict[str, int]:
+    next_id = max(assignment.values(), default=-1) + 1
+    for sku in skus or ():
+        if sku not in assignment:
+            assignment[sku] = next_id
+            next_id += 1
+    return assignment
 
 
 def community_assignment(gw: Gateway, spec: ClusterSpec, skus: list[str] | None = None) -> dict[str, int]:
@@ -182,14 +241,16 @@ def community_assignment(gw: Gateway, spec: ClusterSpec, skus: list[str] | None 
     A significance-weighted projection holds only products with a significant pair; the other
     products of ``skus`` each get a community of their own (as isolated products do otherwise)."""
     graph = f"relmine-clusters-{secrets.token_hex(4)}"
+    weighting = resolve_weighting(gw, spec)
     try:
-        weighted = _project(gw, spec, graph)
+        weighted = _project(gw, spec, graph, weighting)
         config: dict = {"concurrency": spec.concurrency}
         if weighted:
             config["relationshipWeightProperty"] = "weight"
         if spec.method == "leiden":
             config["randomSeed"] = spec.seed
-            config["gamma"] = float(spec.resolution)
+            config["gamma"] = float(spec.resolution if spec.resolution is not None
+                                    else DEFAULT_RESOLUTION.get(weighting, 1.0))
         try:
             rows = gw.read(f"clusters/{spec.method}_stream", {"graph": graph, "config": config})
         except QueryError as exc:
@@ -202,32 +263,98 @@ def community_assignment(gw: Gateway, spec: ClusterSpec, skus: list[str] | None 
             rows = []
     finally:
         gw.write("clusters/drop_projection", {"graph": graph})
-    assignment = {row["sku"]: int(row["community"]) for row in rows}
-    next_id = max(assignment.values(), default=-1) + 1
-    for sku in skus or ():
-        if sku not in assignment:
-            assignment[sku] = next_id
-            next_id += 1
-    return assignment
+    return _isolated_alone({row["sku"]: int(row["community"]) for row in rows}, skus)
+
+
+def _kmeans(x: np.ndarray, k: int | None, seed: int) -> np.ndarray:
+    from sklearn.cluster import KMeans
+
+    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    k = k or int(min(100, max(2, round(np.sqrt(len(x) / 2)))))
+    if k > len(x):
+        raise InputError(f"k={k} exceeds the {len(x)} products that have a vector to cluster")
+    return KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(x)
+
+
+def fastrp_assignment(gw: Gateway, spec: ClusterSpec, skus: list[str] | None = None) -> dict[str, int]:
+    """``sku -> cluster``: GDS FastRP vectors of the (weighted) projection, then k-means on those that are
+    not zero. A product without relationships (and without features) has a zero vector: it is alone."""
+    graph = f"relmine-clusters-{secrets.token_hex(4)}"
+    weighting = resolve_weighting(gw, spec)
+    config: dict = {"embeddingDimension": spec.dimension, "iterationWeights": [0.0, 1.0, 1.0],
+                    "normalizationStrength": -0.5, "randomSeed": spec.seed, "concurrency": 1}
+    try:
+        if _project(gw, spec, graph, weighting):
+            config["relationshipWeightProperty"] = "weight"
+        if spec.features is not None:
+            config["featureProperties"] = [spec.features]
+            # every dimension from the features: on Photo (bench/clusters_fastrp_sweep.py, 16 settings each)
+            # the same median NMI as half of them (0.674 / 0.676) with a higher floor (0.666 / 0.620)
+            config["propertyRatio"] = 1.0
+        rows = gw.read("clusters/fastrp_stream", {"graph": graph, "config": config}, raw=True)
+    finally:
+        gw.write("clusters/drop_projection", {"graph": graph})
+    x = np.asarray([r["embedding"] for r in rows], dtype=np.float64).reshape(len(rows), -1)
+    live = np.linalg.norm(x, axis=1) > 1e-9 if len(rows) else np.zeros(0, dtype=bool)
+    if live.sum() < 2:
+        raise InputError("FastRP gave fewer than two products a vector (no relationships to embed)")
+    labels = _kmeans(x[live], spec.k, spec.seed)
+    assignment = {rows[i]["sku"]: int(c) for i, c in zip(np.flatnonzero(live), labels)}
+    return _isolated_alone(assignment, skus)
+
+
+def propagate_assignment(gw: Gateway, spec: ClusterSpec) -> dict[str, int]:
+    """``sku -> cluster``: each product's L2-normalised ``features`` averaged over ``PROPAGATE_HOPS`` hops
+    of ``relationship`` (``S = D^-1/2 (A + L) D^-1/2``, as SGC does, with ``A`` the stored weights and
+    the self-loop ``L`` as heavy as the product's heaviest edge, at least 1; no training), then Ward's
+    agglomerative clustering into ``k`` clusters. A product without relationships keeps its own features."""
+    import scipy.sparse as sp
+    from sklearn.cluster import AgglomerativeClustering
+
+    rows = gw.read("clusters/read_features", {"property": spec.features}, raw=True)
+    missing = sum(1 for r in rows if not isinstance(r["features"], list) or not r["features"])
+    if missing:
+        raise InputError(f"{missing:,} of {len(rows):,} products lack the feature property {spec.features!r} "
+                         "(a list of numbers): propagation needs it on every product")
+    if len(rows) > PROPAGATE_MAX_PRODUCTS:
+        raise InputError(f"method propagate holds n^2/2 distances: at most {PROPAGATE_MAX_PRODUCTS:,} products, "
+                         f"the graph has {len(rows):,} (use --method fastrp)")
+    dims = Counter(len(r["features"]) for r in rows)
+    if len(dims) > 1:
+        raise InputError(f"feature property {spec.features!r} has mixed lengths {dict(dims)}")
+    index = {r["sku"]: i for i, r in enumerate(rows)}
+    x = np.asarray([r["features"] for r in rows], dtype=np.float64)
+    x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    pairs = gw.read("clusters/read_pairs", {"type": spec.relationship}, raw=True)
+    src = np.asarray([index[p["a"]] for p in pairs], dtype=np.int64)
+    dst = np.asarray([index[p["b"]] for p in pairs], dtype=np.int64)
+    weight = np.asarray([max(0.0, p["weight"]) for p in pairs], dtype=np.float64)
+    n = len(rows)
+    adj = sp.coo_matrix((np.r_[weight, weight], (np.r_[src, dst], np.r_[dst, src])), shape=(n, n)).tocsr()
+    adj = adj + sp.diags(np.maximum(1.0, adj.max(axis=1).toarray().ravel()))  # a self-loop as heavy as the heaviest edge
+    scale = sp.diags(1.0 / np.sqrt(np.asarray(adj.sum(axis=1)).ravel()))
+    s = scale @ adj @ scale
+    for _ in range(PROPAGATE_HOPS):
+        x = s @ x
+    x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    k = spec.k or int(min(100, max(2, round(np.sqrt(n / 2)))))
+    if k > n:
+        raise InputError(f"k={k} exceeds the {n} products that have a vector to cluster")
+    labels = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(x)
+    return {r["sku"]: int(c) for r, c in zip(rows, labels)}
 
 
 def kmeans_assignment(gw: Gateway, spec: ClusterSpec) -> dict[str, int]:
     """``sku -> cluster`` from scikit-learn k-means on the L2-normalised ``p.embedding``."""
-    from sklearn.cluster import KMeans
-
     rows = gw.read("clusters/read_embeddings")
     if not rows:
         raise InputError("no product has an embedding (p.embedding): train the GNN and write its embeddings "
-                         "first, or cluster the co-purchase graph with --method louvain")
+                         "first, or cluster the co-purchase graph with --method leiden")
     dims = Counter(len(r["embedding"]) for r in rows)
     if len(dims) > 1:
         raise InputError(f"embeddings have mixed dimensions {dict(dims)}: re-run the embedding write-back")
     x = np.asarray([r["embedding"] for r in rows], dtype=np.float64)
-    x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-    k = spec.k or int(min(100, max(2, round(np.sqrt(len(rows) / 2)))))
-    if k > len(rows):
-        raise InputError(f"k={k} exceeds the {len(rows)} products that have an embedding")
-    labels = KMeans(n_clusters=k, n_init=4, random_state=spec.seed).fit_predict(x)
+    labels = _kmeans(x, spec.k, spec.seed)
     return {r["sku"]: int(c) for r, c in zip(rows, labels)}
 
 
@@ -298,8 +425,21 @@ def cluster_products(gw: Gateway, spec: ClusterSpec) -> ClusterResult:
     products = gw.read("clusters/read_products")
     if not products:
         raise NotFound("the graph holds no products: ingest a catalogue first")
-    assignment = (kmeans_assignment(gw, spec) if spec.method == "kmeans"
-                  else community_assignment(gw, spec, [p["sku"] for p in products]))
+    skus = [p["sku"] for p in products]
+    if spec.method not in ("kmeans", "propagate"):  # record what ``auto`` and the default resolution stood for
+        weighting = resolve_weighting(gw, spec)
+        resolution = spec.resolution
+        if resolution is None:
+            resolution = DEFAULT_RESOLUTION.get(weighting, 1.0) if spec.method == "leiden" else 1.0
+        spec = replace(spec, weighting=weighting, resolution=resolution)
+    if spec.method == "kmeans":
+        assignment = kmeans_assignment(gw, spec)
+    elif spec.method == "fastrp":
+        assignment = fastrp_assignment(gw, spec, skus)
+    elif spec.method == "propagate":
+        assignment = propagate_assignment(gw, spec)
+    else:
+        assignment = community_assignment(gw, spec, skus)
     titles = {p["sku"]: p["title"] for p in products}
     categories = {p["sku"]: p["category"] for p in products}
     clusters = build_clusters(assignment, categories)
@@ -324,6 +464,6 @@ def write_clusters(gw: Gateway, result: ClusterResult, *, batch_size: int = 200)
             for c in result.clusters if c.size >= result.spec.min_size]
     summary = gw.write_batches("clusters/merge_clusters", rows, batch_size=batch_size,
                                extra={"run": result.run, "method": result.spec.method})
-    params = {k: v for k, v in asdict(result.spec).items() if k not in ("run", "write")}
+    params = {k: v for k, v in asdict(result.spec).items() if k not in ("run", "write") and v is not None}
     record_run(gw, result.run, "clusters", params, result.metrics())
     return summary.nodes_created

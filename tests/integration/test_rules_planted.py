@@ -91,7 +91,7 @@ def test_category_rules_link_categories(graph):
 
 
 # -- clusters --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("method", ["louvain", "leiden", "kmeans"])
+@pytest.mark.parametrize("method", ["louvain", "leiden", "kmeans", "fastrp"])
 def test_clusters_recover_the_categories(graph, method):
     result = cluster_products(graph, ClusterSpec(method=method, k=4, run=f"clusters-{method}"))
     m = result.metrics()
@@ -132,6 +132,35 @@ def test_significance_weighted_clusters_recover_the_categories(graph, weighting)
     assert alone["communities"] == alone["products"] == 20
 
 
+def test_auto_weighting_is_npmi_with_order_counts_and_count_without(graph):
+    graph.write(Statement("MERGE (s:Stats {id: 'global'}) SET s.n_orders = COUNT { (:Order) }", "t"))
+    with_orders = cluster_products(graph, ClusterSpec(write=False))
+    assert with_orders.spec.weighting == "npmi" and with_orders.metrics()["weighting"] == "npmi"
+    assert with_orders.metrics()["nmi"] > 0.9, with_orders.metrics()
+    graph.write(Statement("MATCH (s:Stats {id: 'global'}) DETACH DELETE s", "t"))
+    without = cluster_products(graph, ClusterSpec(write=False))
+    assert without.spec.weighting == "count" and without.metrics()["nmi"] > 0.9, without.metrics()
+
+
+def test_fastrp_mixes_in_a_feature_property_and_needs_it_everywhere(graph):
+    # features that alone separate the four categories: one-hot of the category, on every product
+    cats = sorted({r["c"] for r in graph.read(Statement("MATCH (p:Product) RETURN p.category AS c", "t"))})
+    graph.write(Statement("MATCH (p:Product) SET p.bench_features = [c IN $cats | CASE WHEN c = p.category "
+                          "THEN 1.0 ELSE 0.0 END]", "t"), {"cats": cats})
+    result = cluster_products(graph, ClusterSpec(method="fastrp", k=4, features="bench_features", write=False))
+    assert result.metrics()["nmi"] == pytest.approx(1.0), result.metrics()
+    propagated = cluster_products(graph, ClusterSpec(method="propagate", k=4, features="bench_features", write=False))
+    assert propagated.metrics()["nmi"] == pytest.approx(1.0) and propagated.metrics()["communities"] == 4
+    graph.write(Statement("MATCH (p:Product) WITH p LIMIT 3 REMOVE p.bench_features", "t"))
+    with pytest.raises(InputError, match="3 of 20 products lack the feature property 'bench_features'"):
+        cluster_products(graph, ClusterSpec(method="fastrp", k=4, features="bench_features", write=False))
+    with pytest.raises(InputError, match="3 of 20 products lack the feature property 'bench_features'"):
+        cluster_products(graph, ClusterSpec(method="propagate", k=4, features="bench_features", write=False))
+    graph.write(Statement("MATCH (p:Product) REMOVE p.bench_features", "t"))
+    with pytest.raises(InputError, match="no product carries the feature property 'bench_features'"):
+        cluster_products(graph, ClusterSpec(method="fastrp", k=4, features="bench_features", write=False))
+
+
 def test_significance_weights_need_order_counts(graph):
     graph.write(Statement("MATCH (s:Stats {id: 'global'}) DETACH DELETE s", "t"))
     with pytest.raises(InputError, match="weighting npmi needs co-purchases counted over orders"):
@@ -148,6 +177,12 @@ def test_significance_weights_need_order_counts(graph):
     (ClusterSpec(concurrency=8), "concurrency"),
     (ClusterSpec(method="kmeans", k=1), "k must be"),
     (ClusterSpec(method="kmeans", k=500), "exceeds"),
+    (ClusterSpec(method="fastrp", k=500), "exceeds"),
+    (ClusterSpec(method="leiden", features="features"), "FastRP only"),
+    (ClusterSpec(method="fastrp", features="x}) RETURN 1 //"), "feature property"),
+    (ClusterSpec(method="fastrp", features="features", weighting="npmi"), "stored \\(count\\) weights"),
+    (ClusterSpec(method="fastrp", dimension=4), "dimension must lie"),
+    (ClusterSpec(method="propagate"), "method propagate averages a feature property"),
 ])
 def test_bad_cluster_specs(graph, spec, message):
     with pytest.raises(InputError, match=message):
@@ -329,6 +364,13 @@ def test_cli_happy_paths(graph, tmp_path):
     assert res.exit_code == 0 and (tmp_path / "rep" / "index.html").is_file(), res.output
 
 
+def test_cli_clusters_says_what_auto_weighting_stood_for(graph):
+    res = _invoke(graph, "clusters", "--method", "fastrp", "-k", "4", "--no-write")
+    assert res.exit_code == 0, res.output
+    assert re.search(r"^fastrp \((count|npmi) weights\): 20 products in 4 communities", res.output, re.M), res.output
+    assert "NMI 1.000" in res.output and "nothing written" in res.output
+
+
 @pytest.mark.parametrize("args, message", [
     (["recommend", "no-such-sku"], "unknown product sku 'no-such-sku'"),
     (["recommend", "camera body", "--kind", "cheaper"], "Invalid value for '--kind'"),
@@ -336,6 +378,9 @@ def test_cli_happy_paths(graph, tmp_path):
     (["rules", "--min-confidence", "1.5"], "must lie in [0, 1]"),
     (["clusters", "--method", "kmeans", "-k", "999", "--no-write"], "exceeds"),
     (["clusters", "--concurrency", "9"], "9 is not in the range 1<=x<=4"),
+    (["clusters", "--features", "features", "--no-write"], "features are mixed in by FastRP only (or propagated)"),
+    (["clusters", "--method", "fastrp", "--features", "Bad-Name", "--no-write"], "must match"),
+    (["clusters", "--method", "louvain", "--resolution", "2", "--no-write"], "GDS Louvain has no resolution"),
 ])
 def test_cli_bad_input(graph, args, message):
     res = _invoke(graph, *args)

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from relmine.cli.main import cli
 from relmine.errors import InputError
-from relmine.rules.clusters import ClusterSpec, build_clusters, category_scores, label_clusters
+from relmine.rules.clusters import DEFAULT_RESOLUTION, ClusterSpec, build_clusters, category_scores, label_clusters
 from relmine.rules.recommend import _kind_of_type
 from relmine.rules.runs import _json_safe, check_run_id, flat_metrics, new_run_id
 
@@ -60,6 +60,10 @@ def test_predicted_types_map_to_kinds():
 def test_cluster_spec_defaults_are_valid():
     spec = ClusterSpec().validated()
     assert 1 <= spec.concurrency <= 4
+    # chosen by bench/clusters.py (docs/clusters.md): Leiden, NPMI where orders were counted, every pair kept,
+    # the resolution left to the weighting (1.5 on NPMI, 1.0 on counts)
+    assert (spec.method, spec.weighting, spec.min_count, spec.resolution) == ("leiden", "auto", 1, None)
+    assert DEFAULT_RESOLUTION == {"npmi": 1.5}
 
 
 @pytest.mark.parametrize("args, message", [
@@ -71,6 +75,10 @@ def test_cluster_spec_defaults_are_valid():
     (["clusters", "--method", "spectral"], "Invalid value for '--method'"),
     (["clusters", "--concurrency", "5"], "5 is not in the range 1<=x<=4"),
     (["clusters", "-k", "1"], "1 is not in the range x>=2"),
+    (["clusters", "--weighting", "pmi"], "Invalid value for '--weighting'"),
+    (["clusters", "--dimension", "4"], "4 is not in the range 8<=x<=1024"),
+    (["clusters", "--method", "sgc"], "Invalid value for '--method'"),
+    (["clusters", "--resolution", "0"], "0 is not in the range"),
     (["recommend", "x", "--kind", "cheaper"], "Invalid value for '--kind'"),
     (["recommend", "x", "-k", "0"], "0 is not in the range 1<=x<=1000"),
     (["recommend"], "Missing argument 'SKU'"),
