@@ -15,6 +15,7 @@ from relmine.ingest import amazon2014, values as V
 from relmine.ingest.columns import CATALOG_FIELDS, EDGE_FIELDS, ORDER_FIELDS, match_columns, require, same_name_key
 from relmine.ingest.model import EdgeSet, IngestOptions, OrderTable, Parsed, RejectLog
 from relmine.ingest.returns import ServiceStats, compile_pattern
+from relmine.ingest.spill import OrderBuckets, bucket_count
 from relmine.ingest.textio import BINARY_TABLES, csv_records, read_lines, table_records
 
 
@@ -25,6 +26,7 @@ class ReadContext:
     options: IngestOptions
     sha256: str
     rejects: RejectLog
+    spill: Path | None = None   # orders: scratch folder for files over --chunk-mb (None: all in memory)
 
 
 # -- tabular helpers -------------------------------------------------------------------------------------------
@@ -567,14 +569,23 @@ def _edge_records(ctx: ReadContext) -> Iterator[tuple[int, list[str]]]:
 
 # -- orders and baskets ------------------------------------------------------------------------------------------
 class _OrderBuilder:
-    def __init__(self, out: Parsed):
+    """Groups order lines in memory; with ``buckets`` (a file over ``--chunk-mb``) the lines go to
+    disk instead and are grouped bucket by bucket (:mod:`relmine.ingest.spill`). Product stubs
+    (first title and price seen per sku) are kept in memory either way."""
+
+    def __init__(self, out: Parsed, buckets: OrderBuckets | None = None):
         self.out = out
         self.table = OrderTable()
         self.index: dict[str, int] = {}
         self.products: dict[str, dict[str, Any]] = {}
+        self.buckets = buckets
 
     def line(self, order_id: str, sku: str, qty: int, props: dict[str, Any], title: str | None,
-             price: float | None, *, is_return: bool = False) -> None:
+             price: float | None, *, is_return: bool = False, line: int = 0) -> None:
+        if self.buckets is not None:
+            self.buckets.add(line, order_id, sku, qty, props, is_return)
+            self._stub(sku, title, price)
+            return
         i = self.index.get(order_id)
         if i is None:
             i = self.index[order_id] = len(self.table.ids)
@@ -586,6 +597,9 @@ class _OrderBuilder:
         if sku in items:
             self.out.counts.note("lines_merged")
         items[sku] = items.get(sku, 0) + qty
+        self._stub(sku, title, price)
+
+    def _stub(self, sku: str, title: str | None, price: float | None) -> None:
         stub = self.products.get(sku)
         if stub is None:
             self.products[sku] = {"sku": sku, "title": title, "price": price}
@@ -597,13 +611,27 @@ class _OrderBuilder:
 
     def check(self, order_id: str, sku: str, qty: int) -> None:
         """:class:`ValueError` when this line would carry the (order, sku) quantity past the limit."""
+        if self.buckets is not None:
+            return  # checked when the bucket is grouped
         i = self.index.get(order_id)
         if i is not None and sku in self.table.items[i]:
             V.add_quantity(self.table.items[i][sku], qty, f"quantity of {sku} in order {order_id} summed to")
 
-    def finish(self) -> None:
-        self.out.orders = self.table
+    def finish(self, rejects: RejectLog | None = None) -> None:
         self.out.stubs = list(self.products.values())
+        if self.buckets is None:
+            self.out.orders = self.table
+            self.out.buckets = OrderBuckets.of_table(self.table)
+            return
+        counts = self.out.counts
+
+        def reject(line: int, reason: str, raw: str) -> None:
+            counts.accepted -= 1
+            rejects.reject(line, reason, raw)
+
+        for _ in self.buckets.group(reject, counts.note):
+            pass
+        self.out.buckets = self.buckets
 
 
 def _signed(text: str | None) -> tuple[str | None, bool]:
@@ -623,7 +651,10 @@ def read_orders(ctx: ReadContext) -> Parsed:
     data-driven rules and drops the service lines."""
     out = Parsed(counts=ctx.rejects.counts)
     opts = ctx.options
-    build = _OrderBuilder(out)
+    n_buckets = bucket_count(ctx.path, ctx.fmt, opts.chunk_mb) if ctx.spill is not None else 1
+    build = _OrderBuilder(out, OrderBuckets(ctx.spill / "orders", n_buckets) if n_buckets > 1 else None)
+    if n_buckets > 1:
+        out.counts.note("order_chunks", n_buckets)
     prefix = opts.order_prefix or ""
     cancel = compile_pattern("--cancel-pattern", opts.cancel_pattern)
     return_kind = compile_pattern("--return-kinds", opts.return_kinds)
@@ -676,11 +707,11 @@ def read_orders(ctx: ReadContext) -> Parsed:
         props["customer"] = customer
         if returned:
             out.counts.note("return_lines")
-        build.line(oid, sku, qty, props, title, price, is_return=returned)
+        build.line(oid, sku, qty, props, title, price, is_return=returned, line=line)
         for note in notes:
             out.counts.note(note)
         out.counts.accepted += 1
-    build.finish()
+    build.finish(ctx.rejects)
     for sku in sorted(stats.by_description()):
         out.service.setdefault(sku, "description")
     for sku in sorted(stats.unpriced()):
