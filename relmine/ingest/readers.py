@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from relmine.errors import InputError
+from relmine.progress import Progress
 from relmine.ingest import amazon2014, values as V
 from relmine.ingest.columns import CATALOG_FIELDS, EDGE_FIELDS, ORDER_FIELDS, match_columns, require, same_name_key
 from relmine.ingest.model import EdgeSet, IngestOptions, OrderTable, Parsed, RejectLog
@@ -617,7 +618,7 @@ class _OrderBuilder:
         if i is not None and sku in self.table.items[i]:
             V.add_quantity(self.table.items[i][sku], qty, f"quantity of {sku} in order {order_id} summed to")
 
-    def finish(self, rejects: RejectLog | None = None) -> None:
+    def finish(self, rejects: RejectLog | None = None, progress: bool = False) -> None:
         self.out.stubs = list(self.products.values())
         if self.buckets is None:
             self.out.orders = self.table
@@ -629,8 +630,9 @@ class _OrderBuilder:
             counts.accepted -= 1
             rejects.reject(line, reason, raw)
 
-        for _ in self.buckets.group(reject, counts.note):
-            pass
+        with Progress("group orders", total=self.buckets.n, unit="chunks", enabled=progress) as bar:
+            for _ in self.buckets.group(reject, counts.note):
+                bar.update(1)
         self.out.buckets = self.buckets
 
 
@@ -639,6 +641,10 @@ def _signed(text: str | None) -> tuple[str | None, bool]:
     if text is not None and text.startswith("-"):
         return text[1:].strip(), True
     return text, False
+
+
+def counts_read(ctx: ReadContext) -> int:
+    return ctx.rejects.counts.read
 
 
 def read_orders(ctx: ReadContext) -> Parsed:
@@ -667,8 +673,18 @@ def read_orders(ctx: ReadContext) -> Parsed:
     table, rows = _mapped_table(ctx, ORDER_FIELDS, "orders")
     mapping = table.mapping
     date_format = V.check_date_format(opts.date_format)
+    plain = ctx.fmt not in BINARY_TABLES and ctx.path.suffix != ".gz"
+    size, raw_bytes = (ctx.path.stat().st_size if plain else 0), 0
+    bar = Progress(f"read {ctx.path.name}", unit="lines", enabled=opts.progress)
     for line, fields in rows:
         raw = _join(fields)
+        if size:  # a total to give an ETA: the file's size over the bytes of its first lines
+            raw_bytes += len(raw) + 1
+            if counts_read(ctx) == 2_000:
+                bar.set_total(int(size / (raw_bytes / 2_000)))
+                size = 0
+        if not counts_read(ctx) % 1_000:
+            bar.update(1_000)
         notes: list[str] = []
         try:
             order = V.clean_order_id(_cell(fields, mapping, "order"))
@@ -711,7 +727,9 @@ def read_orders(ctx: ReadContext) -> Parsed:
         for note in notes:
             out.counts.note(note)
         out.counts.accepted += 1
-    build.finish(ctx.rejects)
+    bar.done = counts_read(ctx)
+    bar.close()
+    build.finish(ctx.rejects, opts.progress)
     for sku in sorted(stats.by_description()):
         out.service.setdefault(sku, "description")
     for sku in sorted(stats.unpriced()):
