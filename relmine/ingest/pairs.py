@@ -17,7 +17,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-_CHUNK = 4_000_000
+_CHUNK = 1_000_000  # pair entries buffered before a reduce (16 MB)
 
 
 @dataclass
@@ -79,8 +79,9 @@ class PairCounter:
         self.parts = max(1, parts) if folder is not None else 1
         self.entries = 0
         self._triu: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._codes: list[np.ndarray] = []
-        self._weights: list[np.ndarray] = []
+        size = max(1, min(_CHUNK, 1 << 16))  # grows up to _CHUNK: small inputs stay small
+        self._codes = np.empty(size, dtype=np.int64)
+        self._weights = np.empty(size, dtype=np.float64)
         self._pending = 0
         self._memory: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._files = None
@@ -89,26 +90,41 @@ class PairCounter:
             self._files = [open(folder / f"pairs-{i:04d}.npy", "wb") for i in range(self.parts)]
 
     def add(self, idx: np.ndarray) -> None:
-        """One basket: its distinct sku indices, sorted ascending."""
+        """One basket: its distinct sku indices, sorted ascending. Its pairs go into a preallocated
+        buffer of at most ``_CHUNK`` entries (16 bytes each), reduced when full."""
         k = len(idx)
         if k < 2:
             return
         if k not in self._triu:
             self._triu[k] = np.triu_indices(k, 1)
         i, j = self._triu[k]
-        self._codes.append(idx[i] * self.n + idx[j])
-        self._weights.append(np.full(len(i), 1.0 / (k - 1)))
-        self._pending += len(i)
-        if self._pending >= _CHUNK:
+        m = len(i)
+        codes = idx[i] * self.n + idx[j]
+        if m > _CHUNK:  # one huge basket: reduced on its own
             self.flush()
+            self._emit(*_reduce(codes, np.full(m, 1.0 / (k - 1))))
+            return
+        end = self._pending + m
+        if end > len(self._codes):
+            if len(self._codes) < _CHUNK:
+                grown = min(_CHUNK, max(end, 2 * len(self._codes)))
+                self._codes = np.resize(self._codes, grown)
+                self._weights = np.resize(self._weights, grown)
+            if end > len(self._codes):
+                self.flush()
+                end = m
+        self._codes[end - m:end] = codes
+        self._weights[end - m:end] = 1.0 / (k - 1)
+        self._pending = end
 
     def flush(self) -> None:
-        if not self._codes:
+        if not self._pending:
             return
-        uniq, count, weight = _reduce(np.concatenate(self._codes), np.concatenate(self._weights))
-        self._codes.clear()
-        self._weights.clear()
+        reduced = _reduce(self._codes[:self._pending], self._weights[:self._pending])
         self._pending = 0
+        self._emit(*reduced)
+
+    def _emit(self, uniq: np.ndarray, count: np.ndarray, weight: np.ndarray) -> None:
         self.entries += len(uniq)
         if self._files is None:
             self._memory.append((uniq, count, weight))

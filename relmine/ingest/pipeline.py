@@ -4,6 +4,7 @@ Order of work for one file::
 
     checksum -> (:Source) done? -> stop, nothing to do
     read + validate every row (rejects file)  -> too many rejects? -> stop, nothing written
+      (order files over --chunk-mb: lines spilled to disk by order id, grouped a chunk at a time)
     (:Source) created / found again (its cursor says how far an earlier run got)
     steps, each in batches (engine.BatchRunner) -> (:Source {status: 'done'})
 
@@ -87,7 +88,7 @@ def ingest_file(gw: Gateway, path: Path | str, options: IngestOptions, *, reject
 
 def _ingest(gw: Gateway, path: Path, options: IngestOptions, sha: str, source_id: str, rejects_dir: Path,
             work: Path, t0: float) -> IngestReport:
-
+    """Read, check the rejects, apply the service rules, write; ``work``: this run's scratch folder."""
     rejects_path = options.rejects_path or rejects_dir / f"{path.name}.{source_id[:12]}.rejects.csv"
     if rejects_path.exists():
         rejects_path.unlink()

@@ -33,7 +33,7 @@ from typing import Any, Iterator
 from relmine.ingest import values as V
 from relmine.ingest.model import OrderTable
 
-PENDING = 2_000          # lines held per bucket before they are appended to its file
+PENDING = 40_000         # lines held in all buckets together before a bucket is appended to its file
 
 
 def bucket_count(path: Path, fmt: str, chunk_mb: float) -> int:
@@ -90,6 +90,7 @@ class OrderBuckets:
             folder.mkdir(parents=True, exist_ok=True)
             self._lines = [open(folder / f"lines-{b:04d}.pkl", "wb") for b in range(self.n)]
             self._pending = [[] for _ in range(self.n)]
+        self._flush_at = max(50, PENDING // self.n)  # per bucket: the total stays under PENDING lines
 
     @classmethod
     def of_table(cls, table: OrderTable) -> "OrderBuckets":
@@ -107,7 +108,7 @@ class OrderBuckets:
         b = self.bucket_of(order_id)
         pending = self._pending[b]
         pending.append((line, order_id, sku, qty, props, is_return))
-        if len(pending) >= PENDING:
+        if len(pending) >= self._flush_at:
             pickle.dump(pending, self._lines[b], protocol=pickle.HIGHEST_PROTOCOL)
             self._pending[b] = []
 
