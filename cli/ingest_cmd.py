@@ -37,6 +37,10 @@ from relmine.ingest.textio import FORMATS
               help="Prefix of order ids (baskets: default b<first 12 hex of the file's sha256>).")
 @click.option("--batch-size", default=20_000, show_default=True, type=click.IntRange(1, 1_000_000),
               help="Rows per transaction (kept from the first run when a run is resumed).")
+@click.option("--chunk-mb", default=16.0, show_default=True, type=click.FloatRange(0.001, 1 << 20),
+              help="orders: group orders this many MB of the file at a time (the rest waits on disk, under "
+                   "$RELMINE_HOME/spill), so memory does not grow with the file; kept from the first run "
+                   "when a run is resumed.")
 @click.option("--date-format", default=None, metavar="LAYOUT",
               help="orders: strptime layout of the time column, e.g. '%d/%m/%Y %H:%M'. Needed for slashed dates "
                    "(12/01/2010: month or day first?); without it only ISO 8601 and 31.12.2010 are read.")
@@ -75,7 +79,7 @@ from relmine.ingest.textio import FORMATS
 def ingest(ctx: click.Context, kind: str, file: Path, fmt: str | None, encoding: str, cols: tuple[str, ...],
            mapping_file: Path | None, category_sep: str, rel_type: str, allow_types: tuple[str, ...],
            sku_prefix: str, keep_external: bool, order_prefix: str | None, date_format: str | None,
-           batch_size: int, max_rejects: int, max_reject_rate: float, rejects_path: Path | None,
+           batch_size: int, chunk_mb: float, max_rejects: int, max_reject_rate: float, rejects_path: Path | None,
            sheet: str | None, cancel_pattern: str, return_kinds: str, service_codes: str, service_pattern: str,
            service_share: float, keep_service_lines: bool, no_progress: bool, as_json: bool) -> None:
     """Ingest FILE of KIND (catalog, amazon-meta, edges, orders, baskets, or auto) into the graph.
@@ -91,7 +95,7 @@ def ingest(ctx: click.Context, kind: str, file: Path, fmt: str | None, encoding:
     options = IngestOptions(kind=kind, format=fmt, encoding=encoding, columns=columns, category_sep=category_sep,
                             relation_type=rel_type, allow_types=allow_types, sku_prefix=sku_prefix,
                             keep_external=keep_external, order_prefix=order_prefix, date_format=date_format,
-                            batch_size=batch_size, max_rejects=max_rejects, max_reject_rate=max_reject_rate,
+                            batch_size=batch_size, chunk_mb=chunk_mb, max_rejects=max_rejects, max_reject_rate=max_reject_rate,
                             rejects_path=rejects_path, progress=not no_progress,
                             sheet=sheet, cancel_pattern=cancel_pattern, return_kinds=return_kinds,
                             service_codes=service_codes, service_pattern=service_pattern,

@@ -45,6 +45,13 @@ class Progress:
             self._last = now
             print(self.line(), file=self.stream, flush=True)
 
+    def set_total(self, total: int) -> None:
+        """A total found (or estimated) after the start."""
+        self.total = total
+        if self._bar is not None:
+            self._bar.total = total
+            self._bar.refresh()
+
     @property
     def rate(self) -> float:
         return self.done / max(time.monotonic() - self._t0, 1e-9)

@@ -39,6 +39,7 @@ class IngestOptions:
     order_prefix: str | None = None             # identity: baskets' order ids; None: from the checksum
     date_format: str | None = None              # identity: strptime layout of order times; None: ISO 8601
     batch_size: int = 20_000                    # rows per transaction (fixed per source at its first run)
+    chunk_mb: float = 16.0                      # orders: input MB grouped in memory at a time (fixed per source)
     max_rejects: int = 1_000                    # rejects allowed whatever the file's size …
     max_reject_rate: float = 0.01               # … or this share of the rows read, whichever is larger
     rejects_path: Path | None = None            # where rejected rows go; None: $RELMINE_HOME/rejects/
@@ -161,7 +162,9 @@ class Parsed:
     stubs: list[dict[str, Any]] = field(default_factory=list)
     categories: set[str] = field(default_factory=set)
     edges: "EdgeSet | None" = None
-    orders: "OrderTable | None" = None
+    orders: "OrderTable | None" = None                      # orders grouped in memory (one bucket)
+    buckets: Any = None                                      # orders: a spill.OrderBuckets (any size)
+    dropped: frozenset = frozenset()                         # orders: service skus whose lines are left out
     service: dict[str, str] = field(default_factory=dict)   # orders: service sku -> the rule that caught it
     line_counts: dict[str, int] = field(default_factory=dict)  # orders: lines read per sku
 

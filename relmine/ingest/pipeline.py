@@ -4,6 +4,7 @@ Order of work for one file::
 
     checksum -> (:Source) done? -> stop, nothing to do
     read + validate every row (rejects file)  -> too many rejects? -> stop, nothing written
+      (order files over --chunk-mb: lines spilled to disk by order id, grouped a chunk at a time)
     (:Source) created / found again (its cursor says how far an earlier run got)
     steps, each in batches (engine.BatchRunner) -> (:Source {status: 'done'})
 
@@ -31,18 +32,22 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
+
 from relmine import cypher
 from relmine.errors import InputError, RelmineError
 from relmine.gateway import Gateway
 from relmine.ingest import values as V
 from relmine.ingest.engine import BatchRunner, Step, Tally, chunked, run_statement, simple_apply
 from relmine.ingest.model import KINDS, Counts, IngestOptions, IngestReport, Parsed, RejectLog, relations_in
-from relmine.ingest.pairs import item_order_counts, pair_counts
+from relmine.ingest.pairs import PairCounter, PairCounts
 from relmine.ingest.readers import READERS, ReadContext
 from relmine.ingest.returns import share_candidates
+from relmine.ingest.spill import scratch
 from relmine.ingest.textio import detect_format, file_sha256, sniff_kind
 
 FIND_BATCH = 50_000
+UNCHUNKED_MB = 1 << 20  # sources made before chunking: one bucket
 
 
 def typed_statement(name: str, rel_type: str) -> str:
@@ -75,14 +80,23 @@ def ingest_file(gw: Gateway, path: Path | str, options: IngestOptions, *, reject
     found = gw.read_one("ingest/get_source", {"id": source_id})
     if found and found["status"] == "done":
         return _already(found, options, path, time.monotonic() - t0)
+    if found:  # a resumed run groups orders in the chunks of the first (same batches); older sources: one
+        options = replace(options, chunk_mb=float(found.get("chunk_mb") or UNCHUNKED_MB))
+    with scratch(rejects_dir.parent) as work:
+        return _ingest(gw, path, options, sha, source_id, rejects_dir, work, t0)
 
+
+def _ingest(gw: Gateway, path: Path, options: IngestOptions, sha: str, source_id: str, rejects_dir: Path,
+            work: Path, t0: float) -> IngestReport:
+    """Read, check the rejects, apply the service rules, write; ``work``: this run's scratch folder."""
     rejects_path = options.rejects_path or rejects_dir / f"{path.name}.{source_id[:12]}.rejects.csv"
     if rejects_path.exists():
         rejects_path.unlink()
     counts = Counts()
     log = RejectLog(rejects_path, counts)
     try:
-        ctx = ReadContext(path=path, fmt=options.format or "csv", options=options, sha256=sha, rejects=log)
+        ctx = ReadContext(path=path, fmt=options.format or "csv", options=options, sha256=sha, rejects=log,
+                          spill=work)
         parsed = READERS[options.kind](ctx)
     finally:
         log.close()
@@ -94,12 +108,13 @@ def ingest_file(gw: Gateway, path: Path | str, options: IngestOptions, *, reject
         return report
     if counts.read == 0:
         raise InputError(f"{path}: no data rows")
-    if parsed.orders is not None and options.kind == "orders":
+    if parsed.buckets is not None and options.kind == "orders":
         apply_service_rules(gw, parsed, options)
 
     started = gw.write("ingest/start_source", {
         "id": source_id, "kind": options.kind, "file": path.name, "sha256": sha,
         "options": json.dumps(options.identity(), sort_keys=True), "batch_size": options.batch_size,
+        "chunk_mb": options.chunk_mb,
     }).records[0]
     if started["status"] == "done":  # finished by a concurrent run between our check and now
         return _already({**started, "summary": None, "file": path.name}, options, path, time.monotonic() - t0)
@@ -107,7 +122,7 @@ def ingest_file(gw: Gateway, path: Path | str, options: IngestOptions, *, reject
     runner = BatchRunner(gw, source_id, int(started["cursor"]), progress=options.progress)
     with failing_source(gw, source_id, path.name):
         tally = runner.run(plan(gw, options.kind, parsed, batch_size=batch_size, source_id=source_id,
-                                nonce=started["nonce"]))
+                                nonce=started["nonce"], work=work))
     report.written = dict(tally.counters)
     report.batches = tally.batches
     report.resumed_from = int(started["cursor"])
@@ -159,7 +174,8 @@ def _already(found: dict[str, Any], options: IngestOptions, path: Path, seconds:
 
 
 # -- plans ---------------------------------------------------------------------------------------------------------
-def plan(gw: Gateway, kind: str, parsed: Parsed, *, batch_size: int, source_id: str, nonce: str) -> Iterator[Step]:
+def plan(gw: Gateway, kind: str, parsed: Parsed, *, batch_size: int, source_id: str, nonce: str,
+         work: Path | None = None) -> Iterator[Step]:
     """The steps of one kind, in order; built lazily (order statistics read what orders wrote)."""
     if parsed.categories:
         rows = V.category_rows(parsed.categories)
@@ -175,8 +191,8 @@ def plan(gw: Gateway, kind: str, parsed: Parsed, *, batch_size: int, source_id: 
             yield Step(phase=f"relations {rel_type}", rows=edges.count(rel_type),
                        batches=lambda t=rel_type: edges.grouped_batches(t, batch_size),
                        apply=_relations_apply(rel_type), weigh=relations_in)
-    if parsed.orders is not None:
-        yield from _order_steps(gw, parsed, batch_size=batch_size, source_id=source_id, nonce=nonce)
+    if parsed.buckets is not None:
+        yield from _order_steps(gw, parsed, batch_size=batch_size, source_id=source_id, nonce=nonce, work=work)
 
 
 def _relations_apply(rel_type: str):
@@ -195,21 +211,25 @@ def _rows_step(phase: str, name: str, rows: list, batch_size: int) -> Step:
     return Step(phase=phase, rows=len(rows), batches=lambda: chunked(rows, batch_size), apply=simple_apply(name))
 
 
-def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str, nonce: str) -> Iterator[Step]:
-    table = parsed.orders
-    assert table is not None
+def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str, nonce: str,
+                 work: Path | None) -> Iterator[Step]:
+    """Orders, then what the orders this ingest created add up to. One bucket of orders is in
+    memory at a time (:mod:`relmine.ingest.spill`); pairs are counted per bucket and reduced per
+    range of skus (:class:`relmine.ingest.pairs.PairCounter`), so memory does not grow with the file."""
+    buckets = parsed.buckets
+    drop = parsed.dropped
 
     def order_batches() -> Iterator[list]:
         batch: list[dict[str, Any]] = []
         size = 0
-        returns = table.returns or [False] * len(table.ids)
-        for oid, props, items, r in zip(table.ids, table.props, table.items, returns):
-            batch.append({"id": oid, "props": {**props, "kind": "return" if r else "sale"},
-                          "items": [[s, q] for s, q in items.items()]})
-            size += len(items)
-            if size >= batch_size:
-                yield batch
-                batch, size = [], 0
+        for table, _ in buckets.tables(drop):
+            for oid, props, items, r in zip(table.ids, table.props, table.items, table.returns):
+                batch.append({"id": oid, "props": {**props, "kind": "return" if r else "sale"},
+                              "items": [[s, q] for s, q in items.items()]})
+                size += len(items)
+                if size >= batch_size:
+                    yield batch
+                    batch, size = [], 0
         if batch:
             yield batch
 
@@ -221,54 +241,105 @@ def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str
         if rows:
             run_statement(tx, "ingest/create_orders", {"rows": rows, "source": source_id, "nonce": nonce}, tally)
 
-    yield Step(phase="orders", rows=len(table.ids), batches=order_batches, apply=create_orders)
+    n_orders = buckets.n_orders
+    yield Step(phase="orders", rows=n_orders, batches=order_batches, apply=create_orders)
 
     # Which orders did THIS ingest create? Only those add to counts (the others were ingested before).
-    mine: set[str] = set()
-    for ids in chunked(table.ids, FIND_BATCH):
-        mine.update(r["id"] for r in gw.read("ingest/find_ingested_orders", {"nonce": nonce, "ids": ids}))
-    parsed.counts.duplicates += len(table.ids) - len(mine)
-    if len(table.ids) - len(mine):
-        parsed.counts.note("orders_already_in_graph", len(table.ids) - len(mine))
-    returns = table.returns or [False] * len(table.ids)
-    baskets = [list(items) for oid, items, r in zip(table.ids, table.items, returns) if oid in mine and not r]
-    returned = [list(items) for oid, items, r in zip(table.ids, table.items, returns) if oid in mine and r]
-    if any(returns):
-        parsed.counts.note("return_orders", len(returned))
-    pairs = pair_counts(baskets)
-    parsed.counts.note("co_purchased_pairs", len(pairs))
+    skus = sorted({stub["sku"] for stub in parsed.stubs} | set(buckets.in_orders))
+    index = {s: i for i, s in enumerate(skus)}
+    parts = buckets.n if work is not None else 1
+    pairs = PairCounter(skus, work / "pairs" if parts > 1 else None, parts)
+    together = PairCounter(skus, work / "returned" if parts > 1 else None, parts)
+    order_count = np.zeros(len(skus), dtype=np.int64)
+    return_count = np.zeros(len(skus), dtype=np.int64)
+    n_sales = n_returns = n_lines = seen = mine_total = emptied = 0
+    for table, left_empty in buckets.tables(drop):
+        emptied += left_empty
+        seen += len(table.ids)
+        mine: set[str] = set()
+        for ids in chunked(table.ids, FIND_BATCH):
+            mine.update(r["id"] for r in gw.read("ingest/find_ingested_orders", {"nonce": nonce, "ids": ids}))
+        mine_total += len(mine)
+        for oid, items, r in zip(table.ids, table.items, table.returns):
+            if oid not in mine:
+                continue
+            idx = np.fromiter((index[s] for s in items), dtype=np.int64, count=len(items))
+            idx.sort()
+            if r:
+                n_returns += 1
+                return_count[idx] += 1
+                together.add(idx)
+            else:
+                n_sales += 1
+                n_lines += len(items)
+                order_count[idx] += 1
+                pairs.add(idx)
+    if emptied:
+        parsed.counts.note("orders_only_service_lines", emptied)
+    parsed.counts.duplicates += seen - mine_total
+    if seen - mine_total:
+        parsed.counts.note("orders_already_in_graph", seen - mine_total)
+    if buckets.any_returns:
+        parsed.counts.note("return_orders", n_returns)
+    reduced = _reduced(pairs, work / "reduced" if parts > 1 else None)
+    n_pairs = sum(len(p) for p in reduced())
+    parsed.counts.note("co_purchased_pairs", n_pairs)
 
     def add_pairs(tx, batch: list, tally: Tally) -> None:
-        # Each pair is in exactly one batch of this step, so when no CO_PURCHASED existed at the first
-        # batch (decision kept on the source), CREATE is safe and ~2x faster than MERGE on dense products.
+        # Each pair is in exactly one batch of this step (one range of lower skus per partition), so when
+        # no CO_PURCHASED existed at the first batch (decision kept on the source), CREATE is safe and
+        # ~2x faster than MERGE on dense products.
         mode = run_statement(tx, "ingest/co_purchase_mode", {"id": source_id})[0]["mode"]
         name = "ingest/create_co_purchased" if mode == "create" else "ingest/add_co_purchased"
         run_statement(tx, name, {"rows": batch}, tally)
 
-    yield Step(phase="co-purchases", rows=len(pairs), batches=lambda: pairs.grouped_batches(batch_size),
-               apply=add_pairs, weigh=_pairs_in)
-    order_counts = item_order_counts(baskets)
+    def pair_batches() -> Iterator[list]:
+        for part in reduced():
+            yield from part.grouped_batches(batch_size)
+
+    yield Step(phase="co-purchases", rows=n_pairs, batches=pair_batches, apply=add_pairs, weigh=_pairs_in)
+    order_counts = [[skus[i], int(order_count[i])] for i in np.flatnonzero(order_count).tolist()]
     yield Step(phase="order counts", rows=len(order_counts), batches=lambda: chunked(order_counts, batch_size),
                apply=simple_apply("ingest/add_order_counts"))
-    if returned:  # after the order counts: the return rate divides by them
-        return_counts = item_order_counts(returned)
+    if n_returns:  # after the order counts: the return rate divides by them
+        return_counts = [[skus[i], int(return_count[i])] for i in np.flatnonzero(return_count).tolist()]
         yield Step(phase="return counts", rows=len(return_counts),
                    batches=lambda: chunked(return_counts, batch_size),
                    apply=simple_apply("ingest/add_return_counts"))
-        together = pair_counts(returned)
-        parsed.counts.note("returned_together_pairs", len(together))
-        if len(together):
-            yield Step(phase="returned together", rows=len(together),
-                       batches=lambda: chunked(together.rows(), batch_size),
+        together_rows = [row for part in together.partitions() for row in part.rows()]
+        parsed.counts.note("returned_together_pairs", len(together_rows))
+        if together_rows:
+            yield Step(phase="returned together", rows=len(together_rows),
+                       batches=lambda: chunked(together_rows, batch_size),
                        apply=simple_apply("ingest/add_returned_together"))
-    n_lines = sum(len(items) for oid, items, r in zip(table.ids, table.items, returns) if oid in mine and not r)
 
     def add_stats(tx, batch, tally: Tally) -> None:
         run_statement(tx, "ingest/add_order_stats", {"orders": batch[0]["orders"], "lines": batch[0]["lines"]},
                       tally)
 
-    yield Step(phase="order stats", rows=1, batches=lambda: iter([[{"orders": len(baskets), "lines": n_lines}]]),
+    yield Step(phase="order stats", rows=1, batches=lambda: iter([[{"orders": n_sales, "lines": n_lines}]]),
                apply=add_stats)
+
+
+def _reduced(pairs: PairCounter, folder: Path | None):
+    """The reduced partitions of ``pairs``, kept in memory (one partition) or saved one file each, as a
+    callable that gives them again (the co-purchase step reads them once, the count once)."""
+    if folder is None:
+        parts = list(pairs.partitions())
+        return lambda: iter(parts)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for i, part in enumerate(pairs.partitions()):
+        path = folder / f"reduced-{i:04d}.npz"
+        np.savez(path, a=part.a, b=part.b, count=part.count, weight=part.weight)
+        files.append(path)
+
+    def load() -> Iterator[PairCounts]:
+        for path in files:
+            with np.load(path, allow_pickle=False) as z:
+                yield PairCounts(pairs.skus, z["a"], z["b"], z["count"], z["weight"])
+
+    return load
 
 
 def _pairs_in(batch: list) -> int:
@@ -277,21 +348,15 @@ def _pairs_in(batch: list) -> int:
 
 def apply_service_rules(gw: Gateway, parsed: Parsed, options: IngestOptions) -> None:
     """Add the share rule to the service skus the reader found, note them, and (unless
-    ``keep_service_lines``) drop their lines; orders left empty are dropped (see
-    :mod:`relmine.ingest.returns`)."""
-    table = parsed.orders
-    assert table is not None
+    ``keep_service_lines``) mark their lines to be dropped (``parsed.dropped``); orders left empty
+    are dropped too (see :mod:`relmine.ingest.returns`)."""
+    buckets = parsed.buckets
     service = parsed.service
-    returns = table.returns or [False] * len(table.ids)
-    sales = [items for items, r in zip(table.items, returns) if not r]
-    in_orders: dict[str, int] = {}
-    for items in sales:
-        for sku in items:
-            in_orders[sku] = in_orders.get(sku, 0) + 1
-    candidates = sorted(share_candidates(in_orders, len(sales), options.service_share) - set(service))
+    in_orders = buckets.in_orders
+    candidates = sorted(share_candidates(in_orders, buckets.n_sales, options.service_share) - set(service))
     if candidates:
         for r in gw.read("ingest/find_uncategorised", {"skus": candidates}):
-            service[r["sku"]] = f"in {in_orders[r['sku']] / len(sales):.0%} of orders, no category"
+            service[r["sku"]] = f"in {in_orders[r['sku']] / buckets.n_sales:.0%} of orders, no category"
     if not service:
         return
     counts = parsed.counts
@@ -301,13 +366,7 @@ def apply_service_rules(gw: Gateway, parsed: Parsed, options: IngestOptions) -> 
     if options.keep_service_lines:
         counts.note("service_lines_kept", sum(parsed.line_counts.get(sku, 0) for sku in service))
         return
-    keep = [i for i, items in enumerate(table.items) if any(s not in service for s in items)]
-    if len(keep) < len(table.ids):
-        counts.note("orders_only_service_lines", len(table.ids) - len(keep))
-    table.ids = [table.ids[i] for i in keep]
-    table.props = [table.props[i] for i in keep]
-    table.items = [{s: q for s, q in table.items[i].items() if s not in service} for i in keep]
-    table.returns = [returns[i] for i in keep]
+    parsed.dropped = frozenset(service)
     parsed.stubs = [stub for stub in parsed.stubs if stub["sku"] not in service]
 
 

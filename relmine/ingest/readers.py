@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from relmine.errors import InputError
+from relmine.progress import Progress
 from relmine.ingest import amazon2014, values as V
 from relmine.ingest.columns import CATALOG_FIELDS, EDGE_FIELDS, ORDER_FIELDS, match_columns, require, same_name_key
 from relmine.ingest.model import EdgeSet, IngestOptions, OrderTable, Parsed, RejectLog
 from relmine.ingest.returns import ServiceStats, compile_pattern
+from relmine.ingest.spill import OrderBuckets, bucket_count
 from relmine.ingest.textio import BINARY_TABLES, csv_records, read_lines, table_records
 
 
@@ -25,6 +27,7 @@ class ReadContext:
     options: IngestOptions
     sha256: str
     rejects: RejectLog
+    spill: Path | None = None   # orders: scratch folder for files over --chunk-mb (None: all in memory)
 
 
 # -- tabular helpers -------------------------------------------------------------------------------------------
@@ -570,14 +573,23 @@ def _edge_records(ctx: ReadContext) -> Iterator[tuple[int, list[str]]]:
 
 # -- orders and baskets ------------------------------------------------------------------------------------------
 class _OrderBuilder:
-    def __init__(self, out: Parsed):
+    """Groups order lines in memory; with ``buckets`` (a file over ``--chunk-mb``) the lines go to
+    disk instead and are grouped bucket by bucket (:mod:`relmine.ingest.spill`). Product stubs
+    (first title and price seen per sku) are kept in memory either way."""
+
+    def __init__(self, out: Parsed, buckets: OrderBuckets | None = None):
         self.out = out
         self.table = OrderTable()
         self.index: dict[str, int] = {}
         self.products: dict[str, dict[str, Any]] = {}
+        self.buckets = buckets
 
     def line(self, order_id: str, sku: str, qty: int, props: dict[str, Any], title: str | None,
-             price: float | None, *, is_return: bool = False) -> None:
+             price: float | None, *, is_return: bool = False, line: int = 0) -> None:
+        if self.buckets is not None:
+            self.buckets.add(line, order_id, sku, qty, props, is_return)
+            self._stub(sku, title, price)
+            return
         i = self.index.get(order_id)
         if i is None:
             i = self.index[order_id] = len(self.table.ids)
@@ -589,6 +601,9 @@ class _OrderBuilder:
         if sku in items:
             self.out.counts.note("lines_merged")
         items[sku] = items.get(sku, 0) + qty
+        self._stub(sku, title, price)
+
+    def _stub(self, sku: str, title: str | None, price: float | None) -> None:
         stub = self.products.get(sku)
         if stub is None:
             self.products[sku] = {"sku": sku, "title": title, "price": price}
@@ -600,13 +615,28 @@ class _OrderBuilder:
 
     def check(self, order_id: str, sku: str, qty: int) -> None:
         """:class:`ValueError` when this line would carry the (order, sku) quantity past the limit."""
+        if self.buckets is not None:
+            return  # checked when the bucket is grouped
         i = self.index.get(order_id)
         if i is not None and sku in self.table.items[i]:
             V.add_quantity(self.table.items[i][sku], qty, f"quantity of {sku} in order {order_id} summed to")
 
-    def finish(self) -> None:
-        self.out.orders = self.table
+    def finish(self, rejects: RejectLog | None = None, progress: bool = False) -> None:
         self.out.stubs = list(self.products.values())
+        if self.buckets is None:
+            self.out.orders = self.table
+            self.out.buckets = OrderBuckets.of_table(self.table)
+            return
+        counts = self.out.counts
+
+        def reject(line: int, reason: str, raw: str) -> None:
+            counts.accepted -= 1
+            rejects.reject(line, reason, raw)
+
+        with Progress("group orders", total=self.buckets.n, unit="chunks", enabled=progress) as bar:
+            for _ in self.buckets.group(reject, counts.note):
+                bar.update(1)
+        self.out.buckets = self.buckets
 
 
 def _signed(text: str | None) -> tuple[str | None, bool]:
@@ -614,6 +644,10 @@ def _signed(text: str | None) -> tuple[str | None, bool]:
     if text is not None and text.startswith("-"):
         return text[1:].strip(), True
     return text, False
+
+
+def counts_read(ctx: ReadContext) -> int:
+    return ctx.rejects.counts.read
 
 
 def read_orders(ctx: ReadContext) -> Parsed:
@@ -626,7 +660,10 @@ def read_orders(ctx: ReadContext) -> Parsed:
     data-driven rules and drops the service lines."""
     out = Parsed(counts=ctx.rejects.counts)
     opts = ctx.options
-    build = _OrderBuilder(out)
+    n_buckets = bucket_count(ctx.path, ctx.fmt, opts.chunk_mb) if ctx.spill is not None else 1
+    build = _OrderBuilder(out, OrderBuckets(ctx.spill / "orders", n_buckets) if n_buckets > 1 else None)
+    if n_buckets > 1:
+        out.counts.note("order_chunks", n_buckets)
     prefix = opts.order_prefix or ""
     cancel = compile_pattern("--cancel-pattern", opts.cancel_pattern)
     return_kind = compile_pattern("--return-kinds", opts.return_kinds)
@@ -639,8 +676,18 @@ def read_orders(ctx: ReadContext) -> Parsed:
     table, rows = _mapped_table(ctx, ORDER_FIELDS, "orders")
     mapping = table.mapping
     date_format = V.check_date_format(opts.date_format)
+    plain = ctx.fmt not in BINARY_TABLES and ctx.path.suffix != ".gz"
+    size, raw_bytes = (ctx.path.stat().st_size if plain else 0), 0
+    bar = Progress(f"read {ctx.path.name}", unit="lines", enabled=opts.progress)
     for line, fields in rows:
         raw = _join(fields)
+        if size:  # a total to give an ETA: the file's size over the bytes of its first lines
+            raw_bytes += len(raw) + 1
+            if counts_read(ctx) == 2_000:
+                bar.set_total(int(size / (raw_bytes / 2_000)))
+                size = 0
+        if not counts_read(ctx) % 1_000:
+            bar.update(1_000)
         notes: list[str] = []
         try:
             order = V.clean_order_id(_cell(fields, mapping, "order"))
@@ -679,11 +726,13 @@ def read_orders(ctx: ReadContext) -> Parsed:
         props["customer"] = customer
         if returned:
             out.counts.note("return_lines")
-        build.line(oid, sku, qty, props, title, price, is_return=returned)
+        build.line(oid, sku, qty, props, title, price, is_return=returned, line=line)
         for note in notes:
             out.counts.note(note)
         out.counts.accepted += 1
-    build.finish()
+    bar.done = counts_read(ctx)
+    bar.close()
+    build.finish(ctx.rejects, opts.progress)
     for sku in sorted(stats.by_description()):
         out.service.setdefault(sku, "description")
     for sku in sorted(stats.unpriced()):

@@ -69,3 +69,26 @@ def test_grouped_batches_hold_every_pair_once_grouped_by_the_lower_sku():
                 flat[(head, t)] = (c, w)
     assert flat == pairs.as_dict()
     assert flat[("a", "b")][0] == 2 and flat[("c", "d")][0] == 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from("abcdefghijklmnop"), max_size=7), max_size=40),
+       st.integers(1, 6), st.integers(1, 30))
+def test_spilled_partitions_hold_every_pair_once_in_order(tmp_path_factory, baskets, parts, chunk):
+    """PairCounter with a folder: ``parts`` ranges on disk, flushed every ``chunk`` entries, give the
+    same pairs as the brute count, each once, in (a, b) order across the ranges."""
+    import numpy as np
+
+    skus = sorted({s for b in baskets for s in b})
+    index = {s: i for i, s in enumerate(skus)}
+    old, P._CHUNK = P._CHUNK, chunk
+    try:
+        counter = P.PairCounter(skus, tmp_path_factory.mktemp("pairs"), parts)
+        for b in baskets:
+            counter.add(np.array(sorted({index[s] for s in b}), dtype=np.int64))
+        got = [row for part in counter.partitions() for row in part.rows()]
+    finally:
+        P._CHUNK = old
+    assert [tuple(r[:2]) for r in got] == sorted(brute(baskets))
+    want = brute(baskets)
+    assert {(r[0], r[1]): (r[2], round(r[3], 9)) for r in got} == {k: (c, round(w, 9)) for k, (c, w) in want.items()}
