@@ -2,9 +2,11 @@
 
 * :func:`cli` runs one ``relmine`` command and returns its wall time and
   peak RSS (``os.wait4`` of that process: the kernel's own high-water mark);
-* :class:`Worker` is a real Celery worker process (``relmine worker``, solo
-  pool, queues ``train`` and ``embed``); :meth:`Worker.peak_rss` reads its
-  ``VmHWM`` (peak resident set since it started: start one per measurement).
+* :class:`Worker` is a real Celery worker (``relmine worker``, prefork pool
+  with one child, as in production: the solo pool sends no broker heartbeats
+  during a long task, and RabbitMQ drops its connection); :meth:`Worker.peak_rss`
+  is the largest ``VmHWM`` (peak resident set) of the worker and its children
+  (start one per measurement).
 
 Used by ``bench/scale.py`` and ``bench/train_photo.py``.
 """
@@ -83,13 +85,17 @@ class Worker:
         self.log = self.home / "worker.log"
         self.queues = queues
         self.proc: subprocess.Popen | None = None
+        self._peak = 0
 
     def __enter__(self) -> "Worker":
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "relmine.cli.main", "worker", "-Q", self.queues, "--pool", "solo", "-l",
-                 "INFO", "-n", f"bench-{os.getpid()}-{time.monotonic_ns()}@%h"],
+                [sys.executable, "-m", "relmine.cli.main", "worker", "-Q", self.queues, "--pool", "prefork",
+                 "--concurrency", "1", "-l", "INFO", "-n", f"bench-{os.getpid()}-{time.monotonic_ns()}@%h"],
                 env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        import threading
+
+        threading.Thread(target=self._sampler, daemon=True).start()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -102,14 +108,31 @@ class Worker:
                 self.proc.wait(10)
 
     def peak_rss(self) -> int:
-        """Bytes: the worker's peak resident set since it started (``VmHWM``), 0 if it is gone."""
+        """Bytes: the largest peak resident set (``VmHWM``) of the worker and its pool children, sampled
+        every 2 s since it started and now (a prefork child runs the tasks)."""
+        self._sample()
+        return self._peak
+
+    def _sample(self) -> None:
+        import psutil
+
         try:
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-        except (OSError, AttributeError):
-            pass
-        return 0
+            procs = [psutil.Process(self.proc.pid)]
+            procs += procs[0].children(recursive=True)
+        except (psutil.Error, AttributeError):
+            return
+        for p in procs:
+            try:
+                for line in Path(f"/proc/{p.pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        self._peak = max(self._peak, int(line.split()[1]) * 1024)
+            except OSError:
+                pass
+
+    def _sampler(self) -> None:
+        while self.alive():
+            self._sample()
+            time.sleep(2)
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

@@ -365,6 +365,14 @@ def split_edges(data: Data, val_ratio: float = 0.05, test_ratio: float = 0.10, s
             graph[name] = data[name]
 
     val_pos, test_pos = pairs[:, val_idx], pairs[:, test_idx]
+    val_neg, test_neg, per_edge = held_out_negatives(val_pos, test_pos, n, full, rng, mrr_negatives)
+    return LinkSplit(graph, train_pos, val_pos, val_neg, test_pos, test_neg, per_edge)
+
+
+def held_out_negatives(val_pos: Tensor, test_pos: Tensor, n: int, full: Adjacency, rng: np.random.Generator,
+                       mrr_negatives: int) -> tuple[Tensor, Tensor, Tensor]:
+    """Shared uniform non-edges of ``full`` for validation and test (disjoint), and ``mrr_negatives``
+    corrupted tails per test positive (never the head itself, never an edge of ``full``)."""
     test_neg = sample_non_edges(test_pos.size(1), n, full, rng)
     val_neg = sample_non_edges(val_pos.size(1), n, full, rng, exclude=test_neg)
     per_edge = torch.from_numpy(rng.integers(0, n, size=(test_pos.size(1), mrr_negatives)))
@@ -375,4 +383,4 @@ def split_edges(data: Data, val_ratio: float = 0.05, test_ratio: float = 0.10, s
         if not bad.any():
             break
         per_edge[bad] = torch.from_numpy(rng.integers(0, n, size=int(bad.sum())))
-    return LinkSplit(graph, train_pos, val_pos, val_neg, test_pos, test_neg, per_edge)
+    return val_neg, test_neg, per_edge

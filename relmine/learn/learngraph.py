@@ -249,7 +249,7 @@ def split_relations(lg: LearningGraph, *, seed: int, val_ratio: float = 0.05, te
     :func:`relmine.gnn.graph.split_edges`; validation and test use at most
     ``max_eval`` of their held-out pairs (a seeded sample) so their cost stays bounded.
     """
-    from relmine.gnn.graph import Adjacency, sample_non_edges
+    from relmine.gnn.graph import Adjacency, held_out_negatives
 
     n = lg.num_nodes
     rng = np.random.default_rng(seed)
@@ -272,15 +272,7 @@ def split_relations(lg: LearningGraph, *, seed: int, val_ratio: float = 0.05, te
         return torch.from_numpy(np.stack([keys // n, keys % n])).long()
 
     test_pos, val_pos = pick(2), pick(1)
-    test_neg = sample_non_edges(test_pos.size(1), n, full, rng)
-    val_neg = sample_non_edges(val_pos.size(1), n, full, rng, exclude=test_neg)
-    per_edge = torch.from_numpy(rng.integers(0, n, size=(test_pos.size(1), mrr_negatives)))
-    for _ in range(100):
-        heads = test_pos[0].unsqueeze(1).expand_as(per_edge)
-        bad = (per_edge == heads) | full.has_edge(heads.reshape(-1), per_edge.reshape(-1)).view_as(per_edge)
-        if not bad.any():
-            break
-        per_edge[bad] = torch.from_numpy(rng.integers(0, n, size=int(bad.sum())))
+    val_neg, test_neg, per_edge = held_out_negatives(val_pos, test_pos, n, full, rng, mrr_negatives)
     train = role[inverse] == 0
     held = {"seed": seed, "pairs": int(uniq.size), "val_pairs": int(n_val), "test_pairs": int(n_test),
             "val_scored": int(val_pos.size(1)), "test_scored": int(test_pos.size(1)),

@@ -405,8 +405,10 @@ def embed_partition(gw: Gateway, run_id: str, number: int, home: Path) -> dict:
 
     spec = run_spec(gw, run_id)
     run = get_run(gw, run_id)
-    if run["status"] == "cancelled":
-        return {"cancelled": 1}
+    if run["status"] in TERMINAL:
+        # cancelled, failed, or done already (a redelivered task of a finished run must neither write
+        # again nor switch the current run back to this one)
+        return {"skipped": run["status"]}
     model = load_model(gw, run_id)
     bundle = run_bundle(gw, run_id)
     core = [r["sku"] for r in gw.read("learn/partition_core", {"run": run_id, "partition": number})]
@@ -438,6 +440,8 @@ def _describe(written: dict) -> str:
 def finalize_if_complete(gw: Gateway, run_id: str, spec: TrainSpec | None = None) -> bool:
     """Mark the run done once every partition is; idempotent (any task may call it)."""
     run = get_run(gw, run_id)
+    if run["status"] in TERMINAL:  # switched already (or ended otherwise): never switch twice
+        return run["status"] == "done"
     if run["partitions_total"] == 0 or run["partitions_done"] < run["partitions_total"]:
         return False
     spec = spec or TrainSpec.from_json(run["params"])

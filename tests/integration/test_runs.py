@@ -187,3 +187,13 @@ def test_a_run_becomes_current_in_one_switch_and_readers_see_the_previous_until_
     assert gw.read_one(PREDICTED_RUNS)["runs"] == ["train-sw-b"]  # older runs' results removed after the switch
     current = gw.read(Statement("MATCH (r:Run {kind: 'train'}) WHERE r.current RETURN r.id AS id", "t/cur"))
     assert current == [{"id": "train-sw-b"}]
+    # a redelivered write-back task of the older, finished run changes nothing: no second switch back to
+    # it, and the current run's partitions keep their members
+    members = gw.read_one(Statement("MATCH (pt:Partition {run: 'train-sw-b'})-[m:HAS_MEMBER]->() "
+                                    "RETURN count(m) AS n", "t/members"))["n"]
+    assert pipeline.embed_partition(gw, "train-sw-a", 0, home) == {"skipped": "done"}
+    assert pipeline.finalize_if_complete(gw, "train-sw-b") is True  # done already: reported, not redone
+    assert gw.read(Statement("MATCH (r:Run {kind: 'train'}) WHERE r.current RETURN r.id AS id", "t/cur2")) == current
+    assert gw.read_one(Statement("MATCH (pt:Partition {run: 'train-sw-b'})-[m:HAS_MEMBER]->() "
+                                 "RETURN count(m) AS n", "t/members2"))["n"] == members > 0
+    assert _readers(gw, "P0001") == after
