@@ -14,7 +14,7 @@ relmine stats
 sku=$(sed -n 2p "$data/catalog.csv" | cut -d, -f1)
 
 step "representation learning: a GAT trained by the worker, written back"
-relmine train --epochs 5 --partition-size 1000 --wait
+relmine train --epochs 5 --partition-size 1000 --wait   # its test figures (model vs CN/AA/RA) are in the log
 relmine neighbours "$sku" -k 5
 relmine predicted "$sku" -k 5
 
@@ -26,7 +26,7 @@ relmine similar-structure "$sku"
 
 step "relation rules and clusters"
 relmine rules --min-support 0.002 --min-confidence 0.2 --top 10
-relmine clusters --method louvain --top 5
+relmine clusters --top 5
 
 step "recommendations with reasons"
 relmine recommend "$sku" --kind complement -k 5
