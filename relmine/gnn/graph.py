@@ -14,6 +14,7 @@ Conventions used across :mod:`relmine.gnn`:
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from dataclasses import dataclass
 
@@ -29,6 +30,22 @@ PATHS3_INDEX_LIMIT = 20_000_000
 # ... and above this mean two-hop walk per node (a dense co-purchase graph: Online Retail's 3.9k
 # products with 3.7M pairs), walking costs too much per pair: the 3-path feature is 0 there
 PATHS3_WALK_LIMIT = 5_000
+
+
+_FORCED_PATHS3: str | None = None
+
+
+@contextlib.contextmanager
+def paths3_forced(mode: str | None):
+    """Inside the block every :class:`Adjacency` computes the 3-path feature as ``mode`` (``index``,
+    ``walk`` or ``off``): a training run decides once, on its whole graph, so that training (on a
+    smaller graph), testing and write-back all compute the same feature."""
+    global _FORCED_PATHS3
+    before, _FORCED_PATHS3 = _FORCED_PATHS3, mode
+    try:
+        yield
+    finally:
+        _FORCED_PATHS3 = before
 
 
 def _search(keys: Tensor, query: Tensor) -> Tensor:
@@ -182,6 +199,8 @@ class Adjacency:
 
     def paths3_mode(self) -> str:
         """How :meth:`paths3` is computed: ``index``, ``walk`` (per pair) or ``off`` (too dense: zeros)."""
+        if _FORCED_PATHS3 is not None:
+            return _FORCED_PATHS3
         if getattr(self, "_paths3_mode", None) is None:
             walks = self.two_hop_walks()
             if self._paths3 is not None or walks <= PATHS3_INDEX_LIMIT:

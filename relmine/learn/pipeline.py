@@ -43,6 +43,7 @@ import torch
 from relmine import runid
 from relmine.errors import InputError, NotFound
 from relmine.gateway import Gateway
+from relmine.gnn.graph import paths3_forced
 from relmine.learn.partition import chunk_products, learnable_types
 from relmine.learn.spec import TrainSpec
 from relmine.learn.writeback import write_partition
@@ -213,6 +214,25 @@ def train_run(gw: Gateway, run_id: str, home: Path,
                graph=json.dumps(st), split=json.dumps(split.held_out))
     train_graph = lg.data(lg.pairs[:, split.train], local[split.train], lg.weights[split.train])
     val = PairSet(train_graph, split.val_pos, split.val_neg)
+    paths3 = paths3_mode_of(lg)
+    with paths3_forced(paths3):
+        return _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val, paths3, checkpoint,
+                                model_path, on_epoch)
+
+
+def paths3_mode_of(lg) -> str:
+    """How the run computes the 3-path feature, decided once on its whole learning graph."""
+    from relmine.gnn.graph import Adjacency
+
+    p = torch.from_numpy(lg.pairs).long()
+    return Adjacency(torch.cat([p, p.flip(0)], 1), lg.num_nodes).paths3_mode()
+
+
+def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val, paths3, checkpoint, model_path,
+                     on_epoch) -> list[int]:
+    from relmine.gnn.train import train
+
+    st = lg.stats
     torch.manual_seed(spec.seed)  # the initial weights too depend only on the seed, not on the worker's past
     model = build_model(spec, lg.x.size(1), len(types))
     pull_checkpoint(gw, run_id, checkpoint)
@@ -244,14 +264,15 @@ def train_run(gw: Gateway, run_id: str, home: Path,
     t_embed = time.monotonic() - t2
     save_artifact(gw, run_id, "graph", lg.to_bytes())
     save_artifact(gw, run_id, "outputs", _tensor_bytes(embeddings=embeddings, attention=attention,
-                                                         types=list(types)))
+                                                         types=list(types), paths3=paths3))
     gw.write("runs/save_model", {"run": run_id, "bytes": buffer.getvalue()})
     model_path.unlink(missing_ok=True)
     numbers = _partitions(gw, run_id, spec, lg.skus)
     metrics = {"final_loss": result.history[-1].loss if result.history else None,
                "epochs_run": result.epochs_run, "best_epoch": result.best_epoch, "best_val": result.best_val,
                "val_metric": config.val_metric, "stopped_early": result.stopped_early,
-               "resumed_from": result.resumed_from, "test": test, "seconds_pull": st["seconds_pull"],
+               "resumed_from": result.resumed_from, "test": test, "paths3": paths3,
+               "seconds_pull": st["seconds_pull"],
                "seconds_train": t_train, "seconds_embed": t_embed}
     flat = {f"metric_{method}_{name}": float(value) for method, vals in test.items() for name, value in vals.items()}
     update_run(gw, run_id,
@@ -412,7 +433,8 @@ def embed_partition(gw: Gateway, run_id: str, number: int, home: Path) -> dict:
     model = load_model(gw, run_id)
     bundle = run_bundle(gw, run_id)
     core = [r["sku"] for r in gw.read("learn/partition_core", {"run": run_id, "partition": number})]
-    written = write_partition(gw, run_id, model, bundle, core, top_k=spec.top_k)
+    with paths3_forced(bundle.paths3):
+        written = write_partition(gw, run_id, model, bundle, core, top_k=spec.top_k)
     gw.write("learn/set_partition_status", {"run": run_id, "number": number, "status": "done", "props": written})
     update_run(gw, run_id, f"embedding: partition {number} written ({_describe(written)})")
     finalize_if_complete(gw, run_id, spec)
@@ -522,5 +544,7 @@ def evaluate_run(gw: Gateway, run_id: str) -> dict:
     split = split_relations(lg, seed=spec.seed, val_ratio=spec.val_ratio, test_ratio=spec.test_ratio)
     train_graph = lg.data(lg.pairs[:, split.train], local[split.train], lg.weights[split.train])
     stored = (json.loads(run["metrics"]) if run.get("metrics") else {}).get("test")
-    return {"run": run_id, "test": test_metrics(model, train_graph, split), "stored": stored, "same_graph": same,
+    with paths3_forced(paths3_mode_of(lg)):
+        test = test_metrics(model, train_graph, split)
+    return {"run": run_id, "test": test, "stored": stored, "same_graph": same,
             "graph": {"products": lg.num_nodes, "relations_kept": int(lg.pairs.shape[1])}, "recorded": recorded}

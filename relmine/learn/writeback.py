@@ -48,6 +48,7 @@ class Bundle:
     embeddings: torch.Tensor  # [N, C]
     attention: torch.Tensor   # [P]
     run_types: list[str]      # the model's relation-type ids, in order
+    paths3: str | None = None  # how the run computed the 3-path feature (index, walk, off)
 
     def __post_init__(self):
         self.index = {s: i for i, s in enumerate(self.skus)}
@@ -57,7 +58,7 @@ class Bundle:
     @classmethod
     def from_artifacts(cls, graph: dict, outputs: dict) -> "Bundle":
         return cls(graph["skus"], graph["pairs"].long(), graph["types"].long(), outputs["embeddings"].float(),
-                   outputs["attention"].float(), list(outputs["types"]))
+                   outputs["attention"].float(), list(outputs["types"]), outputs.get("paths3"))
 
 
 @torch.no_grad()
