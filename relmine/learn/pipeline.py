@@ -186,7 +186,7 @@ def check_memory(spec: TrainSpec, lg) -> int:
 def train_run(gw: Gateway, run_id: str, home: Path,
               on_epoch: Callable[[dict], None] | None = None) -> list[int]:
     """Pull, split, train (resuming from a checkpoint), test, embed; the partitions to write back."""
-    from relmine.gnn.train import PairSet, train
+    from relmine.gnn.train import PairSet
     from relmine.learn.learngraph import pull_learning_graph, split_relations
 
     run = get_run(gw, run_id)
