@@ -197,6 +197,14 @@ class Adjacency:
         """``sum(deg^2)``: the walks of length two, an upper bound on the two-hop pairs."""
         return int((self.deg.to(torch.float64) ** 2).sum())
 
+    def two_hop_walk(self) -> Tensor:
+        """Per node ``u``, ``sum_{a in N(u)} deg(a)``: its walks of length two, ``[N]`` (built on first use)."""
+        if getattr(self, "_two_hop_walk", None) is None:
+            row = torch.repeat_interleave(torch.arange(self.num_nodes, device=self.device), self.deg)
+            self._two_hop_walk = torch.zeros(self.num_nodes, dtype=torch.long,
+                                             device=self.device).index_add_(0, row, self.deg[self.col])
+        return self._two_hop_walk
+
     def paths3_mode(self) -> str:
         """How :meth:`paths3` is computed: ``index``, ``walk`` (per pair) or ``off`` (too dense: zeros)."""
         if _FORCED_PATHS3 is not None:
@@ -219,9 +227,7 @@ class Adjacency:
 
     def _paths3_walk(self, i: Tensor, j: Tensor, dinv: Tensor, out: Tensor, chunk: int = 4_000_000) -> None:
         """``out[p] += sum_{a in N(i_p)} dinv[a] * sum_{b in N(a) & N(j_p)} dinv[b]``, in bounded chunks."""
-        row = torch.repeat_interleave(torch.arange(self.num_nodes, device=self.device), self.deg)
-        walk2 = torch.zeros(self.num_nodes, dtype=torch.long, device=self.device).index_add_(0, row, self.deg[self.col])
-        cost = walk2[i] + 1  # bounds the common-neighbour walks of the chunk's (a, j) pairs
+        cost = self.two_hop_walk()[i] + 1  # bounds the common-neighbour walks of the chunk's (a, j) pairs
         ends = torch.cumsum(cost, 0)
         start = 0
         while start < i.numel():

@@ -111,9 +111,7 @@ def _blocks(adj: Adjacency, core: torch.Tensor) -> list[torch.Tensor]:
     """Blocks of products whose two-hop walks stay within :data:`WALK_BUDGET` (and 256 products)."""
     if core.numel() == 0:
         return []
-    row = torch.repeat_interleave(torch.arange(adj.num_nodes), adj.deg)
-    walk = torch.zeros(adj.num_nodes, dtype=torch.long).index_add_(0, row, adj.deg[adj.col])
-    cost = walk[core] + 1
+    cost = adj.two_hop_walk()[core] + 1
     out, start, ends = [], 0, torch.cumsum(cost, 0)
     while start < core.numel():
         stop = int(torch.searchsorted(ends, ends[start] - cost[start] + WALK_BUDGET, right=True))
