@@ -495,7 +495,9 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
 
         val_adj = None
         if val is not None and model.needs_adjacency:
-            val_adj = Adjacency(val.graph.edge_index.to(device), val.graph.num_nodes)
+            # validating on the training graph itself (a run's split): share its adjacency and 3-path index
+            same = [part.adj for part, data in zip(parts, partitions) if data is val.graph]
+            val_adj = same[0] if same else Adjacency(val.graph.edge_index.to(device), val.graph.num_nodes)
         total_targets = sum(p.target.size(1) for p in parts)
         for epoch in range(start_epoch, config.epochs):
             if result.stopped_early:

@@ -92,12 +92,17 @@ class LearningGraph:
         return buffer.getvalue()
 
 
-def memory_estimate(num_nodes: int, num_relations: int, num_features: int, step_edges: int) -> int:
-    """Bytes a training run needs at least: graph arrays, adjacency, features, one step's activations."""
+def memory_estimate(num_nodes: int, num_relations: int, num_features: int, step_edges: int,
+                    paths3_walks: int = 0) -> int:
+    """Bytes a training run needs at least: graph arrays, adjacency, features, one step's activations,
+    and two 3-path indexes of ``paths3_walks`` two-hop walks (the training graph's, then the whole graph's
+    for testing and write-back; 0 when the run walks the 3-paths per pair or has them off)."""
+    from relmine.gnn.graph import PATHS3_INDEX_BYTES_PER_WALK
     from relmine.gnn.sampling import BYTES_PER_STEP_EDGE
 
     directed = 2 * num_relations
-    return int(num_nodes * num_features * 4 + directed * 120 + step_edges * BYTES_PER_STEP_EDGE + 1.2e9)
+    return int(num_nodes * num_features * 4 + directed * 120 + step_edges * BYTES_PER_STEP_EDGE
+               + 2 * paths3_walks * PATHS3_INDEX_BYTES_PER_WALK + 1.2e9)
 
 
 def pull_learning_graph(gw: Gateway, types: list[str], relation_filter: RelationFilter, *,

@@ -165,15 +165,20 @@ def _partitions(gw: Gateway, run_id: str, spec: TrainSpec, skus: list[str]) -> l
     return list(range(chunk_products(gw, run_id, skus, spec.partition_size).count))
 
 
-def check_memory(spec: TrainSpec, lg) -> int:
-    """Refuse, before training, a graph whose estimated peak is over ``spec.memory_gb``; returns the estimate."""
+def check_memory(spec: TrainSpec, lg, paths3: tuple[str, int] = ("off", 0)) -> int:
+    """Refuse, before training, a graph whose estimated peak is over ``spec.memory_gb``; returns the estimate.
+
+    ``paths3``: the run's 3-path mode and its graph's two-hop walks (:func:`paths3_mode_of`).
+    """
     from relmine.gnn.train import fits_one_step
     from relmine.learn.learngraph import memory_estimate
 
     directed = 2 * lg.pairs.shape[1]
     step = directed + lg.num_nodes if fits_one_step(directed, lg.num_nodes, spec.max_step_edges) \
         else spec.max_step_edges
-    need = memory_estimate(lg.num_nodes, lg.pairs.shape[1], lg.x.size(1), step)
+    mode, walks = paths3
+    need = memory_estimate(lg.num_nodes, lg.pairs.shape[1], lg.x.size(1), step,
+                           paths3_walks=walks if mode == "index" else 0)
     if need > spec.memory_gb * 2**30:
         raise InputError(
             f"this run needs about {need / 2**30:.1f} GB ({lg.num_nodes:,} products, {lg.pairs.shape[1]:,} "
@@ -201,7 +206,8 @@ def train_run(gw: Gateway, run_id: str, home: Path,
     update_run(gw, run_id, f"pulling: relation types {', '.join(types)}", status="pulling", relation_types=types)
     lg = pull_learning_graph(gw, types, spec.relation_filter(), text_dim=spec.text_features,
                              progress=_pull_progress(gw, run_id))
-    need = check_memory(spec, lg)
+    paths3, walks = paths3_mode_of(lg, with_walks=True)
+    need = check_memory(spec, lg, (paths3, walks))
     local = _local_types(types)[lg.types]
     split = split_relations(lg, seed=spec.seed, val_ratio=spec.val_ratio, test_ratio=spec.test_ratio)
     st = lg.stats
@@ -214,18 +220,19 @@ def train_run(gw: Gateway, run_id: str, home: Path,
                graph=json.dumps(st), split=json.dumps(split.held_out))
     train_graph = lg.data(lg.pairs[:, split.train], local[split.train], lg.weights[split.train])
     val = PairSet(train_graph, split.val_pos, split.val_neg)
-    paths3 = paths3_mode_of(lg)
     with paths3_forced(paths3):
         return _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val, paths3, checkpoint,
                                 model_path, on_epoch)
 
 
-def paths3_mode_of(lg) -> str:
-    """How the run computes the 3-path feature, decided once on its whole learning graph."""
+def paths3_mode_of(lg, with_walks: bool = False):
+    """How the run computes the 3-path feature, decided once on its whole learning graph
+    (with ``with_walks``: ``(mode, two-hop walks)``)."""
     from relmine.gnn.graph import Adjacency
 
     p = torch.from_numpy(lg.pairs).long()
-    return Adjacency(torch.cat([p, p.flip(0)], 1), lg.num_nodes).paths3_mode()
+    adj = Adjacency(torch.cat([p, p.flip(0)], 1), lg.num_nodes)
+    return (adj.paths3_mode(), adj.two_hop_walks()) if with_walks else adj.paths3_mode()
 
 
 def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val, paths3, checkpoint, model_path,
