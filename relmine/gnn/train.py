@@ -192,6 +192,7 @@ class _Partition:
         self.adj = Adjacency(self.edge_index, self.num_nodes)
         self.sampled = not fits_one_step(self.edge_index.size(1), self.num_nodes, budget)
         self.in_edges = InEdges(self.edge_index, self.num_nodes) if self.sampled else None
+        self.history: Tensor | None = None  # sampled: the epoch's exact embeddings (see _sampled_encode)
         target = getattr(data, "target_index", None)
         if target is None:  # every observed relation once (once per type for multi-typed pairs)
             target, target_type = typed_undirected_pairs(self.edge_index, self.edge_type)
@@ -355,13 +356,18 @@ def _check_compatible(saved: dict, config: TrainConfig, path) -> None:
 
 def _sampled_encode(model: GATLinkPredictor, part: _Partition, pairs: Tensor, pos: Tensor,
                     config: TrainConfig) -> tuple[Tensor, int]:
-    """Embeddings ``[N, C]`` (zero outside the sampled subgraph) and the subgraph's edge count.
+    """Embeddings ``[N, C]`` and the sampled subgraph's size (edges plus nodes).
 
-    Seeds are the pairs' endpoints and their common neighbours (the
-    decoder reads their embeddings); the batch's target edges are masked.
+    Seeds are the pairs' endpoints; the batch's target edges are masked.
+    The endpoints get fresh embeddings from their sampled 2-hop subgraph
+    (gradients flow through them); every other node, in particular the
+    common neighbours the decoder reads, keeps its *historical* embedding:
+    the exact one computed at the start of the epoch on the whole training
+    graph (``part.history``, no gradient), as GNNAutoScale does; unlike the
+    fresh ones it is not masked, a second-order trace of the target edges. Seeding the common neighbours as well
+    made a dense co-purchase graph's sample the whole graph at every step.
     """
-    _, cn_nodes = part.adj.common_neighbors(pairs[0], pairs[1])
-    seeds = torch.unique(torch.cat([pairs.reshape(-1), cn_nodes]))
+    seeds = torch.unique(pairs.reshape(-1))
     eids = sampled_edges(part.in_edges, seeds, tuple(config.fanouts))
     ei = part.edge_index[:, eids]
     keep = mask_edges(ei, part.num_nodes, pos) if config.mask_target_edges else slice(None)
@@ -375,8 +381,17 @@ def _sampled_encode(model: GATLinkPredictor, part: _Partition, pairs: Tensor, po
     et = None if part.edge_type is None else part.edge_type[eids]
     ew = None if part.edge_weight is None else part.edge_weight[eids]
     h_sub = model.encode(part.x[nodes], local[ei], et, ew)
-    h = h_sub.new_zeros(part.num_nodes, h_sub.size(1)).index_copy(0, nodes, h_sub)
-    return h, int(eids.numel() + nodes.numel())
+    h = part.history.to(h_sub.dtype).index_copy(0, seeds, h_sub[local[seeds]])
+    return h, size
+
+
+@torch.no_grad()
+def _history(model: GATLinkPredictor, part: _Partition, config: TrainConfig) -> Tensor:
+    """Exact embeddings ``[N, C]`` of a sampled partition's whole graph (eval mode, layer-wise)."""
+    model.eval()
+    with autocast(str(part.x.device.type), config.amp):
+        return encode_layerwise(model, part.x, part.edge_index, part.edge_type, part.edge_weight,
+                                budget=config.max_step_edges).float()
 
 
 MIN_SPLIT_BATCH = 256  # a sampled batch over the budget is halved down to this many positives
@@ -503,6 +518,9 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
             if result.stopped_early:
                 break
             t0 = time.perf_counter()
+            for part in parts:
+                if part.sampled:  # historical embeddings of this epoch (the model is the same on a resume)
+                    part.history = _history(model, part, config)
             model.train()
             loss_sum, seen = 0.0, 0
             for pi in torch.randperm(len(parts)).tolist():

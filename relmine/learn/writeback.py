@@ -10,7 +10,8 @@ them with the graph's structure on the run (a :class:`Bundle`). Each
 * ``r.attention`` (+ ``r.attention_run``) on the learned relations whose
   lower-indexed product is in the partition (so each is written once): the
   last GAT layer's attention, heads averaged, of the relation's two
-  directions averaged (how much each end attends to the other);
+  directions averaged (how much each end attends to the other), one row per
+  relation, matched in whichever direction it is stored;
 * the top-k ``[:PREDICTED {type, score, rank, run}]`` per product, among
   candidates not already related to it: the ``TWO_HOP_CANDIDATES`` two-hop
   neighbours with the highest resource allocation and the
@@ -74,16 +75,17 @@ def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: lis
     in_core = torch.zeros(len(bundle.skus), dtype=torch.bool)
     in_core[core] = True
     mine = in_core[bundle.pairs[0]].nonzero().flatten()
-    att_rows = []
-    for e in mine.tolist():
-        a, b = bundle.skus[int(bundle.pairs[0, e])], bundle.skus[int(bundle.pairs[1, e])]
-        rtype, value = OBSERVED[int(bundle.types[e])], float(bundle.attention[e])
-        att_rows.append({"src": a, "dst": b, "type": rtype, "attention": value})
-        att_rows.append({"src": b, "dst": a, "type": rtype, "attention": value})  # if stored that way
+    skus = np.asarray(bundle.skus, dtype=object)
+    type_names = np.asarray(OBSERVED, dtype=object)
+    # one row per relation: the statement matches it in whichever direction it is stored
+    att_rows = [{"src": a, "dst": b, "type": t, "attention": v} for a, b, t, v in zip(
+        skus[bundle.pairs[0, mine].numpy()].tolist(), skus[bundle.pairs[1, mine].numpy()].tolist(),
+        type_names[bundle.types[mine].numpy()].tolist(), bundle.attention[mine].tolist())]
     gw.write_batches("learn/set_attention", att_rows, batch_size=WRITE_BATCH, extra={"run": run})
 
     pred_rows = []
-    run_types = bundle.run_types
+    run_types = np.asarray(bundle.run_types, dtype=object)
+    kinds = np.asarray([KIND[t] for t in bundle.run_types], dtype=object)
     for block in _blocks(bundle.adj, core):
         pairs = candidate_pairs(bundle.adj, h, block)
         if not pairs.size(1):
@@ -91,20 +93,31 @@ def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: lis
         logits, type_logits = score_pairs(model, None, pairs, h=h, adj=bundle.adj, with_types=True, amp=False)
         scores = torch.sigmoid(logits)
         types = type_logits.argmax(dim=1) if type_logits is not None else torch.zeros_like(logits, dtype=torch.long)
-        order = torch.argsort(scores, descending=True, stable=True)
-        taken: dict[int, int] = {}
-        for idx in order.tolist():
-            src = int(pairs[0, idx])
-            rank = taken.get(src, 0)
-            if rank >= top_k:
-                continue
-            taken[src] = rank + 1
-            rtype = run_types[int(types[idx])]
-            pred_rows.append({"src": bundle.skus[src], "dst": bundle.skus[int(pairs[1, idx])], "type": rtype,
-                              "kind": KIND[rtype], "score": float(scores[idx]), "rank": rank + 1})
+        pick, rank = top_per_source(pairs[0], scores, top_k)
+        src, dst, typ = pairs[0, pick].numpy(), pairs[1, pick].numpy(), types[pick].numpy()
+        pred_rows.extend({"src": a, "dst": b, "type": t, "kind": k, "score": v, "rank": r} for a, b, t, k, v, r in zip(
+            skus[src].tolist(), skus[dst].tolist(), run_types[typ].tolist(), kinds[typ].tolist(),
+            scores[pick].tolist(), rank.tolist()))
     gw.write_batches("learn/merge_predicted", pred_rows, batch_size=WRITE_BATCH, extra={"run": run})
-    return {"embeddings": len(emb_rows), "attention": len(att_rows) // 2, "predicted": len(pred_rows),
+    return {"embeddings": len(emb_rows), "attention": len(att_rows), "predicted": len(pred_rows),
             "properties": n_emb.properties_set}
+
+
+def top_per_source(src: torch.Tensor, scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(index, rank)``: the ``k`` highest-scoring pairs of every source (ties by position), ranks from 1,
+    ordered by source, then rank."""
+    if src.numel() == 0:
+        return torch.empty(0, dtype=torch.long), torch.empty(0, dtype=torch.long)
+    # by source, then score descending, then position (np.lexsort: last key first, stable)
+    order = torch.from_numpy(np.lexsort((np.arange(src.numel()), -scores.double().numpy(), src.numpy())))
+    s = src[order]
+    first = torch.ones_like(s, dtype=torch.bool)
+    first[1:] = s[1:] != s[:-1]
+    pos = torch.arange(s.numel())
+    start = torch.cummax(torch.where(first, pos, torch.zeros_like(pos)), 0).values
+    rank = pos - start
+    keep = rank < k
+    return order[keep], rank[keep] + 1
 
 
 def _blocks(adj: Adjacency, core: torch.Tensor) -> list[torch.Tensor]:
