@@ -74,6 +74,15 @@ class LearningGraph:
     def num_nodes(self) -> int:
         return len(self.skus)
 
+    def adjacency(self):
+        """The :class:`~relmine.gnn.graph.Adjacency` of all these relations (built once, then shared)."""
+        from relmine.gnn.graph import Adjacency
+
+        if getattr(self, "_adjacency", None) is None:
+            p = torch.from_numpy(self.pairs).long()
+            self._adjacency = Adjacency(torch.cat([p, p.flip(0)], 1), self.num_nodes)
+        return self._adjacency
+
     def data(self, pairs: np.ndarray | None = None, types: np.ndarray | None = None,
              weights: np.ndarray | None = None) -> Data:
         """A PyG graph (both directions) of these relations, or of a subset of them."""
@@ -254,7 +263,7 @@ def split_relations(lg: LearningGraph, *, seed: int, val_ratio: float = 0.05, te
     :func:`relmine.gnn.graph.split_edges`; validation and test use at most
     ``max_eval`` of their held-out pairs (a seeded sample) so their cost stays bounded.
     """
-    from relmine.gnn.graph import Adjacency, held_out_negatives
+    from relmine.gnn.graph import held_out_negatives
 
     n = lg.num_nodes
     rng = np.random.default_rng(seed)
@@ -268,7 +277,7 @@ def split_relations(lg: LearningGraph, *, seed: int, val_ratio: float = 0.05, te
     role = np.zeros(uniq.size, dtype=np.int8)   # 0 train, 1 val, 2 test
     role[perm[:n_test]] = 2
     role[perm[n_test:n_test + n_val]] = 1
-    full = Adjacency(torch.from_numpy(np.concatenate([lg.pairs, lg.pairs[::-1]], axis=1)).long(), n)
+    full = lg.adjacency()
 
     def pick(r: int) -> torch.Tensor:
         keys = uniq[role == r]

@@ -228,10 +228,7 @@ def train_run(gw: Gateway, run_id: str, home: Path,
 def paths3_mode_of(lg, with_walks: bool = False):
     """How the run computes the 3-path feature, decided once on its whole learning graph
     (with ``with_walks``: ``(mode, two-hop walks)``)."""
-    from relmine.gnn.graph import Adjacency
-
-    p = torch.from_numpy(lg.pairs).long()
-    adj = Adjacency(torch.cat([p, p.flip(0)], 1), lg.num_nodes)
+    adj = lg.adjacency()
     return (adj.paths3_mode(), adj.two_hop_walks()) if with_walks else adj.paths3_mode()
 
 
@@ -309,6 +306,19 @@ def _pull_progress(gw: Gateway, run_id: str):
         line = rate.line(done, total, "products", extra=f"{relations:,} relations")
         if line:
             update_run(gw, run_id, f"pulling: {line}")
+
+    return progress
+
+
+def _write_progress(gw: Gateway, run_id: str, number: int):
+    from relmine.progress import Rate
+
+    rate = Rate()
+
+    def progress(done: int, total: int) -> None:
+        line = rate.line(done, total, "products")
+        if line:
+            update_run(gw, run_id, f"embedding: partition {number}, predictions scored for {line}")
 
     return progress
 
@@ -441,7 +451,8 @@ def embed_partition(gw: Gateway, run_id: str, number: int, home: Path) -> dict:
     bundle = run_bundle(gw, run_id)
     core = [r["sku"] for r in gw.read("learn/partition_core", {"run": run_id, "partition": number})]
     with paths3_forced(bundle.paths3):
-        written = write_partition(gw, run_id, model, bundle, core, top_k=spec.top_k)
+        written = write_partition(gw, run_id, model, bundle, core, top_k=spec.top_k,
+                                  progress=_write_progress(gw, run_id, number))
     gw.write("learn/set_partition_status", {"run": run_id, "number": number, "status": "done", "props": written})
     update_run(gw, run_id, f"embedding: partition {number} written ({_describe(written)})")
     finalize_if_complete(gw, run_id, spec)

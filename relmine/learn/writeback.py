@@ -63,7 +63,10 @@ class Bundle:
 
 
 @torch.no_grad()
-def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: list[str], *, top_k: int = 10) -> dict:
+def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: list[str], *, top_k: int = 10,
+                    progress=None) -> dict:
+    """Write one partition's embeddings, attention and predictions; ``progress(done, total)`` is called
+    as the products' predictions are scored."""
     from relmine.gnn.train import score_pairs
 
     model = model.cpu().eval()
@@ -86,8 +89,12 @@ def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: lis
     pred_rows = []
     run_types = np.asarray(bundle.run_types, dtype=object)
     kinds = np.asarray([KIND[t] for t in bundle.run_types], dtype=object)
+    done = 0
     for block in _blocks(bundle.adj, core):
         pairs = candidate_pairs(bundle.adj, h, block)
+        done += block.numel()
+        if progress is not None:
+            progress(done, core.numel())
         if not pairs.size(1):
             continue
         logits, type_logits = score_pairs(model, None, pairs, h=h, adj=bundle.adj, with_types=True, amp=False)

@@ -208,3 +208,15 @@ def test_sampled_training_reads_historical_embeddings_and_resumes_identically(tm
     model.eval()
     exact = model.encode(part.x, part.edge_index, None, None)
     assert torch.allclose(_history(model, part, config), exact, atol=1e-5)
+
+
+def test_top_predictions_per_product_by_score_ties_by_position():
+    from relmine.learn.writeback import top_per_source
+
+    src = torch.tensor([0, 0, 0, 1, 1, 1, 2])
+    scores = torch.tensor([0.1, 0.9, 0.5, 0.3, 0.3, 0.8, 0.2])
+    pick, rank = top_per_source(src, scores, 2)
+    assert pick.tolist() == [1, 2, 5, 3, 6]
+    assert rank.tolist() == [1, 2, 1, 2, 1]
+    empty, none = top_per_source(torch.empty(0, dtype=torch.long), torch.empty(0), 3)
+    assert empty.numel() == none.numel() == 0
