@@ -495,6 +495,9 @@ def finalize_if_complete(gw: Gateway, run_id: str, spec: TrainSpec | None = None
     gw.write_autocommit("learn/delete_older_memberships", {"run": run_id})
     update_run(gw, run_id, "done", status="done")
     gw.write("runs/mark_finished", {"id": run_id})
+    # a done run is never written back or resumed again: its artifacts (the learning graph and outputs,
+    # about 50 MB on a 56k-product graph) and checkpoint go; its model stays for `relmine evaluate --run`
+    gw.write_autocommit("runs/delete_finished_artifacts", {})
     return True
 
 

@@ -78,6 +78,11 @@ def test_train_end_to_end_through_real_worker(small_graph, clean_graph, worker_f
     run = gw.read_one(Statement("MATCH (r:Run {id: 'train-test-1'}) RETURN r.status AS status, r.epoch AS epoch, "
                                 "r.params AS params, r.metrics AS metrics", "t/run"))
     assert run["status"] == "done" and run["epoch"] == 3 and '"epochs": 3' in run["params"]
+    # a done run keeps its model; its write-back artifacts and checkpoint are deleted
+    kept = gw.read_one(Statement("MATCH (r:Run {id: 'train-test-1'}) RETURN COUNT { (r)-[:HAS_MODEL]->(:Model) } AS m, "
+                                 "COUNT { (r)-[:HAS_ARTIFACT]->(:Artifact) } AS a, "
+                                 "COUNT { (r)-[:HAS_CHECKPOINT]->(:Checkpoint) } AS c", "t/kept"))
+    assert kept == {"m": 1, "a": 0, "c": 0}
     # the run's own test figures, for the model and RA on the same held-out slice, in the BI query
     metrics = json.loads(run["metrics"])
     for method in ("model", "ra", "cn", "aa"):
