@@ -47,6 +47,11 @@ def worker(queues: str, concurrency: int, pool: str, loglevel: str, hostname: st
     """Run a Celery worker in the foreground (Ctrl-C stops it after the current task)."""
     from relmine.workers.app import app
 
+    if pool == "solo" and "train" in queues.split(","):
+        # measured: RabbitMQ dropped a solo worker's connection after a 454 s training task (no
+        # heartbeats while the task runs), and the task was delivered again
+        click.echo("warning: --pool solo sends no broker heartbeats while a task runs; long `train` tasks "
+                   "may be delivered twice. Use the prefork pool (the default) for queue train.", err=True)
     argv = ["worker", "-Q", queues, "-c", str(concurrency), "--pool", pool, "-l", loglevel,
             "--without-gossip", "--without-mingle"]
     if hostname:
