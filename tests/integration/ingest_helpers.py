@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import os
+import signal
+import subprocess
+import time
 from pathlib import Path
+
+import pytest
 
 from relmine.gateway import Statement
 from relmine.ingest import IngestOptions, ingest_file
@@ -54,3 +60,44 @@ def snap_slice(src: Path, dst: Path, n_edges: int) -> Path:
                 kept += 1
             fout.write(raw)
     return dst
+
+
+def child_env(settings) -> dict:
+    """The environment of a ``relmine`` child process talking to the test server."""
+    env = dict(os.environ)
+    env.update({"NEO4J_URI": settings.neo4j_uri, "NEO4J_USER": settings.neo4j_user,
+                "NEO4J_PASSWORD": settings.neo4j_password, "NEO4J_DATABASE": settings.neo4j_database})
+    return env
+
+
+def source(gw, name: str) -> dict | None:
+    """The ``(:Source)`` of a file: cursor, phase and status (None before the ingest records it)."""
+    found = rows(gw, "MATCH (s:Source {file: $f}) RETURN s.cursor AS cursor, s.phase AS phase, s.status AS status",
+                 {"f": name})
+    return found[0] if found else None
+
+
+def sigkill_in_phase(gw, cmd: list[str], env: dict, name: str, phase: str, *, batches: int = 3,
+                     timeout: float = 240) -> dict:
+    """Run ``cmd`` (a ``relmine ingest``), SIGKILL it once ``batches`` batches of ``phase`` committed;
+    returns the file's ``(:Source)`` as the kill left it."""
+    child = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    start_cursor = None
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if child.poll() is not None:
+                pytest.fail(f"the ingest ended before it could be killed:\n{child.stdout.read().decode()}")
+            src = source(gw, name)
+            if src and src["phase"] == phase:
+                start_cursor = src["cursor"] if start_cursor is None else start_cursor
+                if src["cursor"] >= start_cursor + batches:
+                    break
+            time.sleep(0.02)
+        else:
+            pytest.fail(f"phase {phase} not reached in time")
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    return source(gw, name)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
-import time
 
 import pytest
 
 from relmine.ingest.generate import GeneratorSpec, generate
 from tests.conftest import wipe
-from tests.integration.ingest_helpers import fingerprint, ingest, rows
+from tests.integration.ingest_helpers import child_env, fingerprint, ingest, sigkill_in_phase
 
 pytestmark = pytest.mark.integration
 
@@ -36,19 +32,6 @@ def uninterrupted(clean_graph, orders_file, tmp_path_factory):
     return graph, report.batches
 
 
-def _child_env(settings) -> dict:
-    env = dict(os.environ)
-    env.update({"NEO4J_URI": settings.neo4j_uri, "NEO4J_USER": settings.neo4j_user,
-                "NEO4J_PASSWORD": settings.neo4j_password, "NEO4J_DATABASE": settings.neo4j_database})
-    return env
-
-
-def _source(gw, name: str) -> dict | None:
-    found = rows(gw, "MATCH (s:Source {file: $f}) RETURN s.cursor AS cursor, s.phase AS phase, s.status AS status",
-                 {"f": name})
-    return found[0] if found else None
-
-
 @pytest.mark.parametrize("phase", ["orders", "co-purchases"])
 def test_sigkill_then_rerun_equals_an_uninterrupted_run(clean_graph, neo4j_settings, orders_file, uninterrupted,
                                                         tmp_path, phase):
@@ -57,27 +40,7 @@ def test_sigkill_then_rerun_equals_an_uninterrupted_run(clean_graph, neo4j_setti
     expected, total_batches = uninterrupted
     cmd = [sys.executable, "-m", "relmine.cli.main", "ingest", "orders", str(orders_file),
            "--batch-size", str(BATCH), "--no-progress", "--rejects", str(tmp_path / "rejects.csv")]
-    child = subprocess.Popen(cmd, env=_child_env(neo4j_settings), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    start_cursor = None
-    deadline = time.monotonic() + 240
-    try:
-        while time.monotonic() < deadline:
-            if child.poll() is not None:
-                pytest.fail(f"the ingest ended before it could be killed:\n{child.stdout.read().decode()}")
-            src = _source(gw, orders_file.name)
-            if src and src["phase"] == phase:
-                start_cursor = src["cursor"] if start_cursor is None else start_cursor
-                if src["cursor"] >= start_cursor + 3:
-                    break
-            time.sleep(0.02)
-        else:
-            pytest.fail(f"phase {phase} not reached in time")
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-    assert child.returncode == -signal.SIGKILL
-
-    killed = _source(gw, orders_file.name)
+    killed = sigkill_in_phase(gw, cmd, child_env(neo4j_settings), orders_file.name, phase)
     assert killed["status"] == "running" and 0 < killed["cursor"] < total_batches
     assert fingerprint(gw) != expected  # really half-way
 

@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import csv
 import random
-import signal
-import subprocess
 import sys
-import time
 
 import pytest
 
 from relmine.ingest.generate import GeneratorSpec, generate
 from relmine.ingest.spill import bucket_count
 from tests.conftest import wipe
-from tests.integration.ingest_helpers import fingerprint, ingest, rows
-from tests.integration.test_ingest_resume import _child_env, _source
+from tests.integration.ingest_helpers import child_env, fingerprint, ingest, rows, sigkill_in_phase
 
 pytestmark = pytest.mark.integration
 
@@ -120,26 +116,7 @@ def test_sigkill_mid_stream_then_rerun_equals_a_clean_run(clean_graph, neo4j_set
     cmd = [sys.executable, "-m", "relmine.cli.main", "ingest", "orders", str(shuffled_orders),
            "--batch-size", str(BATCH), "--chunk-mb", str(CHUNK_MB), "--no-progress",
            "--rejects", str(tmp_path / "rejects.csv")]
-    child = subprocess.Popen(cmd, env=_child_env(neo4j_settings), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    start_cursor = None
-    deadline = time.monotonic() + 240
-    try:
-        while time.monotonic() < deadline:
-            if child.poll() is not None:
-                pytest.fail(f"the ingest ended before it could be killed:\n{child.stdout.read().decode()}")
-            src = _source(gw, shuffled_orders.name)
-            if src and src["phase"] == phase:
-                start_cursor = src["cursor"] if start_cursor is None else start_cursor
-                if src["cursor"] >= start_cursor + 3:
-                    break
-            time.sleep(0.02)
-        else:
-            pytest.fail(f"phase {phase} not reached in time")
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-    assert child.returncode == -signal.SIGKILL
-    killed = _source(gw, shuffled_orders.name)
+    killed = sigkill_in_phase(gw, cmd, child_env(neo4j_settings), shuffled_orders.name, phase)
     assert killed["status"] == "running" and killed["cursor"] > 0
     assert graph_of(gw) != expected  # really half-way
 
