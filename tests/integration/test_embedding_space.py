@@ -7,8 +7,10 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
-from relmine.learn.embedspace import concentration
+from relmine.learn.embedspace import center_normalise, concentration
+from relmine.learn.pipeline import load_artifact
 from tests.conftest import wipe
 from tests.integration.learn_graph import load_small_graph
 
@@ -30,12 +32,19 @@ def test_written_embeddings_tell_categories_apart(clean_graph, worker_factory, a
     rows = gw.read("learn/product_embeddings")
     assert len(rows) == graph["products"] and {r["run"] for r in rows} == {"train-space-1"}
     h = np.asarray([r["embedding"] for r in rows])
-    # written centred on the mean of every product of the run (two partitions, one mean) and unit length
+    # written: the encoder's output centred on the mean of every product of the run (two partitions
+    # of 80, one mean) and unit length
+    graph_art, outputs = load_artifact(gw, "train-space-1", "graph"), load_artifact(gw, "train-space-1", "outputs")
+    order = [graph_art["skus"].index(r["sku"]) for r in rows]
+    raw = outputs["embeddings"][order]  # what was written before the centring, in the rows' order
+    assert torch.allclose(torch.tensor(h, dtype=torch.float32), center_normalise(outputs["embeddings"])[order],
+                          atol=1e-5)
     assert np.allclose(np.linalg.norm(h, axis=1), 1.0, atol=1e-4)
-    assert np.abs(h.mean(axis=0)).max() < 1e-4
+    before = concentration(raw.numpy(), [r["category"] for r in rows], k=5)
 
     c = concentration(h, [r["category"] for r in rows], k=5)
     assert c["within"] > c["across"] + 0.2, c
+    assert c["within"] - c["across"] > before["within"] - before["across"], (c, before)
     assert c["nn_max"] - c["nn_min"] > 0.001, c   # the nearest cosines are not all the same number
     assert c["nn_spread"] > 0.001, c
 
