@@ -23,7 +23,8 @@ Per data set (the database is wiped first):
    ``random`` (Gaussian, same width): concentration (mean cosine within and
    across categories, the 5 nearest neighbours' cosines and their spread)
    and Hits@10 by cosine of the held-out pairs (both directions, over all
-   products). Plus the top 5 of ``relmine neighbours`` on one product.
+   products). Plus ``relmine neighbours`` and ``relmine recommend --kind
+   substitute`` (top 5) on one product.
 
 Last line: a JSON object with every figure.
 """
@@ -168,6 +169,7 @@ def measure(name: str, args, env: dict) -> dict:
         c["hits@10"] = hits_at_k(h, pairs, k=10)
         table[space] = c
     neighbours = cli(["neighbours", sku, "-k", "5"], env, timeout=300)
+    recommend = cli(["recommend", sku, "--kind", "substitute", "-k", "5"], env, timeout=300)
     q = at[sku]
     top = {}
     for space in ("raw encoder", "written"):
@@ -179,7 +181,8 @@ def measure(name: str, args, env: dict) -> dict:
     return {"set": name, "run": run_id, "products": len(skus), "held_out_pairs": int(len(held)),
             "held_out_scored": int(pairs.shape[1]), "categories": len(set(cats)), "train_seconds": round(m.seconds, 1),
             "worker_peak_rss": peak, "stages": stages, "table": table, "query": sku, "top5": top,
-            "neighbours_cli": neighbours.stdout.strip().splitlines(), "test": (run.get("metrics") or {}).get("test")}
+            "neighbours_cli": neighbours.stdout.strip().splitlines(),
+            "recommend_cli": recommend.stdout.strip().splitlines(), "test": (run.get("metrics") or {}).get("test")}
 
 
 def print_table(r: dict) -> None:
@@ -196,6 +199,9 @@ def print_table(r: dict) -> None:
         print(f"5 nearest of {r['query']} ({space}): " + ", ".join(f"{s} {c:.4f}" for s, c in top))
     print("relmine neighbours " + r["query"] + " -k 5:")
     for line in r["neighbours_cli"]:
+        print("  " + line)
+    print("relmine recommend " + r["query"] + " --kind substitute -k 5:")
+    for line in r["recommend_cli"]:
         print("  " + line)
 
 
