@@ -169,7 +169,7 @@ def run_cancel(ctx, run_id: str) -> None:
 @click.pass_context
 @friendly_errors
 def neighbours(ctx, sku: str, k: int) -> None:
-    """Nearest products to SKU by learned embedding (vector index)."""
+    """Nearest products to SKU by learned embedding (vector index): cosine, and the score (1 + cosine) / 2."""
     from relmine.learn.query import nearest
 
     with gateway_from(ctx) as gw:

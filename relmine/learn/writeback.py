@@ -6,7 +6,11 @@ layer-wise: :func:`relmine.learn.pipeline.full_graph_outputs`), and stores
 them with the graph's structure on the run (a :class:`Bundle`). Each
 ``embed`` task then writes one partition's products:
 
-* ``p.embedding`` (+ ``p.embedding_run``), staged until the run's switch;
+* ``p.embedding`` (+ ``p.embedding_run``), staged until the run's switch: the
+  encoder's vectors centred on the mean over every product of the run and
+  L2-normalised (:func:`relmine.learn.embedspace.center_normalise`), so that
+  cosine between them tells products apart (the raw vectors share a large
+  common component); the decoder still scores the raw vectors;
 * ``r.attention`` (+ ``r.attention_run``) on the learned relations whose
   lower-indexed product is in the partition (so each is written once): the
   last GAT layer's attention, heads averaged, of the relation's two
@@ -15,8 +19,8 @@ them with the graph's structure on the run (a :class:`Bundle`). Each
 * the top-k ``[:PREDICTED {type, score, rank, run}]`` per product, among
   candidates not already related to it: the ``TWO_HOP_CANDIDATES`` two-hop
   neighbours with the highest resource allocation and the
-  ``EMBEDDING_NEIGHBOURS`` nearest products by embedding (cosine, over all
-  products), scored by the decoder with structural features from the whole
+  ``EMBEDDING_NEIGHBOURS`` nearest products by the written embedding (cosine,
+  over all products), scored by the decoder with structural features from the whole
   graph; ``type`` is the decoder's relation-type head and ``kind`` what that
   type means (complement, substitute; :data:`relmine.relations.KIND`);
   ``score`` is the probability the relation exists.
@@ -31,6 +35,7 @@ import torch
 
 from relmine.gateway import Gateway
 from relmine.gnn.graph import Adjacency
+from relmine.learn.embedspace import center_normalise
 from relmine.relations import KIND, OBSERVED
 
 WRITE_BATCH = 5_000
@@ -55,6 +60,7 @@ class Bundle:
         self.index = {s: i for i, s in enumerate(self.skus)}
         p = self.pairs.long()
         self.adj = Adjacency(torch.cat([p, p.flip(0)], 1), len(self.skus))
+        self.written = center_normalise(self.embeddings)  # what p.embedding holds (cosine space)
 
     @classmethod
     def from_artifacts(cls, graph: dict, outputs: dict) -> "Bundle":
@@ -72,7 +78,7 @@ def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: lis
     model = model.cpu().eval()
     h = bundle.embeddings
     core = torch.tensor(sorted(bundle.index[s] for s in core_skus if s in bundle.index), dtype=torch.long)
-    emb_rows = [{"sku": bundle.skus[i], "embedding": h[i].tolist()} for i in core.tolist()]
+    emb_rows = [{"sku": bundle.skus[i], "embedding": bundle.written[i].tolist()} for i in core.tolist()]
     n_emb = gw.write_batches("learn/set_embeddings", emb_rows, batch_size=WRITE_BATCH, extra={"run": run})
 
     in_core = torch.zeros(len(bundle.skus), dtype=torch.bool)
@@ -91,7 +97,7 @@ def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: lis
     kinds = np.asarray([KIND[t] for t in bundle.run_types], dtype=object)
     done = 0
     for block in _blocks(bundle.adj, core):
-        pairs = candidate_pairs(bundle.adj, h, block)
+        pairs = candidate_pairs(bundle.adj, bundle.written, block)
         done += block.numel()
         if progress is not None:
             progress(done, core.numel())
@@ -181,9 +187,10 @@ def candidate_pairs(adj: Adjacency, h: torch.Tensor, block: torch.Tensor) -> tor
 
 
 def ensure_vector_index(gw: Gateway, dimensions: int) -> None:
-    """The ``product_embedding`` vector index, with the run's dimensions (re-created if they changed)."""
+    """The ``product_embedding`` vector index, with the run's dimensions and unquantized vectors
+    (re-created if either differs: an index from before quantization was turned off is rebuilt)."""
     row = gw.read_one("learn/embedding_index_dimensions")
-    if row is not None and row["dimensions"] != dimensions:
+    if row is not None and (row["dimensions"] != dimensions or row["quantized"]):
         gw.write("learn/drop_embedding_index")
     gw.write("learn/create_embedding_index", {"dimensions": dimensions})
     gw.write("admin/await_indexes")

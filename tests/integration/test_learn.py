@@ -103,8 +103,10 @@ def test_train_end_to_end_through_real_worker(small_graph, clean_graph, worker_f
         assert again_test["test"][method] == pytest.approx(vals, abs=1e-6)
     assert f"{metrics['test']['model']['auc']:.4f}" in rescored.stdout
 
-    # every product, border ones included (two partitions of 80), is embedded from the whole graph
+    # every product, border ones included (two partitions of 80), is embedded from the whole graph,
+    # and written centred on the mean of all of them and L2-normalised (relmine.learn.embedspace)
     from relmine.learn.learngraph import RelationFilter, pull_learning_graph
+    from relmine.learn.embedspace import center_normalise
     from relmine.learn.pipeline import _local_types, load_model
 
     model = load_model(gw, "train-test-1")
@@ -112,7 +114,7 @@ def test_train_end_to_end_through_real_worker(small_graph, clean_graph, worker_f
     lg = pull_learning_graph(gw, types, RelationFilter(top_k=50))
     whole = lg.data(types=_local_types(types)[lg.types])
     with torch.no_grad():
-        reference = model.encode(whole.x, whole.edge_index, whole.edge_type, whole.edge_weight)
+        reference = center_normalise(model.encode(whole.x, whole.edge_index, whole.edge_type, whole.edge_weight))
     stored = {r["sku"]: r["e"] for r in snap["embeddings"]}
     got = torch.tensor([stored[s] for s in lg.skus])
     assert torch.allclose(got, reference, atol=1e-5), (got - reference).abs().max()
