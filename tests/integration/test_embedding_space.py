@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from relmine.learn.embedspace import center_normalise, concentration
-from relmine.learn.pipeline import load_artifact
+from relmine.learn.learngraph import RelationFilter, pull_learning_graph
+from relmine.learn.pipeline import _local_types, get_run, load_model
 from tests.conftest import wipe
 from tests.integration.learn_graph import load_small_graph
 
@@ -34,11 +35,17 @@ def test_written_embeddings_tell_categories_apart(clean_graph, worker_factory, a
     h = np.asarray([r["embedding"] for r in rows])
     # written: the encoder's output centred on the mean of every product of the run (two partitions
     # of 80, one mean) and unit length
-    graph_art, outputs = load_artifact(gw, "train-space-1", "graph"), load_artifact(gw, "train-space-1", "outputs")
-    order = [graph_art["skus"].index(r["sku"]) for r in rows]
-    raw = outputs["embeddings"][order]  # what was written before the centring, in the rows' order
-    assert torch.allclose(torch.tensor(h, dtype=torch.float32), center_normalise(outputs["embeddings"])[order],
-                          atol=1e-5)
+    # (the run's artifacts are deleted once it is done: the raw output is the shipped model's, again)
+    model = load_model(gw, "train-space-1")
+    run = get_run(gw, "train-space-1")
+    types = list(run["relation_types"])
+    lg = pull_learning_graph(gw, types, RelationFilter(top_k=50))
+    whole = lg.data(types=_local_types(types)[lg.types])
+    with torch.no_grad():
+        encoded = model.encode(whole.x, whole.edge_index, whole.edge_type, whole.edge_weight)
+    order = [lg.skus.index(r["sku"]) for r in rows]
+    raw = encoded[order]  # what was written before the centring, in the rows' order
+    assert torch.allclose(torch.tensor(h, dtype=torch.float32), center_normalise(encoded)[order], atol=1e-5)
     assert np.allclose(np.linalg.norm(h, axis=1), 1.0, atol=1e-4)
     before = concentration(raw.numpy(), [r["category"] for r in rows], k=5)
 
