@@ -115,21 +115,26 @@ def spaces(run_id: str, seed: int) -> tuple[list[str], list[str], dict]:
     from relmine.config import Settings
     from relmine.gateway import Gateway
     from relmine.learn.learngraph import pull_learning_graph
-    from relmine.learn.pipeline import load_artifact, run_spec
-    from relmine.learn.partition import learnable_types
+    import torch
+
+    from relmine.gnn.sampling import encode_layerwise
+    from relmine.learn.pipeline import _local_types, get_run, load_model, run_spec
 
     with Gateway(Settings.from_env(), app="relmine-bench") as gw:
         rows = gw.read("learn/product_embeddings")
-        graph, outputs = load_artifact(gw, run_id, "graph"), load_artifact(gw, run_id, "outputs")
         spec = run_spec(gw, run_id)
-        lg = pull_learning_graph(gw, learnable_types(gw, spec.relation_types), spec.relation_filter(),
-                                 text_dim=spec.text_features)
+        types = list(get_run(gw, run_id)["relation_types"])
+        model = load_model(gw, run_id)  # a done run's artifacts are deleted: its raw output is encoded again
+        lg = pull_learning_graph(gw, types, spec.relation_filter(), text_dim=spec.text_features)
     assert all(r["run"] == run_id for r in rows), "p.embedding of another run"
+    whole = lg.data(types=_local_types(types)[lg.types])
+    with torch.no_grad():
+        encoded = encode_layerwise(model, whole.x, whole.edge_index, whole.edge_type, whole.edge_weight,
+                                   budget=spec.max_step_edges)
     skus = [r["sku"] for r in rows]
-    raw_at = {s: i for i, s in enumerate(graph["skus"])}
     x_at = {s: i for i, s in enumerate(lg.skus)}
     written = np.asarray([r["embedding"] for r in rows], dtype=np.float64)
-    raw = outputs["embeddings"].double().numpy()[[raw_at[s] for s in skus]]
+    raw = encoded.double().numpy()[[x_at[s] for s in skus]]
     feats = lg.x.double().numpy()[[x_at[s] for s in skus]]
     rnd = np.random.default_rng(seed).standard_normal(written.shape)
     return skus, [r["category"] for r in rows], {"written": written, "raw encoder": raw,
