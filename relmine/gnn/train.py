@@ -364,8 +364,9 @@ def _sampled_encode(model: GATLinkPredictor, part: _Partition, pairs: Tensor, po
     common neighbours the decoder reads, keeps its *historical* embedding:
     the exact one computed at the start of the epoch on the whole training
     graph (``part.history``, no gradient), as GNNAutoScale does; unlike the
-    fresh ones it is not masked, a second-order trace of the target edges. Seeding the common neighbours as well
-    made a dense co-purchase graph's sample the whole graph at every step.
+    fresh ones it is not masked, a second-order trace of the target edges.
+    Seeding the common neighbours as well made a dense co-purchase graph's
+    sample the whole graph at every step.
     """
     seeds = torch.unique(pairs.reshape(-1))
     eids = sampled_edges(part.in_edges, seeds, tuple(config.fanouts))
