@@ -1,6 +1,6 @@
-// Dimensions of the product embedding vector index, if it exists, and whether it quantizes the vectors.
+// Dimensions of the product embedding vector index, if it exists, and whether it quantizes the vectors (absent: Neo4j 5.26's default, quantized).
 // :params {}
 SHOW VECTOR INDEXES YIELD name, options
 WHERE name = 'product_embedding'
 RETURN options.indexConfig['vector.dimensions'] AS dimensions,
-       coalesce(options.indexConfig['vector.quantization.enabled'], false) AS quantized
+       coalesce(options.indexConfig['vector.quantization.enabled'], true) AS quantized
