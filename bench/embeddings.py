@@ -114,23 +114,14 @@ def spaces(run_id: str, seed: int) -> tuple[list[str], list[str], dict]:
     """(skus, categories, {space: [N, C] array}) over the products with a written embedding."""
     from relmine.config import Settings
     from relmine.gateway import Gateway
-    from relmine.learn.learngraph import pull_learning_graph
-    import torch
-
-    from relmine.gnn.sampling import encode_layerwise
-    from relmine.learn.pipeline import _local_types, get_run, load_model, run_spec
+    from relmine.learn.pipeline import _local_types, full_graph_outputs, get_run, load_model, pull_run_graph
 
     with Gateway(Settings.from_env(), app="relmine-bench") as gw:
         rows = gw.read("learn/product_embeddings")
-        spec = run_spec(gw, run_id)
-        types = list(get_run(gw, run_id)["relation_types"])
         model = load_model(gw, run_id)  # a done run's artifacts are deleted: its raw output is encoded again
-        lg = pull_learning_graph(gw, types, spec.relation_filter(), text_dim=spec.text_features)
+        spec, types, lg = pull_run_graph(gw, get_run(gw, run_id))
     assert all(r["run"] == run_id for r in rows), "p.embedding of another run"
-    whole = lg.data(types=_local_types(types)[lg.types])
-    with torch.no_grad():
-        encoded = encode_layerwise(model, whole.x, whole.edge_index, whole.edge_type, whole.edge_weight,
-                                   budget=spec.max_step_edges)
+    encoded, _ = full_graph_outputs(model, lg, _local_types(types)[lg.types], spec.max_step_edges)
     skus = [r["sku"] for r in rows]
     x_at = {s: i for i, s in enumerate(lg.skus)}
     written = np.asarray([r["embedding"] for r in rows], dtype=np.float64)

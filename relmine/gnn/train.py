@@ -386,15 +386,6 @@ def _sampled_encode(model: GATLinkPredictor, part: _Partition, pairs: Tensor, po
     return h, size
 
 
-@torch.no_grad()
-def _history(model: GATLinkPredictor, part: _Partition, config: TrainConfig) -> Tensor:
-    """Exact embeddings ``[N, C]`` of a sampled partition's whole graph (eval mode, layer-wise)."""
-    model.eval()
-    with autocast(str(part.x.device.type), config.amp):
-        return encode_layerwise(model, part.x, part.edge_index, part.edge_type, part.edge_weight,
-                                budget=config.max_step_edges).float()
-
-
 MIN_SPLIT_BATCH = 256  # a sampled batch over the budget is halved down to this many positives
 
 
@@ -519,9 +510,9 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
             if result.stopped_early:
                 break
             t0 = time.perf_counter()
-            for part in parts:
+            for part, data in zip(parts, partitions):
                 if part.sampled:  # historical embeddings of this epoch (the model is the same on a resume)
-                    part.history = _history(model, part, config)
+                    part.history = embed(model, data, device, config.amp, config.max_step_edges)
             model.train()
             loss_sum, seen = 0.0, 0
             for pi in torch.randperm(len(parts)).tolist():

@@ -543,6 +543,15 @@ def end_attempt(gw: Gateway, run_id: str) -> None:
     gw.write("runs/end_attempt", {"id": run_id})
 
 
+def pull_run_graph(gw: Gateway, run: dict):
+    """``(spec, types, learning graph)`` of a run (:func:`get_run`), pulled again with its own settings."""
+    from relmine.learn.learngraph import pull_learning_graph
+
+    spec = TrainSpec.from_json(run["params"])
+    types = list(run.get("relation_types") or learnable_types(gw, spec.relation_types))
+    return spec, types, pull_learning_graph(gw, types, spec.relation_filter(), text_dim=spec.text_features)
+
+
 def evaluate_run(gw: Gateway, run_id: str) -> dict:
     """Score a shipped run's model again on its own test slice: ``{"test": ..., "stored": ..., "same_graph": bool}``.
 
@@ -550,15 +559,13 @@ def evaluate_run(gw: Gateway, run_id: str) -> dict:
     its seed; when the graph has not changed since the run, this is the very
     slice the run held out, and the figures equal those on the ``(:Run)``.
     """
-    from relmine.learn.learngraph import pull_learning_graph, split_relations
+    from relmine.learn.learngraph import split_relations
 
     run = get_run(gw, run_id)
     if run.get("kind") != "train":
         raise InputError(f"run {run_id} is a {run.get('kind')} run, not a training run")
     model = load_model(gw, run_id)
-    spec = TrainSpec.from_json(run["params"])
-    types = list(run.get("relation_types") or learnable_types(gw, spec.relation_types))
-    lg = pull_learning_graph(gw, types, spec.relation_filter(), text_dim=spec.text_features)
+    spec, types, lg = pull_run_graph(gw, run)
     recorded = json.loads(run["graph"]) if run.get("graph") else {}
     same = (recorded.get("products"), recorded.get("relations_kept")) == (lg.num_nodes, int(lg.pairs.shape[1]))
     local = _local_types(types)[lg.types]

@@ -10,8 +10,7 @@ import pytest
 import torch
 
 from relmine.learn.embedspace import center_normalise, concentration
-from relmine.learn.learngraph import RelationFilter, pull_learning_graph
-from relmine.learn.pipeline import _local_types, get_run, load_model
+from relmine.learn.pipeline import _local_types, full_graph_outputs, get_run, load_model, pull_run_graph
 from tests.conftest import wipe
 from tests.integration.learn_graph import load_small_graph
 
@@ -37,12 +36,8 @@ def test_written_embeddings_tell_categories_apart(clean_graph, worker_factory, a
     # of 80, one mean) and unit length
     # (the run's artifacts are deleted once it is done: the raw output is the shipped model's, again)
     model = load_model(gw, "train-space-1")
-    run = get_run(gw, "train-space-1")
-    types = list(run["relation_types"])
-    lg = pull_learning_graph(gw, types, RelationFilter(top_k=50))
-    whole = lg.data(types=_local_types(types)[lg.types])
-    with torch.no_grad():
-        encoded = model.encode(whole.x, whole.edge_index, whole.edge_type, whole.edge_weight)
+    spec, types, lg = pull_run_graph(gw, get_run(gw, "train-space-1"))
+    encoded, _ = full_graph_outputs(model, lg, _local_types(types)[lg.types], spec.max_step_edges)
     order = [lg.skus.index(r["sku"]) for r in rows]
     raw = encoded[order]  # what was written before the centring, in the rows' order
     assert torch.allclose(torch.tensor(h, dtype=torch.float32), center_normalise(encoded)[order], atol=1e-5)

@@ -201,13 +201,13 @@ def test_sampled_training_reads_historical_embeddings_and_resumes_identically(tm
     assert [h.loss for h in resumed.history] == [h.loss for h in straight.history]
 
     # the history is the exact encoding of the whole graph
-    from relmine.gnn.train import _history, _Partition
+    from relmine.gnn.train import _Partition, embed
 
     part = _Partition(g, "cpu", budget=1500)
     assert part.sampled
     model.eval()
     exact = model.encode(part.x, part.edge_index, None, None)
-    assert torch.allclose(_history(model, part, config), exact, atol=1e-5)
+    assert torch.allclose(embed(model, g, "cpu", budget=config.max_step_edges), exact, atol=1e-5)
 
 
 def test_top_predictions_per_product_by_score_ties_by_position():
