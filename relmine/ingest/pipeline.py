@@ -224,8 +224,11 @@ def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str
         size = 0
         for table, _ in buckets.tables(drop):
             for oid, props, items, r in zip(table.ids, table.props, table.items, table.returns):
-                batch.append({"id": oid, "props": {**props, "kind": "return" if r else "sale"},
-                              "items": [[s, q] for s, q in items.items()]})
+                others = {k: v for k, v in props.items() if k != "time"}
+                others["kind"] = "return" if r else "sale"
+                time = props.get("time")
+                batch.append([oid, others, time.isoformat() if time is not None else None,
+                              list(items), list(items.values())])
                 size += len(items)
                 if size >= batch_size:
                     yield batch
@@ -235,9 +238,9 @@ def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str
 
     def create_orders(tx, batch: list, tally: Tally) -> None:
         # Same transaction as the batch claim: an order that exists already (another file) is left alone.
-        ids = [row["id"] for row in batch]
+        ids = [row[0] for row in batch]
         existing = {r["id"] for r in run_statement(tx, "ingest/find_existing_orders", {"ids": ids})}
-        rows = [row for row in batch if row["id"] not in existing] if existing else batch
+        rows = [row for row in batch if row[0] not in existing] if existing else batch
         if rows:
             run_statement(tx, "ingest/create_orders", {"rows": rows, "source": source_id, "nonce": nonce}, tally)
 
