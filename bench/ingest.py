@@ -275,7 +275,7 @@ def orders_bench(args) -> int:
         with open(placed, "rb") as f:
             n_lines = sum(1 for _ in f) - 1
         reset(gw)
-        t_rel, rep = O.run_relmine(gw, placed, args.batch, settings.home)
+        t_rel, rep, rss_rel = O.run_relmine(placed, args.batch, settings.home)
         g_rel = O.graph(gw)
         log(f"{label} relmine: {t_rel:.1f}s, {n_lines / t_rel:,.0f} lines/s ({g_rel})")
         log(f"{label} relmine notes: {rep['counts']['notes']}")
@@ -289,7 +289,8 @@ def orders_bench(args) -> int:
                           "load_csv_s": round(t_load, 1), "load_csv_steps_s": steps, "load_csv_lines_per_s": round(n_lines / t_load),
                           "ratio_vs_load_csv": round(t_load / t_rel, 2), "same_graph": same,
                           "pairs": g_rel["pairs"], "orders": g_rel["orders"],
-                          "service_lines": rep["counts"]["notes"].get("service_lines", 0)}
+                          "service_lines": rep["counts"]["notes"].get("service_lines", 0),
+                          "relmine_peak_rss_mb": rss_rel}
         print(f"{label}: relmine {n_lines / t_rel:,.0f} lines/s, LOAD CSV {n_lines / t_load:,.0f} lines/s -> "
               f"{t_load / t_rel:.2f}x LOAD CSV (goal >= 1.0; issue 13's starting point ~4k lines/s); "
               f"same graph: {same}", flush=True)

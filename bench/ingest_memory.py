@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -55,19 +54,11 @@ def count_lines(path: Path) -> int:
 
 def run_ingest(path: Path, chunk_mb: float, home: Path) -> dict:
     """One ``relmine ingest orders`` process: its summary, wall time and peak RSS."""
-    env = dict(os.environ, RELMINE_HOME=str(home))
-    rss_file = home / "bench_ingest_rss.txt"
-    cmd = ["/usr/bin/time", "-f", "%M", "-o", str(rss_file),
-           sys.executable, "-m", "relmine.cli.main", "ingest", "orders", str(path), "--json",
-           "--chunk-mb", str(chunk_mb), "--keep-service-lines"]
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=None)  # progress lines pass through
-    seconds = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise SystemExit(f"relmine ingest failed ({proc.returncode}): {proc.stdout.decode()[-2000:]}")
-    report = json.loads(proc.stdout.decode().strip().splitlines()[-1])
-    peak_kb = int(rss_file.read_text().split()[-1])
-    return {"seconds": round(seconds, 1), "peak_rss_mb": round(peak_kb / 1024, 1),
+    from bench.ingest_orders_impl import cli_ingest
+
+    run = cli_ingest(path, home, "--chunk-mb", str(chunk_mb), "--keep-service-lines")
+    report, seconds = run["report"], run["seconds"]
+    return {"seconds": round(seconds, 1), "peak_rss_mb": run["peak_rss_mb"],
             "lines": report["counts"]["read"], "lines_per_s": round(report["counts"]["read"] / seconds, 1),
             "chunks": report["counts"]["notes"].get("order_chunks", 1),
             "pairs": report["counts"]["notes"].get("co_purchased_pairs", 0)}
@@ -88,6 +79,7 @@ def main() -> None:
     from relmine.gateway import connect
     from relmine.schema import apply_schema, empty_graph
 
+    sys.path.insert(0, str(ROOT))  # bench.ingest_orders_impl
     settings = Settings.from_env()
     gw = connect(settings)
     sizes = sorted(int(s) for s in args.sizes.split(",") if s)
