@@ -226,8 +226,8 @@ def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str
             for oid, props, items, r in zip(table.ids, table.props, table.items, table.returns):
                 others = {k: v for k, v in props.items() if k != "time"}
                 others["kind"] = "return" if r else "sale"
-                time = props.get("time")
-                batch.append([oid, others, time.isoformat() if time is not None else None,
+                when = props.get("time")  # ISO text: the driver converts datetimes slowly
+                batch.append([oid, others, when.isoformat() if when is not None else None,
                               list(items), list(items.values())])
                 size += len(items)
                 if size >= batch_size:
