@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -110,7 +111,7 @@ def main() -> None:
     chunked = [r for r in runs if r["mode"] == "chunked"]
     memory = [r for r in runs if r["mode"] == "in-memory"]
     out: dict = {"runs": runs, "baseline": "the same ingest with --chunk-mb 1000000 (whole file grouped in memory)",
-                 "machine": "shared, loaded (other engineers' jobs running)"}
+                 "load_average_at_end": [round(x, 2) for x in os.getloadavg()]}
     if len(chunked) > 1:
         out["chunked_growth"] = round(chunked[-1]["peak_rss_mb"] / chunked[0]["peak_rss_mb"], 3)
     if len(memory) > 1:
