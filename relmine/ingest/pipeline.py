@@ -259,12 +259,12 @@ def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str
     for table, left_empty in buckets.tables(drop):
         emptied += left_empty
         seen += len(table.ids)
-        others: set[str] = set()
+        not_mine: set[str] = set()
         for ids in chunked(table.ids, FIND_BATCH):
-            others.update(r["id"] for r in gw.read("ingest/find_orders_not_ingested", {"nonce": nonce, "ids": ids}))
-        mine_total += len(table.ids) - len(others)
+            not_mine.update(r["id"] for r in gw.read("ingest/find_orders_not_ingested", {"nonce": nonce, "ids": ids}))
+        mine_total += len(table.ids) - len(not_mine)
         for oid, items, r in zip(table.ids, table.items, table.returns):
-            if oid in others:
+            if oid in not_mine:
                 continue
             idx = np.fromiter((index[s] for s in items), dtype=np.int64, count=len(items))
             idx.sort()
