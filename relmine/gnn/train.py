@@ -13,7 +13,10 @@ The recipe (each step measured on Amazon Photo, see ``bench/evaluate_photo.py``)
   edge were absent" (:func:`relmine.gnn.model.pair_features`), so they need
   no masking and a training edge looks like a held-out one. Without the
   masking, validation Hits@50 peaked at 0.65 and fell while the loss kept
-  dropping.
+  dropping. A graph over the step budget (``max_step_edges``) is encoded
+  on a fresh node-wide sample of its edges each step, or on 2-hop samples
+  around the batch when even that does not fit
+  (:mod:`relmine.gnn.sampling`).
 * **Uniform negatives, two per positive.** A classifier trained against
   negatives drawn from ``q`` ranks pairs by ``p(pair | edge) / q(pair)``;
   Hits@K and AUC are measured against uniform non-edges, so uniform ``q``
@@ -71,7 +74,7 @@ from relmine.device import pick_device
 from relmine.gnn.graph import Adjacency, mask_edges, typed_undirected_pairs
 from relmine.gnn.metrics import metric
 from relmine.gnn.model import GATLinkPredictor
-from relmine.gnn.sampling import InEdges, encode_layerwise, sampled_edges
+from relmine.gnn.sampling import InEdges, encode_layerwise, node_wide_fanout, sampled_edges
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +106,10 @@ class TrainConfig:
     amp: bool = True                  # bf16 autocast, used on CUDA only
     progress: bool = True
     # Memory budget of one step, in message-passing edges (about 2.8 KB each, forward and backward):
-    # a graph above it trains on sampled subgraphs (``fanouts`` incoming edges per node and hop)
-    # and is embedded layer-wise, exactly; a graph within it trains on the whole graph per step.
+    # a graph within it trains on the whole graph per step; a graph above it trains on a node-wide
+    # sample (every node keeps as many of its incoming edges as the budget allows, at least
+    # ``min(fanouts)``), or, when even that does not fit, on 2-hop samples around each batch's
+    # endpoints (``fanouts`` incoming edges per node and hop); either is embedded layer-wise, exactly.
     max_step_edges: int = 1_000_000
     fanouts: tuple[int, ...] = (10, 5)
 
@@ -183,16 +188,19 @@ def fits_one_step(num_edges: int, num_nodes: int, budget: int) -> bool:
 class _Partition:
     """A partition moved to the device, with its full adjacency and target pairs.
 
-    ``sampled``: the graph exceeds the step budget, so steps run on sampled subgraphs.
+    ``sampled``: the graph exceeds the step budget, so steps run on sampled subgraphs: node-wide
+    ones of up to ``cap`` incoming edges per node when they fit (``cap`` set), else ``seeded`` ones.
     """
 
-    def __init__(self, data: Data, device: str, budget: int = 1_000_000):
+    def __init__(self, data: Data, device: str, budget: int = 1_000_000, least_fanout: int = 5):
         self.x, self.edge_index, self.edge_type, self.edge_weight = graph_tensors(data, device)
         self.num_nodes = self.x.size(0)
         self.adj = Adjacency(self.edge_index, self.num_nodes)
         self.sampled = not fits_one_step(self.edge_index.size(1), self.num_nodes, budget)
         self.in_edges = InEdges(self.edge_index, self.num_nodes) if self.sampled else None
-        self.history: Tensor | None = None  # sampled: the epoch's exact embeddings (see _sampled_encode)
+        self.cap = node_wide_fanout(self.in_edges.deg, budget, least_fanout) if self.sampled else None
+        self.seeded = self.sampled and self.cap is None
+        self.history: Tensor | None = None  # seeded: the epoch's exact embeddings (see _sampled_encode)
         target = getattr(data, "target_index", None)
         if target is None:  # every observed relation once (once per type for multi-typed pairs)
             target, target_type = typed_undirected_pairs(self.edge_index, self.edge_type)
@@ -379,8 +387,7 @@ def _sampled_encode(model: GATLinkPredictor, part: _Partition, pairs: Tensor, po
         return None, size
     local = torch.full((part.num_nodes,), -1, dtype=torch.long, device=nodes.device)
     local[nodes] = torch.arange(nodes.numel(), device=nodes.device)
-    et = None if part.edge_type is None else part.edge_type[eids]
-    ew = None if part.edge_weight is None else part.edge_weight[eids]
+    _, et, ew = _take(eids, part.edge_index, part.edge_type, part.edge_weight)
     h_sub = model.encode(part.x[nodes], local[ei], et, ew)
     h = part.history.to(h_sub.dtype).index_copy(0, seeds, h_sub[local[seeds]])
     return h, size
@@ -406,31 +413,40 @@ def _accumulate(model: GATLinkPredictor, part: _Partition, batch: Tensor, config
     return float(loss.detach()) * n_pos, n_pos
 
 
+def _take(index: Tensor, edge_index: Tensor, edge_type: Tensor | None, edge_weight: Tensor | None):
+    """The edges ``index`` (ids or a mask) selects, with their types and weights."""
+    return (edge_index[:, index], None if edge_type is None else edge_type[index],
+            None if edge_weight is None else edge_weight[index])
+
+
+def _step_edges(part: _Partition, pos: Tensor, config: TrainConfig):
+    """``(edge_index, edge_type, edge_weight)`` a step encodes every node on, without the batch's targets.
+
+    The whole graph's edges, or, on a partition over the budget, a fresh
+    node-wide sample of up to ``part.cap`` incoming edges per node.
+    """
+    edges = part.edge_index, part.edge_type, part.edge_weight
+    if part.cap is not None:
+        all_nodes = torch.arange(part.num_nodes, device=part.edge_index.device)
+        edges = _take(part.in_edges.sample(all_nodes, part.cap), *edges)
+    if config.mask_target_edges:
+        edges = _take(mask_edges(edges[0], part.num_nodes, pos), *edges)
+    return edges
+
+
 def _step(model: GATLinkPredictor, part: _Partition, batch: Tensor, config: TrainConfig,
           device: str) -> tuple[Tensor, int] | None:
     pos = part.target[:, batch]
-    if part.sampled:
-        neg = sample_negatives(part.adj, pos, pos.size(1) * config.negatives_per_positive,
-                               config.hard_negative_ratio)
-        pairs = torch.cat([pos, neg], dim=1)
-        with autocast(device, config.amp):
-            h, _ = _sampled_encode(model, part, pairs, pos, config)
-            if h is None:  # over the step budget: the caller splits the batch
-                return None
-            logit, type_logit = model.decode(h, pairs, part.adj)
-        return _loss(model, part, batch, config, device, pos, neg, pairs, h, logit, type_logit), pos.size(1)
-    if config.mask_target_edges:
-        keep = mask_edges(part.edge_index, part.num_nodes, pos)
-        ei = part.edge_index[:, keep]
-        et = None if part.edge_type is None else part.edge_type[keep]
-        ew = None if part.edge_weight is None else part.edge_weight[keep]
-    else:
-        ei, et, ew = part.edge_index, part.edge_type, part.edge_weight
     neg = sample_negatives(part.adj, pos, pos.size(1) * config.negatives_per_positive,
                            config.hard_negative_ratio)
     pairs = torch.cat([pos, neg], dim=1)
     with autocast(device, config.amp):
-        h = model.encode(part.x, ei, et, ew)
+        if part.seeded:
+            h, _ = _sampled_encode(model, part, pairs, pos, config)
+            if h is None:  # over the step budget: the caller splits the batch
+                return None
+        else:
+            h = model.encode(part.x, *_step_edges(part, pos, config))
         # structural features ignore each pair's own edge: the full graph serves
         logit, type_logit = model.decode(h, pairs, part.adj)
     return _loss(model, part, batch, config, device, pos, neg, pairs, h, logit, type_logit), pos.size(1)
@@ -476,8 +492,12 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
     model.to(device)
     with deterministic():
         seed_everything(config.seed)
-        parts = [_Partition(p, device, config.max_step_edges) for p in partitions]
+        parts = [_Partition(p, device, config.max_step_edges, min(config.fanouts)) for p in partitions]
         for i, part in enumerate(parts):
+            if part.sampled:
+                log.info("partition %d is over the step budget of %d edges: steps on %s", i, config.max_step_edges,
+                         f"a node-wide sample of up to {part.cap} incoming edges per node" if part.cap else
+                         f"{len(config.fanouts)}-hop samples ({config.fanouts}) around each batch's endpoints")
             if part.edge_type is not None and part.edge_type.numel() and int(part.edge_type.max()) >= model.num_relations:
                 raise ValueError(f"partition {i} has relation type id {int(part.edge_type.max())}, "
                                  f"but the model knows {model.num_relations} relation types")
@@ -511,7 +531,7 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
                 break
             t0 = time.perf_counter()
             for part, data in zip(parts, partitions):
-                if part.sampled:  # historical embeddings of this epoch (the model is the same on a resume)
+                if part.seeded:  # historical embeddings of this epoch (the model is the same on a resume)
                     part.history = embed(model, data, device, config.amp, config.max_step_edges)
             model.train()
             loss_sum, seen = 0.0, 0

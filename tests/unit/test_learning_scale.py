@@ -12,8 +12,8 @@ import relmine.gnn.graph as graph_mod
 from relmine.errors import InputError
 from relmine.gnn import recipe
 from relmine.gnn.model import GATLinkPredictor
-from relmine.gnn.sampling import InEdges, encode_layerwise, sampled_edges
-from relmine.gnn.train import PairSet, TrainConfig, embed, train
+from relmine.gnn.sampling import InEdges, encode_layerwise, node_wide_fanout, sampled_edges
+from relmine.gnn.train import PairSet, TrainConfig, _Partition, _step_edges, embed, train
 from relmine.learn.learngraph import LearningGraph, RelationFilter, significant, split_relations, undirected
 from relmine.learn.spec import TrainSpec
 
@@ -60,7 +60,16 @@ def test_sampling_keeps_at_most_fanout_edges_per_node_and_all_of_small_ones():
     assert 0 < two_hops.numel() <= 2 * 3 + 2 * 3 * 2
 
 
-def test_a_graph_over_the_step_budget_trains_on_sampled_subgraphs_and_learns():
+def test_node_wide_fanout_is_the_largest_cap_within_the_budget():
+    deg = torch.tensor([1, 2, 5, 10, 20])  # cost(f) = sum(min(deg, f)) + 5 nodes
+    assert node_wide_fanout(deg, 5 + 1 + 2 + 3 * 3, least=2) == 3
+    assert node_wide_fanout(deg, 5 + 1 + 2 + 5 + 2 * 7, least=2) == 7
+    assert node_wide_fanout(deg, 5 + 1 + 2 + 3 * 3, least=4) is None   # cost(4) = 20 > 17
+    assert node_wide_fanout(deg, 10**6, least=2) == 20                  # no larger cap changes anything
+
+
+@pytest.mark.parametrize("fanouts, seeded", [((10, 5), False), ((10, 10), True)])
+def test_a_graph_over_the_step_budget_trains_on_sampled_subgraphs_and_learns(fanouts, seeded):
     ei, _, x = random_graph(n=200, e=1500, types=1)
     data = Data(x=x, edge_index=ei, num_nodes=200)
     split = graph_mod.split_edges(data, seed=0)
@@ -68,7 +77,9 @@ def test_a_graph_over_the_step_budget_trains_on_sampled_subgraphs_and_learns():
     g.target_index = split.train_pos
     torch.manual_seed(0)
     model = GATLinkPredictor(12, 16, heads=2, use_edge_weight=False)
-    config = TrainConfig(epochs=6, batch_size=512, max_step_edges=1500, progress=False, patience=6)
+    config = TrainConfig(epochs=6, batch_size=512, max_step_edges=1500, progress=False, patience=6, fanouts=fanouts)
+    # 2,432 directed edges: a node-wide sample of up to 6 per node fits 1,500; one of 10 does not
+    assert _Partition(g, "cpu", 1500, min(fanouts)).seeded is seeded
     seen = []
     result = train(model, [g], config, val=PairSet(split.graph, split.val_pos, split.val_neg),
                    on_step=lambda done, total: seen.append((done, total)))
@@ -185,7 +196,8 @@ def test_sampled_training_reads_historical_embeddings_and_resumes_identically(tm
     split = graph_mod.split_edges(data, seed=0)
     g = split.graph.clone()
     g.target_index = split.train_pos
-    config = TrainConfig(epochs=4, batch_size=256, max_step_edges=1500, progress=False, patience=4)
+    config = TrainConfig(epochs=4, batch_size=256, max_step_edges=1500, progress=False, patience=4,
+                         fanouts=(10, 10))  # a node-wide sample of 10 per node is over the budget
 
     def run(epochs, checkpoint=None, model=None):
         if model is None:
@@ -201,13 +213,48 @@ def test_sampled_training_reads_historical_embeddings_and_resumes_identically(tm
     assert [h.loss for h in resumed.history] == [h.loss for h in straight.history]
 
     # the history is the exact encoding of the whole graph
-    from relmine.gnn.train import _Partition, embed
-
-    part = _Partition(g, "cpu", budget=1500)
-    assert part.sampled
+    part = _Partition(g, "cpu", budget=1500, least_fanout=10)
+    assert part.seeded
     model.eval()
     exact = model.encode(part.x, part.edge_index, None, None)
     assert torch.allclose(embed(model, g, "cpu", budget=config.max_step_edges), exact, atol=1e-5)
+
+
+def test_node_wide_steps_cap_every_node_leave_out_the_targets_and_resume_identically(tmp_path):
+    ei, _, x = random_graph(n=200, e=1500, types=1)
+    data = Data(x=x, edge_index=ei, num_nodes=200)
+    split = graph_mod.split_edges(data, seed=0)
+    g = split.graph.clone()
+    g.target_index = split.train_pos
+    config = TrainConfig(epochs=3, batch_size=256, max_step_edges=1500, progress=False, patience=3)
+    part = _Partition(g, "cpu", 1500, min(config.fanouts))
+    assert part.sampled and not part.seeded and part.cap == 6
+    pos = part.target[:, :256]
+    torch.manual_seed(0)
+    step_ei, _, _ = _step_edges(part, pos, config)
+    in_deg = torch.bincount(step_ei[1], minlength=200)
+    full_deg = torch.bincount(g.edge_index[1], minlength=200)
+    assert bool((in_deg <= 6).all()) and step_ei.size(1) + 200 <= 1500
+    # a node with at most 6 incoming edges keeps every one that is not a target of the batch
+    rest = g.edge_index[:, graph_mod.mask_edges(g.edge_index, 200, pos)]
+    small = full_deg <= 6
+    assert bool(small.any()) and torch.equal(in_deg[small], torch.bincount(rest[1], minlength=200)[small])
+    key = set((step_ei[0] * 200 + step_ei[1]).tolist())
+    assert not key & set((pos[0] * 200 + pos[1]).tolist()) and not key & set((pos[1] * 200 + pos[0]).tolist())
+    assert key <= set((g.edge_index[0] * 200 + g.edge_index[1]).tolist())
+    torch.manual_seed(0)
+    assert not torch.equal(_step_edges(part, pos, config)[0], _step_edges(part, pos, config)[0])  # fresh each step
+
+    def run(epochs, checkpoint=None, model=None):
+        if model is None:
+            torch.manual_seed(0)
+            model = GATLinkPredictor(12, 16, heads=2, use_edge_weight=False)
+        return model, train(model, [g], TrainConfig(**{**config.__dict__, "epochs": epochs}), checkpoint=checkpoint)
+
+    _, straight = run(3)
+    model, _ = run(1, tmp_path / "ck.pt")
+    _, resumed = run(3, tmp_path / "ck.pt", model)
+    assert [h.loss for h in resumed.history] == [h.loss for h in straight.history]
 
 
 def test_top_predictions_per_product_by_score_ties_by_position():
