@@ -495,9 +495,10 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
         parts = [_Partition(p, device, config.max_step_edges, min(config.fanouts)) for p in partitions]
         for i, part in enumerate(parts):
             if part.sampled:
-                log.info("partition %d is over the step budget of %d edges: steps on %s", i, config.max_step_edges,
-                         f"a node-wide sample of up to {part.cap} incoming edges per node" if part.cap else
-                         f"{len(config.fanouts)}-hop samples ({config.fanouts}) around each batch's endpoints")
+                how = (f"a node-wide sample of up to {part.cap} incoming edges per node" if part.cap else
+                       f"{len(config.fanouts)}-hop samples ({config.fanouts}) around each batch's endpoints")
+                log.info("partition %d is over the step budget of %d edges: steps on %s", i,
+                         config.max_step_edges, how)
             if part.edge_type is not None and part.edge_type.numel() and int(part.edge_type.max()) >= model.num_relations:
                 raise ValueError(f"partition {i} has relation type id {int(part.edge_type.max())}, "
                                  f"but the model knows {model.num_relations} relation types")

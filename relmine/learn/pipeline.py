@@ -255,7 +255,7 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
 
     t1 = time.monotonic()
     result = train(model, [train_graph], config, val=val, checkpoint=checkpoint, on_epoch=report,
-                   on_step=_step_progress(run_id))
+                   on_step=_step_progress(gw, run_id))
     t_train = time.monotonic() - t1
     update_run(gw, run_id, f"testing: {split.test_pos.size(1):,} held-out pairs, model and CN/AA/RA",
                status="testing")
@@ -323,15 +323,16 @@ def _write_progress(gw: Gateway, run_id: str, number: int):
     return progress
 
 
-def _step_progress(run_id: str):
+def _step_progress(gw: Gateway, run_id: str):
     from relmine.progress import Rate
 
     rate = Rate(every=30.0)
 
     def progress(seen: int, total: int) -> None:
         line = rate.line(seen, total, "target edges")
-        if line:
-            log.info("run %s: training %s", run_id, line)
+        # on the run's log, as an epoch of a large graph takes minutes; the epoch's own line ends it
+        if line and seen < total:
+            update_run(gw, run_id, f"training: {line}")
         if seen >= total:
             rate.reset()
 
