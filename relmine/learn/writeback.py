@@ -42,6 +42,7 @@ WRITE_BATCH = 5_000
 EMBEDDING_NEIGHBOURS = 50
 TWO_HOP_CANDIDATES = 100
 WALK_BUDGET = 4_000_000  # two-hop walk entries per block of products
+DENSE_BUDGET = 16_000_000  # entries of a block's dense rows over every product (64 MB of float32)
 
 
 @dataclass
@@ -134,14 +135,16 @@ def top_per_source(src: torch.Tensor, scores: torch.Tensor, k: int) -> tuple[tor
 
 
 def _blocks(adj: Adjacency, core: torch.Tensor) -> list[torch.Tensor]:
-    """Blocks of products whose two-hop walks stay within :data:`WALK_BUDGET` (and 256 products)."""
+    """Blocks of products whose two-hop walks stay within :data:`WALK_BUDGET`, and whose dense rows over
+    every product (resource allocation, cosine) within :data:`DENSE_BUDGET` (and at most 256 products)."""
     if core.numel() == 0:
         return []
+    most = max(1, min(256, DENSE_BUDGET // max(adj.num_nodes, 1)))
     cost = adj.two_hop_walk()[core] + 1
     out, start, ends = [], 0, torch.cumsum(cost, 0)
     while start < core.numel():
         stop = int(torch.searchsorted(ends, ends[start] - cost[start] + WALK_BUDGET, right=True))
-        stop = min(max(stop, start + 1), core.numel(), start + 256)
+        stop = min(max(stop, start + 1), core.numel(), start + most)
         out.append(core[start:stop])
         start = stop
     return out
@@ -155,29 +158,22 @@ def candidate_pairs(adj: Adjacency, h: torch.Tensor, block: torch.Tensor) -> tor
     if n < 2:
         return torch.empty(2, 0, dtype=torch.long)
     b = block.numel()
-    # two hops: block[p] - a - c, weighted 1/deg(a) (resource allocation)
+    rows = torch.arange(b)
+    # resource allocation of block[p] - a - c, 1/deg(a) a walk, summed in one dense row per product
+    # of the block (a sort of the block's millions of walks cost more than the rest of the write-back)
     pair, a = adj._walk(block)
     pair2, c = adj._walk(a)
-    owner = pair[pair2]
-    w = 1.0 / adj.deg[a[pair2]].to(torch.float32)
-    key = owner * n + c
-    uniq, inv = torch.unique(key, return_inverse=True)
-    ra = torch.zeros(uniq.numel()).index_add_(0, inv, w)
-    src, dst = block[uniq // n], uniq % n
-    ok = (src != dst) & ~adj.has_edge(src, dst)
-    src, dst, ra, own = src[ok], dst[ok], ra[ok], (uniq // n)[ok]
-    if src.numel():  # the best TWO_HOP_CANDIDATES per product
-        order = torch.from_numpy(np.lexsort((-ra.numpy(), own.numpy())))
-        own_s = own[order]
-        first = torch.ones_like(own_s, dtype=torch.bool)
-        first[1:] = own_s[1:] != own_s[:-1]
-        start = torch.cummax(torch.where(first, torch.arange(own_s.numel()), torch.zeros_like(own_s)), 0).values
-        keep = order[(torch.arange(own_s.numel()) - start) < TWO_HOP_CANDIDATES]
-        src, dst = src[keep], dst[keep]
+    ra = torch.zeros(b * n).index_add_(0, pair[pair2] * n + c, 1.0 / adj.deg[a[pair2]].to(torch.float32))
+    ra = ra.view(b, n)
+    ra[pair, a] = 0.0  # already related
+    ra[rows, block] = 0.0
+    top, dst = ra.topk(min(TWO_HOP_CANDIDATES, n), dim=1)
+    two_hop = top > 0
+    src, dst = block.unsqueeze(1).expand_as(dst)[two_hop], dst[two_hop]
     hn = torch.nn.functional.normalize(h, dim=1)
     k = min(EMBEDDING_NEIGHBOURS, n - 1)
     sim = hn[block] @ hn.t()
-    sim[torch.arange(b), block] = -2.0
+    sim[rows, block] = -2.0
     near = sim.topk(k, dim=1).indices
     nsrc, ndst = block.unsqueeze(1).expand_as(near).reshape(-1), near.reshape(-1)
     ok = ~adj.has_edge(nsrc, ndst)

@@ -267,3 +267,39 @@ def test_top_predictions_per_product_by_score_ties_by_position():
     assert rank.tolist() == [1, 2, 1, 2, 1]
     empty, none = top_per_source(torch.empty(0, dtype=torch.long), torch.empty(0), 3)
     assert empty.numel() == none.numel() == 0
+
+
+@pytest.mark.parametrize("two_hop, near", [(1000, 0), (3, 4)])
+def test_write_back_candidates_are_the_highest_resource_allocation_and_nearest_unrelated_products(
+        monkeypatch, two_hop, near):
+    from relmine.learn import writeback
+
+    monkeypatch.setattr(writeback, "TWO_HOP_CANDIDATES", two_hop)
+    monkeypatch.setattr(writeback, "EMBEDDING_NEIGHBOURS", near)
+    monkeypatch.setattr(writeback, "DENSE_BUDGET", 300 * 7)  # blocks of 7 products
+    ei, _, _ = random_graph(n=300, e=700)
+    adj = graph_mod.Adjacency(ei, 300)
+    h = torch.randn(300, 8, generator=torch.Generator().manual_seed(3))
+    core = torch.arange(40, 100)
+    blocks = writeback._blocks(adj, core)
+    assert len(blocks) >= 60 // 7 and torch.equal(torch.cat(blocks), core)
+    got = torch.cat([writeback.candidate_pairs(adj, h, b) for b in blocks], 1)
+    dense = torch.zeros(300, 300, dtype=torch.float64)
+    dense[adj.keys // 300, adj.col] = 1.0
+    ra = dense @ torch.diag(1 / dense.sum(1).clamp(min=1)) @ dense  # sum over common neighbours of 1/deg
+    cos = torch.nn.functional.normalize(h, dim=1) @ torch.nn.functional.normalize(h, dim=1).t()
+    for u in core.tolist():
+        mine = set(got[1, got[0] == u].tolist())
+        unrelated = [v for v in range(300) if v != u and not dense[u, v]]
+        two_hops = {v for v in unrelated if ra[u, v] > 0}
+        by_cos = sorted((v for v in range(300) if v != u), key=lambda v: -cos[u, v])[:near]
+        nearest = {v for v in by_cos if not dense[u, v]}
+        assert nearest <= mine and mine <= two_hops | nearest
+        if two_hop >= 300:  # every unrelated two-hop product is a candidate
+            assert mine == two_hops | nearest
+        else:  # the best two_hop by resource allocation, ties either way: a product left out has at
+            # least two_hop chosen ones at or above its own
+            want = min(two_hop, len(two_hops))
+            assert len(mine & two_hops) >= want
+            for v in two_hops - mine:
+                assert sum(bool(ra[u, w] >= ra[u, v] - 1e-6) for w in mine & two_hops) >= want
