@@ -489,8 +489,13 @@ def finalize_if_complete(gw: Gateway, run_id: str, spec: TrainSpec | None = None
     from relmine.learn.writeback import ensure_vector_index
 
     ensure_vector_index(gw, spec.hidden)
-    # the switch: one transaction; readers see the previous complete run until it commits
+    # the switch: one small transaction; readers of [:PREDICTED] see the previous complete run until
+    # it commits. The staged embeddings and attention then move in batches (one transaction for all
+    # of them went over Neo4j's transaction memory limit on a 56k-product run); a task that dies here
+    # is delivered again, finds the run not done yet, and moves what is left.
     gw.write("runs/switch_current_train", {"run": run_id})
+    gw.write_autocommit("runs/move_staged_embeddings", {"run": run_id})
+    gw.write_autocommit("runs/move_staged_attention", {"run": run_id})
     # only after the switch: the older runs' predicted relations go
     gw.write_autocommit("learn/delete_older_predicted", {"run": run_id})
     gw.write_autocommit("learn/delete_older_memberships", {"run": run_id})
