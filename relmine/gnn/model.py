@@ -224,11 +224,14 @@ class LinkDecoder(nn.Module):
             pair, node = adj.common_neighbors(src, dst)
             if self.lin_cn is not None:
                 # learned common-neighbour weighting: sum_k relu(W [h_k, 1/d_k, 1/log d_k]);
-                # CN, AA, RA and NCN's sum of h_k are special cases of it
-                d = adj.deg[node].to(torch.float32)
-                inp = torch.cat([h[node].float(), (1.0 / d).unsqueeze(1), (1.0 / torch.log(d)).unsqueeze(1)], 1)
-                msg = F.relu(self.cn_mlp(inp)).float()
-                cn = msg.new_zeros(src.numel(), msg.size(1)).index_add_(0, pair, msg)
+                # CN, AA, RA and NCN's sum of h_k are special cases of it. A node's vote does not
+                # depend on the pair: it is computed once per distinct common neighbour, not once
+                # per incidence (a Photo step: at most 7.6k nodes against 220k incidences)
+                voter, which = torch.unique(node, return_inverse=True)
+                d = adj.deg[voter].to(torch.float32)
+                inp = torch.cat([h[voter].float(), (1.0 / d).unsqueeze(1), (1.0 / torch.log(d)).unsqueeze(1)], 1)
+                vote = F.relu(self.cn_mlp(inp)).float()
+                cn = vote.new_zeros(src.numel(), vote.size(1)).index_add_(0, pair, vote[which])
                 z = z + self.lin_cn(torch.log1p(cn))
             if self.lin_heur is not None:
                 z = z + self.lin_heur(pair_features(adj, src, dst, (pair, node)).to(z.dtype))
