@@ -150,13 +150,23 @@ def seed_everything(seed: int) -> None:
 
 @contextlib.contextmanager
 def deterministic():
-    """Deterministic torch algorithms inside the block (warn where none exists)."""
+    """Deterministic torch algorithms inside the block (warn where none exists).
+
+    Torch's deterministic mode also fills every new uninitialised tensor
+    (``torch.empty``) with NaN, a debugging aid: without it a Photo epoch of the
+    recipe ran 1.15-1.3x faster on two CPU threads, with the same loss to the
+    last bit. The code here reads no memory it has not written, so the fill is
+    switched off.
+    """
     was, was_warn = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
+    was_fill = torch.utils.deterministic.fill_uninitialized_memory
     torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.utils.deterministic.fill_uninitialized_memory = False
     try:
         yield
     finally:
         torch.use_deterministic_algorithms(was, warn_only=was_warn)
+        torch.utils.deterministic.fill_uninitialized_memory = was_fill
 
 
 def autocast(device: str, enabled: bool):
