@@ -194,9 +194,11 @@ class _Partition:
     """A partition moved to the device, with its full adjacency and target pairs.
 
     ``sampled``: the graph exceeds the step budget, so steps run on sampled subgraphs.
+    ``memoize``: the adjacency remembers the target pairs' common neighbours and
+    3-path counts (:meth:`Adjacency.memoize`), asked for again in every epoch.
     """
 
-    def __init__(self, data: Data, device: str, budget: int = 1_000_000):
+    def __init__(self, data: Data, device: str, budget: int = 1_000_000, memoize: bool = False):
         self.x, self.edge_index, self.edge_type, self.edge_weight = graph_tensors(data, device)
         self.num_nodes = self.x.size(0)
         self.adj = Adjacency(self.edge_index, self.num_nodes)
@@ -210,6 +212,8 @@ class _Partition:
             target_type = getattr(data, "target_type", None)
         self.target = target.to(device).long()
         self.target_type = None if target_type is None else target_type.to(device).long()
+        if memoize:
+            self.adj.memoize(self.target[0], self.target[1])
 
 
 def sample_negatives(adj: Adjacency, pos: Tensor, num: int, hard_ratio: float = 0.0) -> Tensor:
@@ -486,7 +490,7 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
     model.to(device)
     with deterministic():
         seed_everything(config.seed)
-        parts = [_Partition(p, device, config.max_step_edges) for p in partitions]
+        parts = [_Partition(p, device, config.max_step_edges, model.needs_adjacency) for p in partitions]
         for i, part in enumerate(parts):
             if part.edge_type is not None and part.edge_type.numel() and int(part.edge_type.max()) >= model.num_relations:
                 raise ValueError(f"partition {i} has relation type id {int(part.edge_type.max())}, "

@@ -161,6 +161,33 @@ def _common_neighbour_term_per_incidence(dec: LinkDecoder, h, adj, src, dst):
     return dec.lin_cn(torch.log1p(torch.zeros(src.numel(), msg.size(1)).index_add_(0, pair, msg)))
 
 
+def test_memoized_pairs_give_the_structure_they_are_computed_to_have():
+    data = toy_graph(n=60, m=400, seed=4)
+    plain, memo = Adjacency(data.edge_index, 60), Adjacency(data.edge_index, 60)
+    targets = undirected_pairs(data.edge_index)[:, ::2]
+    memo.memoize(targets[0], targets[1])
+    g = torch.Generator().manual_seed(0)
+    # memoized pairs, the same pairs the other way round, other edges, random pairs; shuffled
+    query = torch.cat([targets[:, :30], targets[:, 30:40].flip(0), undirected_pairs(data.edge_index)[:, 1:20:2],
+                       torch.randint(0, 60, (2, 40), generator=g)], 1)
+    query = query[:, torch.randperm(query.size(1), generator=g)]
+    assert memo._recall(query[0], query[1])[0].numel() >= 30  # (a random pair may be a target too)
+    want, got = plain.common_neighbors(query[0], query[1]), memo.common_neighbors(query[0], query[1])
+    assert want[0].numel() > 100 and torch.equal(want[0], got[0]) and torch.equal(want[1], got[1])
+    assert torch.equal(plain.paths3(query[0], query[1]), memo.paths3(query[0], query[1]))
+    assert torch.equal(pair_features(plain, query[0], query[1]), pair_features(memo, query[0], query[1]))
+
+
+def test_training_with_memoized_targets_equals_training_without(monkeypatch):
+    data = toy_graph(n=60, m=400, seed=4)
+    with_memo, result = _fit(data, seed=3)
+    monkeypatch.setattr(Adjacency, "memoize", lambda self, src, dst: None)
+    without, plain_result = _fit(data, seed=3)
+    assert [s.loss for s in result.history] == [s.loss for s in plain_result.history]
+    pa, pb = _params(with_memo), _params(without)
+    assert all(torch.equal(pa[k], pb[k]) for k in pa)
+
+
 def test_common_neighbour_votes_once_per_node_equal_votes_per_incidence():
     data = toy_graph(n=60, m=400, seed=3)
     adj = Adjacency(data.edge_index, 60)
