@@ -33,6 +33,11 @@ PATHS3_INDEX_BYTES_PER_WALK = 12  # upper bound of the index's size per two-hop 
 # ... and above this mean two-hop walk per node (a dense co-purchase graph: Online Retail's 3.9k
 # products with 3.7M pairs), walking costs too much per pair: the 3-path feature is 0 there
 PATHS3_WALK_LIMIT = 5_000
+# Adjacency.memoize keeps pairs' common neighbours only while the walk that finds them (the lower
+# endpoint degrees, summed) stays under this: Photo's 101k training pairs walk 3.5M neighbours. The
+# walk costs about 65 bytes an entry at its peak (measured: the 1.27M pairs of the 56k-product
+# generated catalogue walk 64.6M, +4.0 GB), outside the run's memory estimate, so at most 0.65 GB here
+MEMO_WALK_LIMIT = 10_000_000
 
 
 _FORCED_PATHS3: str | None = None
@@ -51,10 +56,16 @@ def paths3_forced(mode: str | None):
         _FORCED_PATHS3 = before
 
 
+# sorting the queries first pays only when the keys do not fit in the CPU's caches. 413k queries
+# (a Photo step's negatives), sorted first / not: 5.3M keys (the 3-path index) 196-232 / 301-317 ms,
+# 202k keys (the adjacency) 154-347 / 53-65 ms
+SORT_QUERIES_ABOVE_KEYS = 1_000_000
+
+
 def _search(keys: Tensor, query: Tensor) -> Tensor:
-    """``searchsorted(keys, query)``, clamped to valid positions; large queries are sorted
-    first so the binary searches walk the keys in order (several times faster on CPU)."""
-    if query.numel() > 4096:
+    """``searchsorted(keys, query)``, clamped to valid positions; large queries into many keys are
+    sorted first so the binary searches walk the keys in order (faster on CPU, see above)."""
+    if query.numel() > 4096 and keys.numel() > SORT_QUERIES_ABOVE_KEYS:
         sorted_query, order = torch.sort(query)
         pos = torch.empty_like(order)
         pos[order] = torch.searchsorted(keys, sorted_query)
@@ -94,6 +105,7 @@ class Adjacency:
         self.rowptr[1:] = torch.cumsum(self.deg, 0)
         self._paths3: tuple[Tensor, Tensor, Tensor, Tensor] | None = None
         self._paths3_mode: str | None = None
+        self._memo: tuple[Tensor, Tensor, Tensor, Tensor, Tensor] | None = None
 
     @property
     def num_edges(self) -> int:
@@ -119,17 +131,42 @@ class Adjacency:
 
     def _walk(self, a: Tensor) -> tuple[Tensor, Tensor]:
         """``(pair, node)``: every neighbour ``node`` of ``a[pair]``, pairs in order."""
-        count = self.deg[a]
-        total = int(count.sum())
-        pair = torch.repeat_interleave(torch.arange(a.numel(), device=a.device), count, output_size=total)
-        first = torch.cumsum(count, 0) - count
-        offset = torch.arange(total, device=a.device) - first[pair]
-        return pair, self.col[self.rowptr[a][pair] + offset]
+        pair, at = _ranges(self.rowptr[a], self.deg[a])
+        return pair, self.col[at]
 
     def _lower_degree_first(self, src: Tensor, dst: Tensor) -> tuple[Tensor, Tensor]:
         src, dst = src.long(), dst.long()
         swap = self.deg[src] > self.deg[dst]
         return torch.where(swap, dst, src), torch.where(swap, src, dst)
+
+    def memoize(self, src: Tensor, dst: Tensor) -> None:
+        """Remember the common neighbours and 3-path counts of the pairs ``(src[i], dst[i])``.
+
+        For pairs asked about again and again, a training run's target edges:
+        :meth:`common_neighbors` and :meth:`paths3` then look them up (in the
+        same orientation; other pairs are computed as before), with the same
+        values. Skipped when finding them would walk more than
+        :data:`MEMO_WALK_LIMIT` neighbours (a dense graph), as memory grows
+        with the walk. The 3-path counts are those of the mode in force at the
+        call (:func:`paths3_forced`); a second call replaces the first.
+        """
+        key = torch.unique(src.long() * self.num_nodes + dst.long())
+        src, dst = key // self.num_nodes, key % self.num_nodes
+        if not key.numel() or int(self.deg[self._lower_degree_first(src, dst)[0]].sum()) > MEMO_WALK_LIMIT:
+            return
+        self._memo = None  # (pair key, first node, node count, nodes, 3-path count)
+        pair, node = self.common_neighbors(src, dst)
+        count = torch.bincount(pair, minlength=key.numel())
+        self._memo = (key, torch.cumsum(count, 0) - count, count, node, self.paths3(src, dst))
+
+    def _recall(self, src: Tensor, dst: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """``(hit, slot, miss)``: positions of memoized pairs, their memo slots, positions of the others."""
+        key = src.long() * self.num_nodes + dst.long()
+        known = self._memo[0]
+        slot = _search(known, key)
+        found = known[slot] == key
+        hit = found.nonzero().squeeze(1)
+        return hit, slot[hit], (~found).nonzero().squeeze(1)
 
     def common_neighbors(self, src: Tensor, dst: Tensor) -> tuple[Tensor, Tensor]:
         """Incidence of common neighbours of the pairs ``(src[i], dst[i])``.
@@ -139,6 +176,24 @@ class Adjacency:
             common neighbour of pair ``pair[m]``. Pairs are visited in order,
             nodes in ascending order within a pair.
         """
+        if self._memo is None:
+            return self._find_common_neighbors(src, dst)
+        hit, slot, miss = self._recall(src, dst)
+        _, first, memo_count, memo_node, _ = self._memo
+        hit_count = memo_count[slot]
+        miss_pair, miss_node = self._find_common_neighbors(src[miss], dst[miss])
+        count = torch.zeros(src.numel(), dtype=torch.long, device=src.device)
+        count[hit] = hit_count
+        count[miss] = torch.bincount(miss_pair, minlength=miss.numel())
+        # lay both out pair by pair: each pair's nodes go, in their order, to its own range
+        start = torch.cumsum(count, 0) - count
+        node = torch.empty(int(count.sum()), dtype=torch.long, device=src.device)
+        node[_ranges(start[hit], hit_count)[1]] = memo_node[_ranges(first[slot], hit_count)[1]]
+        node[_ranges(start[miss], count[miss])[1]] = miss_node
+        pair = torch.repeat_interleave(torch.arange(src.numel(), device=src.device), count, output_size=node.numel())
+        return pair, node
+
+    def _find_common_neighbors(self, src: Tensor, dst: Tensor) -> tuple[Tensor, Tensor]:
         a, b = self._lower_degree_first(src, dst)
         pair, node = self._walk(a)
         hit = self.has_edge(b[pair], node)
@@ -176,6 +231,16 @@ class Adjacency:
         co-purchase graph), the same sum is walked per pair instead, in
         chunks, so memory stays bounded (same values).
         """
+        if self._memo is None:
+            return self._count_paths3(src, dst)
+        hit, slot, miss = self._recall(src, dst)
+        out = torch.empty(src.numel(), device=src.device)
+        *_, memo_paths3 = self._memo
+        out[hit] = memo_paths3[slot]
+        out[miss] = self._count_paths3(src[miss], dst[miss])
+        return out
+
+    def _count_paths3(self, src: Tensor, dst: Tensor) -> Tensor:
         i, j = self._lower_degree_first(src, dst)
         out = torch.zeros(i.numel(), device=i.device)
         dinv = self.deg.clamp(min=1).to(torch.float32).rsqrt()
@@ -238,7 +303,7 @@ class Adjacency:
             stop = min(max(stop, start + 1), i.numel())
             pair, a = self._walk(i[start:stop])
             jj = j[start:stop][pair]
-            cp, b = self.common_neighbors(a, jj)
+            cp, b = self._find_common_neighbors(a, jj)
             val = dinv[a[cp]] * dinv[b]
             out.index_add_(0, start + pair[cp], val)
             start = stop
@@ -256,6 +321,14 @@ class Adjacency:
     def edge_index(self) -> Tensor:
         row = torch.repeat_interleave(torch.arange(self.num_nodes, device=self.device), self.deg)
         return torch.stack([row, self.col])
+
+
+def _ranges(start: Tensor, count: Tensor) -> tuple[Tensor, Tensor]:
+    """``(seg, at)``: the positions ``start[s], ..., start[s] + count[s] - 1`` of every range ``s``, in order."""
+    total = int(count.sum())
+    seg = torch.repeat_interleave(torch.arange(count.numel(), device=count.device), count, output_size=total)
+    first = torch.cumsum(count, 0) - count
+    return seg, start[seg] + torch.arange(total, device=count.device) - first[seg]
 
 
 def undirected_pairs(edge_index: Tensor) -> Tensor:

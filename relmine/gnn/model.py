@@ -217,18 +217,25 @@ class LinkDecoder(nn.Module):
     def pair_representation(self, h: Tensor, pairs: Tensor, adj: Adjacency | None = None) -> Tensor:
         """Hidden pair representation ``[B, hidden_channels]`` before the output heads."""
         src, dst = pairs[0], pairs[1]
-        z = self.lin_ij(h[src] * h[dst])
+        z = self.lin_ij(h.index_select(0, src) * h.index_select(0, dst))
         if self.needs_adjacency:
             if adj is None:
                 raise ValueError("this decoder uses common neighbours: pass the adjacency of the observed graph")
             pair, node = adj.common_neighbors(src, dst)
             if self.lin_cn is not None:
                 # learned common-neighbour weighting: sum_k relu(W [h_k, 1/d_k, 1/log d_k]);
-                # CN, AA, RA and NCN's sum of h_k are special cases of it
-                d = adj.deg[node].to(torch.float32)
-                inp = torch.cat([h[node].float(), (1.0 / d).unsqueeze(1), (1.0 / torch.log(d)).unsqueeze(1)], 1)
-                msg = F.relu(self.cn_mlp(inp)).float()
-                cn = msg.new_zeros(src.numel(), msg.size(1)).index_add_(0, pair, msg)
+                # CN, AA, RA and NCN's sum of h_k are special cases of it. A node's vote does not
+                # depend on the pair: it is computed once per distinct common neighbour, not once
+                # per incidence (a Photo step: at most 7.6k nodes against 220k incidences)
+                votes = torch.zeros(adj.num_nodes, dtype=torch.bool, device=node.device)
+                votes[node] = True
+                voter = votes.nonzero().squeeze(1)
+                which = (torch.cumsum(votes, 0) - 1).index_select(0, node)
+                d = adj.deg.index_select(0, voter).to(torch.float32)
+                inp = torch.cat([h.index_select(0, voter).float(), (1.0 / d).unsqueeze(1),
+                                 (1.0 / torch.log(d)).unsqueeze(1)], 1)
+                vote = F.relu(self.cn_mlp(inp)).float()
+                cn = vote.new_zeros(src.numel(), vote.size(1)).index_add_(0, pair, vote.index_select(0, which))
                 z = z + self.lin_cn(torch.log1p(cn))
             if self.lin_heur is not None:
                 z = z + self.lin_heur(pair_features(adj, src, dst, (pair, node)).to(z.dtype))

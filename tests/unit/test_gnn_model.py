@@ -153,6 +153,61 @@ def test_pair_features_ignore_the_pairs_own_edge():
     assert torch.allclose(with_edges[0], pair_features(without, pairs[0, :1], pairs[1, :1])[0])
 
 
+def _common_neighbour_term_per_incidence(dec: LinkDecoder, h, adj, src, dst):
+    """The learned common-neighbour sum as its formula reads: one vote per (pair, common neighbour)."""
+    pair, node = adj.common_neighbors(src, dst)
+    d = adj.deg[node].float()
+    msg = torch.relu(dec.cn_mlp(torch.cat([h[node], (1 / d).unsqueeze(1), (1 / torch.log(d)).unsqueeze(1)], 1)))
+    return dec.lin_cn(torch.log1p(torch.zeros(src.numel(), msg.size(1)).index_add_(0, pair, msg)))
+
+
+def test_memoized_pairs_give_the_structure_they_are_computed_to_have():
+    data = toy_graph(n=60, m=400, seed=4)
+    plain, memo = Adjacency(data.edge_index, 60), Adjacency(data.edge_index, 60)
+    targets = undirected_pairs(data.edge_index)[:, ::2]
+    memo.memoize(targets[0], targets[1])
+    g = torch.Generator().manual_seed(0)
+    # memoized pairs, the same pairs the other way round, other edges, random pairs; shuffled
+    query = torch.cat([targets[:, :30], targets[:, 30:40].flip(0), undirected_pairs(data.edge_index)[:, 1:20:2],
+                       torch.randint(0, 60, (2, 40), generator=g)], 1)
+    query = query[:, torch.randperm(query.size(1), generator=g)]
+    assert memo._recall(query[0], query[1])[0].numel() >= 30  # (a random pair may be a target too)
+    want, got = plain.common_neighbors(query[0], query[1]), memo.common_neighbors(query[0], query[1])
+    assert want[0].numel() > 100 and torch.equal(want[0], got[0]) and torch.equal(want[1], got[1])
+    assert torch.equal(plain.paths3(query[0], query[1]), memo.paths3(query[0], query[1]))
+    assert torch.equal(pair_features(plain, query[0], query[1]), pair_features(memo, query[0], query[1]))
+
+
+def test_training_with_memoized_targets_equals_training_without(monkeypatch):
+    data = toy_graph(n=60, m=400, seed=4)
+    with_memo, result = _fit(data, seed=3)
+    monkeypatch.setattr(Adjacency, "memoize", lambda self, src, dst: None)
+    without, plain_result = _fit(data, seed=3)
+    assert [s.loss for s in result.history] == [s.loss for s in plain_result.history]
+    pa, pb = _params(with_memo), _params(without)
+    assert all(torch.equal(pa[k], pb[k]) for k in pa)
+
+
+def test_common_neighbour_votes_once_per_node_equal_votes_per_incidence():
+    data = toy_graph(n=60, m=400, seed=3)
+    adj = Adjacency(data.edge_index, 60)
+    pairs = torch.cat([undirected_pairs(data.edge_index)[:, :40], torch.randint(0, 60, (2, 40))], 1)
+    torch.manual_seed(0)
+    dec = LinkDecoder(16, 16, use_heuristics=False).eval()
+    h = torch.randn(60, 16, requires_grad=True)
+    got = dec.pair_representation(h, pairs, adj)
+    want = torch.relu(dec.mlp[0](torch.relu(dec.lin_ij(h[pairs[0]] * h[pairs[1]])
+                                            + _common_neighbour_term_per_incidence(dec, h, adj, pairs[0], pairs[1]))))
+    assert adj.common_neighbors(pairs[0], pairs[1])[0].unique().numel() > 40  # most pairs have votes
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
+    grads = torch.autograd.grad(got.square().sum(), [h, *dec.parameters()], allow_unused=True)
+    ref = torch.autograd.grad(want.square().sum(), [h, *dec.parameters()], allow_unused=True)
+    for g, r in zip(grads, ref):
+        assert (g is None) == (r is None)
+        if g is not None:
+            torch.testing.assert_close(g, r, rtol=1e-5, atol=1e-6)
+
+
 def test_typed_pairs_keep_one_target_per_relation_type():
     edge_index = torch.tensor([[0, 1, 1, 0, 2, 3], [1, 0, 0, 1, 3, 2]])
     edge_type = torch.tensor([0, 0, 2, 2, 1, 1])
