@@ -40,8 +40,14 @@ def _as_pairs(pairs) -> tuple[np.ndarray, np.ndarray]:
     return p[0].astype(np.int64), p[1].astype(np.int64)
 
 
-def heuristic_scores(adj: sp.csr_matrix, pairs, chunk: int = 100_000) -> dict[str, np.ndarray]:
-    """CN, AA and RA of every pair, ``{"CN": [B], "AA": [B], "RA": [B]}`` (float64)."""
+def heuristic_scores(adj: sp.csr_matrix, pairs, chunk: int = 2_000) -> dict[str, np.ndarray]:
+    """CN, AA and RA of every pair, ``{"CN": [B], "AA": [B], "RA": [B]}`` (float64).
+
+    ``chunk``: pairs per sparse product. Measured on the 2M MRR pairs of the 56k-product generated
+    catalogue's test slice: chunks of 100k grew the process by 8.4 GB while the loop ran (the
+    freed temporaries were not given back to the system), 10k by 0.9 GB, 2k by nothing, and
+    2k was also the fastest (8.5 s against 30 s).
+    """
     src, dst = _as_pairs(pairs)
     deg = np.asarray(adj.sum(axis=1)).ravel()
     with np.errstate(divide="ignore"):
