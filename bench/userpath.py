@@ -75,6 +75,11 @@ class Worker:
     def __init__(self, env: dict, home: Path, queues: str = "train,embed"):
         from relmine.config import Settings
 
+        if not env.get("RELMINE_BROKER_URL"):
+            # the default filesystem broker lives under RELMINE_HOME, and this worker has a home of its
+            # own: the CLI's tasks would never reach it (a run then waits in 'queued' for ever)
+            raise SystemExit("set RELMINE_BROKER_URL to a RabbitMQ the CLI and the worker share, e.g. "
+                             "amqp://guest:guest@127.0.0.1:5672// (scripts/rabbitmq.sh start)")
         settings = Settings.from_env(env)
         # a home of its own, as a worker on another host has; the server's password file stays reachable
         self.env = {**env, "RELMINE_HOME": str(home), "PYTHONUNBUFFERED": "1"}
