@@ -393,16 +393,14 @@ def _sampled_encode(model: GATLinkPredictor, part: _Partition, pairs: Tensor, po
     """
     seeds = torch.unique(pairs.reshape(-1))
     eids = sampled_edges(part.in_edges, seeds, tuple(config.fanouts))
-    ei = part.edge_index[:, eids]
-    keep = mask_edges(ei, part.num_nodes, pos) if config.mask_target_edges else slice(None)
-    eids, ei = eids[keep], ei[:, keep]
+    ei, et, ew = _without_targets(_take(eids, part.edge_index, part.edge_type, part.edge_weight),
+                                  part.num_nodes, pos, config)
     nodes = torch.unique(torch.cat([seeds, ei[0]]))
-    size = int(eids.numel() + nodes.numel())
+    size = int(ei.size(1) + nodes.numel())
     if size > config.max_step_edges and pos.size(1) > MIN_SPLIT_BATCH:
         return None, size
     local = torch.full((part.num_nodes,), -1, dtype=torch.long, device=nodes.device)
     local[nodes] = torch.arange(nodes.numel(), device=nodes.device)
-    _, et, ew = _take(eids, part.edge_index, part.edge_type, part.edge_weight)
     h_sub = model.encode(part.x[nodes], local[ei], et, ew)
     h = part.history.to(h_sub.dtype).index_copy(0, seeds, h_sub[local[seeds]])
     return h, size
@@ -444,9 +442,15 @@ def _step_edges(part: _Partition, pos: Tensor, config: TrainConfig):
     if part.cap is not None:
         all_nodes = torch.arange(part.num_nodes, device=part.edge_index.device)
         edges = _take(part.in_edges.sample(all_nodes, part.cap), *edges)
-    if config.mask_target_edges:
-        edges = _take(mask_edges(edges[0], part.num_nodes, pos), *edges)
-    return edges
+    return _without_targets(edges, part.num_nodes, pos, config)
+
+
+def _without_targets(edges, num_nodes: int, pos: Tensor, config: TrainConfig):
+    """``(edge_index, edge_type, edge_weight)`` without either direction of the batch's target pairs
+    (when ``config.mask_target_edges``), so no embedding carries the edge it must predict."""
+    if not config.mask_target_edges:
+        return edges
+    return _take(mask_edges(edges[0], num_nodes, pos), *edges)
 
 
 def _step(model: GATLinkPredictor, part: _Partition, batch: Tensor, config: TrainConfig,
