@@ -69,6 +69,9 @@ class LearningGraph:
     weights: np.ndarray      # [P] float32 strength (the larger of the two directions)
     features: str            # "vectors" (p.features) or "hashed"
     stats: dict = field(default_factory=dict)
+    # [2, D] int64, lo < hi: related pairs the filter left out entirely (no type of theirs kept). The
+    # run does not learn from them, but they are observed: the write-back never predicts them.
+    dropped: np.ndarray = field(default_factory=lambda: np.zeros((2, 0), dtype=np.int64))
 
     @property
     def num_nodes(self) -> int:
@@ -97,7 +100,8 @@ class LearningGraph:
         buffer = io.BytesIO()
         torch.save({"skus": self.skus, "pairs": torch.from_numpy(self.pairs),
                     "types": torch.from_numpy(self.types), "weights": torch.from_numpy(self.weights),
-                    "features": self.features, "stats": self.stats}, buffer)
+                    "dropped": torch.from_numpy(self.dropped.astype(np.int32)), "features": self.features, "stats": self.stats},
+                   buffer)
         return buffer.getvalue()
 
 
@@ -160,12 +164,22 @@ def pull_learning_graph(gw: Gateway, types: list[str], relation_filter: Relation
     del src, dst, rtype, weight, count
     before = pairs.shape[1]
     keep = significant(pairs, ptype, pweight, len(skus), relation_filter, counts=pcount)
+    dropped = _dropped_pairs(pairs, keep, len(skus))
     pairs, ptype, pweight = pairs[:, keep], ptype[keep], pweight[keep]
     per_type = {OBSERVED[t]: int(c) for t, c in zip(*np.unique(ptype, return_counts=True))}
     stats = {"products": len(skus), "relations_pulled": pulled, "relations_undirected": before,
              "relations_kept": int(pairs.shape[1]), "kept_by_type": per_type, "features": features,
              "filter": asdict(relation_filter), "seconds_pull": round(time.monotonic() - t0, 2)}
-    return LearningGraph(skus, x, pairs, ptype, pweight, features, stats)
+    return LearningGraph(skus, x, pairs, ptype, pweight, features, stats, dropped)
+
+
+def _dropped_pairs(pairs: np.ndarray, keep: np.ndarray, n: int) -> np.ndarray:
+    """``[2, D]``: the pairs of which no (pair, type) column is kept."""
+    if keep.all():
+        return np.zeros((2, 0), dtype=np.int64)
+    key = pairs[0] * n + pairs[1]
+    gone = np.setdiff1d(key[~keep], key[keep])
+    return np.stack([gone // n, gone % n])
 
 
 def _batches(skus: list[str], per_product):

@@ -56,17 +56,25 @@ class Bundle:
     attention: torch.Tensor   # [P]
     run_types: list[str]      # the model's relation-type ids, in order
     paths3: str | None = None  # how the run computed the 3-path feature (index, walk, off)
+    dropped: torch.Tensor | None = None  # [2, D] observed pairs the significance filter left out
 
     def __post_init__(self):
         self.index = {s: i for i, s in enumerate(self.skus)}
         p = self.pairs.long()
         self.adj = Adjacency(torch.cat([p, p.flip(0)], 1), len(self.skus))
+        # every observed pair, kept or not: a predicted relation is one that was never observed
+        if self.dropped is not None and self.dropped.numel():
+            p = torch.cat([p, self.dropped.long()], 1)
+            self.observed = Adjacency(torch.cat([p, p.flip(0)], 1), len(self.skus))
+        else:
+            self.observed = self.adj
         self.written = center_normalise(self.embeddings)  # what p.embedding holds (cosine space)
 
     @classmethod
     def from_artifacts(cls, graph: dict, outputs: dict) -> "Bundle":
         return cls(graph["skus"], graph["pairs"].long(), graph["types"].long(), outputs["embeddings"].float(),
-                   outputs["attention"].float(), list(outputs["types"]), outputs.get("paths3"))
+                   outputs["attention"].float(), list(outputs["types"]), outputs.get("paths3"),
+                   graph.get("dropped"))
 
 
 @torch.no_grad()
@@ -98,7 +106,7 @@ def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: lis
     kinds = np.asarray([KIND[t] for t in bundle.run_types], dtype=object)
     done = 0
     for block in _blocks(bundle.adj, core):
-        pairs = candidate_pairs(bundle.adj, bundle.written, block)
+        pairs = candidate_pairs(bundle.adj, bundle.written, block, observed=bundle.observed)
         done += block.numel()
         if progress is not None:
             progress(done, core.numel())
@@ -150,10 +158,15 @@ def _blocks(adj: Adjacency, core: torch.Tensor) -> list[torch.Tensor]:
     return out
 
 
-def candidate_pairs(adj: Adjacency, h: torch.Tensor, block: torch.Tensor) -> torch.Tensor:
+def candidate_pairs(adj: Adjacency, h: torch.Tensor, block: torch.Tensor,
+                    observed: Adjacency | None = None) -> torch.Tensor:
     """``[2, B]`` (product, candidate) pairs not already related, deduplicated: the
-    :data:`TWO_HOP_CANDIDATES` two-hop neighbours of highest resource allocation and the
-    :data:`EMBEDDING_NEIGHBOURS` nearest products by cosine."""
+    :data:`TWO_HOP_CANDIDATES` two-hop neighbours of highest resource allocation (walked on ``adj``,
+    the run's learning graph) and the :data:`EMBEDDING_NEIGHBOURS` nearest products by cosine.
+
+    ``observed`` (default ``adj``): every related pair, those the significance filter left out
+    included; none of them is a candidate."""
+    observed = adj if observed is None else observed
     n = adj.num_nodes
     if n < 2:
         return torch.empty(2, 0, dtype=torch.long)
@@ -165,6 +178,8 @@ def candidate_pairs(adj: Adjacency, h: torch.Tensor, block: torch.Tensor) -> tor
     pair2, c = adj._walk(a)
     ra = torch.zeros(b * n).index_add_(0, pair[pair2] * n + c, 1.0 / adj.deg[a[pair2]].to(torch.float32))
     ra = ra.view(b, n)
+    if observed is not adj:
+        pair, a = observed._walk(block)
     ra[pair, a] = 0.0  # already related
     ra[rows, block] = 0.0
     top, dst = ra.topk(min(TWO_HOP_CANDIDATES, n), dim=1)
@@ -176,7 +191,7 @@ def candidate_pairs(adj: Adjacency, h: torch.Tensor, block: torch.Tensor) -> tor
     sim[rows, block] = -2.0
     near = sim.topk(k, dim=1).indices
     nsrc, ndst = block.unsqueeze(1).expand_as(near).reshape(-1), near.reshape(-1)
-    ok = ~adj.has_edge(nsrc, ndst)
+    ok = ~observed.has_edge(nsrc, ndst)
     src, dst = torch.cat([src, nsrc[ok]]), torch.cat([dst, ndst[ok]])
     key = torch.unique(src * n + dst)
     return torch.stack([key // n, key % n])
