@@ -27,7 +27,8 @@ MODEL: dict = dict(hidden_channels=64, num_layers=2, heads=4, use_edge_weight=Fa
 # so about 2.8 GB at 1M): a graph within it (Photo: 211k) trains on the whole graph every step, as
 # measured; a larger one trains on sampled 2-hop subgraphs and is embedded exactly, layer-wise.
 TRAIN: dict = dict(epochs=100, batch_size=16384, lr=0.005, negatives_per_positive=2,
-                   hard_negative_ratio=0.0, patience=20, max_step_edges=1_000_000, fanouts=(10, 5))
+                   hard_negative_ratio=0.0, patience=20, max_step_edges=1_000_000, fanouts=(10, 5),
+                   least_fanout=2)
 # Held-out slices (share of related product pairs), and the most pairs scored per slice
 SPLIT: dict = dict(val_ratio=0.05, test_ratio=0.10, mrr_negatives=100, max_eval=20_000)
 

@@ -108,10 +108,11 @@ class TrainConfig:
     # Memory budget of one step, in message-passing edges (about 2.8 KB each, forward and backward):
     # a graph within it trains on the whole graph per step; a graph above it trains on a node-wide
     # sample (every node keeps as many of its incoming edges as the budget allows, at least
-    # ``min(fanouts)``), or, when even that does not fit, on 2-hop samples around each batch's
+    # ``least_fanout``), or, when even that does not fit, on 2-hop samples around each batch's
     # endpoints (``fanouts`` incoming edges per node and hop); either is embedded layer-wise, exactly.
     max_step_edges: int = 1_000_000
     fanouts: tuple[int, ...] = (10, 5)
+    least_fanout: int = 2
 
 
 @dataclass
@@ -204,7 +205,7 @@ class _Partition:
     3-path counts (:meth:`Adjacency.memoize`), asked for again in every epoch.
     """
 
-    def __init__(self, data: Data, device: str, budget: int = 1_000_000, least_fanout: int = 5,
+    def __init__(self, data: Data, device: str, budget: int = 1_000_000, least_fanout: int = 2,
                  memoize: bool = False):
         self.x, self.edge_index, self.edge_type, self.edge_weight = graph_tensors(data, device)
         self.num_nodes = self.x.size(0)
@@ -511,7 +512,7 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
     model.to(device)
     with deterministic():
         seed_everything(config.seed)
-        parts = [_Partition(p, device, config.max_step_edges, min(config.fanouts), model.needs_adjacency)
+        parts = [_Partition(p, device, config.max_step_edges, config.least_fanout, model.needs_adjacency)
                  for p in partitions]
         for i, part in enumerate(parts):
             if part.sampled:

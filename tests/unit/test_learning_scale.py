@@ -68,8 +68,8 @@ def test_node_wide_fanout_is_the_largest_cap_within_the_budget():
     assert node_wide_fanout(deg, 10**6, least=2) == 20                  # no larger cap changes anything
 
 
-@pytest.mark.parametrize("fanouts, seeded", [((10, 5), False), ((10, 10), True)])
-def test_a_graph_over_the_step_budget_trains_on_sampled_subgraphs_and_learns(fanouts, seeded):
+@pytest.mark.parametrize("least, seeded", [(2, False), (10, True)])
+def test_a_graph_over_the_step_budget_trains_on_sampled_subgraphs_and_learns(least, seeded):
     ei, _, x = random_graph(n=200, e=1500, types=1)
     data = Data(x=x, edge_index=ei, num_nodes=200)
     split = graph_mod.split_edges(data, seed=0)
@@ -77,9 +77,9 @@ def test_a_graph_over_the_step_budget_trains_on_sampled_subgraphs_and_learns(fan
     g.target_index = split.train_pos
     torch.manual_seed(0)
     model = GATLinkPredictor(12, 16, heads=2, use_edge_weight=False)
-    config = TrainConfig(epochs=6, batch_size=512, max_step_edges=1500, progress=False, patience=6, fanouts=fanouts)
+    config = TrainConfig(epochs=6, batch_size=512, max_step_edges=1500, progress=False, patience=6, least_fanout=least)
     # 2,432 directed edges: a node-wide sample of up to 6 per node fits 1,500; one of 10 does not
-    assert _Partition(g, "cpu", 1500, min(fanouts)).seeded is seeded
+    assert _Partition(g, "cpu", 1500, least).seeded is seeded
     seen = []
     result = train(model, [g], config, val=PairSet(split.graph, split.val_pos, split.val_neg),
                    on_step=lambda done, total: seen.append((done, total)))
@@ -227,7 +227,7 @@ def test_node_wide_steps_cap_every_node_leave_out_the_targets_and_resume_identic
     g = split.graph.clone()
     g.target_index = split.train_pos
     config = TrainConfig(epochs=3, batch_size=256, max_step_edges=1500, progress=False, patience=3)
-    part = _Partition(g, "cpu", 1500, min(config.fanouts))
+    part = _Partition(g, "cpu", 1500, config.least_fanout)
     assert part.sampled and not part.seeded and part.cap == 6
     pos = part.target[:, :256]
     torch.manual_seed(0)
@@ -303,3 +303,31 @@ def test_write_back_candidates_are_the_highest_resource_allocation_and_nearest_u
             assert len(mine & two_hops) >= want
             for v in two_hops - mine:
                 assert sum(bool(ra[u, w] >= ra[u, v] - 1e-6) for w in mine & two_hops) >= want
+
+
+def test_pairs_the_filter_left_out_are_observed_and_never_write_back_candidates():
+    from relmine.learn import learngraph, writeback
+
+    # pair (0, 1) has two types, one kept: it is still learned from, so it is not "dropped"
+    pairs = np.array([[0, 0, 0, 2], [1, 1, 3, 3]])
+    keep = np.array([True, False, False, True])
+    assert learngraph._dropped_pairs(pairs, keep, 5).tolist() == [[0], [3]]
+    assert learngraph._dropped_pairs(pairs, np.ones(4, bool), 5).shape == (2, 0)
+
+    ei, _, _ = random_graph(n=120, e=500)
+    full = graph_mod.Adjacency(ei, 120)
+    und = full.keys[full.keys // 120 < full.col]
+    lo, hi = und // 120, und % 120
+    kept = torch.arange(und.numel()) % 3 != 0          # a filter that leaves out every third pair
+    k_ei = torch.stack([lo[kept], hi[kept]])
+    learned = graph_mod.Adjacency(torch.cat([k_ei, k_ei.flip(0)], 1), 120)
+    bundle = writeback.Bundle([f"p{i}" for i in range(120)], k_ei, torch.zeros(int(kept.sum()), dtype=torch.long),
+                              torch.randn(120, 8), torch.zeros(int(kept.sum())), ["CO_PURCHASED"],
+                              dropped=torch.stack([lo[~kept], hi[~kept]]).int())
+    assert torch.equal(bundle.observed.keys, full.keys)
+    block = torch.arange(120)
+    got = writeback.candidate_pairs(bundle.adj, bundle.written, block, observed=bundle.observed)
+    assert got.size(1) > 0 and not bool(full.has_edge(got[0], got[1]).any())
+    # without the observed pairs, the filter's left-out pairs come back as candidates
+    loose = writeback.candidate_pairs(learned, bundle.written, block)
+    assert bool(full.has_edge(loose[0], loose[1]).any())
