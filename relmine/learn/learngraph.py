@@ -226,8 +226,14 @@ def undirected(src: np.ndarray, dst: np.ndarray, rtype: np.ndarray, weight: np.n
 def significant(pairs: np.ndarray, ptype: np.ndarray, weight: np.ndarray, n: int,
                 relation_filter: RelationFilter, counts: np.ndarray | None = None) -> np.ndarray:
     """Boolean mask of the relations that pass ``min_count`` (on ``counts``, default ``weight``) and
-    the per-product ``top_k`` (by ``weight``)."""
-    keep = (weight if counts is None else counts) >= relation_filter.min_count
+    the per-product ``top_k`` (by ``weight``). A type whose relations all have the same count (no
+    counts at all: metadata links, ``amazon0302``) has nothing to filter by and passes ``min_count``."""
+    by = weight if counts is None else counts
+    keep = by >= relation_filter.min_count
+    for t in np.unique(ptype):
+        of_t = ptype == t
+        if by[of_t].min() == by[of_t].max():
+            keep[of_t] = True
     k = relation_filter.top_k
     if k <= 0 or pairs.shape[1] == 0:
         return keep
