@@ -25,9 +25,11 @@ does not depend on the setting: **the next months' orders**.
    scored against the targets: recall (share of target pairs predicted, in
    either direction) and precision (share of predicted pairs that are
    targets).
-4. Baseline in the same run: resource allocation on the whole pre-cutoff
+4. Baselines in the same run: resource allocation on the whole pre-cutoff
    graph (every pair, no filter), its 10 best non-neighbours per product,
-   scored the same way.
+   scored the same way; and per setting, resource allocation on the pairs
+   that setting keeps (relmine's own filter function on the same pairs and
+   counts): the write-back draws its candidates from that graph's two hops.
 
 The run's own test figures are *not* comparable across settings (each run
 holds out a slice of the relations it kept); the targets are. Every setting
@@ -122,19 +124,27 @@ def late_pairs(path: Path, index: dict[str, int]) -> tuple[np.ndarray, np.ndarra
     return np.unique(np.concatenate(keys), return_counts=True)
 
 
-def resource_allocation_top(pairs: np.ndarray, n: int, k: int) -> np.ndarray:
-    """``lo * n + hi`` keys of each product's ``k`` best non-neighbours by resource allocation."""
+def _symmetric(pairs: np.ndarray, n: int):
     import scipy.sparse as sp
 
     a = sp.coo_matrix((np.ones(pairs.shape[1]), (pairs[0], pairs[1])), shape=(n, n)).tocsr()
-    a = ((a + a.T) > 0).astype(np.float64)
+    return ((a + a.T) > 0).astype(np.float64)
+
+
+def resource_allocation_top(pairs: np.ndarray, n: int, k: int, observed: np.ndarray | None = None) -> np.ndarray:
+    """``lo * n + hi`` keys of each product's ``k`` best products by resource allocation on ``pairs``,
+    among those not related to it in ``observed`` (default ``pairs``), as the write-back chooses."""
+    import scipy.sparse as sp
+
+    a = _symmetric(pairs, n)
+    seen = a if observed is None else _symmetric(observed, n)
     deg = np.asarray(a.sum(axis=1)).ravel()
     inv = sp.diags(np.where(deg > 0, 1.0 / np.maximum(deg, 1), 0.0))
     out = []
     for start in range(0, n, 1024):
         rows = slice(start, min(start + 1024, n))
         ra = (a[rows] @ inv @ a).toarray()
-        ra[a[rows].toarray() > 0] = 0
+        ra[seen[rows].toarray() > 0] = 0
         ra[np.arange(ra.shape[0]), np.arange(rows.start, rows.stop)] = 0
         top = np.argpartition(-ra, k, axis=1)[:, :k]
         src = np.repeat(np.arange(rows.start, rows.stop), k)
@@ -151,6 +161,25 @@ def score(predicted: np.ndarray, targets: np.ndarray) -> dict:
     hit = np.isin(pred, targets)
     return {"predicted_pairs": int(pred.size), "hits": int(hit.sum()),
             "recall": float(hit.sum() / max(targets.size, 1)), "precision": float(hit.mean()) if pred.size else 0.0}
+
+
+def pair_counts(gw, whole) -> np.ndarray:
+    """``r.count`` of every pair of the unfiltered learning graph ``whole`` (its column order), read with the
+    statement the pull uses."""
+    n, index = whole.num_nodes, {s: i for i, s in enumerate(whole.skus)}
+    keys, counts = [], []
+    for start in range(0, n, 500):
+        cols = gw.read_one("learn/out_relations", {"skus": whole.skus[start:start + 500], "types": ["CO_PURCHASED"]},
+                           raw=True)
+        src = np.array([index.get(v, -1) for v in cols["src"]], dtype=np.int64)
+        dst = np.array([index.get(v, -1) for v in cols["dst"]], dtype=np.int64)
+        ok = (src >= 0) & (dst >= 0) & (src != dst)
+        keys.append(np.minimum(src, dst)[ok] * n + np.maximum(src, dst)[ok])
+        counts.append(np.asarray(cols["count"], dtype=np.float64)[ok])
+    key, count = np.concatenate(keys), np.concatenate(counts)
+    order = np.argsort(key, kind="stable")
+    key, count = key[order], count[order]
+    return count[np.searchsorted(key, whole.pairs[0] * n + whole.pairs[1])]
 
 
 def predicted_keys(gw, run_id: str, index: dict[str, int]) -> np.ndarray:
@@ -195,11 +224,12 @@ def main() -> int:
 
     from relmine.config import Settings
     from relmine.gateway import Gateway
-    from relmine.learn.learngraph import RelationFilter, pull_learning_graph
+    from relmine.learn.learngraph import RelationFilter, pull_learning_graph, significant
 
     os.environ.update({k: v for k, v in env.items() if k.startswith(("NEO4J_", "RELMINE_"))})
     with Gateway(Settings.from_env(), app="relmine-bench") as gw:
         whole = pull_learning_graph(gw, ["CO_PURCHASED"], RelationFilter(min_count=1, top_k=0), text_dim=8)
+        whole_counts = pair_counts(gw, whole)
     n = whole.num_nodes
     index = {s: i for i, s in enumerate(whole.skus)}
     known = np.unique(whole.pairs[0] * n + whole.pairs[1])
@@ -237,6 +267,10 @@ def main() -> int:
         if run["status"] == "done":
             with Gateway(Settings.from_env(), app="relmine-bench") as gw:
                 row["future"] = score(predicted_keys(gw, run_id, index), targets)
+        # the same filter on the same pairs (relmine's own function): resource allocation on what the run kept
+        kept = significant(whole.pairs, whole.types, whole.weights, n, RelationFilter(min_count, top_k),
+                           counts=whole_counts)
+        row["ra_kept"] = score(resource_allocation_top(whole.pairs[:, kept], n, 10, observed=whole.pairs), targets)
         results.append(row)
         f = row.get("future") or {}
         log(f"top {top_k}, min count {min_count:g}: {run['status']} in {m.seconds:.0f}s, "
@@ -245,7 +279,8 @@ def main() -> int:
 
     print(f"Online Retail, orders before {args.cutoff} ingested; targets: {targets.size:,} new pairs bought "
           f"together at least {args.min_target_count} times after it; {args.epochs} epochs per setting")
-    head = f"{'setting':<26}{'kept':>10}{'to done s':>11}{'train s':>9}{'peak RSS':>10}{'recall':>9}{'precision':>11}"
+    head = (f"{'setting':<26}{'kept':>10}{'to done s':>11}{'train s':>9}{'peak RSS':>10}{'recall':>9}{'precision':>11}"
+            f"{'RA kept: recall':>17}{'precision':>11}")
     print(head)
     print(f"{'RA, whole graph':<26}{known.size:>10,}{'':>11}{ra['seconds']:>9.1f}{'':>10}"
           f"{ra['recall']:>9.4f}{ra['precision']:>11.4f}")
@@ -254,7 +289,7 @@ def main() -> int:
         print(f"{'top ' + str(r['top_k_relations']) + ', min count ' + format(r['min_count'], 'g'):<26}"
               f"{(r['relations_kept'] or 0):>10,}{r['seconds_to_done']:>11.0f}{r['seconds_train']:>9.0f}"
               f"{gb(r['worker_peak_rss']):>10}{f.get('recall', float('nan')):>9.4f}"
-              f"{f.get('precision', float('nan')):>11.4f}")
+              f"{f.get('precision', float('nan')):>11.4f}{r['ra_kept']['recall']:>17.4f}{r['ra_kept']['precision']:>11.4f}")
     print(json.dumps({"cutoff": args.cutoff, "epochs": args.epochs, "stages": stages, "products": n,
                       "pairs_before": int(known.size), "targets": int(targets.size), "ra": ra,
                       "settings": results}))

@@ -71,7 +71,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from relmine.device import pick_device
-from relmine.gnn.graph import Adjacency, mask_edges, typed_undirected_pairs
+from relmine.gnn.graph import Adjacency, _ranges, typed_undirected_pairs
 from relmine.gnn.metrics import metric
 from relmine.gnn.model import GATLinkPredictor
 from relmine.gnn.sampling import InEdges, encode_layerwise, node_wide_fanout, sampled_edges
@@ -224,6 +224,31 @@ class _Partition:
         self.target_type = None if target_type is None else target_type.to(device).long()
         if memoize:
             self.adj.memoize(self.target[0], self.target[1])
+        self._target_edges: tuple[Tensor, Tensor] | None = None
+
+    def target_edge_ids(self, batch: Tensor) -> Tensor:
+        """Ids in ``edge_index`` of either direction of the target pairs ``batch`` (every type's edge).
+
+        Looked up once for all targets (one sort of the edges), so a step masks its batch's edges by
+        id instead of testing every edge against the batch (``torch.isin`` sorts both, every step).
+        """
+        if self._target_edges is None:
+            n = self.num_nodes
+            sorted_key, order = torch.sort(self.edge_index[0] * n + self.edge_index[1])
+            a, b = self.target[0], self.target[1]
+            segs, ats, counts = [], [], []
+            for key in (a * n + b, torch.where(a == b, -1, b * n + a)):  # a self-loop has one direction
+                lo = torch.searchsorted(sorted_key, key)
+                count = torch.searchsorted(sorted_key, key, right=True) - lo
+                seg, at = _ranges(lo, count)
+                segs.append(seg), ats.append(at), counts.append(count)
+            by_target = torch.argsort(torch.cat(segs), stable=True)
+            ptr = torch.zeros(a.numel() + 1, dtype=torch.long, device=a.device)
+            ptr[1:] = torch.cumsum(counts[0] + counts[1], 0)
+            self._target_edges = ptr, order[torch.cat(ats)[by_target]]
+        ptr, ids = self._target_edges
+        _, at = _ranges(ptr[batch], ptr[batch + 1] - ptr[batch])
+        return ids[at]
 
 
 def sample_negatives(adj: Adjacency, pos: Tensor, num: int, hard_ratio: float = 0.0) -> Tensor:
@@ -378,7 +403,7 @@ def _check_compatible(saved: dict, config: TrainConfig, path) -> None:
 
 # ---------------------------------------------------------------- training
 
-def _sampled_encode(model: GATLinkPredictor, part: _Partition, pairs: Tensor, pos: Tensor,
+def _sampled_encode(model: GATLinkPredictor, part: _Partition, pairs: Tensor, batch: Tensor,
                     config: TrainConfig) -> tuple[Tensor, int]:
     """Embeddings ``[N, C]`` and the sampled subgraph's size (edges plus nodes).
 
@@ -394,11 +419,12 @@ def _sampled_encode(model: GATLinkPredictor, part: _Partition, pairs: Tensor, po
     """
     seeds = torch.unique(pairs.reshape(-1))
     eids = sampled_edges(part.in_edges, seeds, tuple(config.fanouts))
-    ei, et, ew = _without_targets(_take(eids, part.edge_index, part.edge_type, part.edge_weight),
-                                  part.num_nodes, pos, config)
+    keep = _target_free(part, batch, config)
+    ei, et, ew = _take(eids if keep is None else eids[keep[eids]], part.edge_index, part.edge_type,
+                       part.edge_weight)
     nodes = torch.unique(torch.cat([seeds, ei[0]]))
     size = int(ei.size(1) + nodes.numel())
-    if size > config.max_step_edges and pos.size(1) > MIN_SPLIT_BATCH:
+    if size > config.max_step_edges and batch.numel() > MIN_SPLIT_BATCH:
         return None, size
     local = torch.full((part.num_nodes,), -1, dtype=torch.long, device=nodes.device)
     local[nodes] = torch.arange(nodes.numel(), device=nodes.device)
@@ -433,25 +459,29 @@ def _take(index: Tensor, edge_index: Tensor, edge_type: Tensor | None, edge_weig
             None if edge_weight is None else edge_weight[index])
 
 
-def _step_edges(part: _Partition, pos: Tensor, config: TrainConfig):
-    """``(edge_index, edge_type, edge_weight)`` a step encodes every node on, without the batch's targets.
+def _step_edges(part: _Partition, batch: Tensor, config: TrainConfig):
+    """``(edge_index, edge_type, edge_weight)`` a step encodes every node on, without the targets
+    ``batch`` (indexes into ``part.target``).
 
     The whole graph's edges, or, on a partition over the budget, a fresh
     node-wide sample of up to ``part.cap`` incoming edges per node.
     """
     edges = part.edge_index, part.edge_type, part.edge_weight
-    if part.cap is not None:
-        all_nodes = torch.arange(part.num_nodes, device=part.edge_index.device)
-        edges = _take(part.in_edges.sample(all_nodes, part.cap), *edges)
-    return _without_targets(edges, part.num_nodes, pos, config)
+    keep = _target_free(part, batch, config)
+    if part.cap is None:
+        return edges if keep is None else _take(keep, *edges)
+    ids = part.in_edges.sample(torch.arange(part.num_nodes, device=part.edge_index.device), part.cap)
+    return _take(ids if keep is None else ids[keep[ids]], *edges)
 
 
-def _without_targets(edges, num_nodes: int, pos: Tensor, config: TrainConfig):
-    """``(edge_index, edge_type, edge_weight)`` without either direction of the batch's target pairs
-    (when ``config.mask_target_edges``), so no embedding carries the edge it must predict."""
+def _target_free(part: _Partition, batch: Tensor, config: TrainConfig) -> Tensor | None:
+    """Boolean ``[E]``: False on either direction of the target pairs ``batch`` (None when
+    ``config.mask_target_edges`` is off), so no embedding carries the edge it must predict."""
     if not config.mask_target_edges:
-        return edges
-    return _take(mask_edges(edges[0], num_nodes, pos), *edges)
+        return None
+    keep = torch.ones(part.edge_index.size(1), dtype=torch.bool, device=part.edge_index.device)
+    keep[part.target_edge_ids(batch)] = False
+    return keep
 
 
 def _step(model: GATLinkPredictor, part: _Partition, batch: Tensor, config: TrainConfig,
@@ -462,11 +492,11 @@ def _step(model: GATLinkPredictor, part: _Partition, batch: Tensor, config: Trai
     pairs = torch.cat([pos, neg], dim=1)
     with autocast(device, config.amp):
         if part.seeded:
-            h, _ = _sampled_encode(model, part, pairs, pos, config)
+            h, _ = _sampled_encode(model, part, pairs, batch, config)
             if h is None:  # over the step budget: the caller splits the batch
                 return None
         else:
-            h = model.encode(part.x, *_step_edges(part, pos, config))
+            h = model.encode(part.x, *_step_edges(part, batch, config))
         # structural features ignore each pair's own edge: the full graph serves
         logit, type_logit = model.decode(h, pairs, part.adj)
     return _loss(model, part, batch, config, device, pos, neg, pairs, h, logit, type_logit), pos.size(1)

@@ -129,6 +129,12 @@ def test_the_filter_keeps_the_top_k_of_either_end_and_the_min_count():
     assert significant(pairs2, types2, np.ones(7, dtype=np.float32), 7, RelationFilter(top_k=1)).all()
     assert significant(pairs, types, weights, 7, RelationFilter(min_count=3, top_k=0)).tolist() == \
         [True, True, True, True, False, False]
+    # min_count filters a type by its counts; a type whose counts are all equal (none: metadata links,
+    # amazon0302) has nothing to filter by and is kept whole, the other type beside it still filtered
+    two = np.r_[types, np.ones(6, dtype=np.int64)]
+    counts = np.r_[np.arange(6, 0, -1), np.ones(6)].astype(np.float32)
+    keep = significant(np.c_[pairs, pairs], two, counts, 7, RelationFilter(min_count=2, top_k=0), counts=counts)
+    assert keep.tolist() == [True] * 5 + [False] + [True] * 6
     # the two directions of a pair and duplicates collapse to one relation with the larger strength
     p, t, w = undirected(np.array([0, 1, 0]), np.array([1, 0, 1]), np.zeros(3, dtype=np.int64),
                          np.array([2.0, 5.0, 1.0], dtype=np.float32), 2)
@@ -231,7 +237,7 @@ def test_node_wide_steps_cap_every_node_leave_out_the_targets_and_resume_identic
     assert part.sampled and not part.seeded and part.cap == 6
     pos = part.target[:, :256]
     torch.manual_seed(0)
-    step_ei, _, _ = _step_edges(part, pos, config)
+    step_ei, _, _ = _step_edges(part, torch.arange(256), config)
     in_deg = torch.bincount(step_ei[1], minlength=200)
     full_deg = torch.bincount(g.edge_index[1], minlength=200)
     assert bool((in_deg <= 6).all()) and step_ei.size(1) + 200 <= 1500
@@ -243,7 +249,8 @@ def test_node_wide_steps_cap_every_node_leave_out_the_targets_and_resume_identic
     assert not key & set((pos[0] * 200 + pos[1]).tolist()) and not key & set((pos[1] * 200 + pos[0]).tolist())
     assert key <= set((g.edge_index[0] * 200 + g.edge_index[1]).tolist())
     torch.manual_seed(0)
-    assert not torch.equal(_step_edges(part, pos, config)[0], _step_edges(part, pos, config)[0])  # fresh each step
+    batch = torch.arange(256)
+    assert not torch.equal(_step_edges(part, batch, config)[0], _step_edges(part, batch, config)[0])  # fresh each step
 
     def run(epochs, checkpoint=None, model=None):
         if model is None:
@@ -331,3 +338,22 @@ def test_pairs_the_filter_left_out_are_observed_and_never_write_back_candidates(
     # without the observed pairs, the filter's left-out pairs come back as candidates
     loose = writeback.candidate_pairs(learned, bundle.written, block)
     assert bool(full.has_edge(loose[0], loose[1]).any())
+
+
+def test_a_whole_graph_step_leaves_out_exactly_the_edges_of_its_targets_of_every_type():
+    ei, et, x = random_graph(n=60, e=300, types=3)
+    # a pair related by two types: its target of either type takes out all four directed edges
+    ei = torch.cat([ei, torch.tensor([[0, 1, 0, 1], [1, 0, 1, 0]])], 1)
+    et = torch.cat([et, torch.tensor([0, 0, 2, 2])])
+    g = Data(x=x, edge_index=ei, edge_type=et, num_nodes=60)
+    part = _Partition(g, "cpu", budget=10**6)
+    config = TrainConfig(progress=False)
+    rng = torch.Generator().manual_seed(1)
+    for batch in (torch.arange(part.target.size(1)), torch.randperm(part.target.size(1), generator=rng)[:40]):
+        got, got_type, _ = _step_edges(part, batch, config)
+        keep = graph_mod.mask_edges(ei, 60, part.target[:, batch])
+        assert torch.equal(got, ei[:, keep]) and torch.equal(got_type, et[keep])
+    both = ((part.target[0] == 0) & (part.target[1] == 1)).nonzero().ravel()
+    of_pair = int((((ei[0] == 0) & (ei[1] == 1)) | ((ei[0] == 1) & (ei[1] == 0))).sum())
+    assert both.numel() >= 2 and of_pair >= 4
+    assert _step_edges(part, both[:1], config)[0].size(1) == ei.size(1) - of_pair
