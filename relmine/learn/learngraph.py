@@ -52,8 +52,8 @@ READ_RELATIONS = 150_000    # ... and about this many relations per read (dense 
 class RelationFilter:
     """Which observed relations a run learns from (see the module docstring)."""
 
-    min_count: float = 1.0
-    top_k: int = 50   # 0: no limit
+    min_count: float = 1.0   # 1 and 0: keep everything (a run's defaults are TrainSpec's)
+    top_k: int = 0    # 0: no limit
 
     def __post_init__(self):
         if self.min_count < 0 or self.top_k < 0:
@@ -100,8 +100,8 @@ class LearningGraph:
         buffer = io.BytesIO()
         torch.save({"skus": self.skus, "pairs": torch.from_numpy(self.pairs),
                     "types": torch.from_numpy(self.types), "weights": torch.from_numpy(self.weights),
-                    "dropped": torch.from_numpy(self.dropped.astype(np.int32)), "features": self.features, "stats": self.stats},
-                   buffer)
+                    "dropped": torch.from_numpy(self.dropped.astype(np.int32)),  # 8 bytes a pair
+                    "features": self.features, "stats": self.stats}, buffer)
         return buffer.getvalue()
 
 

@@ -39,4 +39,5 @@ def load_small_graph(gw: Gateway, n: int = 160, seed: int = 7) -> dict:
     rows = [{"src": f"P{a:04d}", "dst": f"P{b:04d}", "count": 1 + (a + b) % 3} for a, b in sorted(edges)]
     gw.write(EDGES, {"edges": rows})
     gw.write(VIEWS, {"edges": [{"src": f"P{a:04d}", "dst": f"P{b:04d}", "count": 1} for a, b in sorted(views)]})
-    return {"products": n, "co_purchased": len(rows), "co_viewed": len(views)}
+    return {"products": n, "co_purchased": len(rows), "co_viewed": len(views),
+            "co_purchased_twice": sum(r["count"] >= 2 for r in rows)}

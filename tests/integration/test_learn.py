@@ -66,7 +66,10 @@ def test_train_end_to_end_through_real_worker(small_graph, clean_graph, worker_f
     snap = snapshot(gw)
     assert len(snap["embeddings"]) == small_graph["products"]
     assert all(len(r["e"]) == 16 and r["run"] == "train-test-1" for r in snap["embeddings"])
-    assert len(snap["attention"]) == small_graph["co_purchased"] + small_graph["co_viewed"]
+    # the default filter (--min-count 2) learns from the co-purchases seen twice and from every co-view
+    # (CO_VIEWED has no counts to filter by); relations left out get no attention, and none is predicted
+    assert 0 < small_graph["co_purchased_twice"] < small_graph["co_purchased"]
+    assert len(snap["attention"]) == small_graph["co_purchased_twice"] + small_graph["co_viewed"]
     assert all(0.0 <= r["att"] <= 1.0 for r in snap["attention"])
     per_product: dict[str, int] = {}
     for r in snap["predicted"]:
@@ -105,13 +108,14 @@ def test_train_end_to_end_through_real_worker(small_graph, clean_graph, worker_f
 
     # every product, border ones included (two partitions of 80), is embedded from the whole graph,
     # and written centred on the mean of all of them and L2-normalised (relmine.learn.embedspace)
-    from relmine.learn.learngraph import RelationFilter, pull_learning_graph
     from relmine.learn.embedspace import center_normalise
+    from relmine.learn.learngraph import pull_learning_graph
     from relmine.learn.pipeline import _local_types, load_model
+    from relmine.learn.spec import TrainSpec
 
     model = load_model(gw, "train-test-1")
     types = json.loads(run["params"])["relation_types"] or ["CO_PURCHASED", "CO_VIEWED"]
-    lg = pull_learning_graph(gw, types, RelationFilter(top_k=50))
+    lg = pull_learning_graph(gw, types, TrainSpec.from_json(run["params"]).relation_filter())  # the run's graph
     whole = lg.data(types=_local_types(types)[lg.types])
     with torch.no_grad():
         reference = center_normalise(model.encode(whole.x, whole.edge_index, whole.edge_type, whole.edge_weight))
