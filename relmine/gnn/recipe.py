@@ -25,7 +25,9 @@ MODEL: dict = dict(hidden_channels=64, num_layers=2, heads=4, use_edge_weight=Fa
 # their epoch-30 and -26 validation best, where a fixed rate had kept improving to 36 and 40.
 # max_step_edges / fanouts: the memory budget of one step (about 2.8 KB per message-passing edge,
 # so about 2.8 GB at 1M): a graph within it (Photo: 211k) trains on the whole graph every step, as
-# measured; a larger one trains on sampled 2-hop subgraphs and is embedded exactly, layer-wise.
+# measured; a larger one trains on node-wide samples of at least least_fanout incoming edges per
+# product (amazon0302: 2), else on 2-hop samples of fanouts around each batch, and is embedded exactly,
+# layer-wise.
 TRAIN: dict = dict(epochs=100, batch_size=16384, lr=0.005, negatives_per_positive=2,
                    hard_negative_ratio=0.0, patience=20, max_step_edges=1_000_000, fanouts=(10, 5),
                    least_fanout=2)
