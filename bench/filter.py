@@ -57,7 +57,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.scale import wipe  # noqa: E402
-from bench.userpath import Worker, cli, gb, run_record  # noqa: E402
+from bench.userpath import cli, gb, train_through_worker  # noqa: E402
 
 DATA = Path(os.environ.get("RELMINE_DATA") or ROOT.parent / "shared" / "data")
 
@@ -250,14 +250,9 @@ def main() -> int:
     results = []
     for top_k, min_count in settings:
         run_id = f"filter-k{top_k}-c{min_count:g}-{int(time.time())}"
-        cmd = ["train", "--epochs", str(args.epochs), "--top-k-relations", str(top_k), "--min-count",
-               f"{min_count:g}", "--run-id", run_id, "--wait", "--timeout", str(int(args.timeout))]
-        with Worker(env, args.out / "worker-home" / run_id) as worker:
-            m = cli(cmd, env, timeout=args.timeout + 120, log=lambda line: log(f"  {line}"))
-            peak = worker.peak_rss()
-            if m.returncode != 0:
-                log(worker.tail())
-        run = run_record(env, run_id)
+        m, peak, run = train_through_worker(
+            env, ["--epochs", str(args.epochs), "--top-k-relations", str(top_k), "--min-count", f"{min_count:g}"],
+            run_id, args.out / "worker-home" / run_id, timeout=args.timeout, log=log)
         met = run.get("metrics") or {}
         graph = json.loads(run["graph"]) if run.get("graph") else {}
         row = {"top_k_relations": top_k, "min_count": min_count, "run": run_id, "status": run["status"],

@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.userpath import Worker, cli, gb, run_record  # noqa: E402
+from bench.userpath import cli, gb, train_through_worker  # noqa: E402
 
 DATA = Path(os.environ.get("RELMINE_DATA") or ROOT.parent / "shared" / "data")
 
@@ -99,13 +99,8 @@ def run_set(name: str, args, env: dict, out: Path) -> dict:
     else:
         raise SystemExit(f"unknown set {name!r}")
     run_id = f"train-scale-{name.replace(':', '-')}-{int(time.time())}"
-    with Worker(env, out / "worker-home" / run_id) as worker:
-        m = cli(["train", "--epochs", str(args.epochs), "--run-id", run_id, "--wait", "--timeout",
-                 str(int(t))] + args.train_arg, env, timeout=t + 60, log=lambda line: log(f"  {line}"))
-        peak = worker.peak_rss()
-        if m.returncode != 0:
-            log(worker.tail())
-    run = run_record(env, run_id)
+    m, peak, run = train_through_worker(env, ["--epochs", str(args.epochs), *args.train_arg], run_id,
+                                        out / "worker-home" / run_id, timeout=t, log=log)
     met = run.get("metrics") or {}
     graph = json.loads(run["graph"]) if run.get("graph") else {}
     result.update({"run": run_id, "status": run["status"], "error": run.get("error"), "graph": graph,

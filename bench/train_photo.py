@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.scale import wipe  # noqa: E402
-from bench.userpath import Worker, cli, gb, run_record  # noqa: E402
+from bench.userpath import cli, gb, train_through_worker  # noqa: E402
 
 DATA = Path(os.environ.get("RELMINE_DATA") or ROOT.parent / "shared" / "data")
 COLUMNS = ("auc", "hits@20", "hits@50", "hits@100", "mrr")
@@ -98,15 +98,9 @@ def main() -> int:
     runs = []
     for seed in [int(s) for s in args.seeds.split(",") if s.strip()]:
         run_id = f"train-photo-s{seed}-{int(time.time())}"
-        cmd = ["train", "--seed", str(seed), "--run-id", run_id, "--wait", "--timeout", str(int(args.timeout))]
-        if args.epochs:
-            cmd += ["--epochs", str(args.epochs)]
-        with Worker(env, args.out / "worker-home" / run_id) as worker:
-            m = cli(cmd, env, timeout=args.timeout + 120, log=lambda line: log(f"  {line}"))
-            peak = worker.peak_rss()
-            if m.returncode != 0:
-                log(worker.tail())
-        run = run_record(env, run_id)
+        train_args = ["--seed", str(seed)] + (["--epochs", str(args.epochs)] if args.epochs else [])
+        m, peak, run = train_through_worker(env, train_args, run_id, args.out / "worker-home" / run_id,
+                                            timeout=args.timeout, log=log)
         met = run.get("metrics") or {}
         runs.append({"seed": seed, "run": run_id, "status": run["status"], "test": met.get("test"),
                      "graph": json.loads(run["graph"]) if run.get("graph") else None,

@@ -146,6 +146,20 @@ class Worker:
         return self.log.read_text(errors="replace")[-n:] if self.log.exists() else ""
 
 
+def train_through_worker(env: dict, args: list[str], run_id: str, home: Path, *, timeout: float,
+                         log) -> tuple[Measured, int, dict]:
+    """``relmine train ARGS --run-id RUN --wait`` through a fresh real :class:`Worker` under ``home``:
+    the CLI's measurement, the worker's peak RSS (bytes) and the run's ``(:Run)`` record. The CLI's
+    stderr and, when it fails, the worker's log go to ``log``."""
+    with Worker(env, home) as worker:
+        m = cli(["train", *args, "--run-id", run_id, "--wait", "--timeout", str(int(timeout))], env,
+                timeout=timeout + 120, log=lambda line: log(f"  {line}"))
+        peak = worker.peak_rss()
+        if m.returncode != 0:
+            log(worker.tail())
+    return m, peak, run_record(env, run_id)
+
+
 def run_record(env: dict, run_id: str) -> dict:
     """The ``(:Run)`` as ``relmine run-status`` would show it, read through the gateway."""
     from relmine.config import Settings
