@@ -11,7 +11,8 @@ is dense with one-off pairs: the shared grocery catalogue has 9.4M
 learns from the relations that pass:
 
 * ``min_count``: a relation's count (``r.count``: the orders holding both
-  products; 1 for a relation without one) at least this; and
+  products) at least this; a relation without a count has nothing to
+  filter by and passes; and
 * ``top_k``: a relation is kept when it is among the ``top_k`` strongest
   (``r.weight``, else ``r.count``: for co-purchases the weight is
   ``sum 1/(basket size - 1)``, so one huge basket does not outweigh many
@@ -149,7 +150,9 @@ def pull_learning_graph(gw: Gateway, types: list[str], relation_filter: Relation
             dst_parts.append(dst[ok].astype(np.int64))
             type_parts.append(np.array([type_id[t] for t in cols["type"]], dtype=np.int64)[ok])
             weight_parts.append(np.asarray(cols["weight"], dtype=np.float64)[ok].astype(np.float32))
-            count_parts.append(np.asarray(cols["count"], dtype=np.float64)[ok].astype(np.float32))
+            count = np.asarray(cols["count"], dtype=np.float64)
+            count[count < 0] = np.nan  # no count (the query's -1)
+            count_parts.append(count[ok].astype(np.float32))
             pulled += int(ok.sum())
         done += len(batch)
         if progress is not None:
@@ -226,13 +229,14 @@ def undirected(src: np.ndarray, dst: np.ndarray, rtype: np.ndarray, weight: np.n
 def significant(pairs: np.ndarray, ptype: np.ndarray, weight: np.ndarray, n: int,
                 relation_filter: RelationFilter, counts: np.ndarray | None = None) -> np.ndarray:
     """Boolean mask of the relations that pass ``min_count`` (on ``counts``, default ``weight``) and
-    the per-product ``top_k`` (by ``weight``). A type whose relations all have the same count (no
-    counts at all: metadata links, ``amazon0302``) has nothing to filter by and passes ``min_count``."""
+    the per-product ``top_k`` (by ``weight``). A relation without a count (NaN: a metadata link, an
+    edge list without counts) and a type whose relations all have the same count have nothing to
+    filter by and pass ``min_count``, whatever else shares their type."""
     by = weight if counts is None else counts
-    keep = by >= relation_filter.min_count
+    keep = np.isnan(by) | (by >= relation_filter.min_count)
     for t in np.unique(ptype):
         of_t = ptype == t
-        if by[of_t].min() == by[of_t].max():
+        if np.nanmin(by[of_t], initial=np.inf) == np.nanmax(by[of_t], initial=-np.inf):
             keep[of_t] = True
     k = relation_filter.top_k
     if k <= 0 or pairs.shape[1] == 0:

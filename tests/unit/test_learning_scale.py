@@ -135,6 +135,16 @@ def test_the_filter_keeps_the_top_k_of_either_end_and_the_min_count():
     counts = np.r_[np.arange(6, 0, -1), np.ones(6)].astype(np.float32)
     keep = significant(np.c_[pairs, pairs], two, counts, 7, RelationFilter(min_count=2, top_k=0), counts=counts)
     assert keep.tolist() == [True] * 5 + [False] + [True] * 6
+    # one type mixing counted relations (from orders) and relations without a count (an edge list, NaN):
+    # min_count filters the counted ones only, every count-less one stays
+    mixed = np.r_[np.arange(6, 0, -1), np.full(6, np.nan)].astype(np.float32)
+    other = np.c_[pairs, pairs + np.array([[1], [1]])]  # the second six: other pairs, same type
+    keep = significant(other, np.zeros(12, dtype=np.int64), np.nan_to_num(mixed, nan=1.0), 8,
+                       RelationFilter(min_count=2, top_k=0), counts=mixed)
+    assert keep.tolist() == [True] * 5 + [False] + [True] * 6
+    # and with only count-less relations and a high min_count, nothing goes
+    assert significant(pairs, types, weights, 7, RelationFilter(min_count=9, top_k=0),
+                       counts=np.full(6, np.nan, dtype=np.float32)).all()
     # the two directions of a pair and duplicates collapse to one relation with the larger strength
     p, t, w = undirected(np.array([0, 1, 0]), np.array([1, 0, 1]), np.zeros(3, dtype=np.int64),
                          np.array([2.0, 5.0, 1.0], dtype=np.float32), 2)
