@@ -28,6 +28,7 @@ them with the graph's structure on the run (a :class:`Bundle`). Each
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,10 +40,12 @@ from relmine.learn.embedspace import center_normalise
 from relmine.relations import KIND, OBSERVED
 
 WRITE_BATCH = 5_000
+WRITES_AHEAD = 4  # batches queued for the writer thread at most
 EMBEDDING_NEIGHBOURS = 50
 TWO_HOP_CANDIDATES = 100
 WALK_BUDGET = 4_000_000  # two-hop walk entries per block of products
 DENSE_BUDGET = 16_000_000  # entries of a block's dense rows over every product (64 MB of float32)
+SPARSE_SHARE = 0.05  # two-hop walks under this share of a block's dense rows: summed per pair, not per row
 
 
 @dataclass
@@ -81,48 +84,105 @@ class Bundle:
 def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: list[str], *, top_k: int = 10,
                     progress=None) -> dict:
     """Write one partition's embeddings, attention and predictions; ``progress(done, total)`` is called
-    as the products' predictions are scored."""
+    as the products' predictions are scored.
+
+    The writes go to Neo4j from one background thread while the next blocks are scored (at most
+    :data:`WRITES_AHEAD` batches waiting), so the database and the scoring work at the same time; the
+    result says how long each took (``seconds_score``: scoring, ``seconds_write``: the writes,
+    ``seconds``: the partition, wall)."""
     from relmine.gnn.train import score_pairs
 
+    t0 = time.monotonic()
     model = model.cpu().eval()
     h = bundle.embeddings
     core = torch.tensor(sorted(bundle.index[s] for s in core_skus if s in bundle.index), dtype=torch.long)
-    emb_rows = [{"sku": bundle.skus[i], "embedding": bundle.written[i].tolist()} for i in core.tolist()]
-    n_emb = gw.write_batches("learn/set_embeddings", emb_rows, batch_size=WRITE_BATCH, extra={"run": run})
-
-    in_core = torch.zeros(len(bundle.skus), dtype=torch.bool)
-    in_core[core] = True
-    mine = in_core[bundle.pairs[0]].nonzero().flatten()
     skus = np.asarray(bundle.skus, dtype=object)
-    type_names = np.asarray(OBSERVED, dtype=object)
-    # one row per relation: the statement matches it in whichever direction it is stored
-    att_rows = [{"src": a, "dst": b, "type": t, "attention": v} for a, b, t, v in zip(
-        skus[bundle.pairs[0, mine].numpy()].tolist(), skus[bundle.pairs[1, mine].numpy()].tolist(),
-        type_names[bundle.types[mine].numpy()].tolist(), bundle.attention[mine].tolist())]
-    gw.write_batches("learn/set_attention", att_rows, batch_size=WRITE_BATCH, extra={"run": run})
+    with _Writer(gw, run) as writer:
+        writer.put("learn/set_embeddings",
+                   [{"sku": bundle.skus[i], "embedding": bundle.written[i].tolist()} for i in core.tolist()])
+        in_core = torch.zeros(len(bundle.skus), dtype=torch.bool)
+        in_core[core] = True
+        mine = in_core[bundle.pairs[0]].nonzero().flatten()
+        type_names = np.asarray(OBSERVED, dtype=object)
+        # one row per relation: the statement matches it in whichever direction it is stored
+        writer.put("learn/set_attention", [{"src": a, "dst": b, "type": t, "attention": v} for a, b, t, v in zip(
+            skus[bundle.pairs[0, mine].numpy()].tolist(), skus[bundle.pairs[1, mine].numpy()].tolist(),
+            type_names[bundle.types[mine].numpy()].tolist(), bundle.attention[mine].tolist())])
 
-    pred_rows = []
-    run_types = np.asarray(bundle.run_types, dtype=object)
-    kinds = np.asarray([KIND[t] for t in bundle.run_types], dtype=object)
-    done = 0
-    for block in _blocks(bundle.adj, core):
-        pairs = candidate_pairs(bundle.adj, bundle.written, block, observed=bundle.observed)
-        done += block.numel()
-        if progress is not None:
-            progress(done, core.numel())
-        if not pairs.size(1):
-            continue
-        logits, type_logits = score_pairs(model, None, pairs, h=h, adj=bundle.adj, with_types=True, amp=False)
-        scores = torch.sigmoid(logits)
-        types = type_logits.argmax(dim=1) if type_logits is not None else torch.zeros_like(logits, dtype=torch.long)
-        pick, rank = top_per_source(pairs[0], scores, top_k)
-        src, dst, typ = pairs[0, pick].numpy(), pairs[1, pick].numpy(), types[pick].numpy()
-        pred_rows.extend({"src": a, "dst": b, "type": t, "kind": k, "score": v, "rank": r} for a, b, t, k, v, r in zip(
-            skus[src].tolist(), skus[dst].tolist(), run_types[typ].tolist(), kinds[typ].tolist(),
-            scores[pick].tolist(), rank.tolist()))
-    gw.write_batches("learn/merge_predicted", pred_rows, batch_size=WRITE_BATCH, extra={"run": run})
-    return {"embeddings": len(emb_rows), "attention": len(att_rows), "predicted": len(pred_rows),
-            "properties": n_emb.properties_set}
+        run_types = np.asarray(bundle.run_types, dtype=object)
+        kinds = np.asarray([KIND[t] for t in bundle.run_types], dtype=object)
+        done, pending, scoring = 0, [], 0.0
+        for block in _blocks(bundle.adj, core):
+            t1 = time.monotonic()
+            pairs = candidate_pairs(bundle.adj, bundle.written, block, observed=bundle.observed, normalised=True)
+            if pairs.size(1):
+                logits, type_logits = score_pairs(model, None, pairs, h=h, adj=bundle.adj, with_types=True,
+                                                  amp=False)
+                scores = torch.sigmoid(logits)
+                types = (type_logits.argmax(dim=1) if type_logits is not None
+                         else torch.zeros_like(logits, dtype=torch.long))
+                pick, rank = top_per_source(pairs[0], scores, top_k)
+                src, dst, typ = pairs[0, pick].numpy(), pairs[1, pick].numpy(), types[pick].numpy()
+                pending.extend({"src": a, "dst": b, "type": t, "kind": k, "score": v, "rank": r}
+                               for a, b, t, k, v, r in zip(skus[src].tolist(), skus[dst].tolist(),
+                                                           run_types[typ].tolist(), kinds[typ].tolist(),
+                                                           scores[pick].tolist(), rank.tolist()))
+            scoring += time.monotonic() - t1
+            if len(pending) >= WRITE_BATCH:
+                writer.put("learn/merge_predicted", pending)
+                pending = []
+            done += block.numel()
+            if progress is not None:
+                progress(done, core.numel())
+        writer.put("learn/merge_predicted", pending)
+    return {"embeddings": writer.rows["learn/set_embeddings"], "attention": writer.rows["learn/set_attention"],
+            "predicted": writer.rows["learn/merge_predicted"], "properties": writer.properties,
+            "seconds": round(time.monotonic() - t0, 2), "seconds_score": round(scoring, 2),
+            "seconds_write": round(writer.seconds, 2)}
+
+
+class _Writer:
+    """Batched writes of one run's rows on one background thread, in the order given.
+
+    ``put`` waits while :data:`WRITES_AHEAD` batches are queued (memory stays bounded); leaving the
+    ``with`` block waits for every write and raises the first error of any of them."""
+
+    def __init__(self, gw: Gateway, run: str):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.gw, self.run = gw, run
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relmine-write")
+        self.futures: list = []
+        self.rows: dict[str, int] = {"learn/set_embeddings": 0, "learn/set_attention": 0, "learn/merge_predicted": 0}
+        self.properties = 0
+        self.seconds = 0.0
+
+    def put(self, statement: str, rows: list[dict]) -> None:
+        for start in range(0, len(rows), WRITE_BATCH):
+            while len(self.futures) >= WRITES_AHEAD:
+                self.futures.pop(0).result()
+            self.futures.append(self.pool.submit(self._write, statement, rows[start:start + WRITE_BATCH]))
+
+    def _write(self, statement: str, rows: list[dict]) -> None:
+        t0 = time.monotonic()
+        summary = self.gw.write(statement, {"run": self.run, "rows": rows})
+        self.seconds += time.monotonic() - t0
+        self.rows[statement] += len(rows)
+        if statement == "learn/set_embeddings":
+            self.properties += summary.properties_set
+
+    def __enter__(self) -> "_Writer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            for future in self.futures:
+                if exc[0] is None:
+                    future.result()
+                else:
+                    future.cancel()
+        finally:
+            self.pool.shutdown(wait=True)
 
 
 def top_per_source(src: torch.Tensor, scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -159,33 +219,45 @@ def _blocks(adj: Adjacency, core: torch.Tensor) -> list[torch.Tensor]:
 
 
 def candidate_pairs(adj: Adjacency, h: torch.Tensor, block: torch.Tensor,
-                    observed: Adjacency | None = None) -> torch.Tensor:
+                    observed: Adjacency | None = None, normalised: bool = False) -> torch.Tensor:
     """``[2, B]`` (product, candidate) pairs not already related, deduplicated: the
     :data:`TWO_HOP_CANDIDATES` two-hop neighbours of highest resource allocation (walked on ``adj``,
     the run's learning graph) and the :data:`EMBEDDING_NEIGHBOURS` nearest products by cosine.
 
     ``observed`` (default ``adj``): every related pair, those the significance filter left out
-    included; none of them is a candidate."""
+    included; none of them is a candidate. ``normalised``: the rows of ``h`` have unit length (or
+    are zero) already, as the written embeddings do."""
     observed = adj if observed is None else observed
     n = adj.num_nodes
     if n < 2:
         return torch.empty(2, 0, dtype=torch.long)
     b = block.numel()
     rows = torch.arange(b)
-    # resource allocation of block[p] - a - c, 1/deg(a) a walk, summed in one dense row per product
-    # of the block (a sort of the block's millions of walks cost more than the rest of the write-back)
+    # resource allocation of block[p] - a - c, 1/deg(a) a walk
     pair, a = adj._walk(block)
     pair2, c = adj._walk(a)
-    ra = torch.zeros(b * n).index_add_(0, pair[pair2] * n + c, 1.0 / adj.deg[a[pair2]].to(torch.float32))
-    ra = ra.view(b, n)
-    if observed is not adj:
-        pair, a = observed._walk(block)
-    ra[pair, a] = 0.0  # already related
-    ra[rows, block] = 0.0
-    top, dst = ra.topk(min(TWO_HOP_CANDIDATES, n), dim=1)
-    two_hop = top > 0
-    src, dst = block.unsqueeze(1).expand_as(dst)[two_hop], dst[two_hop]
-    hn = torch.nn.functional.normalize(h, dim=1)
+    row, w = pair[pair2], 1.0 / adj.deg[a[pair2]].to(torch.float32)
+    if row.numel() < SPARSE_SHARE * b * n:
+        # few walks for the catalogue's size (a large sparse catalogue): summed per distinct pair
+        key, inverse = torch.unique(row * n + c, return_inverse=True)
+        ra = torch.zeros(key.numel()).index_add_(0, inverse, w)
+        row, c = key // n, key % n
+        new = (c != block[row]) & ~observed.has_edge(block[row], c)
+        row, c, ra = row[new], c[new], ra[new]
+        pick, _ = top_per_source(row, ra, TWO_HOP_CANDIDATES)
+        src, dst = block[row[pick]], c[pick]
+    else:
+        # many walks (a dense co-purchase graph): summed in one dense row per product of the block
+        # (there a sort of the block's millions of walks costs more than the rest of the write-back)
+        ra = torch.zeros(b * n).index_add_(0, row * n + c, w).view(b, n)
+        if observed is not adj:
+            pair, a = observed._walk(block)
+        ra[pair, a] = 0.0  # already related
+        ra[rows, block] = 0.0
+        top, dst = ra.topk(min(TWO_HOP_CANDIDATES, n), dim=1)
+        two_hop = top > 0
+        src, dst = block.unsqueeze(1).expand_as(dst)[two_hop], dst[two_hop]
+    hn = h if normalised else torch.nn.functional.normalize(h, dim=1)
     k = min(EMBEDDING_NEIGHBOURS, n - 1)
     sim = hn[block] @ hn.t()
     sim[rows, block] = -2.0

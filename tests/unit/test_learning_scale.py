@@ -287,10 +287,12 @@ def test_top_predictions_per_product_by_score_ties_by_position():
 
 
 @pytest.mark.parametrize("two_hop, near", [(1000, 0), (3, 4)])
+@pytest.mark.parametrize("sparse", [0.0, 1e9], ids=["dense-rows", "per-pair"])
 def test_write_back_candidates_are_the_highest_resource_allocation_and_nearest_unrelated_products(
-        monkeypatch, two_hop, near):
+        monkeypatch, two_hop, near, sparse):
     from relmine.learn import writeback
 
+    monkeypatch.setattr(writeback, "SPARSE_SHARE", sparse)  # either way of summing the walks
     monkeypatch.setattr(writeback, "TWO_HOP_CANDIDATES", two_hop)
     monkeypatch.setattr(writeback, "EMBEDDING_NEIGHBOURS", near)
     monkeypatch.setattr(writeback, "DENSE_BUDGET", 300 * 7)  # blocks of 7 products
@@ -322,8 +324,11 @@ def test_write_back_candidates_are_the_highest_resource_allocation_and_nearest_u
                 assert sum(bool(ra[u, w] >= ra[u, v] - 1e-6) for w in mine & two_hops) >= want
 
 
-def test_pairs_the_filter_left_out_are_observed_and_never_write_back_candidates():
+@pytest.mark.parametrize("sparse", [0.0, 1e9], ids=["dense-rows", "per-pair"])
+def test_pairs_the_filter_left_out_are_observed_and_never_write_back_candidates(monkeypatch, sparse):
     from relmine.learn import learngraph, writeback
+
+    monkeypatch.setattr(writeback, "SPARSE_SHARE", sparse)
 
     # pair (0, 1) has two types, one kept: it is still learned from, so it is not "dropped"
     pairs = np.array([[0, 0, 0, 2], [1, 1, 3, 3]])
@@ -367,3 +372,39 @@ def test_a_whole_graph_step_leaves_out_exactly_the_edges_of_its_targets_of_every
     of_pair = int((((ei[0] == 0) & (ei[1] == 1)) | ((ei[0] == 1) & (ei[1] == 0))).sum())
     assert both.numel() >= 2 and of_pair >= 4
     assert _step_edges(part, both[:1], config)[0].size(1) == ei.size(1) - of_pair
+
+
+def test_the_write_back_writer_keeps_order_bounds_its_queue_and_raises_a_failed_write():
+    import threading
+    import time as _time
+
+    from relmine.gateway import WriteSummary
+    from relmine.learn import writeback
+
+    class SlowGateway:
+        def __init__(self, fail_on: int | None = None):
+            self.calls, self.fail_on, self.most_waiting = [], fail_on, 0
+            self.threads = set()
+
+        def write(self, statement, params):
+            self.threads.add(threading.current_thread().name)
+            _time.sleep(0.01)
+            if self.fail_on is not None and len(self.calls) == self.fail_on:
+                raise RuntimeError("neo4j said no")
+            self.calls.append((statement, [r["i"] for r in params["rows"]], params["run"]))
+            return WriteSummary(properties_set=2 * len(params["rows"]))
+
+    gw = SlowGateway()
+    rows = [{"i": i} for i in range(writeback.WRITE_BATCH * 2 + 3)]
+    with writeback._Writer(gw, "run-1") as writer:
+        writer.put("learn/set_embeddings", rows[:7])
+        writer.put("learn/merge_predicted", rows)
+        assert len(writer.futures) <= writeback.WRITES_AHEAD
+    assert [c[0] for c in gw.calls] == ["learn/set_embeddings"] + ["learn/merge_predicted"] * 3
+    assert [i for c in gw.calls[1:] for i in c[1]] == list(range(len(rows)))  # every row once, in order
+    assert {c[2] for c in gw.calls} == {"run-1"} and all(t.startswith("relmine-write") for t in gw.threads)
+    assert writer.rows["learn/merge_predicted"] == len(rows) and writer.properties == 14
+    # a write that fails is raised when the block ends (or at the next put), never swallowed
+    with pytest.raises(RuntimeError, match="neo4j said no"):
+        with writeback._Writer(SlowGateway(fail_on=1), "run-1") as writer:
+            writer.put("learn/merge_predicted", rows)
