@@ -82,14 +82,15 @@ class Bundle:
 
 @torch.no_grad()
 def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: list[str], *, top_k: int = 10,
-                    progress=None) -> dict:
+                    progress=None, background: bool = True) -> dict:
     """Write one partition's embeddings, attention and predictions; ``progress(done, total)`` is called
     as the products' predictions are scored.
 
     The writes go to Neo4j from one background thread while the next blocks are scored (at most
     :data:`WRITES_AHEAD` batches waiting), so the database and the scoring work at the same time; the
     result says how long each took (``seconds_score``: scoring, ``seconds_write``: the writes,
-    ``seconds``: the partition, wall)."""
+    ``seconds``: the partition, wall). ``background=False`` writes each batch in turn instead (the
+    baseline of ``bench/writeback.py``)."""
     from relmine.gnn.train import score_pairs
 
     t0 = time.monotonic()
@@ -97,7 +98,7 @@ def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: lis
     h = bundle.embeddings
     core = torch.tensor(sorted(bundle.index[s] for s in core_skus if s in bundle.index), dtype=torch.long)
     skus = np.asarray(bundle.skus, dtype=object)
-    with _Writer(gw, run) as writer:
+    with _Writer(gw, run, background) as writer:
         writer.put("learn/set_embeddings",
                    [{"sku": bundle.skus[i], "embedding": bundle.written[i].tolist()} for i in core.tolist()])
         in_core = torch.zeros(len(bundle.skus), dtype=torch.bool)
@@ -147,11 +148,11 @@ class _Writer:
     ``put`` waits while :data:`WRITES_AHEAD` batches are queued (memory stays bounded); leaving the
     ``with`` block waits for every write and raises the first error of any of them."""
 
-    def __init__(self, gw: Gateway, run: str):
+    def __init__(self, gw: Gateway, run: str, background: bool = True):
         from concurrent.futures import ThreadPoolExecutor
 
         self.gw, self.run = gw, run
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relmine-write")
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relmine-write") if background else None
         self.futures: list = []
         self.rows: dict[str, int] = {"learn/set_embeddings": 0, "learn/set_attention": 0, "learn/merge_predicted": 0}
         self.properties = 0
@@ -159,6 +160,9 @@ class _Writer:
 
     def put(self, statement: str, rows: list[dict]) -> None:
         for start in range(0, len(rows), WRITE_BATCH):
+            if self.pool is None:
+                self._write(statement, rows[start:start + WRITE_BATCH])
+                continue
             while len(self.futures) >= WRITES_AHEAD:
                 self.futures.pop(0).result()
             self.futures.append(self.pool.submit(self._write, statement, rows[start:start + WRITE_BATCH]))
@@ -182,7 +186,8 @@ class _Writer:
                 else:
                     future.cancel()
         finally:
-            self.pool.shutdown(wait=True)
+            if self.pool is not None:
+                self.pool.shutdown(wait=True)
 
 
 def top_per_source(src: torch.Tensor, scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
