@@ -32,8 +32,8 @@ def _opt(name: str, *decls, **kwargs):
 @_opt("lr", "--lr", help="Learning rate.")
 @_opt("top_k", "--top-k", help="Predicted relations kept per product.")
 @_opt("min_count", "--min-count", type=click.FloatRange(min=0),
-      help="Significance filter: learn only from relations seen at least this often (r.count; a type without "
-           "counts is kept whole).")
+      help="Significance filter: learn only from relations seen at least this often (r.count; a relation "
+           "without a count is kept).")
 @_opt("top_k_relations", "--top-k-relations", type=click.IntRange(min=0),
       help="Significance filter: keep a relation when it is among the N strongest (r.weight, else r.count) of "
            "its type at either product (0: all; a type without counts is kept whole).")
