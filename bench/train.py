@@ -16,7 +16,8 @@ training edges per second* of training time (validation excluded).
   batch size; the MLP decoder is a little more work than the dot product). Its ratio to ``bare`` is the cost
   of relmine's loop (goal >= 0.9x).
 * ``relmine (full recipe)``: the configuration of ``bench/evaluate_photo.py``
-  (GATv2, common-neighbour decoder, target-edge masking, two uniform negatives per positive);
+  (the model of ``relmine/gnn/recipe.py``: GAT since session 11, GATv2 before;
+  common-neighbour decoder, target-edge masking, two uniform negatives per positive);
   its ratio shows what the stronger model costs per edge. Work done once per
   training run (building the adjacency, memoizing the target pairs' structure)
   is outside the epoch and reported apart, as ``setup``.
@@ -124,7 +125,9 @@ def main(argv: list[str] | None = None) -> dict:
                             use_common_neighbors=False, use_heuristics=False, dropout=0.0)
     same_cfg = TrainConfig(epochs=1, batch_size=BATCH, lr=0.01, mask_target_edges=False, negatives_per_positive=1,
                            hard_negative_ratio=0.0, grad_clip=0.0, device=device, progress=False)
-    recipe = GATLinkPredictor(f, HIDDEN, num_layers=LAYERS, heads=HEADS, use_edge_weight=False)
+    from relmine.gnn import recipe as the_recipe
+
+    recipe = GATLinkPredictor(f, **the_recipe.model_kwargs())  # the recipe's model, whatever its attention layer
     recipe_cfg = TrainConfig(epochs=1, batch_size=BATCH, lr=0.01, device=device, progress=False)
 
     rates: dict[str, list[float]] = {"bare": [], "same": [], "recipe": []}

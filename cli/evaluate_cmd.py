@@ -41,6 +41,8 @@ def _seeds(values: tuple[str, ...]) -> tuple[int, ...]:
               help="Maximum training epochs per seed (default: the recipe's 100; training stops after 20 "
                    "epochs without validation gain).")
 @click.option("--hidden", type=click.IntRange(min=4), default=None, help="Embedding size (default: the recipe's 64).")
+@click.option("--conv", type=click.Choice(["gat", "gatv2"]), default=None,
+              help="Attention layer (default: the recipe's, GAT).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
               help="Torch device (auto: CUDA when present).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/evaluate"),
@@ -64,7 +66,7 @@ def _seeds(values: tuple[str, ...]) -> tuple[int, ...]:
               show_default=True, help="With --typed: share of every relation type held out for testing.")
 @click.pass_context
 @friendly_errors
-def evaluate(ctx, data_file, relation_types, seeds, epochs, hidden, device, out, checkpoints, fresh, fastrp,
+def evaluate(ctx, data_file, relation_types, seeds, epochs, hidden, conv, device, out, checkpoints, fresh, fastrp,
              probe, typed, run_id, test_share) -> None:
     """Evaluate link prediction on a held-out 85/5/10 random edge split, once per seed.
 
@@ -115,7 +117,7 @@ def evaluate(ctx, data_file, relation_types, seeds, epochs, hidden, device, out,
             data, dataset = product_graph(gw, types), f"Neo4j product graph ({', '.join(types)})"
         click.echo(f"{dataset}: {data.num_nodes} nodes, {data.edge_index.size(1) // 2} undirected edges, "
                    f"seeds {list(seeds)}", err=True)
-        spec = EvalSpec(seeds=seeds, epochs=epochs, hidden=hidden, device=device, out=out,
+        spec = EvalSpec(seeds=seeds, epochs=epochs, hidden=hidden, conv=conv, device=device, out=out,
                         checkpoints=checkpoints or out / "checkpoints", fresh=fresh, probe=probe, dataset=dataset)
         report = run_evaluation(data, spec, extra=FastRPScorers(gw) if fastrp else None,
                                 log=lambda line: click.echo(line, err=True))

@@ -29,6 +29,8 @@ def _opt(name: str, *decls, **kwargs):
 @_opt("patience", "--patience", type=click.IntRange(min=1), help="Epochs without validation gain before stopping.")
 @_opt("hidden", "--hidden", help="Embedding size.")
 @_opt("heads", "--heads", help="Attention heads.")
+@_opt("conv", "--conv", type=click.Choice(["gat", "gatv2"]),
+      help="Attention layer: GAT (the recipe's) or GATv2 (dynamic attention, about 1.6x the cost per edge).")
 @_opt("lr", "--lr", help="Learning rate.")
 @_opt("top_k", "--top-k", help="Predicted relations kept per product.")
 @_opt("min_count", "--min-count", type=click.FloatRange(min=0),
@@ -51,7 +53,7 @@ def _opt(name: str, *decls, **kwargs):
 @click.option("--timeout", default=7200.0, show_default=True, help="With --wait: give up after this many seconds.")
 @click.pass_context
 @friendly_errors
-def train(ctx, partition_size, relation_types, epochs, patience, hidden, heads, lr, top_k, min_count,
+def train(ctx, partition_size, relation_types, epochs, patience, hidden, heads, conv, lr, top_k, min_count,
           top_k_relations, max_step_edges, memory_gb, recon_weight, seed, run_id, resume, wait, timeout) -> None:
     """Enqueue a GAT training run on queue `train` (write-back fans out on `embed`).
 
@@ -78,7 +80,8 @@ def train(ctx, partition_size, relation_types, epochs, patience, hidden, heads, 
     if run_id is not None:
         check_run_id(run_id)
     spec = TrainSpec(partition_size=partition_size, relation_types=tuple(relation_types), epochs=epochs,
-                     patience=patience, hidden=hidden, heads=heads, lr=lr, top_k=top_k, min_count=min_count,
+                     patience=patience, hidden=hidden, heads=heads, conv=conv, lr=lr, top_k=top_k,
+                     min_count=min_count,
                      top_k_relations=top_k_relations, max_step_edges=max_step_edges, memory_gb=memory_gb,
                      recon_weight=recon_weight, seed=seed)
     with gateway_from(ctx) as gw:

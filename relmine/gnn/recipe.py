@@ -17,7 +17,10 @@ if TYPE_CHECKING:  # torch is imported only when a config is built: the CLI read
     from relmine.gnn.train import TrainConfig
 
 # GATLinkPredictor arguments after ``in_channels`` (and ``num_relations``, which is the data's)
-MODEL: dict = dict(hidden_channels=64, num_layers=2, heads=4, use_edge_weight=False, dropout=0.1)
+# conv "gat" (was "gatv2" until session 11): on Amazon Photo the original GAT layer scores as well as
+# GATv2 (relmine evaluate, 3 seeds; docs/evaluate.md) and trains about 1.6x as many edges per second
+# (bench/train.py), which brings the full recipe over half the bare PyG loop's rate.
+MODEL: dict = dict(hidden_channels=64, num_layers=2, heads=4, use_edge_weight=False, dropout=0.1, conv="gat")
 # TrainConfig fields
 # Patience 20 (was 10): validation Hits@50 on Photo plateaus for 10+ epochs and then climbs again
 # (seed 2: 0.795 at epoch 12, 0.802 at 23); patience 10 stopped that seed at epoch 22. A learning
@@ -35,10 +38,10 @@ TRAIN: dict = dict(epochs=100, batch_size=16384, lr=0.005, negatives_per_positiv
 SPLIT: dict = dict(val_ratio=0.05, test_ratio=0.10, mrr_negatives=100, max_eval=20_000)
 
 
-def model_kwargs(*, hidden: int | None = None, conv: str = "gatv2", heads: int | None = None,
+def model_kwargs(*, hidden: int | None = None, conv: str | None = None, heads: int | None = None,
                  layers: int | None = None) -> dict:
     """:data:`MODEL` with an optional other embedding size, attention layer, heads or depth."""
-    return {**MODEL, "hidden_channels": hidden or MODEL["hidden_channels"], "conv": conv,
+    return {**MODEL, "hidden_channels": hidden or MODEL["hidden_channels"], "conv": conv or MODEL["conv"],
             "heads": heads or MODEL["heads"], "num_layers": layers or MODEL["num_layers"]}
 
 

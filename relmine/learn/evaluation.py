@@ -71,7 +71,7 @@ class EvalSpec:
     seeds: tuple[int, ...] = (0, 1, 2)
     epochs: int | None = None          # None: the recipe's
     hidden: int | None = None          # None: the recipe's
-    conv: str = "gatv2"
+    conv: str | None = None            # None: the recipe's
     device: str = "auto"
     out: Path = Path("out/evaluate")
     checkpoints: Path | None = None    # None: no checkpoints; resumable per seed otherwise

@@ -36,6 +36,7 @@ class TrainSpec:
     hidden: int = recipe.MODEL["hidden_channels"]
     heads: int = recipe.MODEL["heads"]
     layers: int = recipe.MODEL["num_layers"]
+    conv: str = recipe.MODEL["conv"]
     lr: float = recipe.TRAIN["lr"]
     text_features: int = 256
     top_k: int = 10
@@ -54,6 +55,8 @@ class TrainSpec:
             raise InputError("partition_size must be at least 2")
         if self.epochs < 1 or self.hidden < 4 or self.heads < 1 or self.hidden % self.heads:
             raise InputError("epochs >= 1, hidden >= 4 and divisible by heads")
+        if self.conv not in ("gat", "gatv2"):
+            raise InputError(f"conv must be gat or gatv2, not {self.conv!r}")
         if self.patience < 1:
             raise InputError("patience must be at least 1")
         if not 1 <= self.top_k <= 1000:
@@ -83,4 +86,5 @@ class TrainSpec:
         if unknown:
             raise InputError(f"unknown training parameters: {sorted(unknown)}")
         raw["relation_types"] = tuple(raw.get("relation_types", ()))
+        raw.setdefault("conv", "gatv2")  # a run recorded before the spec had it trained GATv2
         return cls(**raw)
