@@ -1,4 +1,5 @@
-"""The link-prediction model: a GATv2 encoder and a structure-aware pair decoder.
+"""The link-prediction model: a graph-attention encoder (GAT or GATv2 layers; the recipe,
+:mod:`relmine.gnn.recipe`, uses GAT) and a structure-aware pair decoder.
 
 Why this decoder: on co-purchase graphs the strongest signal is structural
 (resource allocation alone reaches Hits@50 ~0.63 on Amazon Photo) and a dot
@@ -39,7 +40,7 @@ NUM_PAIR_FEATURES = 6  # log1p of CN, AA, RA, 3-paths; sum and product of log1p 
 
 
 class GATEncoder(nn.Module):
-    r"""Stacked GATv2 layers with relation types as edge features.
+    r"""Stacked attention layers (GATv2 or GAT) with relation types as edge features.
 
     Each layer is ``h <- LayerNorm(h + Dropout(ELU(GATv2Conv(h))))`` with
     ``heads`` heads concatenated to ``hidden_channels``. Relation-type ids are
