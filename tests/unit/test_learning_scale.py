@@ -202,6 +202,17 @@ def test_train_and_evaluate_take_their_defaults_from_the_one_recipe():
     with pytest.raises(InputError):
         TrainSpec(val_ratio=0.6)
     assert TrainSpec.from_json('{"halo_hops": 1, "epochs": 3}').epochs == 3  # an older run's params still read
+    # the attention layer is the recipe's; a run recorded before the spec named it trained GATv2 and is
+    # rebuilt as such (its stored weights load), a new run records its own
+    from torch_geometric.nn import GATConv, GATv2Conv
+
+    assert spec.conv == recipe.MODEL["conv"] == "gat" and f"[default: {recipe.MODEL['conv']}]" in help_text
+    assert all(type(c) is GATConv for c in model.encoder.convs)
+    old = TrainSpec.from_json('{"epochs": 3}')
+    assert old.conv == "gatv2" and all(type(c) is GATv2Conv for c in build_model(old, 10, 1).encoder.convs)
+    assert TrainSpec.from_json(spec.to_json()).conv == "gat"
+    with pytest.raises(InputError, match="conv"):
+        TrainSpec(conv="gcn")
 
 
 def test_sampled_training_reads_historical_embeddings_and_resumes_identically(tmp_path):
