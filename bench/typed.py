@@ -33,6 +33,7 @@ def main() -> int:
     ap.add_argument("--sets", default="gift,music", help="comma-separated: gift, music")
     ap.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
     ap.add_argument("--epochs", type=int, default=30, help="most training epochs per seed")
+    ap.add_argument("--conv", choices=["auto", "gat", "gatv2"], default=None, help="attention layer (default: the recipe's)")
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "typed", help="folder for the PNG and JSON")
     ap.add_argument("--wipe", action="store_true", help="empty the database first (it must be empty otherwise)")
     args = ap.parse_args()
@@ -51,7 +52,7 @@ def main() -> int:
     gw = Gateway(Settings.from_env(), app="relmine-bench")
     gw.verify()
     reports, figures = [], {"bench": "typed", "baseline": "content baseline macro-F1 (logistic regression)",
-                            "seeds": seeds, "epochs": args.epochs, "sets": {}}
+                            "seeds": seeds, "epochs": args.epochs, "conv": args.conv or "recipe", "sets": {}}
     with gw, tempfile.TemporaryDirectory() as tmp:
         count = gw.read_one(Statement("MATCH (n) RETURN count(n) AS n", "bench/count"))["n"]
         if count and not args.wipe:
@@ -72,7 +73,7 @@ def main() -> int:
                   f"{len(graph.pairs):,} typed pairs ({', '.join(graph.relation_types)}): "
                   f"{(kinds == 0).sum():,} complement-only, {(kinds == 1).sum():,} substitute-only, "
                   f"{(kinds == -1).sum():,} both", flush=True)
-            rep = evaluate_typed(graph, seeds, ModelSpec(epochs=args.epochs), dataset=SETS[key],
+            rep = evaluate_typed(graph, seeds, ModelSpec(epochs=args.epochs, conv=args.conv), dataset=SETS[key],
                                  on_seed=lambda o: print(f"  seed {o.seed}: " + ", ".join(
                                      f"{m} {o.classify[m]['macro_f1']:.3f}" for m in METHODS)
                                      + f" ({o.epochs} epochs, {o.seconds:.0f}s)", flush=True))

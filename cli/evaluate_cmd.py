@@ -41,8 +41,8 @@ def _seeds(values: tuple[str, ...]) -> tuple[int, ...]:
               help="Maximum training epochs per seed (default: the recipe's 100; training stops after 20 "
                    "epochs without validation gain).")
 @click.option("--hidden", type=click.IntRange(min=4), default=None, help="Embedding size (default: the recipe's 64).")
-@click.option("--conv", type=click.Choice(["gat", "gatv2"]), default=None,
-              help="Attention layer (default: the recipe's, GAT).")
+@click.option("--conv", type=click.Choice(["auto", "gat", "gatv2"]), default=None,
+              help="Attention layer (default: the recipe's auto: GAT on one relation type, GATv2 on several).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
               help="Torch device (auto: CUDA when present).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/evaluate"),

@@ -29,8 +29,9 @@ def _opt(name: str, *decls, **kwargs):
 @_opt("patience", "--patience", type=click.IntRange(min=1), help="Epochs without validation gain before stopping.")
 @_opt("hidden", "--hidden", help="Embedding size.")
 @_opt("heads", "--heads", help="Attention heads.")
-@_opt("conv", "--conv", type=click.Choice(["gat", "gatv2"]),
-      help="Attention layer: GAT (the recipe's) or GATv2 (dynamic attention, about 1.6x the cost per edge).")
+@_opt("conv", "--conv", type=click.Choice(["auto", "gat", "gatv2"]),
+      help="Attention layer: auto (GAT when the run learns from one relation type, GATv2 on several), GAT, or "
+           "GATv2 (attention that depends on both ends and the type together; about 1.7x the cost per edge).")
 @_opt("lr", "--lr", help="Learning rate.")
 @_opt("top_k", "--top-k", help="Predicted relations kept per product.")
 @_opt("min_count", "--min-count", type=click.FloatRange(min=0),

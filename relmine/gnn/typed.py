@@ -255,6 +255,7 @@ class ModelSpec:
     """The GAT of :mod:`relmine.gnn.recipe` with a two-kind relation head (see module doc)."""
 
     hidden: int = 64
+    conv: str | None = None  # None: the recipe's attention layer
     epochs: int = 60
     patience: int = 15
     lr: float = 0.005
@@ -294,7 +295,7 @@ def train_model(graph: TypedGraph, split: TypedSplit, spec: ModelSpec, seed: int
     x = node_features(graph, graph.pairs[split.train], spec.text_dim)
     data = Data(x=x, edge_index=edge_index, edge_type=edge_type, num_nodes=graph.num_nodes)
     data.target_index, data.target_type = pos, kinds
-    kwargs = {**recipe.model_kwargs(hidden=spec.hidden), "num_relations": len(KINDS)}
+    kwargs = {**recipe.model_kwargs(hidden=spec.hidden, conv=spec.conv, num_relations=len(KINDS)), "num_relations": len(KINDS)}
     torch.manual_seed(seed)
     model = GATLinkPredictor(x.size(1), **kwargs)
     config = TrainConfig(**{**recipe.TRAIN, "epochs": spec.epochs, "patience": spec.patience, "lr": spec.lr},

@@ -145,7 +145,7 @@ def build_model(spec: TrainSpec, in_channels: int, num_relations: int):
     from relmine.gnn.model import GATLinkPredictor
 
     return GATLinkPredictor(in_channels, **recipe.model_kwargs(hidden=spec.hidden, conv=spec.conv, heads=spec.heads,
-                                                               layers=spec.layers),
+                                                               layers=spec.layers, num_relations=num_relations),
                             num_relations=num_relations, feature_reconstruction=spec.recon_weight > 0)
 
 

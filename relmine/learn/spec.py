@@ -55,8 +55,8 @@ class TrainSpec:
             raise InputError("partition_size must be at least 2")
         if self.epochs < 1 or self.hidden < 4 or self.heads < 1 or self.hidden % self.heads:
             raise InputError("epochs >= 1, hidden >= 4 and divisible by heads")
-        if self.conv not in ("gat", "gatv2"):
-            raise InputError(f"conv must be gat or gatv2, not {self.conv!r}")
+        if self.conv not in recipe.CONVS:
+            raise InputError(f"conv must be one of {', '.join(recipe.CONVS)}, not {self.conv!r}")
         if self.patience < 1:
             raise InputError("patience must be at least 1")
         if not 1 <= self.top_k <= 1000:

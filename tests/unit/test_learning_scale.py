@@ -206,11 +206,13 @@ def test_train_and_evaluate_take_their_defaults_from_the_one_recipe():
     # rebuilt as such (its stored weights load), a new run records its own
     from torch_geometric.nn import GATConv, GATv2Conv
 
-    assert spec.conv == recipe.MODEL["conv"] == "gat" and f"[default: {recipe.MODEL['conv']}]" in help_text
-    assert all(type(c) is GATConv for c in model.encoder.convs)
+    assert spec.conv == recipe.MODEL["conv"] == "auto" and f"[default: {recipe.MODEL['conv']}]" in help_text
+    assert all(type(c) is GATConv for c in model.encoder.convs)  # one relation type: GAT
+    assert all(type(c) is GATv2Conv for c in build_model(spec, 10, 2).encoder.convs)  # several: GATv2
+    assert all(type(c) is GATConv for c in build_model(TrainSpec(conv="gat"), 10, 2).encoder.convs)
     old = TrainSpec.from_json('{"epochs": 3}')
     assert old.conv == "gatv2" and all(type(c) is GATv2Conv for c in build_model(old, 10, 1).encoder.convs)
-    assert TrainSpec.from_json(spec.to_json()).conv == "gat"
+    assert TrainSpec.from_json(spec.to_json()).conv == "auto"
     with pytest.raises(InputError, match="conv"):
         TrainSpec(conv="gcn")
 
