@@ -563,7 +563,12 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
             # on the CPU: RNG states must stay CPU tensors; load_state_dict copies to the device
             state = load_checkpoint(checkpoint)
             _check_compatible(state["config"], config, checkpoint)
-            model.load_state_dict(state["model"])
+            try:
+                model.load_state_dict(state["model"])
+            except RuntimeError as exc:  # another model: size, depth or attention layer (GAT vs GATv2)
+                raise ValueError(f"checkpoint {checkpoint} holds another model than this run's {model!r} "
+                                 f"(a different --hidden, --heads or --conv?); resume with the settings it was "
+                                 f"written with, or delete it to start over: {str(exc).splitlines()[0]}") from exc
             optimizer.load_state_dict(state["optimizer"])
             start_epoch = state["epoch"] + 1
             bad_epochs, best_state = state["bad_epochs"], state["best_state"]

@@ -421,3 +421,15 @@ def test_the_write_back_writer_keeps_order_bounds_its_queue_and_raises_a_failed_
     with pytest.raises(RuntimeError, match="neo4j said no"):
         with writeback._Writer(SlowGateway(fail_on=1), "run-1") as writer:
             writer.put("learn/merge_predicted", rows)
+
+
+def test_a_checkpoint_of_another_attention_layer_is_refused_with_a_clear_message(tmp_path):
+    ei, _, x = random_graph(n=40, e=120, types=1)
+    g = Data(x=x, edge_index=ei, num_nodes=40)
+    g.target_index = graph_mod.undirected_pairs(ei)
+    config = TrainConfig(epochs=1, batch_size=64, progress=False)
+    ckpt = tmp_path / "ck.pt"
+    train(GATLinkPredictor(12, 16, heads=2, use_edge_weight=False, conv="gatv2"), [g], config, checkpoint=ckpt)
+    with pytest.raises(ValueError, match="another model.*--conv"):
+        train(GATLinkPredictor(12, 16, heads=2, use_edge_weight=False, conv="gat"), [g],
+              TrainConfig(epochs=2, batch_size=64, progress=False), checkpoint=ckpt)
