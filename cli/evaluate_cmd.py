@@ -115,6 +115,10 @@ def evaluate(ctx, data_file, relation_types, seeds, epochs, hidden, conv, device
             types = observed_types(relation_types)
             click.echo(f"reading the product graph ({', '.join(types)}) from Neo4j ...", err=True)
             data, dataset = product_graph(gw, types), f"Neo4j product graph ({', '.join(types)})"
+            # the attention layer `relmine train` would pick for these types (the graph is merged here)
+            from relmine.gnn.recipe import resolve_conv
+
+            conv = resolve_conv(conv, len(types))
         click.echo(f"{dataset}: {data.num_nodes} nodes, {data.edge_index.size(1) // 2} undirected edges, "
                    f"seeds {list(seeds)}", err=True)
         spec = EvalSpec(seeds=seeds, epochs=epochs, hidden=hidden, conv=conv, device=device, out=out,

@@ -102,3 +102,11 @@ def test_evaluate_cli_on_the_product_graph_in_neo4j(small_product_graph, clean_g
     assert report["probe"] is None  # the product graph has no labels
     assert clean_graph.read_one(COUNTS) == before
     assert leftover_projections(clean_graph) == []
+    # the attention layer is the one `relmine train` picks for the same types: GAT on one, GATv2 on two
+    assert report["model"]["conv"] == "gat"
+    two = CliRunner().invoke(cli, ["evaluate", "--relation-type", "CO_PURCHASED", "--relation-type", "CO_VIEWED",
+                                   "--seeds", "0", "--epochs", "1", "--hidden", "8", "--device", "cpu",
+                                   "--no-fastrp", "--out", str(tmp_path / "two")],
+                             obj={"settings": neo4j_settings}, catch_exceptions=False)
+    assert two.exit_code == 0, two.output
+    assert json.loads((tmp_path / "two" / "evaluation.json").read_text())["model"]["conv"] == "gatv2"
