@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="amazon_photo.npz")
     ap.add_argument("--epochs", type=int, default=recipe.TRAIN["epochs"], help="maximum epochs per seed")
     ap.add_argument("--hidden", type=int, default=recipe.MODEL["hidden_channels"], help="embedding size")
-    ap.add_argument("--conv", default=None, choices=["auto", "gatv2", "gat"], help="attention layer (default: the recipe's)")
+    ap.add_argument("--conv", default=None, choices=["auto", "gatv2", "gat"],
+                    help="attention layer (default: the recipe's)")
     ap.add_argument("--device", default="auto", help="auto (cuda if present), cpu or cuda")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "photo_eval", help="folder for the PNG and JSON")

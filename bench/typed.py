@@ -33,7 +33,8 @@ def main() -> int:
     ap.add_argument("--sets", default="gift,music", help="comma-separated: gift, music")
     ap.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
     ap.add_argument("--epochs", type=int, default=30, help="most training epochs per seed")
-    ap.add_argument("--conv", choices=["auto", "gat", "gatv2"], default=None, help="attention layer (default: the recipe's)")
+    ap.add_argument("--conv", choices=["auto", "gat", "gatv2"], default=None,
+                    help="attention layer (default: the recipe's)")
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "typed", help="folder for the PNG and JSON")
     ap.add_argument("--wipe", action="store_true", help="empty the database first (it must be empty otherwise)")
     args = ap.parse_args()

@@ -47,19 +47,15 @@ def partition_figures(run_id: str, products: int, rounds: int) -> dict:
     from relmine.config import Settings
     from relmine.gateway import Gateway
     from relmine.gnn.graph import paths3_forced
-    from relmine.learn.learngraph import pull_learning_graph
-    from relmine.learn.pipeline import _local_types, full_graph_outputs, get_run, load_model
-    from relmine.learn.spec import TrainSpec
+    from relmine.learn.pipeline import _local_types, full_graph_outputs, get_run, load_model, pull_run_graph
     from relmine.learn.writeback import Bundle, write_partition
 
     gw = Gateway(Settings.from_env(), app="relmine-bench")
     run = get_run(gw, run_id)
     if run.get("status") != "done":
         sys.exit(f"run {run_id} is {run.get('status')}: give a done training run (`relmine runs`)")
-    spec = TrainSpec.from_json(run["params"])
-    types = json.loads(run["params"])["relation_types"] or list(json.loads(run["graph"])["kept_by_type"])
     model = load_model(gw, run_id)
-    lg = pull_learning_graph(gw, types, spec.relation_filter())
+    spec, types, lg = pull_run_graph(gw, run)  # the run's graph, pulled again with its own settings
     emb, att = full_graph_outputs(model, lg, _local_types(types)[lg.types], spec.max_step_edges)
     paths3 = json.loads(run["metrics"]).get("paths3")
     bundle = Bundle(lg.skus, torch.from_numpy(lg.pairs), torch.from_numpy(lg.types), emb, att, list(types),
@@ -87,16 +83,10 @@ def partition_figures(run_id: str, products: int, rounds: int) -> dict:
 def read_edges(path: Path):
     import numpy as np
 
-    src, dst = [], []
-    with gzip.open(path, "rt") if path.suffix == ".gz" else open(path) as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            a, b = line.split()[:2]
-            src.append(int(a))
-            dst.append(int(b))
-    src, dst = np.asarray(src), np.asarray(dst)
-    n = int(max(src.max(), dst.max())) + 1
+    with gzip.open(path, "rt") if path.suffix == ".gz" else open(path) as f:  # as bench/motifs.py reads it
+        e = np.loadtxt(f, dtype=np.int64, comments="#", usecols=(0, 1))
+    src, dst = e[:, 0], e[:, 1]
+    n = int(e.max()) + 1
     key = np.unique(np.minimum(src, dst) * n + np.maximum(src, dst))
     return np.stack([key // n, key % n]), n
 

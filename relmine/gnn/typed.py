@@ -295,7 +295,8 @@ def train_model(graph: TypedGraph, split: TypedSplit, spec: ModelSpec, seed: int
     x = node_features(graph, graph.pairs[split.train], spec.text_dim)
     data = Data(x=x, edge_index=edge_index, edge_type=edge_type, num_nodes=graph.num_nodes)
     data.target_index, data.target_type = pos, kinds
-    kwargs = {**recipe.model_kwargs(hidden=spec.hidden, conv=spec.conv, num_relations=len(KINDS)), "num_relations": len(KINDS)}
+    kinds_n = len(KINDS)
+    kwargs = {**recipe.model_kwargs(hidden=spec.hidden, conv=spec.conv, num_relations=kinds_n), "num_relations": kinds_n}
     torch.manual_seed(seed)
     model = GATLinkPredictor(x.size(1), **kwargs)
     config = TrainConfig(**{**recipe.TRAIN, "epochs": spec.epochs, "patience": spec.patience, "lr": spec.lr},
