@@ -8,7 +8,9 @@ Data (``$RELMINE_DATA``, else ``../shared/data``; read in place):
   8 classes; ``p.features`` = a 64-dimensional truncated SVD of the bag-of-words features (for FastRP's
   ``featureProperties``). No orders, so ``--weighting auto`` means ``count`` there.
 * ``cj_transactions_sample.csv.gz`` (orders, through ``relmine ingest``), scored against
-  ``cj_products.csv.gz`` levels department / product_category / product_type.
+  ``cj_products.csv.gz`` levels department / product_category / product_type; the sample's products'
+  ``manufacturer_id`` and ``brand`` (not the hierarchy) through ``relmine ingest`` as a catalogue, for
+  the ``--attribute`` rows.
 * ``groceries.csv`` (baskets, through ``relmine ingest``), scored against ``groceries_hierarchy.csv``
   levels level1 / level2.
 
@@ -61,6 +63,14 @@ METHODS: dict[str, dict[str, dict]] = {
         "leiden npmi min-count 2": {"method": "leiden", "weighting": "npmi", "min_count": 2},
         "leiden count": {"method": "leiden", "weighting": "count"},
         "fastrp npmi k-default": {"method": "fastrp", "weighting": "npmi"},
+        # the catalogue's manufacturer (and brand) as attribute nodes beside the co-purchases
+        "leiden npmi + manufacturer": {"attributes": ("manufacturer_id",)},
+        "leiden npmi + manufacturer, brand": {"attributes": ("manufacturer_id", "brand")},
+        "leiden npmi + manufacturer g1.5": {"attributes": ("manufacturer_id",), "resolution": 1.5},
+        "leiden npmi + manufacturer w100": {"attributes": ("manufacturer_id",), "attribute_weight": 100.0},
+        # a reference, not a method: the attribute links alone (a relationship type the graph does not hold)
+        "manufacturer links only, no co-purchases (reference)": {
+            "attributes": ("manufacturer_id",), "weighting": "count", "relationship": "NO_CO_PURCHASES"},
     },
     "groceries": {
         BASELINE: {"method": "louvain", "weighting": "count"},
@@ -134,8 +144,24 @@ def load_baskets(gw, name: str, data: Path, tmp: Path) -> tuple[dict, dict]:
         opts = IngestOptions(kind="orders", columns={"order": "basket_id", "sku": "product_id", "qty": "quantity"},
                              progress=False)
         report = ingest_file(gw, data / "cj_transactions_sample.csv.gz", opts, rejects_dir=tmp)
+        # the catalogue's attributes that are not the hierarchy scored against (manufacturer, brand:
+        # National / Private), for the sample's products only, through `relmine ingest catalog`
+        sold = {r["product_id"] for r in _rows(data / "cj_transactions_sample.csv.gz")}
+        catalog = tmp / "cj_attributes.csv"
+        with open(catalog, "w", newline="") as out:
+            w = csv.writer(out)
+            w.writerow(["product_id", "manufacturer_id", "brand"])
+            for r in _rows(data / "cj_products.csv.gz"):
+                if r["product_id"] in sold:
+                    w.writerow([r["product_id"], r["manufacturer_id"], r["brand"]])
+        ingest_file(gw, catalog, IngestOptions(kind="catalog", progress=False), rejects_dir=tmp)
     return truth, {"read": report.counts.read, "accepted": report.counts.accepted,
                    "rejected": report.counts.rejected, "seconds": round(report.seconds, 1)}
+
+
+def _rows(path: Path):
+    with gzip.open(path, "rt", newline="") as f:
+        yield from csv.DictReader(f)
 
 
 def score(assignment: dict[str, int], truth: dict, levels: list[str]) -> dict:
@@ -233,7 +259,10 @@ def main() -> int:
                 rows[label] = {"spec": {"method": res.spec.method, "weighting": res.spec.weighting,
                                         "resolution": res.spec.resolution, "min_count": res.spec.min_count,
                                         **({"k": kw["k"]} if "k" in kw else {}),
-                                        **({"features": kw["features"]} if "features" in kw else {})},
+                                        **({"features": kw["features"]} if "features" in kw else {}),
+                                        **({"attributes": list(res.spec.attributes),
+                                            "attribute_weight": res.spec.attribute_weight}
+                                           if res.spec.attributes else {})},
                                "products": m["products"], "communities": m["communities"],
                                "singletons": sum(1 for v in sizes.values() if v == 1),
                                "largest_share": m["largest_share"], "levels": score(res.assignment, truth, levels),

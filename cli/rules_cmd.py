@@ -88,10 +88,17 @@ def rules(ctx, min_support, min_confidence, min_lift, max_len, levels, run, no_w
               help="With npmi/lift: drop pairs bought together in fewer orders than this.")
 @click.option("--resolution", type=click.FloatRange(min=0, max=100, min_open=True), default=None,
               help="Leiden resolution (gamma): above 1 gives more, smaller clusters "
-                   "(default: 1.5 on npmi weights, else 1.0).")
+                   "(default: 10 with --attribute, else 1.5 on npmi weights, else 1.0).")
 @click.option("--features", default=None,
               help="With --method fastrp (optional) or propagate (required): a list-of-numbers product "
                    "property, mixed into the FastRP vectors or propagated over the graph.")
+@click.option("--attribute", "attributes", multiple=True, metavar="PROPERTY",
+              help="With leiden/louvain (repeatable): a catalogue property of the products (a brand, a "
+                   "manufacturer) whose values join the graph, each linked to the products that have it; "
+                   "for thin baskets. See docs/clusters.md.")
+@click.option("--attribute-weight", type=click.FloatRange(min=0, max=1000, min_open=True), default=None,
+              help="The weight of a product's link to its attribute value (default 30, against NPMI weights "
+                   "of at most 1).")
 @click.option("--dimension", type=click.IntRange(8, 1024), default=256, show_default=True,
               help="With --method fastrp: the size of the FastRP vectors.")
 @click.option("--run", default=None, help="Run id (default: a new one); the same id replaces that run's clusters.")
@@ -100,15 +107,16 @@ def rules(ctx, min_support, min_confidence, min_lift, max_len, levels, run, no_w
 @click.pass_context
 @friendly_errors
 def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, weighting, min_count, resolution,
-             features, dimension, run, no_write, top) -> None:
+             features, attributes, attribute_weight, dimension, run, no_write, top) -> None:
     """Cluster products, label clusters by TF-IDF terms, score against categories (NMI/ARI), write (:Cluster)."""
     from relmine.rules.clusters import ClusterSpec, cluster_products
 
     _quiet_driver_notices(ctx)
     spec = ClusterSpec(method=method, relationship=relationship, k=k, min_size=min_size, terms=terms,
                        seed=seed, weighting=weighting, min_count=min_count, resolution=resolution,
-                       features=features, dimension=dimension, run=run, write=not no_write,
-                       **({"concurrency": concurrency} if concurrency else {}))
+                       features=features, attributes=tuple(attributes), dimension=dimension, run=run,
+                       write=not no_write, **({"concurrency": concurrency} if concurrency else {}),
+                       **({"attribute_weight": attribute_weight} if attribute_weight else {}))
     if run is not None:
         check_run_id(run)  # before connecting
     with gateway_from(ctx) as gw:
@@ -116,7 +124,8 @@ def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, w
     m = result.metrics()
     scores = (f"; against {m['categories']} categories: NMI {m['nmi']:.3f}, ARI {m['ari']:.3f}"
               if "nmi" in m else "; no known categories to score against")
-    weights = f" ({m['weighting']} weights)" if method not in ("kmeans", "propagate") else ""
+    attrs = f", attributes {', '.join(result.spec.attributes)}" if result.spec.attributes else ""
+    weights = f" ({m['weighting']} weights{attrs})" if method not in ("kmeans", "propagate") else ""
     click.echo(f"{method}{weights}: {m['products']:,} products in {m['communities']:,} communities, "
                f"{m['clusters']:,} of at least {min_size}, the largest holding {m['largest_share']:.1%}{scores}")
     echo_table([{"size": c.size, "label": c.label, "top category": c.top_category, "purity": c.purity,

@@ -35,10 +35,17 @@ PROPAGATE_MAX_PRODUCTS = 30_000  # Ward keeps n^2 / 2 distances: 3.6 GB at 30k
 # leaves a 26% cluster on Groceries and 1.5 none over 10%; on counts (Amazon Photo) 1.0 and 0.5 are within
 # run-to-run noise of each other and 1.5 is lower.
 DEFAULT_RESOLUTION = {"npmi": 1.5}
+# With catalogue attributes a value held by many products (a store brand: 19% of the Complete Journey sample)
+# keeps one cluster at gamma 1.5 (20% of the products); at 10 no cluster holds over 2% (docs/clusters.md).
+ATTRIBUTE_RESOLUTION = 10.0
 WEIGHTINGS = ("auto", "count", "npmi", "lift")
 REL_TYPE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 PROPERTY = re.compile(r"^[a-z][A-Za-z0-9_]{0,63}$")
 MAX_COMMUNITY_CONCURRENCY = 4  # GDS community edition
+MAX_ATTRIBUTES = 8
+# The weight of a product's link to one of its attribute values, against NPMI weights in (0, 1] (or stored
+# counts): chosen by bench/clusters.py on the Complete Journey sample (docs/clusters.md).
+DEFAULT_ATTRIBUTE_WEIGHT = 30.0
 
 
 def default_concurrency() -> int:
@@ -69,9 +76,15 @@ class ClusterSpec:
             (``relationship`` ``CO_PURCHASED`` and ingested orders), else ``count``.
         min_count: with ``npmi``/``lift``, pairs bought together in fewer orders are dropped (default 1;
             see ``docs/clusters.md`` for why 2 fragments sparse baskets into singletons).
-        resolution: Leiden's ``gamma``: above 1 gives more, smaller clusters (default: 1.5 on ``npmi``
-            weights, 1.0 otherwise, chosen by ``bench/clusters.py``; Louvain in GDS has no resolution, so it
+        resolution: Leiden's ``gamma``: above 1 gives more, smaller clusters (default: 10 with ``attributes``,
+            else 1.5 on ``npmi`` weights, 1.0 otherwise, chosen by ``bench/clusters.py``; Louvain in GDS has no resolution, so it
             must stay 1.0 there).
+        attributes: with ``leiden``/``louvain``, catalogue properties of the products (``p.<name>``: a brand,
+            a manufacturer) whose values join the graph as virtual nodes, each linked to every product that
+            has it (default: none). Where baskets are thin, products that share a value then cluster
+            together, and co-purchases split a value held by many products.
+        attribute_weight: the weight of a product's link to its attribute value (default 30.0, against
+            NPMI weights of at most 1).
         features: with ``fastrp`` (optional) or ``propagate`` (required), a numeric list property of the products (``p.<features>``) that FastRP
             mixes into its vectors (``featureProperties``; count weighting only; default: none).
         dimension: FastRP vector size (default 256).
@@ -90,6 +103,8 @@ class ClusterSpec:
     min_count: int = 1
     resolution: float | None = None
     features: str | None = None
+    attributes: tuple[str, ...] = ()
+    attribute_weight: float = DEFAULT_ATTRIBUTE_WEIGHT
     dimension: int = 256
     run: str | None = None
     write: bool = True
@@ -120,6 +135,16 @@ class ClusterSpec:
                 raise InputError(f"feature property {self.features!r} must match {PROPERTY.pattern}")
             if self.weighting in ("npmi", "lift"):
                 raise InputError("features go with the stored (count) weights: use weighting count or auto")
+        if self.attributes:
+            if self.method not in ("leiden", "louvain"):
+                raise InputError(f"attributes join the graph of leiden or louvain only, got method {self.method}")
+            if len(self.attributes) > MAX_ATTRIBUTES or len(set(self.attributes)) < len(self.attributes):
+                raise InputError(f"name at most {MAX_ATTRIBUTES} distinct attributes, got {list(self.attributes)}")
+            for name in self.attributes:
+                if not isinstance(name, str) or not PROPERTY.match(name):
+                    raise InputError(f"attribute property {name!r} must match {PROPERTY.pattern}")
+        if not 0 < self.attribute_weight <= 1000:
+            raise InputError(f"attribute_weight must lie in (0, 1000], got {self.attribute_weight}")
         if not 8 <= self.dimension <= 1024:
             raise InputError(f"dimension must lie in 8..1024, got {self.dimension}")
         if self.k is not None and self.k < 2:
@@ -195,13 +220,33 @@ def resolve_weighting(gw: Gateway, spec: ClusterSpec) -> str:
     return "npmi" if info.get("n_orders") and info.get("pairs") else "count"
 
 
+def _check_counted(gw: Gateway, weighting: str) -> None:
+    info = gw.read_one("clusters/count_order_stats") or {}
+    if not info.get("n_orders") or not info.get("pairs"):
+        raise InputError(f"weighting {weighting} needs co-purchases counted over orders (ingest orders "
+                         "or baskets first); use --weighting count for relations without order counts")
+
+
+def _project_with_attributes(gw: Gateway, spec: ClusterSpec, graph: str, weighting: str) -> int:
+    """Project co-purchases and the products' attribute values as virtual nodes; the first virtual id."""
+    found = gw.read_one("clusters/count_attribute_products", {"attributes": list(spec.attributes)}) or {}
+    missing = [name for name, n in zip(spec.attributes, found.get("products") or []) if not n]
+    if missing:
+        raise InputError(f"no product carries the attribute {', '.join(map(repr, missing))} (a text or number "
+                         "property, e.g. a catalogue column: `relmine ingest catalog`)")
+    if weighting != "count":
+        _check_counted(gw, weighting)
+    summary = gw.write("clusters/project_with_attributes", {
+        "graph": graph, "weighting": weighting, "type": spec.relationship, "minCount": spec.min_count,
+        "attributes": list(spec.attributes), "attributeWeight": float(spec.attribute_weight),
+        "concurrency": spec.concurrency})
+    return int(summary.records[0]["offset"])
+
+
 def _project(gw: Gateway, spec: ClusterSpec, graph: str, weighting: str) -> bool:
     """Project the graph to cluster; whether its relationships carry a ``weight``."""
     if weighting != "count":
-        info = gw.read_one("clusters/count_order_stats") or {}
-        if not info.get("n_orders") or not info.get("pairs"):
-            raise InputError(f"weighting {weighting} needs co-purchases counted over orders (ingest orders "
-                             "or baskets first); use --weighting count for relations without order counts")
+        _check_counted(gw, weighting)
         gw.write("clusters/project_significance", {"graph": graph, "weighting": weighting,
                                                    "minCount": spec.min_count, "minWeight": 0.0,
                                                    "concurrency": spec.concurrency})
@@ -242,8 +287,12 @@ def community_assignment(gw: Gateway, spec: ClusterSpec, skus: list[str] | None 
     products of ``skus`` each get a community of their own (as isolated products do otherwise)."""
     graph = f"relmine-clusters-{secrets.token_hex(4)}"
     weighting = resolve_weighting(gw, spec)
+    offset = None
     try:
-        weighted = _project(gw, spec, graph, weighting)
+        if spec.attributes:
+            offset, weighted = _project_with_attributes(gw, spec, graph, weighting), True
+        else:
+            weighted = _project(gw, spec, graph, weighting)
         config: dict = {"concurrency": spec.concurrency}
         if weighted:
             config["relationshipWeightProperty"] = "weight"
@@ -252,7 +301,7 @@ def community_assignment(gw: Gateway, spec: ClusterSpec, skus: list[str] | None 
             config["gamma"] = float(spec.resolution if spec.resolution is not None
                                     else DEFAULT_RESOLUTION.get(weighting, 1.0))
         try:
-            rows = gw.read(f"clusters/{spec.method}_stream", {"graph": graph, "config": config})
+            rows = gw.read(f"clusters/{spec.method}_stream", {"graph": graph, "config": config, "offset": offset})
         except QueryError as exc:
             # GDS 2.13 Leiden fails with a NullPointerException (no dendrogram) when the resolution is
             # so high that no two products merge: that result is every product alone.
@@ -430,7 +479,9 @@ def cluster_products(gw: Gateway, spec: ClusterSpec) -> ClusterResult:
         weighting = resolve_weighting(gw, spec)
         resolution = spec.resolution
         if resolution is None:
-            resolution = DEFAULT_RESOLUTION.get(weighting, 1.0) if spec.method == "leiden" else 1.0
+            resolution = 1.0
+            if spec.method == "leiden":
+                resolution = ATTRIBUTE_RESOLUTION if spec.attributes else DEFAULT_RESOLUTION.get(weighting, 1.0)
         spec = replace(spec, weighting=weighting, resolution=resolution)
     if spec.method == "kmeans":
         assignment = kmeans_assignment(gw, spec)
@@ -465,5 +516,10 @@ def write_clusters(gw: Gateway, result: ClusterResult, *, batch_size: int = 200)
     summary = gw.write_batches("clusters/merge_clusters", rows, batch_size=batch_size,
                                extra={"run": result.run, "method": result.spec.method})
     params = {k: v for k, v in asdict(result.spec).items() if k not in ("run", "write") and v is not None}
+    if result.spec.attributes:
+        params["attributes"] = list(result.spec.attributes)
+    else:
+        params.pop("attributes", None)
+        params.pop("attribute_weight", None)
     record_run(gw, result.run, "clusters", params, result.metrics())
     return summary.nodes_created

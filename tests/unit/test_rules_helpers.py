@@ -66,6 +66,19 @@ def test_cluster_spec_defaults_are_valid():
     assert DEFAULT_RESOLUTION == {"npmi": 1.5}
 
 
+@pytest.mark.parametrize("spec, message", [
+    (ClusterSpec(method="fastrp", attributes=("brand",)), "leiden or louvain only"),
+    (ClusterSpec(attributes=("brand", "brand")), "at most 8 distinct attributes"),
+    (ClusterSpec(attributes=tuple(f"a{i}" for i in range(9))), "at most 8 distinct attributes"),
+    (ClusterSpec(attributes=("Brand",)), "attribute property 'Brand' must match"),
+    (ClusterSpec(attributes=("brand",), attribute_weight=2000.0), "attribute_weight must lie"),
+])
+def test_bad_attribute_specs_are_refused_before_any_query(spec, message):
+    with pytest.raises(InputError, match=message):
+        spec.validated()
+    assert ClusterSpec(attributes=("brand", "manufacturer_id")).validated().attribute_weight == 30.0
+
+
 @pytest.mark.parametrize("args, message", [
     (["rules", "--min-support", "0"], "must lie in (0, 1]"),
     (["rules", "--min-support", "2"], "must lie in (0, 1]"),
@@ -79,6 +92,7 @@ def test_cluster_spec_defaults_are_valid():
     (["clusters", "--dimension", "4"], "4 is not in the range 8<=x<=1024"),
     (["clusters", "--method", "sgc"], "Invalid value for '--method'"),
     (["clusters", "--resolution", "0"], "0 is not in the range"),
+    (["clusters", "--attribute-weight", "0"], "0 is not in the range"),
     (["recommend", "x", "--kind", "cheaper"], "Invalid value for '--kind'"),
     (["recommend", "x", "-k", "0"], "0 is not in the range 1<=x<=1000"),
     (["recommend"], "Missing argument 'SKU'"),
