@@ -411,6 +411,15 @@ def kmeans_assignment(gw: Gateway, spec: ClusterSpec) -> dict[str, int]:
 _TOKEN = r"(?u)\b[^\W\d_][^\W\d_]+\b"
 
 
+def _fallback_label(c: Cluster) -> str:
+    """A cluster's label without title terms: its most frequent category, said to be a minority when it is."""
+    if not c.top_category:
+        return f"cluster {c.community}"
+    if c.purity is not None and c.purity < 0.5:
+        return f"mixed, most often {c.top_category} ({c.purity:.0%})"
+    return c.top_category
+
+
 def label_clusters(clusters: list[Cluster], titles: dict[str, str | None], *, terms: int = 5) -> None:
     """Set ``terms`` (TF-IDF top terms, one document per cluster) and a short ``label`` on each cluster."""
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -418,21 +427,21 @@ def label_clusters(clusters: list[Cluster], titles: dict[str, str | None], *, te
     docs = [" ".join(t for t in (titles.get(s) for s in c.members) if t) for c in clusters]
     if not any(doc.strip() for doc in docs):
         for c in clusters:
-            c.terms, c.label = [], c.top_category or f"cluster {c.community}"
+            c.terms, c.label = [], _fallback_label(c)
         return
     try:
         vec = TfidfVectorizer(stop_words="english", token_pattern=_TOKEN, sublinear_tf=True)
         matrix = vec.fit_transform(docs)
     except ValueError:  # only stop words
         for c in clusters:
-            c.terms, c.label = [], c.top_category or f"cluster {c.community}"
+            c.terms, c.label = [], _fallback_label(c)
         return
     vocab = np.asarray(vec.get_feature_names_out())
     for c, row in zip(clusters, matrix):
         weights = row.toarray().ravel()
         top = [i for i in np.argsort(-weights, kind="stable")[:terms] if weights[i] > 0]
         c.terms = vocab[top].tolist()
-        c.label = " / ".join(c.terms[:3]) if c.terms else (c.top_category or f"cluster {c.community}")
+        c.label = " / ".join(c.terms[:3]) if c.terms else _fallback_label(c)
 
 
 def category_scores(assignment: dict[str, int], categories: dict[str, str | None]) -> dict[str, float | int]:

@@ -30,6 +30,10 @@ def test_labels_fall_back_without_titles():
     clusters = build_clusters({"a": 5, "b": 5}, {"a": "Lenses", "b": "Lenses"})
     label_clusters(clusters, {"a": None, "b": ""})
     assert clusters[0].label == "Lenses" and clusters[0].purity == 1.0 and clusters[0].terms == []
+    # a category most members do not share is not the cluster's name
+    mixed = build_clusters({s: 1 for s in "abcdef"}, {"a": "Bread", "b": "Cheese", "c": "Cheese", "d": "Milk"})
+    label_clusters(mixed, {})
+    assert mixed[0].label == "mixed, most often Cheese (33%)"
 
 
 def test_category_scores_perfect_and_partial():
