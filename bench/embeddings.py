@@ -1,7 +1,7 @@
 """Do the embeddings ``relmine train`` writes tell products apart? Concentration and substitute retrieval.
 
     python bench/embeddings.py [--sets demo,gift-cards] [--epochs 10] [--holdout 0.1] [--seed 0]
-                               [--out out/embeddings]
+                               [--contrast-weights 0,1] [--out out/embeddings]
 
 Per data set (the database is wiped first):
 
@@ -145,36 +145,44 @@ def measure(name: str, args, env: dict) -> dict:
         log(f"{' '.join(cmd[:2])}: {m.seconds:.0f}s, exit {m.returncode}")
         if m.returncode:
             raise SystemExit(m.stderr[-3000:])
-    run_id = f"emb-{name}-s{args.seed}-{int(time.time())}"
-    with Worker(env, out / "worker-home") as worker:
-        m = cli(["train", "--epochs", str(args.epochs), "--seed", str(args.seed), "--run-id", run_id, "--wait",
-                 "--timeout", str(int(args.timeout))], env, timeout=args.timeout + 120,
-                log=lambda line: log(f"  {line}"))
-        peak = worker.peak_rss()
-        if m.returncode:
-            raise SystemExit(worker.tail())
-    run = run_record(env, run_id)
-    log(f"{name}: trained {run_id} in {m.seconds:.0f}s, worker peak RSS {gb(peak)}")
-    skus, cats, sp = spaces(run_id, args.seed)
-    at = {s: i for i, s in enumerate(skus)}
-    pairs = np.asarray([[at[a] for a, b in held if a in at and b in at],
-                        [at[b] for a, b in held if a in at and b in at]], dtype=np.int64).reshape(2, -1)
-    table = {}
-    for space, h in sp.items():
-        c = concentration(h, cats, k=5, seed=args.seed)
-        c["hits@10"] = hits_at_k(h, pairs, k=10)
-        table[space] = c
+    table, runs = {}, []
+    for weight in args.contrast_weights:
+        run_id = f"emb-{name}-s{args.seed}-c{weight:g}-{int(time.time())}"
+        extra = ["--contrast-weight", f"{weight:g}"] if weight else []
+        with Worker(env, out / "worker-home") as worker:
+            m = cli(["train", "--epochs", str(args.epochs), "--seed", str(args.seed), "--run-id", run_id, "--wait",
+                     "--timeout", str(int(args.timeout)), *extra], env, timeout=args.timeout + 120,
+                    log=lambda line: log(f"  {line}"))
+            peak = worker.peak_rss()
+            if m.returncode:
+                raise SystemExit(worker.tail())
+        run = run_record(env, run_id)
+        log(f"{name}: trained {run_id} in {m.seconds:.0f}s, worker peak RSS {gb(peak)}")
+        # read now: the next run's switch replaces p.embedding
+        skus, cats, sp = spaces(run_id, args.seed)
+        at = {s: i for i, s in enumerate(skus)}
+        pairs = np.asarray([[at[a] for a, b in held if a in at and b in at],
+                            [at[b] for a, b in held if a in at and b in at]], dtype=np.int64).reshape(2, -1)
+        label = "written" if not weight else f"written, contrast {weight:g}"
+        for space, h in sp.items():
+            if runs and space != "written":
+                continue  # the input features and a random space do not depend on the run
+            c = concentration(h, cats, k=5, seed=args.seed)
+            c["hits@10"] = hits_at_k(h, pairs, k=10)
+            table[label if space == "written" else space] = c
+        runs.append({"contrast_weight": weight, "run": run_id, "train_seconds": round(m.seconds, 1),
+                     "worker_peak_rss": peak, "test": (run.get("metrics") or {}).get("test")})
     neighbours = cli(["neighbours", sku, "-k", "5"], env, timeout=300)
     recommend = cli(["recommend", sku, "--kind", "substitute", "-k", "5"], env, timeout=300)
     q = at[sku]
     top = {}
-    for space in ("raw encoder", "written"):
+    for space in ("raw encoder", "written"):  # of the last run
         u = sp[space] / np.linalg.norm(sp[space], axis=1, keepdims=True)
         sim = u @ u[q]
         sim[q] = -np.inf
         order = np.argsort(-sim)[:5]
         top[space] = [(skus[i], round(float(sim[i]), 4)) for i in order]
-    return {"set": name, "run": run_id, "products": len(skus), "held_out_pairs": int(len(held)),
+    return {"set": name, "run": run_id, "runs": runs, "products": len(skus), "held_out_pairs": int(len(held)),
             "held_out_scored": int(pairs.shape[1]), "categories": len(set(cats)), "train_seconds": round(m.seconds, 1),
             "worker_peak_rss": peak, "stages": stages, "table": table, "query": sku, "top5": top,
             "neighbours_cli": neighbours.stdout.strip().splitlines(),
@@ -189,8 +197,14 @@ def print_table(r: dict) -> None:
     for space, v in r["table"].items():
         print(f"{space:<16}" + "".join(f"{v[c]:>11.4f}" for c in cols))
     base = r["table"]["input features"]["hits@10"]
-    if base > 0:
-        print(f"Hits@10 of written vs input features (baseline): {r['table']['written']['hits@10'] / base:.2f}x")
+    for label, v in r["table"].items():
+        if label.startswith("written") and base > 0:
+            print(f"Hits@10 of {label} vs input features (baseline): {v['hits@10'] / base:.2f}x")
+    for run in r["runs"]:
+        test = run["test"] or {}
+        model = test.get("model", test)
+        print(f"contrast {run['contrast_weight']:g}: run {run['run']}, {run['train_seconds']}s, worker peak "
+              f"{gb(run['worker_peak_rss'])}, test {json.dumps(model, sort_keys=True)[:300]}")
     for space, top in r["top5"].items():
         print(f"5 nearest of {r['query']} ({space}): " + ", ".join(f"{s} {c:.4f}" for s, c in top))
     print("relmine neighbours " + r["query"] + " -k 5:")
@@ -209,7 +223,10 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0, help="seed of the hold-out, the training and the random space")
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "embeddings", help="working folder")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per training run")
+    ap.add_argument("--contrast-weights", default="0",
+                    help="comma-separated relmine train --contrast-weight values, one run each (0: off, the baseline)")
     args = ap.parse_args()
+    args.contrast_weights = [float(w) for w in args.contrast_weights.split(",") if w.strip()]
     env = dict(os.environ)
     results = []
     for name in [s.strip() for s in args.sets.split(",") if s.strip()]:
@@ -217,8 +234,9 @@ def main() -> int:
             ap.error(f"unknown set {name!r} (choose from {', '.join(PREPARE)})")
         results.append(measure(name, args, env))
         print_table(results[-1])
-    ratio = {r["set"]: (r["table"]["written"]["hits@10"] / r["table"]["input features"]["hits@10"]
-                        if r["table"]["input features"]["hits@10"] > 0 else None) for r in results}
+    ratio = {r["set"]: {label: (v["hits@10"] / r["table"]["input features"]["hits@10"]
+                                if r["table"]["input features"]["hits@10"] > 0 else None)
+                        for label, v in r["table"].items() if label.startswith("written")} for r in results}
     print(json.dumps({"results": results, "hits10_written_over_input_features": ratio}))
     return 0
 

@@ -99,6 +99,12 @@ class TrainConfig:
     val_metric: str = "hits@50"
     recon_weight: float = 0.0         # > 0 adds edge + node-feature reconstruction loss
     type_weight: float = 1.0
+    # > 0 adds a contrastive term on the embeddings: each target pair of a type in ``contrast_types``
+    # (substitute-like) is pulled together in the centred, normalised space the write-back stores,
+    # against the other pairs of the step (InfoNCE, both directions, at ``contrast_temperature``)
+    contrast_weight: float = 0.0
+    contrast_types: tuple[int, ...] = ()
+    contrast_temperature: float = 0.1
     grad_clip: float = 1.0
     eval_batch_size: int = 65536
     seed: int = 0
@@ -515,7 +521,27 @@ def _loss(model, part, batch, config, device, pos, neg, pairs, h, logit, type_lo
         if model.feature_decoder is not None:
             recon = recon + F.mse_loss(model.reconstruct_features(hf), part.x)
         loss = loss + config.recon_weight * recon
+    if config.contrast_weight > 0 and config.contrast_types and part.target_type is not None:
+        loss = loss + config.contrast_weight * contrast_loss(h, pos, part.target_type[batch], config)
     return loss
+
+
+CONTRAST_MAX_PAIRS = 4096  # pairs of one step's contrastive term (its logits are pairs x pairs)
+
+
+def contrast_loss(h: Tensor, pos: Tensor, types: Tensor, config: TrainConfig) -> Tensor:
+    """InfoNCE on the positives ``pos`` whose type is in ``config.contrast_types``: in the centred,
+    L2-normalised embedding space (what the write-back stores and ``relmine neighbours`` ranks by),
+    each pair's partner against the other pairs' partners, both directions. Zero with fewer than two."""
+    wanted = torch.as_tensor(config.contrast_types, device=types.device, dtype=types.dtype)
+    pairs = pos[:, torch.isin(types, wanted)][:, :CONTRAST_MAX_PAIRS]
+    if pairs.size(1) < 2:
+        return h.float().sum() * 0.0
+    z = h.float()
+    z = F.normalize(z - z.mean(dim=0, keepdim=True), dim=-1)
+    logits = z[pairs[0]] @ z[pairs[1]].T / config.contrast_temperature
+    target = torch.arange(pairs.size(1), device=logits.device)
+    return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
 
 
 def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConfig | None = None, *,

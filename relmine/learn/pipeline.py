@@ -36,7 +36,7 @@ import pickle
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import torch
 
@@ -47,7 +47,7 @@ from relmine.gnn.graph import paths3_forced
 from relmine.learn.partition import chunk_products, learnable_types
 from relmine.learn.spec import TrainSpec
 from relmine.learn.writeback import write_partition
-from relmine.relations import OBSERVED
+from relmine.relations import KIND, OBSERVED
 
 log = logging.getLogger(__name__)
 
@@ -149,13 +149,18 @@ def build_model(spec: TrainSpec, in_channels: int, num_relations: int):
                             num_relations=num_relations, feature_reconstruction=spec.recon_weight > 0)
 
 
-def train_config(spec: TrainSpec):
-    """The recipe's :class:`TrainConfig` with the spec's choices (epochs, patience, lr, seed, budget)."""
+def train_config(spec: TrainSpec, types: Sequence[str] = ()):
+    """The recipe's :class:`TrainConfig` with the spec's choices (epochs, patience, lr, seed, budget; with
+    ``contrast_weight``, the contrastive term on the substitute-like ones of the run's ``types``)."""
     from relmine.gnn import recipe
 
+    contrast = {}
+    if spec.contrast_weight > 0:
+        contrast = {"contrast_weight": spec.contrast_weight,
+                    "contrast_types": tuple(i for i, t in enumerate(types) if KIND.get(t) == "substitute")}
     return recipe.train_config(epochs=spec.epochs, device=spec.device, progress=False, patience=spec.patience,
                                lr=spec.lr, seed=spec.seed, recon_weight=spec.recon_weight,
-                               max_step_edges=spec.max_step_edges)
+                               max_step_edges=spec.max_step_edges, **contrast)
 
 
 def _partitions(gw: Gateway, run_id: str, spec: TrainSpec, skus: list[str]) -> list[int]:
@@ -240,7 +245,10 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
     torch.manual_seed(spec.seed)  # the initial weights too depend only on the seed, not on the worker's past
     model = build_model(spec, lg.x.size(1), len(types))
     pull_checkpoint(gw, run_id, checkpoint)
-    config = train_config(spec)
+    config = train_config(spec, types)
+    if spec.contrast_weight > 0 and not config.contrast_types:
+        log.warning("run %s: --contrast-weight without a substitute-like relation type (%s): the term is off",
+                    run_id, ", ".join(types))
 
     def report(stats) -> None:  # called after the local checkpoint of the epoch is written
         push_checkpoint(gw, run_id, checkpoint, stats.epoch)

@@ -41,6 +41,7 @@ class TrainSpec:
     text_features: int = 256
     top_k: int = 10
     recon_weight: float = 0.0
+    contrast_weight: float = 0.0   # > 0: substitute-like pairs pulled together by cosine (docs/learn.md)
     seed: int = 0
     device: str = "auto"
     min_count: float = 2.0         # the significance filter's defaults: chosen on Online Retail's next months'
@@ -65,6 +66,8 @@ class TrainSpec:
             raise InputError("min_count and top_k_relations must be >= 0")
         if not (0 < self.val_ratio < 0.5 and 0 < self.test_ratio < 0.5):
             raise InputError("val_ratio and test_ratio must each lie between 0 and 0.5")
+        if not 0 <= self.contrast_weight <= 100:
+            raise InputError("contrast_weight must lie in 0..100")
         if self.max_step_edges < 1000 or self.memory_gb <= 0:
             raise InputError("max_step_edges must be at least 1000 and memory_gb positive")
         object.__setattr__(self, "relation_types", tuple(observed_types(list(self.relation_types))

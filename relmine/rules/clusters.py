@@ -220,6 +220,13 @@ def resolve_weighting(gw: Gateway, spec: ClusterSpec) -> str:
     return "npmi" if info.get("n_orders") and info.get("pairs") else "count"
 
 
+def default_resolution(spec: ClusterSpec, weighting: str) -> float:
+    """Leiden's gamma when none is given: 10 with attributes, else per weighting (Louvain: 1, it has none)."""
+    if spec.method != "leiden":
+        return 1.0
+    return ATTRIBUTE_RESOLUTION if spec.attributes else DEFAULT_RESOLUTION.get(weighting, 1.0)
+
+
 def _check_counted(gw: Gateway, weighting: str) -> None:
     info = gw.read_one("clusters/count_order_stats") or {}
     if not info.get("n_orders") or not info.get("pairs"):
@@ -299,7 +306,7 @@ def community_assignment(gw: Gateway, spec: ClusterSpec, skus: list[str] | None 
         if spec.method == "leiden":
             config["randomSeed"] = spec.seed
             config["gamma"] = float(spec.resolution if spec.resolution is not None
-                                    else DEFAULT_RESOLUTION.get(weighting, 1.0))
+                                    else default_resolution(spec, weighting))
         try:
             rows = gw.read(f"clusters/{spec.method}_stream", {"graph": graph, "config": config, "offset": offset})
         except QueryError as exc:
@@ -488,9 +495,7 @@ def cluster_products(gw: Gateway, spec: ClusterSpec) -> ClusterResult:
         weighting = resolve_weighting(gw, spec)
         resolution = spec.resolution
         if resolution is None:
-            resolution = 1.0
-            if spec.method == "leiden":
-                resolution = ATTRIBUTE_RESOLUTION if spec.attributes else DEFAULT_RESOLUTION.get(weighting, 1.0)
+            resolution = default_resolution(spec, weighting)
         spec = replace(spec, weighting=weighting, resolution=resolution)
     if spec.method == "kmeans":
         assignment = kmeans_assignment(gw, spec)
