@@ -8,6 +8,7 @@ import pytest
 
 from relmine.errors import InputError
 from relmine.gnn.typed import (ContentFeatures, ModelSpec, best_threshold, build_typed_graph, evaluate_typed,
+                                kind_score,
                                format_typed_table, plot_confusions, shared_levels, split_typed, structural_rule)
 
 
@@ -92,6 +93,16 @@ def test_structural_rule_and_threshold():
     # probabilities all below 0.5 but ranked right: the threshold moves between the classes
     t = best_threshold(np.array([0.1, 0.2, 0.3, 0.4]), np.array([0, 0, 1, 1]))
     assert 0.2 < t <= 0.3
+
+
+def test_kind_score_by_hand():
+    exist = np.array([0.9, 0.8, 0.6, 0.05])
+    p_kind = np.array([0.5, 0.2, 0.9, 1.0])
+    # at least as likely this kind: the existence probability; the other kind likelier: lowered by the odds
+    assert kind_score(exist, p_kind) == pytest.approx([0.9, 0.8 * 0.25, 0.6, 0.05])
+    # a pair of both kinds (head at 0.5) is no longer ranked below a non-edge the head calls this kind
+    # (the plain product gave 0.9 * 0.5 = 0.45 against 0.5)
+    assert kind_score(np.array([0.9]), np.array([0.5]))[0] > kind_score(np.array([0.5]), np.array([1.0]))[0]
 
 
 def test_small_end_to_end_run(tmp_path):
