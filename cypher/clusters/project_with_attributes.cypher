@@ -1,4 +1,4 @@
-// Project products joined by co-purchases (weighted as project_significance does for $weighting npmi or lift, or by the stored weight of $type relationships for count) plus the products' catalogue attributes as virtual nodes: one per value of each property named in $attributes that two or more products share, linked to each of them with weight $attributeWeight. Node ids are internal ids; the virtual ones start at the returned offset, above every product's.
+// Project products joined by co-purchases (weighted as project_significance does for $weighting npmi or lift, or by the stored weight of $type relationships for count, the larger of a pair's two directions as the native projection's MAX aggregation takes it) plus the products' catalogue attributes as virtual nodes: one per value of each property named in $attributes that two or more products share, linked to each of them with weight $attributeWeight. Node ids are internal ids; the virtual ones start at the returned offset, above every product's.
 // :params {"graph": "relmine-clusters-demo", "weighting": "npmi", "type": "CO_PURCHASED", "minCount": 1, "attributes": ["brand"], "attributeWeight": 30.0, "concurrency": 1}
 MATCH (p:Product)
 WITH max(id(p)) + 1 AS offset
@@ -19,8 +19,10 @@ CALL {
   UNION ALL
   WITH offset
   MATCH (a:Product)-[r]->(b:Product)
-  WHERE $weighting = 'count' AND type(r) = $type
-  RETURN id(a) AS source, id(b) AS target, coalesce(toFloat(r.weight), 1.0) AS weight
+  WHERE $weighting = 'count' AND type(r) = $type AND a <> b
+  WITH CASE WHEN id(a) < id(b) THEN [id(a), id(b)] ELSE [id(b), id(a)] END AS pair,
+       max(coalesce(toFloat(r.weight), 1.0)) AS w
+  RETURN pair[0] AS source, pair[1] AS target, w AS weight
   UNION ALL
   WITH offset
   UNWIND range(0, size($attributes) - 1) AS i

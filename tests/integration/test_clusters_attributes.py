@@ -62,6 +62,11 @@ def test_attribute_values_join_the_products_that_share_them(graph):
     # the virtual attribute nodes are not products: every product once, nothing else
     assert sorted(result.assignment) == sorted(NORTH + SOUTH)
     assert _groups(result.assignment) == {frozenset(NORTH), frozenset(SOUTH)}
+    # the same on the stored co-purchase weights
+    counted = cluster_products(gw, ClusterSpec(attributes=("supplier",), weighting="count", resolution=1.0,
+                                               write=False))
+    assert counted.spec.weighting == "count"
+    assert _groups(counted.assignment) == {frozenset(NORTH), frozenset(SOUTH)}
     # a value held by one product only (each product's own lot) links nothing: the co-purchases decide
     lots = cluster_products(gw, ClusterSpec(attributes=("lot",), resolution=1.0, write=False))
     assert frozenset({"N0", "S0"}) in _groups(lots.assignment)
