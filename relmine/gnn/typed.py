@@ -475,6 +475,14 @@ def format_typed_table(report: TypedReport) -> str:
     return "\n".join(lines)
 
 
+def _short_name(dataset: str, most: int = 28) -> str:
+    """A data set's file name without its extensions (``.json.gz``), cut to ``most`` characters."""
+    name = dataset.rsplit("/", 1)[-1]
+    for ext in (".gz", ".json", ".jsonl", ".csv"):
+        name = name.removesuffix(ext)
+    return name if len(name) <= most else name[: most - 1] + "…"
+
+
 def plot_confusions(path, reports: Sequence[TypedReport]) -> None:
     """One row per data set, one confusion matrix (summed over seeds) per method, as a PNG."""
     import matplotlib
@@ -496,7 +504,7 @@ def plot_confusions(path, reports: Sequence[TypedReport]) -> None:
             ax.set_xticks([0, 1], ["compl.", "subst."])
             ax.set_yticks([0, 1], ["compl.", "subst."])
             f1 = rep.summary[m]["macro_f1"][0]
-            ax.set_title(f"{rep.dataset[:22]}\n{m}: macro-F1 {f1:.3f}", fontsize=9)
+            ax.set_title(f"{_short_name(rep.dataset)}\n{m}: macro-F1 {f1:.3f}", fontsize=9)
             if c == 0:
                 ax.set_ylabel("true kind")
             ax.set_xlabel("predicted kind")

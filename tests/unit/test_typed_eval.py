@@ -95,6 +95,14 @@ def test_structural_rule_and_threshold():
     assert 0.2 < t <= 0.3
 
 
+def test_confusion_titles_name_the_data_set_without_extensions():
+    from relmine.gnn.typed import _short_name
+
+    assert _short_name("meta_Gift_Cards.json.gz") == "meta_Gift_Cards"
+    assert _short_name("/data/meta_Digital_Music_2014_head.json.gz") == "meta_Digital_Music_2014_head"
+    assert _short_name("x" * 40) == "x" * 27 + "…"
+
+
 def test_kind_score_by_hand():
     exist = np.array([0.9, 0.8, 0.6, 0.05])
     p_kind = np.array([0.5, 0.2, 0.9, 1.0])
