@@ -138,8 +138,7 @@ def load_baskets(gw, name: str, data: Path, tmp: Path) -> tuple[dict, dict]:
                              rejects_dir=tmp)
     else:
         levels = LEVELS["cj"]
-        with gzip.open(data / "cj_products.csv.gz", "rt", newline="") as f:
-            truth = {r["product_id"]: {lv: r[lv] for lv in levels if r[lv]} for r in csv.DictReader(f)}
+        truth = {r["product_id"]: {lv: r[lv] for lv in levels if r[lv]} for r in _rows(data / "cj_products.csv.gz")}
         # the timestamp is epoch seconds (not ISO 8601): left as an order property, not parsed as time
         opts = IngestOptions(kind="orders", columns={"order": "basket_id", "sku": "product_id", "qty": "quantity"},
                              progress=False)

@@ -533,12 +533,13 @@ def contrast_loss(h: Tensor, pos: Tensor, types: Tensor, config: TrainConfig) ->
     """InfoNCE on the positives ``pos`` whose type is in ``config.contrast_types``: in the centred,
     L2-normalised embedding space (what the write-back stores and ``relmine neighbours`` ranks by),
     each pair's partner against the other pairs' partners, both directions. Zero with fewer than two."""
+    from relmine.learn.embedspace import center_normalise  # the write-back's own transform
+
     wanted = torch.as_tensor(config.contrast_types, device=types.device, dtype=types.dtype)
     pairs = pos[:, torch.isin(types, wanted)][:, :CONTRAST_MAX_PAIRS]
     if pairs.size(1) < 2:
         return h.float().sum() * 0.0
-    z = h.float()
-    z = F.normalize(z - z.mean(dim=0, keepdim=True), dim=-1)
+    z = center_normalise(h)
     logits = z[pairs[0]] @ z[pairs[1]].T / config.contrast_temperature
     target = torch.arange(pairs.size(1), device=logits.device)
     return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
