@@ -36,6 +36,3 @@ def empty_graph(gw: Gateway) -> None:
 def describe_schema(gw: Gateway) -> list[SchemaItem]:
     return gw.read_as(SchemaItem, "admin/show_schema")
 
-
-def graph_counts(gw: Gateway) -> list[dict]:
-    return gw.read("admin/count_graph")

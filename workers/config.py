@@ -27,7 +27,7 @@ from relmine.config import Settings
 QUEUES = ("train", "embed", "mine")
 # RabbitMQ closes a channel whose delivery stays unacknowledged longer than
 # consumer_timeout (30 min by default). Tasks are acked late (after they
-# finish), so relmine's RabbitMQ config raises it (see .ci/rabbitmq.conf and
+# finish), so relmine's RabbitMQ config raises it (see scripts/rabbitmq.conf and
 # docs/operations.md); this is the value relmine asks for.
 CONSUMER_TIMEOUT_MS = 24 * 3600 * 1000
 

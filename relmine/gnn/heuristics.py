@@ -62,14 +62,6 @@ def heuristic_scores(adj: sp.csr_matrix, pairs, chunk: int = 2_000) -> dict[str,
     return {name: out[:, i] for i, name in enumerate(HEURISTICS)}
 
 
-def common_neighbors(adj: sp.csr_matrix, pairs) -> np.ndarray:
-    return heuristic_scores(adj, pairs)["CN"]
-
-
-def adamic_adar(adj: sp.csr_matrix, pairs) -> np.ndarray:
-    return heuristic_scores(adj, pairs)["AA"]
-
-
 def resource_allocation(adj: sp.csr_matrix, pairs) -> np.ndarray:
     return heuristic_scores(adj, pairs)["RA"]
 

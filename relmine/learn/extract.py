@@ -1,9 +1,9 @@
-"""Pull one partition (core products plus a k-hop halo) out of Neo4j into PyG tensors.
+"""Pull a set of products and the relations among them out of Neo4j into PyG tensors.
 
 The returned :class:`Subgraph` keeps the id map (row ``i`` of ``x`` is
-product ``skus[i]``) for write-back, and a ``core`` mask: embeddings and
-predictions are written for core products only, while the halo gives them
-their whole neighbourhood.
+product ``skus[i]``) and a ``core`` mask of the products asked for; with
+``halo_hops`` > 0 their neighbours are pulled too (the callers, evaluation and
+bench/pipeline.py, ask for none).
 """
 
 from __future__ import annotations
@@ -59,13 +59,6 @@ def _num(value) -> float:
     except (TypeError, ValueError):
         return math.nan
     return v if math.isfinite(v) and v >= 0 else math.nan
-
-
-def extract_partition(gw: Gateway, run: str, partition: int, types: list[str], *, halo_hops: int = 1,
-                      text_dim: int = 256) -> Subgraph:
-    t0 = time.monotonic()
-    core = [r["sku"] for r in gw.read("learn/partition_core", {"run": run, "partition": partition})]
-    return extract_skus(gw, core, types, halo_hops=halo_hops, text_dim=text_dim, t0=t0)
 
 
 def extract_skus(gw: Gateway, core: list[str], types: list[str], *, halo_hops: int = 1, text_dim: int = 256,

@@ -26,7 +26,7 @@ import json
 import re
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
@@ -226,6 +226,3 @@ def _run_one(gw: Gateway, kind: MotifKind, params: dict[str, Any], *, timeout: f
     result.seconds = time.monotonic() - t0
     return result
 
-
-def results_as_dicts(results: list[MotifResult]) -> list[dict[str, Any]]:
-    return [asdict(r) for r in results]

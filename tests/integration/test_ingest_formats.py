@@ -69,7 +69,7 @@ def test_amazon_meta_real_sample_matches_an_independent_count(gw, tmp_path):
     for rel, pairs in links.items():
         got = {(r["a"], r["b"]) for r in rows(gw, f"MATCH (a)-[:{rel}]->(b) RETURN a.sku AS a, b.sku AS b")}
         assert got == pairs, rel
-    assert len(links["ALSO_BOUGHT"]) == 5993 and len(links["ALSO_VIEWED"]) == 6675  # SOURCES.md
+    assert len(links["ALSO_BOUGHT"]) == 5993 and len(links["ALSO_VIEWED"]) == 6675  # ../shared/data/SOURCES.md
     assert one(gw, "MATCH (p:Product) WHERE p.price IS NOT NULL RETURN count(p)") == priced
     names = [r["n"] for r in rows(gw, "MATCH (c:Category) RETURN c.name AS n")]
     assert "Gift Cards" in names and not any("<" in n or n.endswith(".") for n in names)

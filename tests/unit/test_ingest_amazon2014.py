@@ -104,7 +104,7 @@ def test_real_digital_music_file(tmp_path):
     assert first.startswith("{'asin'")  # the 2014 format, not JSON
     parsed, rejects = read(path, "amazon-meta", rejects_dir=tmp_path)  # never write next to the shared data
     assert rejects == [] and parsed.counts.accepted == 7419
-    # SOURCES.md: also_bought 45,706 and also_viewed 543 links inside the set (directed).
+    # ../shared/data/SOURCES.md: also_bought 45,706 and also_viewed 543 links inside the set (directed).
     assert sum(1 for _ in parsed.edges.rows("ALSO_BOUGHT")) == 45_706
     assert sum(1 for _ in parsed.edges.rows("ALSO_VIEWED")) == 543
     assert sum(1 for _ in parsed.edges.rows("COMPLEMENT")) > 1000

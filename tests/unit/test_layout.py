@@ -1,4 +1,5 @@
-"""The rooms of DESIGN.md hold: one namespace, every package listed, relmine/ imports neither cli nor workers."""
+"""The rooms of the house plan (README's layout; ../shared/DESIGN.md beside the repository) hold:
+one namespace, every package listed, relmine/ imports neither cli nor workers."""
 
 import ast
 import tomllib
