@@ -1,8 +1,8 @@
 """Shared fixtures: where the real services are, and the shared data folder.
 
-Neo4j is found in this order (DESIGN.md): ``NEO4J_URI`` if set; a
-testcontainers ``Neo4jContainer`` when a Docker engine answers; else
-relmine's own local server (started if needed, left running).
+Neo4j is found in this order (README.md, "Tests"): ``NEO4J_URI`` if set; a
+testcontainers ``Neo4jContainer`` when a Docker engine answers (testcontainers is
+in the dev extra); else relmine's own local server (started if needed, left running).
 RabbitMQ: ``RELMINE_BROKER_URL`` if set, else a local ``rabbitmq-server``.
 """
 
@@ -46,20 +46,17 @@ def neo4j_settings() -> Settings:
     if os.environ.get("NEO4J_URI"):
         return settings
     if _docker_answers():
-        try:
-            from testcontainers.neo4j import Neo4jContainer
-        except ImportError:
-            pass
-        else:
-            container = Neo4jContainer("neo4j:5.26-community").with_env(
-                "NEO4J_PLUGINS", '["graph-data-science"]').with_env(
-                "NEO4J_dbms_security_procedures_unrestricted", "gds.*")
-            container.start()
-            import atexit
+        from testcontainers.neo4j import Neo4jContainer  # the dev extra's; imported only where Docker answers
 
-            atexit.register(container.stop)
-            return settings.with_(neo4j_uri=container.get_connection_url(),
-                                  neo4j_password_env=container.password)
+        container = Neo4jContainer("neo4j:5.26-community").with_env(
+            "NEO4J_PLUGINS", '["graph-data-science"]').with_env(
+            "NEO4J_dbms_security_procedures_unrestricted", "gds.*")
+        container.start()
+        import atexit
+
+        atexit.register(container.stop)
+        return settings.with_(neo4j_uri=container.get_connection_url(),
+                              neo4j_password_env=container.password)
     from relmine.server import LocalNeo4j
 
     LocalNeo4j(settings).start()
