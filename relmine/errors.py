@@ -23,3 +23,7 @@ class NotFound(RelmineError):
 
 class InputError(RelmineError):
     """An input file or argument is malformed."""
+
+
+class BrokerUnavailable(RelmineError):
+    """The message broker refused or dropped connections for longer than relmine waits."""

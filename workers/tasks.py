@@ -75,9 +75,25 @@ def train_run(self, run_id: str) -> dict:
                 end_attempt(gw, run_id)
             except Exception:  # noqa: BLE001 - the graph may be what failed; the next attempt counts it lost
                 pass
-    for number in partitions:
-        embed_partition.apply_async(args=[run_id, number], queue="embed")
+        publish_partitions(gw, run_id, partitions)
     return {"run": run_id, "partitions": partitions}
+
+
+def publish_partitions(gw, run_id: str, numbers: list[int]) -> None:
+    """Queue one embed task per partition, through a broker outage (:mod:`relmine.workers.publish`),
+    recording each in the graph once the broker has it (a redelivered task then publishes only the rest)."""
+    from relmine.learn.pipeline import mark_published, update_run
+    from relmine.workers.publish import broker_errors, send_with_retry
+
+    if not numbers:
+        return
+    errors = broker_errors(app)
+    for number in numbers:
+        send_with_retry(lambda: embed_partition.apply_async(args=[run_id, number], queue="embed"),
+                        f"the write-back of partition {number}", errors,
+                        on_wait=lambda line: update_run(gw, run_id, f"embedding: {line}"))
+        mark_published(gw, run_id, number)
+    update_run(gw, run_id, f"embedding: {len(numbers)} partitions queued")
 
 
 @app.task(name="relmine.embed_partition", bind=True, base=RunTask, **RETRY)

@@ -89,16 +89,21 @@ def resume_run(gw: Gateway, run_id: str) -> dict:
         raise InputError(f"run {run_id} is already done; nothing to resume")
     check_no_other_active(gw, run_id)
     update_run(gw, run_id, f"resume requested (was {run['status']})")
+    # a partition published before the run ended was dropped by its task (the run was not running):
+    # every partition not written is queued again by the resumed training task
+    gw.write("runs/reset_partitions", {"run": run_id, "all": False})
     gw.write("runs/requeue_run", {"id": run_id})
     return get_run(gw, run_id)
 
 
 def cancel_run(gw: Gateway, run_id: str) -> dict:
-    """Mark a run cancelled; its tasks stop at their next epoch or partition. Resumable with --resume."""
+    """Mark a run cancelled and remove what it staged; its tasks stop at their next epoch or partition.
+    Resumable with --resume (the write-back is done again from the stored model)."""
     run = get_run(gw, run_id)
     if run["status"] in TERMINAL:
         raise InputError(f"run {run_id} has already ended ({run['status']})")
     update_run(gw, run_id, f"cancelled (was {run['status']})", status="cancelled")
+    clean_up_staged(gw, run_id, "cancelled")
     return get_run(gw, run_id)
 
 
@@ -206,8 +211,9 @@ def train_run(gw: Gateway, run_id: str, home: Path,
     if run["status"] in TERMINAL:
         return []
     if gw.read_one("runs/get_model", {"run": run_id}) and gw.read("learn/partitions_of_run", {"run": run_id}):
-        # trained and embedded before a crash: only the write-back remains
-        return [p["number"] for p in gw.read("learn/partitions_of_run", {"run": run_id}) if p["status"] != "done"]
+        # trained and embedded before a crash or a broker outage: only the write-back remains, and of it only
+        # the partitions whose task never reached the broker (the others are queued or written already)
+        return unpublished_partitions(gw, run_id)
     update_run(gw, run_id, f"pulling: relation types {', '.join(types)}", status="pulling", relation_types=types)
     lg = pull_learning_graph(gw, types, spec.relation_filter(), text_dim=spec.text_features,
                              progress=_pull_progress(gw, run_id))
@@ -288,7 +294,7 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
                "seconds_train": t_train, "seconds_embed": t_embed}
     flat = {f"metric_{method}_{name}": float(value) for method, vals in test.items() for name, value in vals.items()}
     update_run(gw, run_id,
-               f"embedding: {len(numbers)} partitions queued (training took {t_train:.1f}s; test "
+               f"embedding: {len(numbers)} partitions to write back (training took {t_train:.1f}s; test "
                f"{_describe_test(test)})",
                status="embedding", metrics=json.dumps(metrics), loss_history=[float(h.loss) for h in result.history],
                **flat)
@@ -456,12 +462,20 @@ def embed_partition(gw: Gateway, run_id: str, number: int, home: Path) -> dict:
         # cancelled, failed, or done already (a redelivered task of a finished run must neither write
         # again nor switch the current run back to this one)
         return {"skipped": run["status"]}
+    if any(p["number"] == number and p["status"] == "done" for p in gw.read("learn/partitions_of_run", {"run": run_id})):
+        # a redelivered task (its ack was lost with the broker's connection): written already
+        finalize_if_complete(gw, run_id, spec)
+        return {"skipped": "partition done"}
     model = load_model(gw, run_id)
     bundle = run_bundle(gw, run_id)
     core = [r["sku"] for r in gw.read("learn/partition_core", {"run": run_id, "partition": number})]
     with paths3_forced(bundle.paths3):
         written = write_partition(gw, run_id, model, bundle, core, top_k=spec.top_k,
                                   progress=_write_progress(gw, run_id, number))
+    ended = get_run(gw, run_id)["status"]
+    if ended in ("cancelled", "failed"):  # it ended while this partition was written: what it wrote goes too
+        clean_up_staged(gw, run_id, ended)
+        return {"skipped": ended}
     gw.write("learn/set_partition_status", {"run": run_id, "number": number, "status": "done", "props": written})
     update_run(gw, run_id, f"embedding: partition {number} written ({_describe(written)})")
     finalize_if_complete(gw, run_id, spec)
@@ -486,27 +500,29 @@ def _describe(written: dict) -> str:
     return ", ".join(f"{v:,} {k}" if isinstance(v, int) else f"{k} {v}" for k, v in written.items())
 
 
-def finalize_if_complete(gw: Gateway, run_id: str, spec: TrainSpec | None = None) -> bool:
-    """Mark the run done once every partition is; idempotent (any task may call it)."""
+def finalize_if_complete(gw: Gateway, run_id: str, spec: TrainSpec | None = None, *,
+                         on_step: Callable[[str], None] | None = None) -> bool:
+    """Mark the run done once every partition is; idempotent (any task may call it).
+
+    ``on_step(name)``: called after each step of the switch (:data:`relmine.learn.switch.STEPS`), then
+    after ``delete older predicted`` (tests read between them)."""
     run = get_run(gw, run_id)
     if run["status"] in TERMINAL:  # switched already (or ended otherwise): never switch twice
         return run["status"] == "done"
     if run["partitions_total"] == 0 or run["partitions_done"] < run["partitions_total"]:
         return False
     spec = spec or TrainSpec.from_json(run["params"])
-    from relmine.learn.writeback import ensure_vector_index
+    from relmine.learn.switch import switch_to
 
-    ensure_vector_index(gw, spec.hidden)
-    # the switch: one small transaction; readers of [:PREDICTED] see the previous complete run until
-    # it commits. The staged embeddings and attention then move in batches (one transaction for all
-    # of them went over Neo4j's transaction memory limit on a 56k-product run); a task that dies here
-    # is delivered again, finds the run not done yet, and moves what is left.
-    gw.write("runs/switch_current_train", {"run": run_id})
-    gw.write_autocommit("runs/move_staged_embeddings", {"run": run_id})
-    gw.write_autocommit("runs/move_staged_attention", {"run": run_id})
+    # one small transaction makes the run current for readers, predictions and vectors together; its
+    # vectors are then copied into place in batches (relmine.learn.switch); a task that dies here is
+    # delivered again, finds the run not done yet, and does what is left.
+    switch_to(gw, run_id, spec.hidden, on_step)
     # only after the switch: the older runs' predicted relations go
     gw.write_autocommit("learn/delete_older_predicted", {"run": run_id})
     gw.write_autocommit("learn/delete_older_memberships", {"run": run_id})
+    if on_step is not None:
+        on_step("delete older predicted")
     update_run(gw, run_id, "done", status="done")
     gw.write("runs/mark_finished", {"id": run_id})
     # a done run is never written back or resumed again: its artifacts (the learning graph and outputs,
@@ -516,9 +532,44 @@ def finalize_if_complete(gw: Gateway, run_id: str, spec: TrainSpec | None = None
 
 
 def fail_run(gw: Gateway, run_id: str, error: str) -> None:
-    if get_run(gw, run_id)["status"] == "cancelled":  # a cancelled run stays cancelled
+    """Mark a run failed with the reason and remove what it staged (a done or cancelled run stays as it is)."""
+    if get_run(gw, run_id)["status"] in ("cancelled", "done"):
         return
     update_run(gw, run_id, f"failed: {error[:500]}", status="failed", error=error[:2000])
+    clean_up_staged(gw, run_id, "failed")
+
+
+def clean_up_staged(gw: Gateway, run_id: str, why: str) -> dict:
+    """Remove a cancelled or failed run's staged ``[:PREDICTED]``, ``p.embedding_next`` and ``r.attention_next``,
+    in batches, and make its partitions pending again; says on the run's log what went.
+
+    A run that is current (switched, so done) is never touched: its results are the graph's. Idempotent:
+    a write-back task that was mid-partition when the run ended calls it again after its last write.
+    """
+    run = get_run(gw, run_id)
+    if run.get("current") or run["status"] not in ("cancelled", "failed"):
+        return {}
+    staged = gw.read_one("runs/staged_counts", {"run": run_id}) or {}
+    for statement in ("runs/delete_staged_predicted", "runs/delete_staged_embeddings", "runs/delete_staged_attention"):
+        gw.write_autocommit(statement, {"run": run_id})
+    gw.write("runs/reset_partitions", {"run": run_id, "all": True})
+    removed = {k: int(staged.get(k) or 0) for k in ("predicted", "embeddings", "attention")}
+    if any(removed.values()):
+        update_run(gw, run_id, f"{why}: cleaned up {removed['predicted']:,} staged predicted relations, "
+                               f"{removed['embeddings']:,} staged embeddings and {removed['attention']:,} staged "
+                               f"attention values (`relmine train --resume {run_id}` writes them again)",
+                   cleaned_up=json.dumps(removed))
+    return removed
+
+
+def unpublished_partitions(gw: Gateway, run_id: str) -> list[int]:
+    """The run's partitions still to write whose task has not reached the broker (the outbox)."""
+    return [p["number"] for p in gw.read("learn/partitions_of_run", {"run": run_id})
+            if p["status"] != "done" and not p["published"]]
+
+
+def mark_published(gw: Gateway, run_id: str, number: int) -> None:
+    gw.write("learn/mark_partition_published", {"run": run_id, "number": number})
 
 
 def check_trainable(gw: Gateway, spec: TrainSpec) -> list[str]:
