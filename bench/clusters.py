@@ -85,18 +85,6 @@ METHODS: dict[str, dict[str, dict]] = {
 LEVELS = {"photo": ["class"], "cj": ["department", "product_category", "product_type"],
           "groceries": ["level1", "level2"]}
 
-LOAD_PRODUCTS = """
-UNWIND $rows AS row
-MERGE (c:Category {path: row.category})
-CREATE (p:Product {sku: row.sku, category: row.category, features: row.features})
-CREATE (p)-[:IN_CATEGORY]->(c)
-"""
-READ_PAIRS = "MATCH (a:Product)-[:CO_PURCHASED]->(b:Product) RETURN a.sku AS a, b.sku AS b"
-LOAD_PAIRS = """
-UNWIND $rows AS row
-MATCH (a:Product {sku: row.a}), (b:Product {sku: row.b})
-CREATE (a)-[:CO_PURCHASED {count: 1, weight: 1.0}]->(b)
-"""
 
 
 def peak_rss_mib() -> float:
@@ -106,8 +94,6 @@ def peak_rss_mib() -> float:
 def load_photo(gw, data: Path) -> tuple[dict, dict]:
     import scipy.sparse as sp
     from sklearn.decomposition import TruncatedSVD
-
-    from relmine.gateway import Statement
 
     d = np.load(data / "amazon_photo.npz", allow_pickle=False)
     n = int(d["adj_shape"][0])
@@ -119,11 +105,11 @@ def load_photo(gw, data: Path) -> tuple[dict, dict]:
     names = d["class_names"]
     skus = [f"photo-{i:05d}" for i in range(n)]
     truth = {skus[i]: {"class": str(names[d["labels"][i]])} for i in range(n)}
-    gw.write_batches(Statement(LOAD_PRODUCTS, "bench/load_products"),
+    gw.write_batches("bench/create_products_in_categories",
                      ({"sku": s, "category": truth[s]["class"], "features": feats[i].tolist()}
                       for i, s in enumerate(skus)), batch_size=2000)
     pairs = [{"a": skus[i], "b": skus[j]} for i, j in zip(upper.row.tolist(), upper.col.tolist())]
-    gw.write_batches(Statement(LOAD_PAIRS, "bench/load_pairs"), pairs, batch_size=10_000)
+    gw.write_batches("bench/create_co_purchases", pairs, batch_size=10_000)
     return truth, {"products": n, "pairs": len(pairs)}
 
 
@@ -183,10 +169,8 @@ def oracle_rows(gw, truth: dict, levels: list[str], skus: list[str]) -> dict:
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
 
-    from relmine.gateway import Statement
-
     index = {s: i for i, s in enumerate(skus)}
-    pairs = [(index[r["a"]], index[r["b"]]) for r in gw.read(Statement(READ_PAIRS, "bench/read_pairs"), raw=True)
+    pairs = [(index[r["a"]], index[r["b"]]) for r in gw.read("bench/read_co_purchases", raw=True)
              if r["a"] in index and r["b"] in index]
     out = {}
     for lv in levels:
@@ -225,7 +209,7 @@ def main() -> int:
     import tempfile
 
     from relmine.config import Settings
-    from relmine.gateway import Gateway, Statement
+    from relmine.gateway import Gateway
     from relmine.rules.clusters import ClusterSpec, cluster_products
     from relmine.schema import apply_schema, empty_graph
 
@@ -234,7 +218,7 @@ def main() -> int:
     gw = Gateway(Settings.from_env(), app="relmine-bench")
     gw.verify()
     with gw, tempfile.TemporaryDirectory() as tmp:
-        count = gw.read_one(Statement("MATCH (n) RETURN count(n) AS n", "bench/count"))["n"]
+        count = gw.read_one("bench/count_nodes")["n"]
         if count and not args.wipe:
             print(f"the database holds {count:,} nodes; the bench needs it empty (pass --wipe to empty it)",
                   file=sys.stderr)

@@ -45,7 +45,7 @@ def main() -> int:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     from relmine.config import Settings
-    from relmine.gateway import Gateway, Statement
+    from relmine.gateway import Gateway
     from relmine.progress import Progress
     from relmine.rules.clusters import ClusterSpec, _kmeans, _project
     from relmine.schema import apply_schema, empty_graph
@@ -56,7 +56,7 @@ def main() -> int:
     rows: list[dict] = []
     graph = "relmine-bench-fastrp-sweep"
     with gw:
-        count = gw.read_one(Statement("MATCH (n) RETURN count(n) AS n", "bench/count"))["n"]
+        count = gw.read_one("bench/count_nodes")["n"]
         if count and not args.wipe:
             print(f"the database holds {count:,} nodes; pass --wipe to empty it", file=sys.stderr)
             return 2

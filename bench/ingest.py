@@ -41,27 +41,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = next((d for d in (ROOT.parent / "shared" / "data", ROOT.parents[1] / "shared" / "data") if d.is_dir()),
             ROOT.parent / "shared" / "data")  # a clone beside shared/, or a worktree two levels down
 
-LOAD_CSV = """
-LOAD CSV FROM $url AS row FIELDTERMINATOR '\t'
-WITH row WHERE NOT row[0] STARTS WITH '#'
-CALL (row) {
-  MERGE (a:Product {sku: row[0]})
-  MERGE (b:Product {sku: row[1]})
-  MERGE (a)-[r:ALSO_BOUGHT]->(b)
-  SET r.weight = 1.0
-} IN TRANSACTIONS OF $batch ROWS
-"""
-NAIVE = """
-MERGE (a:Product {sku: $src})
-MERGE (b:Product {sku: $dst})
-MERGE (a)-[r:ALSO_BOUGHT]->(b)
-SET r.weight = 1.0
-"""
-COUNTS = """
-CALL () { MATCH (p:Product) RETURN count(p) AS products }
-CALL () { MATCH ()-[r:ALSO_BOUGHT]->() RETURN count(r) AS relations }
-RETURN products, relations
-"""
 
 
 def log(msg: str) -> None:
@@ -76,9 +55,7 @@ def reset(gw) -> None:
 
 
 def counts(gw) -> dict:
-    from relmine.gateway import Statement
-
-    return gw.read_one(Statement(COUNTS, "bench_counts"))
+    return gw.read_one("bench/count_also_bought")
 
 
 def write_slice(src: Path, dst: Path, n_edges: int) -> int:
@@ -106,11 +83,8 @@ def run_relmine(gw, path: Path, batch: int, home: Path) -> tuple[float, dict]:
 
 
 def run_load_csv(gw, url: str, batch: int) -> float:
-    import neo4j
-
     t0 = time.perf_counter()
-    with gw._driver.session(database=gw.database) as session:  # noqa: SLF001 (IN TRANSACTIONS: auto-commit)
-        session.run(neo4j.Query(LOAD_CSV), url=url, batch=batch).consume()
+    gw.write_autocommit("bench/load_csv_also_bought", {"url": url, "batch": batch})
     return time.perf_counter() - t0
 
 
@@ -124,10 +98,13 @@ def run_naive(gw, path: Path, n_rows: int) -> tuple[float, int]:
             rows.append((a, b))
             if len(rows) >= n_rows:
                 break
+    from relmine import cypher
+
+    naive = cypher.load("bench/merge_also_bought_pair")
     t0 = time.perf_counter()
     with gw._driver.session(database=gw.database) as session:  # noqa: SLF001 (the baseline: a row per transaction)
         for a, b in rows:
-            session.execute_write(lambda tx, a=a, b=b: tx.run(NAIVE, src=a, dst=b).consume())
+            session.execute_write(lambda tx, a=a, b=b: tx.run(naive, src=a, dst=b).consume())
     return time.perf_counter() - t0, len(rows)
 
 
@@ -312,19 +289,13 @@ def _open(wipe: bool):
     settings = Settings.from_env()
     gw = Gateway(settings, app="relmine-bench")
     gw.verify()
-    if not wipe and (gw.read_one(_any_node()) or {}).get("n"):
+    if not wipe and (gw.read_one("bench/count_nodes") or {}).get("n"):
         log("the database is not empty: pass --wipe to let this benchmark empty it")
         gw.close()
         return None
     import_dir = LocalNeo4j(settings).import_dir
     import_dir.mkdir(parents=True, exist_ok=True)
     return settings, gw, import_dir
-
-
-def _any_node():
-    from relmine.gateway import Statement
-
-    return Statement("MATCH (n) RETURN count(n) > 0 AS n LIMIT 1", "bench_any_node")
 
 
 if __name__ == "__main__":

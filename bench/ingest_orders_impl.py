@@ -36,57 +36,16 @@ import sys
 import time
 from pathlib import Path
 
-LOAD_LINES = """
-LOAD CSV WITH HEADERS FROM $url AS row
-CALL (row) {
-  MERGE (p:Product {sku: row[$sku]})
-  MERGE (o:Order {id: row[$order]})
-  MERGE (o)-[c:CONTAINS]->(p)
-    ON CREATE SET c.qty = toInteger(row[$qty])
-    ON MATCH SET c.qty = c.qty + toInteger(row[$qty])
-} IN TRANSACTIONS OF $batch ROWS
-"""
-LOAD_PAIRS = """
-MATCH (o:Order)-[:CONTAINS]->(a:Product), (o)-[:CONTAINS]->(b:Product)
-WHERE a.sku < b.sku
-WITH a.sku AS x, b.sku AS y, count(o) AS n
-CALL (x, y, n) {
-  MATCH (a:Product {sku: x}), (b:Product {sku: y})
-  MERGE (a)-[r:CO_PURCHASED]->(b)
-    ON CREATE SET r.count = n
-    ON MATCH SET r.count = n
-} IN TRANSACTIONS OF $pairs ROWS
-"""
-LOAD_PAIRS_PER_ORDER = """
-MATCH (o:Order)
-CALL (o) {
-  MATCH (o)-[:CONTAINS]->(a:Product), (o)-[:CONTAINS]->(b:Product)
-  WHERE a.sku < b.sku
-  MERGE (a)-[r:CO_PURCHASED]->(b)
-    ON CREATE SET r.count = 1
-    ON MATCH SET r.count = r.count + 1
-} IN TRANSACTIONS OF $pairs ROWS
-"""
-PAIRS_FORMS = {"counted": (LOAD_PAIRS, lambda batch: batch),
-               "per-order": (LOAD_PAIRS_PER_ORDER, lambda batch: max(batch // 20, 100))}
+# the statements of the LOAD CSV contender (cypher/bench/)
+LOAD_LINES = "bench/load_csv_order_lines"
+PAIRS_FORMS = {"counted": ("bench/load_csv_pairs_counted", lambda batch: batch),
+               "per-order": ("bench/load_csv_pairs_per_order", lambda batch: max(batch // 20, 100))}
 MAX_RERUNS = 3  # of a statement that gives the same graph when run again (see run_load_csv)
-LOAD_COUNTS = """
-MATCH (p:Product)
-CALL (p) { SET p.order_count = COUNT { (p)<-[:CONTAINS]-(:Order) } } IN TRANSACTIONS OF 10000 ROWS
-"""
-GRAPH = """
-CALL () { MATCH (o:Order) RETURN count(o) AS orders }
-CALL () { MATCH ()-[c:CONTAINS]->() RETURN count(c) AS lines, sum(c.qty) AS qty }
-CALL () { MATCH ()-[r:CO_PURCHASED]->() RETURN count(r) AS pairs, sum(r.count) AS pair_count }
-CALL () { MATCH (p:Product) RETURN count(p) AS products, sum(p.order_count) AS order_count }
-RETURN orders, lines, qty, pairs, pair_count, products, order_count
-"""
+LOAD_COUNTS = "bench/set_order_counts"
 
 
 def graph(gw) -> dict:
-    from relmine.gateway import Statement
-
-    return gw.read_one(Statement(GRAPH, "bench_orders_graph"))
+    return gw.read_one("bench/count_order_graph")
 
 
 def cli_ingest(path: Path, home: Path, *options: str) -> dict:
@@ -120,13 +79,15 @@ def run_load_csv(gw, url: str, batch: int, columns: dict[str, str],
     ``PAIRS_FORMS`` (``per-order`` is the earlier, sometimes pathological form)."""
     import neo4j
 
-    pairs_text, pairs_rows = PAIRS_FORMS[pairs_form]
+    from relmine import cypher
+
+    pairs_name, pairs_rows = PAIRS_FORMS[pairs_form]
     steps = (("lines", LOAD_LINES, {"url": url, "batch": batch, **columns}),
-             ("pairs", pairs_text, {"pairs": pairs_rows(batch)}),
+             ("pairs", pairs_name, {"pairs": pairs_rows(batch)}),
              ("counts", LOAD_COUNTS, {}))
     seconds: dict[str, float] = {}
     with gw._driver.session(database=gw.database) as session:  # noqa: SLF001 (IN TRANSACTIONS: auto-commit)
-        for name, text, params in steps:
+        for name, statement, params in steps:
             t0 = time.perf_counter()
             # Rerun on a transient error (Neo4j 5.26 raised Transaction.Outdated on the counted pairs of Online
             # Retail after two inner transactions, 2026-12-02) only where a partial commit is harmless: the
@@ -135,7 +96,7 @@ def run_load_csv(gw, url: str, batch: int, columns: dict[str, str],
             rerunnable = name == "counts" or (name == "pairs" and pairs_form == "counted")
             for attempt in range(MAX_RERUNS + 1):
                 try:
-                    session.run(neo4j.Query(text), **params).consume()
+                    session.run(neo4j.Query(cypher.load(statement)), **params).consume()
                     break
                 except neo4j.exceptions.TransientError as e:
                     if not rerunnable or attempt == MAX_RERUNS:

@@ -61,23 +61,19 @@ def log(msg: str) -> None:
 # -- loading (kept here: the ingest module is separate work) ---------------------------
 
 def wipe(gw) -> None:
-    from relmine.gateway import Statement
-
     while True:
-        s = gw.write(Statement("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n", "bench_wipe"))
+        s = gw.write("bench/delete_nodes_batch")
         if s.records[0]["n"] == 0:
             return
 
 
 def load_graph(gw, skus: list[str], cats: list[str], src: np.ndarray, dst: np.ndarray, label: str) -> float:
     """Products, then CO_PURCHASED relationships grouped by source, in batched UNWINDs."""
-    from relmine.gateway import Statement
     from relmine.progress import Progress
 
     t0 = time.perf_counter()
     with Progress(f"{label}: products", total=len(skus), unit="nodes") as bar:
-        gw.write_batches(Statement("UNWIND $rows AS r CREATE (:Product {sku: r.sku, category: r.c})",
-                                   "bench_load_products"),
+        gw.write_batches("bench/create_products_with_category",
                          ({"sku": s, "c": c} for s, c in zip(skus, cats)), batch_size=20_000,
                          on_batch=lambda n, _s: bar.update(n))
     order = np.argsort(src, kind="stable")
@@ -85,9 +81,7 @@ def load_graph(gw, skus: list[str], cats: list[str], src: np.ndarray, dst: np.nd
     bounds = np.flatnonzero(np.diff(src)) + 1
     groups = zip(np.split(src, bounds), np.split(dst, bounds))
     rows = ({"a": skus[int(s[0])], "b": [skus[int(x)] for x in d]} for s, d in groups if len(s))
-    stmt = Statement("UNWIND $rows AS r MATCH (a:Product {sku: r.a}) UNWIND r.b AS t "
-                     "MATCH (b:Product {sku: t}) CREATE (a)-[:CO_PURCHASED {count: 1, weight: 1.0}]->(b)",
-                     "bench_load_rels")
+    stmt = "bench/create_co_purchases_grouped"
     with Progress(f"{label}: relationships", total=len(src), unit="rels") as bar:
         batch, size = [], 0
         for row in rows:
@@ -294,12 +288,12 @@ def main() -> int:
             return 2
 
     from relmine.config import Settings
-    from relmine.gateway import Gateway, Statement
+    from relmine.gateway import Gateway
     from relmine.schema import apply_schema
 
     figures: dict = {"bench": "motifs", "baselines": ["networkx GraphMatcher", "GDS triangleCount"]}
     with Gateway(Settings.from_env(), app="relmine-bench") as gw:
-        n = gw.read_one(Statement("MATCH (n) RETURN count(n) AS n", "bench_count"))["n"]
+        n = gw.read_one("bench/count_nodes")["n"]
         if n and not args.wipe:
             log(f"the database holds {n:,} nodes; this benchmark loads its own graphs: pass --wipe to empty it")
             return 2

@@ -31,18 +31,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from relmine.config import Settings  # noqa: E402
-from relmine.gateway import Gateway, Statement  # noqa: E402
+from relmine.gateway import Gateway  # noqa: E402
 from relmine.learn.extract import extract_skus  # noqa: E402
 from relmine.learn.writeback import WRITE_BATCH  # noqa: E402
 from relmine.schema import apply_schema  # noqa: E402
 from tests.conftest import DATA, wipe  # noqa: E402
 
-LOAD_NODES = Statement("UNWIND $rows AS r CREATE (:Product {sku: r.sku, title: r.title})", "bench/nodes")
-LOAD_EDGES = Statement("UNWIND $rows AS r MATCH (a:Product {sku: r.a}), (b:Product {sku: r.b}) "
-                       "CREATE (a)-[:CO_PURCHASED {count: 1, weight: 1.0}]->(b)", "bench/edges")
-TRANSFER_ONLY = Statement("UNWIND $rows AS row RETURN count(*) AS written", "bench/transfer_only")
-PLAIN_PULL = Statement("MATCH (a:Product)-[r:CO_PURCHASED]->(b:Product) RETURN a.sku AS a, b.sku AS b, r.weight AS w",
-                       "bench/plain_pull")
+LOAD_NODES = "bench/create_products_with_title"
+LOAD_EDGES = "bench/create_co_purchases"
+TRANSFER_ONLY = "bench/transfer_only"
+PLAIN_PULL = "bench/read_co_purchases"
 
 
 def load_photo(gw: Gateway) -> tuple[list[str], int]:
@@ -127,12 +125,9 @@ def measure(gw: Gateway, *, dim: int = 64, repeat: int = 5, log=print) -> dict:
     return figures
 
 
-DROP = Statement("CALL gds.graph.drop('bench', false) YIELD graphName RETURN graphName", "bench/drop")
-PROJECT = Statement("CALL gds.graph.project('bench', 'Product', {CO_PURCHASED: {orientation: 'UNDIRECTED'}}) "
-                    "YIELD graphName RETURN graphName", "bench/project")
-FASTRP_WRITE = Statement("CALL gds.fastRP.write('bench', {embeddingDimension: $dim, writeProperty: 'fastrp', "
-                         "randomSeed: 42}) YIELD nodePropertiesWritten, writeMillis "
-                         "RETURN nodePropertiesWritten, writeMillis", "bench/fastrp")
+DROP = "bench/drop_projection"
+PROJECT = "bench/project_co_purchases"
+FASTRP_WRITE = "bench/fastrp_write"
 
 
 def main() -> None:

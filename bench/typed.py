@@ -41,7 +41,7 @@ def main() -> int:
     import logging
 
     from relmine.config import Settings
-    from relmine.gateway import Gateway, Statement
+    from relmine.gateway import Gateway
     from relmine.gnn.typed import (METHODS, ModelSpec, evaluate_typed, format_typed_table, plot_confusions,
                                    read_typed_graph)
     from relmine.ingest.model import IngestOptions
@@ -55,7 +55,7 @@ def main() -> int:
     reports, figures = [], {"bench": "typed", "baseline": "content baseline macro-F1 (logistic regression)",
                             "seeds": seeds, "epochs": args.epochs, "conv": args.conv or "recipe", "sets": {}}
     with gw, tempfile.TemporaryDirectory() as tmp:
-        count = gw.read_one(Statement("MATCH (n) RETURN count(n) AS n", "bench/count"))["n"]
+        count = gw.read_one("bench/count_nodes")["n"]
         if count and not args.wipe:
             print(f"the database holds {count:,} nodes; pass --wipe to empty it", file=sys.stderr)
             return 2

@@ -203,7 +203,7 @@ class Gateway:
 
     # -- server facts --------------------------------------------------------
     def server_version(self) -> str:
-        row = self.read(Statement("CALL dbms.components() YIELD name, versions RETURN versions[0] AS v", "server_version"))
+        row = self.read("admin/server_version")
         return row[0]["v"]
 
     # -- internals -----------------------------------------------------------

@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from relmine.errors import InputError
-from relmine.gateway import Gateway, Statement
+from relmine.gateway import Gateway
 from relmine.motifs.edgelist import EdgeList, load_adjacency
 from relmine.motifs.matching import count_matches
 from relmine.motifs.pattern import EdgeSpec, NodeSpec, build_pattern, check_type
@@ -85,14 +85,10 @@ def gds_triangles(gw: Gateway, types: tuple[str, ...], *, timeout: float = 600.0
     rels = {t: {"type": t, "orientation": "UNDIRECTED", "aggregation": "SINGLE"} for t in types}
     t0 = time.monotonic()
     try:
-        gw.read(Statement("CALL gds.graph.project($name, 'Product', $rels) YIELD graphName RETURN graphName",
-                          "motifs/gds_project_triangles"), {"name": name, "rels": rels}, timeout=timeout)
+        gw.read("matching/gds_project_triangles", {"name": name, "rels": rels}, timeout=timeout)
         t1 = time.monotonic()
-        row = gw.read_one(Statement("CALL gds.triangleCount.stats($name) YIELD globalTriangleCount "
-                                    "RETURN globalTriangleCount AS n", "motifs/gds_triangle_count"),
-                          {"name": name}, timeout=timeout)
+        row = gw.read_one("matching/gds_count_triangles", {"name": name}, timeout=timeout)
         t2 = time.monotonic()
     finally:
-        gw.read(Statement("CALL gds.graph.drop($name, false) YIELD graphName RETURN graphName",
-                          "motifs/gds_drop_graph"), {"name": name}, timeout=60.0)
+        gw.read("matching/gds_drop_projection", {"name": name}, timeout=60.0)
     return TriangleCount("gds", int(row["n"]), t2 - t0, {"project_s": t1 - t0, "compute_s": t2 - t1})

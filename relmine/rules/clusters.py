@@ -29,6 +29,7 @@ from relmine.rules.runs import check_run_id, record_run
 log = logging.getLogger(__name__)
 
 METHODS = ("louvain", "leiden", "kmeans", "fastrp", "propagate")
+COMMUNITY_STREAMS = {"leiden": "clusters/leiden_stream", "louvain": "clusters/louvain_stream"}
 PROPAGATE_HOPS = 2  # SGC's K; measured at 2 only (docs/clusters.md)
 PROPAGATE_MAX_PRODUCTS = 30_000  # Ward keeps n^2 / 2 distances: 3.6 GB at 30k
 # Leiden's default gamma per weighting, from bench/clusters.py (docs/clusters.md): on NPMI weights gamma 1
@@ -308,7 +309,7 @@ def community_assignment(gw: Gateway, spec: ClusterSpec, skus: list[str] | None 
             config["gamma"] = float(spec.resolution if spec.resolution is not None
                                     else default_resolution(spec, weighting))
         try:
-            rows = gw.read(f"clusters/{spec.method}_stream", {"graph": graph, "config": config, "offset": offset})
+            rows = gw.read(COMMUNITY_STREAMS[spec.method], {"graph": graph, "config": config, "offset": offset})
         except QueryError as exc:
             # GDS 2.13 Leiden fails with a NullPointerException (no dendrogram) when the resolution is
             # so high that no two products merge: that result is every product alone.
