@@ -18,7 +18,9 @@ from relmine.ingest.textio import FORMATS
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="File format; default from the extension (.csv .tsv .jsonl/.json .txt, under an optional .gz; "
                    ".parquet/.pq, .xlsx).")
-@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the file.")
+@click.option("--encoding", default="utf-8", show_default=True,
+              help="Text encoding of the file (any Python codec: latin-1, cp1252, utf-16, utf-32...); a UTF-16/32 "
+                   "file read as UTF-8 is named with the value to pass.")
 @click.option("--col", "cols", multiple=True, metavar="FIELD=COLUMN",
               help="Map a field to a column, e.g. --col order=InvoiceNo --col sku=StockCode (repeatable). "
                    "Fields: catalog sku,title,category,brand,price; orders order,sku,qty,time,customer,price,title; "

@@ -50,6 +50,15 @@ def same_name_key(name: str) -> str:
     return _norm(name)
 
 
+def show_header(header: list[str], first: int = 5) -> str:
+    """A header for a message: a few of its names (each cut to 40 characters) and how many columns there
+    are in all (a 10,000-column file once gave an 89,011-character error listing every one)."""
+    names = [repr(h if len(h) <= 40 else h[:39] + "…") for h in header]
+    if len(names) <= first + 1:
+        return f"the header has {len(names)} column{'s' if len(names) != 1 else ''}: {', '.join(names)}"
+    return f"the header has {len(names):,} columns: {', '.join(names[:first])}, … {names[-1]}"
+
+
 def match_columns(header: list[str], fields: dict[str, tuple[str, ...]],
                   explicit: dict[str, str] | None = None) -> dict[str, int]:
     """field -> column index. ``explicit`` (field -> column name) wins over the aliases."""
@@ -62,7 +71,7 @@ def match_columns(header: list[str], fields: dict[str, tuple[str, ...]],
             raise InputError(f"unknown field {field!r} in the column mapping; fields: {', '.join(fields)}")
         idx = by_norm.get(_norm(col))
         if idx is None:
-            raise InputError(f"mapped column {col!r} (for {field}) is not in the header: {', '.join(header)}")
+            raise InputError(f"mapped column {col!r} (for {field}) is not in the header; {show_header(header)}")
         out[field] = idx
     taken = set(out.values())
     for field, aliases in fields.items():
@@ -80,9 +89,8 @@ def match_columns(header: list[str], fields: dict[str, tuple[str, ...]],
 def require(mapping: dict[str, int], kind: str, header: list[str], path: Path) -> None:
     missing = [f for f in REQUIRED.get(kind, ()) if f not in mapping]
     if missing:
-        raise InputError(f"{path}: missing column(s) for {', '.join(missing)}; the header has: "
-                         f"{', '.join(repr(h) for h in header)}. Map them with --col FIELD=COLUMN "
-                         "or --mapping FILE")
+        raise InputError(f"{path}: missing column(s) for {', '.join(missing)}; {show_header(header)}. "
+                         "Map them with --col FIELD=COLUMN or --mapping FILE")
 
 
 def parse_col_options(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:

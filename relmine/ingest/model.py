@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator, TextIO
 
 from relmine.ingest import returns as _returns
+from relmine.ingest.folders import Place, rejects_place
 from relmine.ingest.values import SYMMETRIC_TYPES
 
 RETURN_DEFAULTS: dict[str, Any] = {
@@ -100,13 +101,15 @@ class Counts:
 
 
 class RejectLog:
-    """Rejected rows as CSV (``line,reason,raw``), the file opened at the first reject."""
+    """Rejected rows as CSV (``line,reason,raw``), the file opened at the first reject. A file that
+    cannot be written (permissions, a full disk) raises a one-line :class:`FolderError` naming ``place``."""
 
     RAW_MAX = 500
 
-    def __init__(self, path: Path, counts: Counts):
+    def __init__(self, path: Path, counts: Counts, place: Place | None = None):
         self.path = path
         self.counts = counts
+        self.place = place or rejects_place(path, default=False)
         self.first: list[tuple[int, str]] = []
         self._fh: TextIO | None = None
         self._writer: Any = None
@@ -115,14 +118,15 @@ class RejectLog:
         self.counts.rejected += 1
         if len(self.first) < 5:
             self.first.append((line, reason))
-        if self._fh is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = open(self.path, "w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._fh)
-            self._writer.writerow(["line", "reason", "raw"])
         text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
         text = text.rstrip("\r\n")
-        self._writer.writerow([line, reason, text[: self.RAW_MAX]])
+        with self.place.writing():
+            if self._fh is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._fh = open(self.path, "w", encoding="utf-8", newline="")
+                self._writer = csv.writer(self._fh)
+                self._writer.writerow(["line", "reason", "raw"])
+            self._writer.writerow([line, reason, text[: self.RAW_MAX]])
 
     def conflict(self, line: int, what: str, first_line: int, first: Any, second: Any, raw: Any = "") -> None:
         """A row whose key was already read with other values: rejected, both values in the reason."""
@@ -135,8 +139,9 @@ class RejectLog:
 
     def close(self) -> None:
         if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+            fh, self._fh = self._fh, None
+            with self.place.writing():  # the last buffered rows are written here
+                fh.close()
 
     @property
     def written(self) -> bool:

@@ -17,6 +17,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from relmine.ingest.folders import spill_place
+
 _CHUNK = 1_000_000  # pair entries buffered before a reduce (16 MB)
 
 
@@ -84,10 +86,11 @@ class PairCounter:
         self._weights = np.empty(size, dtype=np.float64)
         self._pending = 0
         self._memory: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._files = None
+        self._files: list | None = None  # opened at the first emit: a counter never fed opens nothing
+        self._place = spill_place(folder) if folder is not None else None
         if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-            self._files = [open(folder / f"pairs-{i:04d}.npy", "wb") for i in range(self.parts)]
+            with self._place.writing():
+                folder.mkdir(parents=True, exist_ok=True)
 
     def add(self, idx: np.ndarray) -> None:
         """One basket: its distinct sku indices, sorted ascending. Its pairs go into a preallocated
@@ -126,25 +129,47 @@ class PairCounter:
 
     def _emit(self, uniq: np.ndarray, count: np.ndarray, weight: np.ndarray) -> None:
         self.entries += len(uniq)
-        if self._files is None:
+        if self.folder is None:
             self._memory.append((uniq, count, weight))
             return
         # uniq is sorted, so each range of lower indices is one slice
         bounds = np.searchsorted(uniq, [(p * self.n // self.parts) * self.n for p in range(1, self.parts)])
-        for p, (lo, hi) in enumerate(zip([0, *bounds.tolist()], [*bounds.tolist(), len(uniq)])):
-            if hi > lo:
-                for arr in (uniq[lo:hi], count[lo:hi], weight[lo:hi]):
-                    np.save(self._files[p], arr, allow_pickle=False)
+        try:
+            with self._place.writing():
+                if self._files is None:
+                    self._files = []
+                    for i in range(self.parts):
+                        self._files.append(open(self.folder / f"pairs-{i:04d}.npy", "wb"))
+                for p, (lo, hi) in enumerate(zip([0, *bounds.tolist()], [*bounds.tolist(), len(uniq)])):
+                    if hi > lo:
+                        for arr in (uniq[lo:hi], count[lo:hi], weight[lo:hi]):
+                            np.save(self._files[p], arr, allow_pickle=False)
+        except BaseException:
+            self._close_files()
+            raise
+
+    def _close_files(self) -> None:
+        """Close the range files after a failed write (the scratch folder is removed with them)."""
+        for fh in self._files or ():
+            try:
+                fh.close()
+            except OSError:
+                pass
 
     def partitions(self) -> Iterator[PairCounts]:
         """The reduced pairs of each range in order (every pair once, ordered by (a, b))."""
         self.flush()
-        if self._files is None:
+        if self.folder is None:
             chunks = [self._memory]
             self._memory = []
         else:
-            for fh in self._files:
-                fh.close()
+            try:
+                with self._place.writing():
+                    for fh in self._files or ():
+                        fh.close()
+            except BaseException:
+                self._close_files()
+                raise
             chunks = (_load_chunks(self.folder / f"pairs-{i:04d}.npy") for i in range(self.parts))
         for parts in chunks:
             yield self._combine(parts)
@@ -164,6 +189,8 @@ class PairCounter:
 
 def _load_chunks(path: Path) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     out = []
+    if not path.exists():  # nothing was emitted
+        return out
     with open(path, "rb") as fh:
         while fh.peek(1) if hasattr(fh, "peek") else False:
             out.append(tuple(np.load(fh, allow_pickle=False) for _ in range(3)))

@@ -39,12 +39,13 @@ from relmine.errors import InputError, RelmineError
 from relmine.gateway import Gateway
 from relmine.ingest import values as V
 from relmine.ingest.engine import BatchRunner, Step, Tally, chunked, run_statement, simple_apply
+from relmine.ingest.folders import FolderError, Place, check_folder, check_space, rejects_place, spill_place
 from relmine.ingest.model import KINDS, Counts, IngestOptions, IngestReport, Parsed, RejectLog, relations_in
 from relmine.ingest.pairs import PairCounter, PairCounts
 from relmine.ingest.readers import READERS, ReadContext
 from relmine.ingest.returns import share_candidates
-from relmine.ingest.spill import scratch
-from relmine.ingest.textio import detect_format, file_sha256, sniff_kind
+from relmine.ingest.spill import bucket_count, scratch
+from relmine.ingest.textio import check_input, detect_format, file_sha256, sniff_kind
 
 FIND_BATCH = 50_000
 UNCHUNKED_MB = 1 << 20  # sources made before chunking: one bucket
@@ -74,6 +75,7 @@ def ingest_file(gw: Gateway, path: Path | str, options: IngestOptions, *, reject
     """Ingest one file into the graph (see the module docstring); returns the closing summary."""
     t0 = time.monotonic()
     path = Path(path)
+    check_input(path)
     options = resolve(path, options)
     sha = file_sha256(path)
     source_id = options.source_id(sha)
@@ -82,24 +84,47 @@ def ingest_file(gw: Gateway, path: Path | str, options: IngestOptions, *, reject
         return _already(found, options, path, time.monotonic() - t0)
     if found:  # a resumed run groups orders in the chunks of the first (same batches); older sources: one
         options = replace(options, chunk_mb=float(found.get("chunk_mb") or UNCHUNKED_MB))
+    # Before anything is written: the scratch folder (and its free space), then the rejects folder.
     with scratch(rejects_dir.parent) as work:
-        return _ingest(gw, path, options, sha, source_id, rejects_dir, work, t0)
+        _check_scratch_space(path, options, work)
+        rejects_path = options.rejects_path or rejects_dir / f"{path.name}.{source_id[:12]}.rejects.csv"
+        place = rejects_place(rejects_path, default=options.rejects_path is None)
+        _check_rejects(rejects_path, place)
+        return _ingest(gw, path, options, sha, source_id, rejects_path, place, work, t0)
 
 
-def _ingest(gw: Gateway, path: Path, options: IngestOptions, sha: str, source_id: str, rejects_dir: Path,
-            work: Path, t0: float) -> IngestReport:
+def _check_scratch_space(path: Path, options: IngestOptions, work: Path) -> None:
+    """A chunked order file spills about its own size (1.2x measured at the peak): with less free space
+    than the file, the read would fail part-way."""
+    if options.kind == "orders" and bucket_count(path, options.format or "csv", options.chunk_mb) > 1:
+        size = path.stat().st_size
+        check_space(work, size, spill_place(work), f"reading {path.name} ({size / (1 << 20):,.1f} MB) in chunks")
+
+
+def _check_rejects(rejects_path: Path, place: Place) -> None:
+    """The rejects file's folder can be written, and the file itself is not a folder; an old one is removed."""
+    if rejects_path.is_dir():
+        raise FolderError(f"cannot write {place.what} to {rejects_path}: it is a folder; {place.fix_access}")
+    check_folder(rejects_path.parent, place)
+    if rejects_path.exists() or rejects_path.is_symlink():
+        with place.writing():
+            rejects_path.unlink()
+
+
+def _ingest(gw: Gateway, path: Path, options: IngestOptions, sha: str, source_id: str, rejects_path: Path,
+            place: Place, work: Path, t0: float) -> IngestReport:
     """Read, check the rejects, apply the service rules, write; ``work``: this run's scratch folder."""
-    rejects_path = options.rejects_path or rejects_dir / f"{path.name}.{source_id[:12]}.rejects.csv"
-    if rejects_path.exists():
-        rejects_path.unlink()
     counts = Counts()
-    log = RejectLog(rejects_path, counts)
+    log = RejectLog(rejects_path, counts, place)
     try:
-        ctx = ReadContext(path=path, fmt=options.format or "csv", options=options, sha256=sha, rejects=log,
-                          spill=work)
-        parsed = READERS[options.kind](ctx)
-    finally:
-        log.close()
+        try:
+            ctx = ReadContext(path=path, fmt=options.format or "csv", options=options, sha256=sha, rejects=log,
+                              spill=work)
+            parsed = READERS[options.kind](ctx)
+        finally:
+            log.close()
+    except FolderError as exc:  # a disk filled up while reading: the graph has not been touched
+        raise FolderError(f"{exc}. Nothing was written to the graph") from exc
     report = IngestReport(source_id=source_id, kind=options.kind, path=str(path), status="done", counts=counts,
                           rejects_path=str(rejects_path) if log.written else None)
     if options.too_many_rejects(counts):
@@ -148,7 +173,7 @@ def failing_source(gw: Gateway, source_id: str, name: str) -> Iterator[None]:
     try:
         yield
     except BaseException as exc:
-        error = f"{type(exc).__name__}: {exc}"[:1000]
+        error = (str(exc) if isinstance(exc, FolderError) else f"{type(exc).__name__}: {exc}")[:1000]
         cursor = None
         try:
             found = gw.write("ingest/fail_source", {"id": source_id, "error": error}).records
@@ -330,11 +355,14 @@ def _reduced(pairs: PairCounter, folder: Path | None):
     if folder is None:
         parts = list(pairs.partitions())
         return lambda: iter(parts)
-    folder.mkdir(parents=True, exist_ok=True)
+    place = spill_place(folder)
+    with place.writing():
+        folder.mkdir(parents=True, exist_ok=True)
     files = []
     for i, part in enumerate(pairs.partitions()):
         path = folder / f"reduced-{i:04d}.npz"
-        np.savez(path, a=part.a, b=part.b, count=part.count, weight=part.weight)
+        with place.writing(), open(path, "wb") as fh:
+            np.savez(fh, a=part.a, b=part.b, count=part.count, weight=part.weight)
         files.append(path)
 
     def load() -> Iterator[PairCounts]:

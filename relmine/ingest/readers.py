@@ -659,9 +659,18 @@ def read_orders(ctx: ReadContext) -> Parsed:
     :mod:`relmine.ingest.returns` for the rules. :func:`pipeline.apply_service_rules` adds the
     data-driven rules and drops the service lines."""
     out = Parsed(counts=ctx.rejects.counts)
+    n_buckets = bucket_count(ctx.path, ctx.fmt, ctx.options.chunk_mb) if ctx.spill is not None else 1
+    buckets = OrderBuckets(ctx.spill / "orders", n_buckets) if n_buckets > 1 else None
+    try:
+        return _read_orders(ctx, out, _OrderBuilder(out, buckets), n_buckets)
+    except BaseException:  # a bad file, a full disk, Ctrl-C: the bucket files are closed, not left to the GC
+        if buckets is not None:
+            buckets.close()
+        raise
+
+
+def _read_orders(ctx: ReadContext, out: Parsed, build: _OrderBuilder, n_buckets: int) -> Parsed:
     opts = ctx.options
-    n_buckets = bucket_count(ctx.path, ctx.fmt, opts.chunk_mb) if ctx.spill is not None else 1
-    build = _OrderBuilder(out, OrderBuckets(ctx.spill / "orders", n_buckets) if n_buckets > 1 else None)
     if n_buckets > 1:
         out.counts.note("order_chunks", n_buckets)
     prefix = opts.order_prefix or ""

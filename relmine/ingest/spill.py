@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from relmine.ingest import values as V
+from relmine.ingest.folders import spill_place
 from relmine.ingest.model import OrderTable
 
 PENDING = 40_000         # lines held in all buckets together before a bucket is appended to its file
@@ -46,13 +47,15 @@ def bucket_count(path: Path, fmt: str, chunk_mb: float) -> int:
 
 @contextmanager
 def scratch(home: Path) -> Iterator[Path]:
-    """A private scratch folder under ``home/spill`` (mode 0700), removed on exit."""
+    """A private scratch folder under ``home/spill`` (mode 0700), removed on exit. A folder that cannot
+    be made raises :class:`relmine.ingest.folders.FolderError` naming ``home/spill`` and the setting."""
     root = home / "spill"
-    root.mkdir(parents=True, exist_ok=True)
-    for old in root.glob("ingest-*-*"):  # left by a killed run: its process is gone
-        if not _alive(old.name.split("-")[1]):
-            shutil.rmtree(old, ignore_errors=True)
-    folder = Path(tempfile.mkdtemp(prefix=f"ingest-{os.getpid()}-", dir=root))
+    with spill_place(root).writing():
+        root.mkdir(parents=True, exist_ok=True)
+        for old in root.glob("ingest-*-*"):  # left by a killed run: its process is gone
+            if not _alive(old.name.split("-")[1]):
+                shutil.rmtree(old, ignore_errors=True)
+        folder = Path(tempfile.mkdtemp(prefix=f"ingest-{os.getpid()}-", dir=root))
     try:
         yield folder
     finally:
@@ -86,9 +89,11 @@ class OrderBuckets:
         self._tables: list[OrderTable] = []          # in memory (one bucket, no folder)
         self._lines = None
         self._pending: list[list] = []
+        self._place = spill_place(folder) if folder is not None else None
         if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-            self._lines = [open(folder / f"lines-{b:04d}.pkl", "wb") for b in range(self.n)]
+            with self._place.writing():
+                folder.mkdir(parents=True, exist_ok=True)
+                self._lines = [open(folder / f"lines-{b:04d}.pkl", "wb") for b in range(self.n)]
             self._pending = [[] for _ in range(self.n)]
         self._flush_at = max(50, PENDING // self.n)  # per bucket: the total stays under PENDING lines
 
@@ -109,18 +114,38 @@ class OrderBuckets:
         pending = self._pending[b]
         pending.append((line, order_id, sku, qty, props, is_return))
         if len(pending) >= self._flush_at:
-            pickle.dump(pending, self._lines[b], protocol=pickle.HIGHEST_PROTOCOL)
+            with self._writing():
+                pickle.dump(pending, self._lines[b], protocol=pickle.HIGHEST_PROTOCOL)
             self._pending[b] = []
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A failed write (:class:`relmine.ingest.folders.FolderError`) closes every bucket file first."""
+        try:
+            with self._place.writing():
+                yield
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Close the line files of a read that stopped (their folder is removed with the scratch folder)."""
+        for fh in self._lines or ():
+            try:
+                fh.close()
+            except OSError:
+                pass
 
     def group(self, reject, note) -> Iterator[int]:
         """Group every bucket into its orders (yields the bucket number when done). ``reject(line,
         reason, raw)`` gets a line whose quantity summed past the limit (it is left out); ``note(key)``
         counts repeated (order, sku) lines. Returns the number of lines rejected."""
         assert self._lines is not None
-        for b, fh in enumerate(self._lines):
-            if self._pending[b]:
-                pickle.dump(self._pending[b], fh, protocol=pickle.HIGHEST_PROTOCOL)
-            fh.close()
+        with self._writing():
+            for b, fh in enumerate(self._lines):
+                if self._pending[b]:
+                    pickle.dump(self._pending[b], fh, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.close()
         self._pending = []
         for b in range(self.n):
             path = self.folder / f"lines-{b:04d}.pkl"
@@ -145,7 +170,7 @@ class OrderBuckets:
                         note("lines_merged")
                     items[sku] = items.get(sku, 0) + qty
             path.unlink()
-            with open(self.folder / f"orders-{b:04d}.pkl", "wb") as fh:
+            with self._place.writing(), open(self.folder / f"orders-{b:04d}.pkl", "wb") as fh:
                 pickle.dump(table, fh, protocol=pickle.HIGHEST_PROTOCOL)
             self._set_stats([table])
             del table, index

@@ -239,5 +239,6 @@ def test_xlsx_bad_rows_are_rejected_with_their_sheet_and_row(gw, tmp_path):
     book = openpyxl.load_workbook(mixed)
     book.create_sheet("S2").append(["order", "item"])
     book.save(mixed)
-    with pytest.raises(InputError, match="sheet 'S2' has the header"):
+    with pytest.raises(InputError, match=r"sheet 'S2' has another header than sheet 'S1' "
+                                         r"\(column 1 is 'order', not 'InvoiceNo'\)"):
         ingest(gw, mixed, "orders", tmp_path)
