@@ -1,6 +1,7 @@
 # The relmine worker image used by docker-compose.yml (torch from PyPI brings its CUDA runtime).
 # Dependencies go in their own layer, before the code: a code change rebuilds only the small last
-# layers, not the ~4 GB of wheels. Versions are constraints.txt's, as for scripts/setup.sh and CI.
+# layers, not the 6 GB of installed dependencies. Versions are constraints.txt's, as for
+# scripts/setup.sh and CI.
 FROM python:3.11-slim
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 # the worker runs as this user; RELMINE_HOME (docker-compose's volumes) is its own

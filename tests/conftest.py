@@ -46,7 +46,7 @@ def neo4j_settings() -> Settings:
     if os.environ.get("NEO4J_URI"):
         return settings
     if _docker_answers():
-        from testcontainers.neo4j import Neo4jContainer  # the dev extra's; imported only where Docker answers
+        from testcontainers.community.neo4j import Neo4jContainer  # dev extra; needs a Docker engine
 
         container = Neo4jContainer("neo4j:5.26-community").with_env(
             "NEO4J_PLUGINS", '["graph-data-science"]').with_env(
