@@ -141,29 +141,43 @@ def triangles(ctx, types, engine, timeout):
 
 @click.command("wl-hash")
 @click.option("--k", "ks", multiple=True, type=int, default=(1, 2), show_default=True,
-              help="Ego-network radius (repeatable); writes p.wl_hash_k<k>.")
+              help="Neighbourhood radius in hops (repeatable); writes p.wl_hash_k<k>.")
 @click.option("--type", "types", multiple=True,
-              help="Relation type of the ego networks (repeatable; default: the observed product relations).")
-@click.option("--iterations", default=None, type=int, help="WL refinement rounds (default: k).")
+              help="Relation type of the neighbourhoods (repeatable; default: the observed product relations).")
+@click.option("--ego", is_flag=True,
+              help="The per-ego hash (wl1): WL inside each product's induced k-hop ego network. It also sees "
+                   "relations among the products k hops away and cycles, but costs the size of every ego "
+                   "network (slow on dense graphs). Default: the whole-graph hash (wl2), k rounds over all "
+                   "relations at once.")
+@click.option("--iterations", default=None, type=int,
+              help="WL rounds inside each ego network (--ego only; default: k).")
 @click.option("--batch-size", default=10_000, show_default=True, help="Products per write transaction.")
+@click.option("--writers", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="Write transactions in flight at once (each on its own session).")
+@click.option("--no-progress", is_flag=True, help="No progress bar or progress lines.")
 @click.pass_context
 @friendly_errors
-def wl_hash(ctx, ks, types, iterations, batch_size):
-    """Hash every product's k-hop ego network (Weisfeiler-Lehman, relmine's own stable hash) into p.wl_hash_k<k>."""
+def wl_hash(ctx, ks, types, ego, iterations, batch_size, writers, no_progress):
+    """Hash every product's k-hop neighbourhood (Weisfeiler-Lehman, relmine's own stable hash) into p.wl_hash_k<k>.
+
+    See docs/patterns.md, "Structure hashes", for what the two hashes see.
+    """
     from relmine.motifs.wl import compute_and_write
     from relmine.relations import OBSERVED
 
     with gateway_from(ctx) as gw:
-        s = compute_and_write(gw, ks, types=tuple(types) or OBSERVED, iterations=iterations,
-                              batch_size=batch_size)
-    click.echo(f"hashed {s.products:,} products over {s.relationships:,} relationships "
-               f"(read {s.seconds_read:.1f}s, hash {s.seconds_hash:.1f}s, write {s.seconds_write:.1f}s)")
+        s = compute_and_write(gw, ks, types=tuple(types) or OBSERVED, ego=ego, iterations=iterations,
+                              batch_size=batch_size, writers=writers, progress=not no_progress)
+    click.echo(f"hashed {s.products:,} products over {s.relationships:,} relationships, "
+               f"{'per ego (wl1)' if ego else 'whole graph (wl2)'} "
+               f"(read {s.seconds_read:.1f}s, hash {s.seconds_hash:.1f}s = {s.products_per_second:,.0f} products/s, "
+               f"write {s.seconds_write:.1f}s: {s.written:,} products changed)")
     echo_table([{"property": k, "distinct hashes": v} for k, v in s.distinct.items()])
 
 
 @click.command("similar-structure")
 @click.argument("sku")
-@click.option("--k", default=2, show_default=True, help="Ego-network radius whose hash is compared.")
+@click.option("--k", default=2, show_default=True, help="Neighbourhood radius (hops) whose hash is compared.")
 @click.option("--limit", default=50, show_default=True, help="Most products listed.")
 @click.pass_context
 @friendly_errors

@@ -9,7 +9,8 @@
 * :mod:`~relmine.motifs.matching`: run it (time limit, row limit);
 * :mod:`~relmine.motifs.library`: the motif library of ``cypher/motifs/`` and
   its write-back for BI;
-* :mod:`~relmine.motifs.wl`: Weisfeiler-Lehman hashes of k-hop ego networks;
+* :mod:`~relmine.motifs.wl`: Weisfeiler-Lehman hashes of k-hop neighbourhoods (whole-graph colour
+  refinement; per ego network with ``--ego``);
 * :mod:`~relmine.motifs.triangles`: fast triangle counts (edge list + sparse
   algebra, or GDS).
 

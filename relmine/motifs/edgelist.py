@@ -1,14 +1,15 @@
 """The product relation graph as arrays: one read of the edge list from Neo4j.
 
 WL hashing and the fast triangle count work on the whole graph in Python
-(numpy / scipy); they pull it with a single streamed statement
-(``extract/structure_edge_list``: one row per product with its outgoing
-relations of the chosen types) instead of one query per neighbourhood.
+(numpy / scipy); they pull it in columnar pages of products by internal id
+(``extract/structure_edge_page``, ``extract/adjacency_page``: one record per
+page, neighbours as integer ids) instead of one query per neighbourhood.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,6 +30,8 @@ class EdgeList:
     dst: np.ndarray
     etype: np.ndarray
     type_names: tuple[str, ...]
+    #: stored values of product properties asked for when read (name -> one value per product)
+    stored: dict[str, list] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -56,39 +59,59 @@ def edge_list_from_arrays(skus: list[str], categories: list[str | None], edges: 
 
 
 def load_edge_list(gw: Gateway, types: tuple[str, ...] | list[str] = OBSERVED, *,
-                   timeout: float = 600.0, progress: bool = True, page: int = 50_000) -> EdgeList:
-    """Every product (with a sku) and its relations of ``types`` (validated against the whitelist).
+                   timeout: float = 600.0, progress: bool = True, page: int = 20_000,
+                   workers: int = 2, stored: tuple[str, ...] | list[str] = ()) -> EdgeList:
+    """Every product with a sku and its relations of ``types`` (validated against the whitelist).
 
-    Read in pages of ``page`` products ordered by sku (index-backed), each page
-    one record of columns: per-record overhead, not the data, is what a Bolt
-    client pays most for.
+    Read in pages of ``page`` products by internal id on ``workers`` sessions
+    at once, each page one record of columns: skus, categories, the stored
+    values of the product properties ``stored`` (names the caller vouches
+    for), and per product one integer per relation (neighbour id and type).
+    Each page becomes arrays as it arrives, so memory holds the arrays and
+    one page of lists per worker, not a list per relation. Products come in
+    internal-id order; relations to nodes that are not products with a sku
+    (or no longer exist) are left out.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     names = tuple(sorted({check_type(t) for t in types}))
-    code = {t: i for i, t in enumerate(names)}
-    skus: list[str] = []
-    cats: list[str] = []
-    out: list[list[list[str]]] = []
-    after = ""
-    with Progress("read edge list", unit="products", enabled=progress) as bar:
-        while True:
-            row = gw.read_one("extract/structure_edge_list", {"types": list(names), "after": after, "batch": page},
-                              timeout=timeout, raw=True)
-            if row is None or not row["skus"]:
-                break
-            skus += row["skus"]
-            cats += row["categories"]
-            out += row["out"]
-            bar.update(len(row["skus"]))
-            if len(row["skus"]) < page:
-                break
-            after = row["skus"][-1]
-    index = {s: i for i, s in enumerate(skus)}
-    counts = np.fromiter((len(o) for o in out), dtype=np.int64, count=len(out))
-    total = int(counts.sum())
-    src = np.repeat(np.arange(len(skus), dtype=np.int64), counts)
-    dst = np.fromiter((index[q] for o in out for q, _ in o), dtype=np.int64, count=total)
-    et = np.fromiter((code[t] for o in out for _, t in o), dtype=np.int64, count=total)
-    return EdgeList(skus, cats, src, dst, et, names)
+    width = max(len(names), 1)
+    params = {"types": list(names), "code": {t: i for i, t in enumerate(names)}, "width": width,
+              "keys": list(stored)}
+    all_ids = gw.read_one("extract/product_ids", timeout=timeout, raw=True)["ids"]
+    pages = [all_ids[i:i + page] for i in range(0, len(all_ids), page)]
+    del all_ids
+
+    def read(ids: list[int]) -> tuple:
+        row = gw.read_one("extract/structure_edge_page", {**params, "ids": ids}, timeout=timeout, raw=True)
+        out = row["out"]
+        counts = np.fromiter(map(len, out), dtype=np.int64, count=len(out))
+        flat = np.fromiter(chain.from_iterable(out), dtype=np.int64, count=int(counts.sum()))
+        local = np.repeat(np.arange(len(out), dtype=np.int64), counts)
+        return np.asarray(row["ids"], dtype=np.int64), row["skus"], row["categories"], row["stored"], local, flat
+
+    node_ids, skus, cats, values, src, enc = [], [], [], [], [], []
+    with Progress("read edge list", total=sum(map(len, pages)), unit="products", enabled=progress) as bar, \
+            ThreadPoolExecutor(max(1, workers)) as pool:
+        for n_asked, (ids, s, c, v, local, flat) in zip(map(len, pages), pool.map(read, pages)):
+            src.append(local + len(skus))
+            node_ids.append(ids)
+            skus += s
+            cats += c
+            values += v
+            enc.append(flat)
+            bar.update(n_asked)
+    empty = np.empty(0, dtype=np.int64)
+    ids = np.concatenate(node_ids) if node_ids else empty
+    src_a = np.concatenate(src) if src else empty
+    enc_a = np.concatenate(enc) if enc else empty
+    dst_ids, et = np.divmod(enc_a, width)
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    where = np.minimum(np.searchsorted(sorted_ids, dst_ids), max(len(order) - 1, 0))
+    found = sorted_ids[where] == dst_ids if len(order) else np.zeros(len(dst_ids), dtype=bool)
+    kept = {key: [v[j] for v in values] for j, key in enumerate(stored)}
+    return EdgeList(skus, cats, src_a[found], order[where[found]], et[found], names, kept)
 
 
 def load_adjacency(gw: Gateway, types: tuple[str, ...] | list[str] = OBSERVED, *, timeout: float = 600.0,

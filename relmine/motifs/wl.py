@@ -1,33 +1,48 @@
-"""Weisfeiler-Lehman hashes of every product's k-hop ego network, owned by relmine.
+"""Weisfeiler-Lehman hashes of every product's k-hop neighbourhood, owned by relmine.
 
-The hash is relmine's own (``WL_VERSION = "wl1"``), not networkx's
-``weisfeiler_lehman_graph_hash`` (whose values changed in networkx 3.5), so a
-stored ``p.wl_hash_k<k>`` stays comparable across library upgrades. Every step
-is fixed here and pinned by a unit test:
+Two hashes, both relmine's own (not networkx's ``weisfeiler_lehman_graph_hash``,
+whose values changed in networkx 3.5), so a stored ``p.wl_hash_k<k>`` stays
+comparable across library upgrades. Every step is fixed here and pinned by a
+unit test. Shared parts:
 
-* **Ego network** of product ``r``: the products within ``k`` hops of ``r``
-  (relations of the chosen types, either direction) and every relationship
-  among them (parallel ones kept, self-loops dropped).
-* **Initial labels**: ``H("node:" + category)``, where ``H(s)`` is the first 8
-  bytes (little-endian) of ``blake2b(s, person=b"relmine-wl")``; the ego node
-  itself gets ``mix(label ^ H("root"))``.
+* ``H(s)``: the first 8 bytes (little-endian) of ``blake2b(s, person=b"relmine-wl")``;
+  ``mix``: the splitmix64 finaliser; all arithmetic uint64 modulo 2^64.
+* **Initial labels**: ``H("node:" + category)``.
 * **Half-edge labels**: a relationship ``u -[T]-> v`` is seen from ``u`` as
-  ``H("out:" + T)`` and from ``v`` as ``H("in:" + T)``.
-* **Refinement** (``iterations`` rounds, default ``k``), in uint64 arithmetic
-  modulo 2^64: ``agg(v) = Σ mix(label(u) * K2 + half_edge_label)`` over the
-  half-edges of ``v`` inside the ego network (a sum, so the neighbour multiset
-  needs no sorting), then ``label'(v) = mix(label(v) * K1 + agg(v) + round)``;
-  ``mix`` is the splitmix64 finaliser.
-* **Graph hash**: ``blake2b(b"relmine-wl1|k=<k>|h=<iterations>|" + the sorted
-  multiset of every node's label of every round as little-endian uint64,
-  digest_size=16)``, hex: 32 characters.
+  ``H("out:" + T)`` and from ``v`` as ``H("in:" + T)``; parallel ones kept,
+  self-loops dropped.
+* **Refinement round** ``t``: ``agg(v) = Σ mix(label(u) * K2 + half_edge_label)``
+  over the half-edges of ``v`` (a sum, so the neighbour multiset needs no
+  sorting), then ``label'(v) = mix(label(v) * K1 + agg(v) + t)``.
 
-Isomorphic rooted ego networks (same categories, types and directions) always
-get the same hash; different ones almost always differ (WL cannot tell some
-regular structures apart).
+**wl2, the whole-graph hash** (:func:`tree_hashes`, what ``relmine wl-hash``
+writes): ``k`` refinement rounds over the whole graph's edge arrays at once,
+then per product ``blake2b(b"relmine-wl2|k=<k>|" + its labels of rounds 0..k
+as little-endian uint64, digest_size=16)``, hex. A product's label after ``k``
+rounds stands for its **depth-k unfolding tree**: the tree of every walk of up
+to ``k`` relations from it, with categories, types and directions. Equal trees
+always give equal hashes; different trees almost always differ. Cost: ``k``
+passes over the relations, whatever the neighbourhoods' sizes.
 
-All ego networks are computed together, in chunks of roots, with sparse
-matrix products for the k-hop balls and vectorised numpy for the refinement.
+**wl1, the per-ego hash** (:func:`ego_hashes`, ``relmine wl-hash --ego``):
+the **ego network** of ``r`` is the products within ``k`` hops (either
+direction) and every relationship among them; ``r``'s initial label becomes
+``mix(label ^ H("root"))``; ``iterations`` rounds (default ``k``) inside the
+ego network; the hash is ``blake2b(b"relmine-wl1|k=<k>|h=<iterations>|" +
+the sorted multiset of every ego node's label of every round, digest_size=16)``.
+Cost: the sum of every ego network's size (on a dense graph every ego network
+is most of the graph).
+
+**How their classes relate** (``k`` rounds; proof in docs/patterns.md, checked
+by property tests against the per-ego function): equal wl1 implies equal wl2
+(wl1's root label after ``k`` rounds is wl2's tree with the root marked, and
+the ego network holds every relation of the products under ``k`` hops). wl2
+merges wl1 classes whose ego networks differ only where an unfolding tree is
+blind: relations between two products both exactly ``k`` hops away (``k=1``:
+whether the neighbours are related to each other, i.e. triangles), and whether
+two walks end on the same product or on two look-alikes (cycles, parallel
+relations included). Products whose ego networks are trees fall in the same
+classes under both.
 """
 
 from __future__ import annotations
@@ -45,7 +60,10 @@ from relmine.motifs.edgelist import EdgeList, load_edge_list
 from relmine.progress import Progress
 from relmine.relations import OBSERVED
 
-WL_VERSION = "wl1"
+#: the whole-graph (unfolding-tree) hash that ``relmine wl-hash`` writes
+WL_VERSION = "wl2"
+#: the per-ego hash (``relmine wl-hash --ego``)
+EGO_VERSION = "wl1"
 MAX_K = 3
 K1 = np.uint64(0x9E3779B97F4A7C15)
 K2 = np.uint64(0xC2B2AE3D27D4EB4F)
@@ -54,6 +72,8 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 #: ego-network half-edges handled per chunk of roots (memory: ~50 bytes each)
 CHUNK_BUDGET = 4_000_000
+#: half-edges per block of a whole-graph round (temporaries: ~40 bytes each)
+ROUND_BLOCK = 1_000_000
 
 
 def h64(text: str) -> int:
@@ -114,9 +134,9 @@ def _expand(indptr: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return owner, pos
 
 
-def wl_hashes(g: EdgeList, k: int = 2, *, iterations: int | None = None, roots: np.ndarray | None = None,
-              on_progress: Callable[[int], None] | None = None) -> list[str]:
-    """The WL hash of the k-hop ego network of every product (or of ``roots``), in order."""
+def ego_hashes(g: EdgeList, k: int = 2, *, iterations: int | None = None, roots: np.ndarray | None = None,
+               on_progress: Callable[[int], None] | None = None) -> list[str]:
+    """wl1: the WL hash of the k-hop ego network of every product (or of ``roots``), in order."""
     check_k(k)
     h = k if iterations is None else iterations
     if not 1 <= h <= 10:
@@ -129,7 +149,7 @@ def wl_hashes(g: EdgeList, k: int = 2, *, iterations: int | None = None, roots: 
     cat_code = {c: h64("node:" + c) for c in set(g.categories)}
     base = np.array([cat_code[c] for c in g.categories], dtype=np.uint64)
     root_code = np.uint64(h64("root"))
-    header = f"relmine-{WL_VERSION}|k={k}|h={h}|".encode()
+    header = f"relmine-{EGO_VERSION}|k={k}|h={h}|".encode()
     out: list[str] = []
     step = max(1, min(len(roots), 256))
     i = 0
@@ -197,6 +217,109 @@ def _chunk_hashes(ball: sp.csr_matrix, chunk: np.ndarray, half: _HalfEdges, base
             for r in range(len(chunk))]
 
 
+# -- wl2: whole-graph colour refinement --------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Rows:
+    """Half-edges grouped by the product that sees them (CSR), compact: neighbour and a type/direction code."""
+
+    indptr: np.ndarray   # int64, n + 1
+    nbr: np.ndarray      # int32 (int64 past 2^31 products)
+    code: np.ndarray     # uint16: 2 * type + (0 out, 1 in)
+    table: np.ndarray    # uint64 half-edge label per code
+
+
+def _rows(g: EdgeList) -> _Rows:
+    keep = g.src != g.dst
+    idx = np.int32 if g.n < 2**31 else np.int64
+    src, dst = g.src[keep].astype(idx), g.dst[keep].astype(idx)
+    et = g.etype[keep].astype(np.uint16) * np.uint16(2)
+    at = np.concatenate([src, dst])
+    order = np.argsort(at, kind="stable")
+    del at
+    nbr = np.concatenate([dst, src])[order]
+    code = np.concatenate([et, et + np.uint16(1)])[order]
+    del order
+    indptr = np.zeros(g.n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=g.n) + np.bincount(dst, minlength=g.n), out=indptr[1:])
+    table = np.array([h64(f"{d}:{t}") for t in g.type_names for d in ("out", "in")], dtype=np.uint64)
+    return _Rows(indptr, nbr, code, table)
+
+
+def _blocks(indptr: np.ndarray, budget: int) -> list[tuple[int, int]]:
+    """Consecutive ranges of products with at most ``budget`` half-edges each (a product with more: alone)."""
+    n = len(indptr) - 1
+    out, lo = [], 0
+    while lo < n:
+        hi = int(np.searchsorted(indptr, indptr[lo] + budget, side="right")) - 1
+        hi = min(max(hi, lo + 1), n)
+        out.append((lo, hi))
+        lo = hi
+    return out
+
+
+def refine(g: EdgeList, rounds: int, *, on_round: Callable[[int, np.ndarray], None] | None = None) -> list[np.ndarray]:
+    """Every product's label after 0, 1, ..., ``rounds`` rounds of WL over the whole graph (uint64 arrays).
+
+    Each round is one pass over the half-edges, in blocks of about
+    :data:`ROUND_BLOCK` so that temporaries stay bounded whatever the graph's
+    size: ``label[nbr]`` gathered, mixed with the half-edge label, summed per
+    product by differences of a cumulative sum (the half-edges are grouped by
+    product).
+    """
+    rows = _rows(g)
+    cat_code = {c: h64("node:" + c) for c in set(g.categories)}
+    label = np.fromiter((cat_code[c] for c in g.categories), dtype=np.uint64, count=g.n)
+    labels = [label]
+    blocks = _blocks(rows.indptr, ROUND_BLOCK)
+    with np.errstate(over="ignore"):
+        for t in range(1, rounds + 1):
+            new = np.empty(g.n, dtype=np.uint64)
+            for lo, hi in blocks:
+                a, b = int(rows.indptr[lo]), int(rows.indptr[hi])
+                contrib = mix(label[rows.nbr[a:b]] * K2 + rows.table[rows.code[a:b]])
+                cs = np.zeros(b - a + 1, dtype=np.uint64)
+                np.cumsum(contrib, out=cs[1:])
+                seg = rows.indptr[lo:hi + 1] - a
+                new[lo:hi] = mix(label[lo:hi] * K1 + (cs[seg[1:]] - cs[seg[:-1]]) + np.uint64(t))
+            label = new
+            labels.append(label)
+            if on_round is not None:
+                on_round(t, label)
+    return labels
+
+
+def tree_digests(labels: list[np.ndarray], k: int, lo: int = 0, hi: int | None = None) -> list[str]:
+    """wl2 of products ``lo..hi``: blake2b of the header and each product's labels of rounds 0..k."""
+    check_k(k)
+    if k >= len(labels):
+        raise ValueError(f"labels of {len(labels) - 1} rounds cannot give the hash of k={k}")
+    block = np.stack([lab[lo:hi] for lab in labels[:k + 1]], axis=1).astype("<u8", copy=False)
+    data = memoryview(np.ascontiguousarray(block).tobytes())
+    base = hashlib.blake2b(f"relmine-{WL_VERSION}|k={k}|".encode(), digest_size=16)
+    w = 8 * (k + 1)
+    out = []
+    for i in range(len(block)):
+        d = base.copy()
+        d.update(data[i * w:(i + 1) * w])
+        out.append(d.hexdigest())
+    return out
+
+
+def distinct_classes(labels: list[np.ndarray], k: int) -> int:
+    """The number of distinct wl2 values at ``k`` (distinct rows of the labels of rounds 0..k)."""
+    rows = np.ascontiguousarray(np.stack(labels[:k + 1], axis=1))
+    return len(np.unique(rows.view(np.dtype((np.void, rows.shape[1] * 8))).ravel())) if len(rows) else 0
+
+
+def tree_hashes(g: EdgeList, k: int = 2) -> list[str]:
+    """wl2: the whole-graph WL hash of every product's depth-k unfolding tree, in order."""
+    check_k(k)
+    return tree_digests(refine(g, k), k)
+
+
+# -- computing and writing back --------------------------------------------------------------------
+
 @dataclass(frozen=True)
 class WLSummary:
     products: int
@@ -205,37 +328,118 @@ class WLSummary:
     seconds_read: float
     seconds_hash: float
     seconds_write: float
+    method: str = "tree"
+    #: products at least one of whose hashes changed, so were written (the others already held them)
+    written: int = 0
+
+    @property
+    def products_per_second(self) -> float:
+        """Products hashed per second of hashing, every k together."""
+        return self.products / max(self.seconds_hash, 1e-9)
 
 
 def compute_and_write(gw: Gateway, ks: Iterable[int] = (1, 2), *, types: Iterable[str] = OBSERVED,
-                      iterations: int | None = None, batch_size: int = 10_000, progress: bool = True,
-                      write: bool = True) -> WLSummary:
-    """Hash every product's k-hop ego network for each ``k``; write ``p.wl_hash_k<k>`` in batches."""
+                      ego: bool = False, iterations: int | None = None, batch_size: int = 10_000,
+                      writers: int = 2, progress: bool = True, write: bool = True) -> WLSummary:
+    """Hash every product's k-hop neighbourhood for each ``k``; write the changed ``p.wl_hash_k<k>`` in batches.
+
+    By default wl2 (:func:`refine`: the rounds of the largest ``k`` serve every
+    smaller one); ``ego=True`` is wl1 (:func:`ego_hashes`, ``iterations`` rounds).
+    The stored values come with the edge list, and only products whose hash
+    changed are written, on ``writers`` sessions at once (batches hold
+    different products, so they take no lock in common).
+    """
+    import sys
     import time
 
     ks = sorted({check_k(k) for k in ks})
     if not ks:
         raise InputError("give at least one k")
+    if iterations is not None and not ego:
+        raise InputError("--iterations applies to the per-ego hash (--ego) only: the whole-graph hash runs k rounds")
+    keys = [property_name(k) for k in ks]
     t0 = time.monotonic()
-    g = load_edge_list(gw, tuple(types), progress=progress)
+    g = load_edge_list(gw, tuple(types), progress=progress, stored=keys if write else ())
     t1 = time.monotonic()
-    hashes: dict[str, list[str]] = {}
-    for k in ks:
-        with Progress(f"WL hash k={k}", total=g.n, unit="products", enabled=progress) as bar:
-            hashes[property_name(k)] = wl_hashes(g, k, iterations=iterations, on_progress=bar.update)
+    digest_s = [0.0]
+    if ego:
+        hashes: dict[str, list[str]] = {}
+        for k in ks:
+            with Progress(f"WL hash (per ego) k={k}", total=g.n, unit="products", enabled=progress) as bar:
+                hashes[property_name(k)] = ego_hashes(g, k, iterations=iterations, on_progress=bar.update)
+        distinct = {key: len(set(v)) for key, v in hashes.items()}
+
+        def digests(k: int, lo: int, hi: int) -> list[str]:
+            return hashes[property_name(k)][lo:hi]
+    else:
+        def said(t: int, label: np.ndarray) -> None:
+            if progress:
+                print(f"WL round {t}/{ks[-1]}: {g.n:,} products, {len(np.unique(label)):,} colours "
+                      f"({time.monotonic() - t1:,.1f}s)", file=sys.stderr, flush=True)
+
+        labels = refine(g, ks[-1], on_round=said)
+        distinct = {property_name(k): distinct_classes(labels, k) for k in ks}
+
+        def digests(k: int, lo: int, hi: int) -> list[str]:
+            # made batch by batch as they are written (memory: the labels, not n strings per k);
+            # their time counts as hashing
+            s0 = time.monotonic()
+            out = tree_digests(labels, k, lo, hi)
+            digest_s[0] += time.monotonic() - s0
+            return out
     t2 = time.monotonic()
-    if write and g.n:
-        rows = ({"sku": sku, "props": {key: vals[i] for key, vals in hashes.items()}}
-                for i, sku in enumerate(g.skus))
-        with Progress("write WL hashes", total=g.n, unit="products", enabled=progress) as bar:
-            gw.write_batches("writeback/structure_product_props", rows, batch_size=batch_size,
-                             on_batch=lambda n, _s: bar.update(n))
+
+    def changed():
+        for lo in range(0, g.n, batch_size):
+            hi = min(lo + batch_size, g.n)
+            cols = [(key, digests(k, lo, hi), g.stored.get(key)) for k, key in zip(ks, keys)]
+            for i in range(hi - lo):
+                props = {key: new[i] for key, new, old in cols if old is None or old[lo + i] != new[i]}
+                if props:
+                    yield {"sku": g.skus[lo + i], "props": props}
+
+    written = 0
+    if write:
+        with Progress("write WL hashes", unit="products", enabled=progress) as bar:
+            written = _write_parallel(gw, "writeback/structure_product_props", changed(), batch_size, writers,
+                                      bar.update)
+    else:
+        for _ in changed():  # a dry run still hashes every product
+            pass
     t3 = time.monotonic()
-    return WLSummary(g.n, len(g.src), {key: len(set(v)) for key, v in hashes.items()}, t1 - t0, t2 - t1, t3 - t2)
+    return WLSummary(g.n, len(g.src), distinct, t1 - t0, t2 - t1 + digest_s[0], t3 - t2 - digest_s[0],
+                     "ego" if ego else "tree", written)
+
+
+def _write_parallel(gw: Gateway, stmt: str, rows: Iterable[dict], batch_size: int, workers: int,
+                    on_batch: Callable[[int], None]) -> int:
+    """``UNWIND $rows`` batches on ``workers`` sessions, at most two batches per session waiting; rows written."""
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+    from relmine.gateway import chunks
+
+    def one(batch: list[dict]) -> int:
+        gw.write(stmt, {"rows": batch})
+        return len(batch)
+
+    total = 0
+    pending: set = set()
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        for batch in chunks(rows, batch_size):
+            if len(pending) >= 2 * max(1, workers):
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for f in done:
+                    total += f.result()
+                    on_batch(f.result())
+            pending.add(pool.submit(one, batch))
+        for f in pending:
+            total += f.result()
+            on_batch(f.result())
+    return total
 
 
 def similar_structure(gw: Gateway, sku: str, k: int = 2, *, limit: int = 50) -> tuple[str, list[dict]]:
-    """Products whose k-hop ego network has the same WL hash as ``sku``'s: ``(hash, rows)``."""
+    """Products whose k-hop neighbourhood has the same WL hash as ``sku``'s: ``(hash, rows)``."""
     key = property_name(k)
     if not 1 <= limit <= 10_000:
         raise InputError("limit must be from 1 to 10,000")

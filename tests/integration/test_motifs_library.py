@@ -14,7 +14,7 @@ from relmine.motifs import count_matches, find_matches, parse_pattern
 from relmine.motifs.edgelist import edge_list_from_arrays, load_adjacency, load_edge_list
 from relmine.motifs.library import library, run_library
 from relmine.motifs.triangles import count_triangles
-from relmine.motifs.wl import compute_and_write, similar_structure, wl_hashes
+from relmine.motifs.wl import compute_and_write, ego_hashes, similar_structure, tree_hashes
 
 pytestmark = pytest.mark.integration
 
@@ -162,25 +162,45 @@ def test_triangle_engines_agree(clean_graph, seed):
 
 
 def test_edge_list_and_wl_hashes_round_trip(graph):
-    g = load_edge_list(graph, ("CO_PURCHASED", "CO_VIEWED", "COMPLEMENT"), progress=False)
+    # a product without a sku and its relation to h are left out of the edge list
+    graph.write(Statement("MATCH (h:Product {sku: 'h'}) CREATE (h)-[:CO_PURCHASED]->(:Product {category: 'Lens'})",
+                          "test/skuless"))
+    g = load_edge_list(graph, ("CO_PURCHASED", "CO_VIEWED", "COMPLEMENT"), progress=False, page=5)
     assert sorted(g.skus) == sorted(PRODUCTS)
     assert len(g.src) == len(RELS)
+    assert {(g.skus[a], g.skus[b], g.type_names[t]) for a, b, t in zip(g.src, g.dst, g.etype)} == \
+        {(a, b, t) for a, b, t, _ in RELS}
+    assert [g.categories[g.skus.index(s)] for s in PRODUCTS] == list(PRODUCTS.values())
     # the same graph built by hand hashes the same
     idx = {s: i for i, s in enumerate(PRODUCTS)}
     local = edge_list_from_arrays(list(PRODUCTS), list(PRODUCTS.values()),
                                   [(idx[a], idx[b], t) for a, b, t, _ in RELS], g.type_names)
-    want = dict(zip(local.skus, wl_hashes(local, 2)))
+    types = ("CO_PURCHASED", "CO_VIEWED", "COMPLEMENT")
 
-    summary = compute_and_write(graph, (1, 2), types=("CO_PURCHASED", "CO_VIEWED", "COMPLEMENT"), progress=False)
-    assert summary.products == len(PRODUCTS)
-    stored = {r["sku"]: r["h"] for r in graph.read(Statement("MATCH (p:Product) RETURN p.sku AS sku, "
-                                                             "p.wl_hash_k2 AS h"))}
-    assert stored == want
-    # l1 and l5 are lenses hanging off h the same way (weights do not count)
-    h, rows = similar_structure(graph, "l1", k=1)
-    assert {r["sku"] for r in rows} == {"l5"}
-    assert rows[0]["category"] == "Lens" and rows[0]["title"] == "Product l5"
-    assert all(r["sku"] != "l1" for r in rows)
+    def stored():
+        return {r["sku"]: r["h"] for r in graph.read(Statement("MATCH (p:Product) WHERE p.sku IS NOT NULL "
+                                                               "RETURN p.sku AS sku, p.wl_hash_k2 AS h"))}
+
+    summary = compute_and_write(graph, (1, 2), types=types, progress=False)
+    assert (summary.products, summary.written, summary.method) == (len(PRODUCTS), len(PRODUCTS), "tree")
+    assert stored() == dict(zip(local.skus, tree_hashes(local, 2)))
+    assert summary.distinct["wl_hash_k2"] == len(set(tree_hashes(local, 2)))
+    # nothing changed: nothing is written again
+    assert compute_and_write(graph, (1, 2), types=types, progress=False, writers=1).written == 0
+    # the per-ego hash differs in value everywhere, so every product is written
+    summary = compute_and_write(graph, (2,), types=types, ego=True, progress=False)
+    assert (summary.written, summary.method) == (len(PRODUCTS), "ego")
+    assert stored() == dict(zip(local.skus, ego_hashes(local, 2)))
+    with pytest.raises(InputError, match="--ego"):
+        compute_and_write(graph, (2,), types=types, iterations=3, progress=False)
+
+    # l1 and l5 are lenses hanging off h the same way (weights do not count), under both hashes
+    for ego in (True, False):
+        compute_and_write(graph, (1,), types=types, ego=ego, progress=False)
+        h, rows = similar_structure(graph, "l1", k=1)
+        assert {r["sku"] for r in rows} == {"l5"}
+        assert rows[0]["category"] == "Lens" and rows[0]["title"] == "Product l5"
+        assert all(r["sku"] != "l1" for r in rows)
     from relmine.errors import NotFound
 
     with pytest.raises(NotFound):
@@ -220,7 +240,9 @@ def test_commands_on_real_graph(graph, neo4j_settings, monkeypatch):
     assert "substitute_pair" in r.output and "run id: cli-run" in r.output
     r = runner.invoke(cli, ["triangles", "--engine", "sparse"])
     assert r.exit_code == 0 and "triangles: 1 " in r.output, r.output
-    r = runner.invoke(cli, ["wl-hash", "--k", "1"])
-    assert r.exit_code == 0 and "hashed 17 products" in r.output, r.output
+    r = runner.invoke(cli, ["wl-hash", "--k", "1", "--no-progress"])
+    assert r.exit_code == 0 and "hashed 17 products" in r.output and "17 products changed" in r.output, r.output
+    r = runner.invoke(cli, ["wl-hash", "--k", "1", "--iterations", "2"])
+    assert r.exit_code != 0 and "--ego" in r.output and "Traceback" not in r.output, r.output
     r = runner.invoke(cli, ["similar-structure", "l1", "--k", "1"])
     assert r.exit_code == 0 and "l5" in r.output, r.output
