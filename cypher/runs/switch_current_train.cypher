@@ -1,9 +1,11 @@
-// Make a completed training run the current one, in one small transaction: it becomes the one (:Run {current: true}) that readers of [:PREDICTED] follow. Its staged embeddings and attention move next, in batches (runs/move_staged_*).
-// :params {"run": "train-demo"}
+// Make a completed training run the current one, in one small transaction: it becomes the one (:Run {current: true}) that readers follow, for its [:PREDICTED] and its vectors, which they take from p[run.embedding_property] (the staged p.embedding_next until runs/serve_embeddings). A run that is current already keeps its property (a redelivered task).
+// :params {"run": "train-demo", "property": "embedding_next"}
 MATCH (run:Run {id: $run, kind: 'train'})
+WITH run, coalesce(run.current, false) AS already
 CALL (run) {
   MATCH (o:Run {kind: 'train'}) WHERE o.current = true AND o <> run
   SET o.current = false
 }
-SET run.current = true, run.switched_at = datetime()
-RETURN run.id AS current
+SET run.current = true, run.switched_at = coalesce(run.switched_at, datetime()),
+    run.embedding_property = CASE WHEN already THEN coalesce(run.embedding_property, $property) ELSE $property END
+RETURN run.id AS current, run.embedding_property AS property

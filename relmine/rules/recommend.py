@@ -85,9 +85,18 @@ def _kind_of_type(rel_type: str | None) -> str:
     return "substitute" if t in SUBSTITUTE_TYPES or "SUBST" in t or "VIEW" in t else "complement"
 
 
+PINNED_TRIES = 3  # a recommendation read across a switch is read again, pinned to the new current run
+
+
 def recommend(gw: Gateway, sku: str, *, k: int = 10, kind: str = "any", rules_run: str | None = None,
               weights: dict[str, float] | None = None, fanout: int = 50) -> RecommendResult:
-    """Up to ``k`` products related to ``sku`` of the given ``kind``, best first, each explained."""
+    """Up to ``k`` products related to ``sku`` of the given ``kind``, best first, each explained.
+
+    Everything a training run wrote (predicted relations, vectors, attention) is read of one run: the
+    current one when the call starts (:mod:`relmine.learn.switch`). When another run became current while
+    it read, it reads again, pinned to that one, so the answer never combines two runs."""
+    from relmine.learn.switch import current_run
+
     if kind not in KINDS:
         raise InputError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     if not isinstance(k, int) or not 1 <= k <= 1000:
@@ -95,7 +104,23 @@ def recommend(gw: Gateway, sku: str, *, k: int = 10, kind: str = "any", rules_ru
     sku = (sku or "").strip()
     if not sku:
         raise InputError("give a product sku")
-    product = gw.read_one("recommend/find_product", {"sku": sku})
+    current = current_run(gw)
+    for _ in range(PINNED_TRIES):
+        result = _recommend_of_run(gw, sku, current, k=k, kind=kind, rules_run=rules_run, weights=weights,
+                                   fanout=fanout)
+        now = current_run(gw)
+        if now == current:
+            break
+        current = now
+    return result
+
+
+def _recommend_of_run(gw: Gateway, sku: str, current: dict | None, *, k: int, kind: str, rules_run: str | None,
+                      weights: dict[str, float] | None, fanout: int) -> RecommendResult:
+    """:func:`recommend` with the training run's results of ``current`` (:func:`relmine.learn.switch.current_run`)."""
+    run_id, prop = (current["run"], current["property"]) if current else (None, "embedding")
+    pinned = {"run": run_id, "property": prop}
+    product = gw.read_one("recommend/find_product", {"sku": sku, **pinned})
     if product is None:
         near = [r["sku"] for r in gw.read("recommend/suggest_skus", {"text": sku[:40], "limit": 5})]
         hint = f"; did you mean {', '.join(repr(s) for s in near)}?" if near else ""
@@ -112,7 +137,7 @@ def recommend(gw: Gateway, sku: str, *, k: int = 10, kind: str = "any", rules_ru
         found.setdefault(row["sku"], []).append(ev)
         sources[ev.source] = sources.get(ev.source, 0) + 1
 
-    observed = gw.read("recommend/observed_neighbours", {"sku": sku, "limit": limit})
+    observed = gw.read("recommend/observed_neighbours", {"sku": sku, "run": run_id, "limit": limit})
     top = max((r["weight"] or 0.0 for r in observed), default=0.0) or 1.0
     for r in observed:
         count = f"{r['count']} orders" if r["count"] is not None else "observed data"
@@ -123,19 +148,19 @@ def recommend(gw: Gateway, sku: str, *, k: int = 10, kind: str = "any", rules_ru
     if not observed:
         notes.append("no observed relations for this product")
 
-    run = rules_run or latest_run(gw, "rules", level="product")
-    if run is None:
+    rules = rules_run or latest_run(gw, "rules", level="product")
+    if rules is None:
         notes.append("no rules run yet (run `relmine rules`): rule evidence skipped")
     else:
-        for r in gw.read("recommend/rule_consequents", {"sku": sku, "run": run, "limit": limit}):
+        for r in gw.read("recommend/rule_consequents", {"sku": sku, "run": rules, "limit": limit}):
             lift = float(r["lift"])
             add(r, Evidence("rule", "complement", max(0.0, 1.0 - 1.0 / lift) if lift > 0 else 0.0,
                             f"rule {display_name(sku, product['title'])} => {display_name(r['sku'], r['title'])} "
                             f"(lift {lift:.2f}, confidence {r['confidence']:.2f}, support {r['support']:.3g})",
                             {"rule": r["rule"], "lift": lift, "confidence": r["confidence"],
-                             "support": r["support"], "run": run}))
+                             "support": r["support"], "run": rules}))
 
-    predicted = gw.read("recommend/predicted_relations", {"sku": sku, "limit": limit})
+    predicted = gw.read("recommend/predicted_relations", {"sku": sku, "run": run_id, "limit": limit})
     for r in predicted:
         score = min(1.0, max(0.0, float(r["score"] or 0.0)))
         rel_kind = _kind_of_type(r["type"])
@@ -148,22 +173,23 @@ def recommend(gw: Gateway, sku: str, *, k: int = 10, kind: str = "any", rules_ru
     if not product["has_embedding"]:
         notes.append("this product has no embedding: vector neighbours skipped (train the GNN and write embeddings)")
     else:
-        index = gw.read_one("recommend/vector_index")
+        index = gw.read_one("recommend/vector_index", {"property": prop})
         try:
             if index:
-                rows = gw.read("recommend/vector_neighbours", {"sku": sku, "index": index["name"], "k": limit})
+                rows = gw.read("recommend/vector_neighbours",
+                               {"sku": sku, "index": index["name"], "k": limit, **pinned})
             else:
-                notes.append("no vector index on Product.embedding: exact scan used")
-                rows = gw.read("recommend/vector_neighbours_scan", {"sku": sku, "k": limit})
+                notes.append(f"no vector index on Product.{prop}: exact scan used")
+                rows = gw.read("recommend/vector_neighbours_scan", {"sku": sku, "k": limit, **pinned})
         except QueryError as exc:
             notes.append(f"vector neighbours skipped: {exc}")
             rows = []
         for r in rows:
             cosine = 2.0 * float(r["score"]) - 1.0
             add(r, Evidence("embedding", "substitute", max(0.0, cosine),
-                            f"close in embedding space (cosine {cosine:.3f})", {"cosine": cosine}))
+                            f"close in embedding space (cosine {cosine:.3f})", {"cosine": cosine, "run": run_id}))
 
-    for r in gw.read("recommend/shared_neighbours", {"sku": sku, "fanout": fanout, "limit": limit}):
+    for r in gw.read("recommend/shared_neighbours", {"sku": sku, "run": run_id, "fanout": fanout, "limit": limit}):
         jaccard = float(r["weighted_jaccard"] or 0.0)
         if r["direct"] or jaccard < MIN_SHARED:
             continue

@@ -38,7 +38,9 @@ SET r.score = row.score, r.kind = row.kind
 # readers follow the current training run, as relmine.learn.pipeline's switch marks it
 CURRENT_RUN = Statement("MERGE (r:Run {id: 'gnn-test'}) SET r.kind = 'train', r.status = 'done', r.current = true",
                         "test/current_run")
-SET_EMBEDDINGS = Statement("UNWIND $rows AS row MATCH (p:Product {sku: row.sku}) SET p.embedding = row.v", "test/emb")
+# readers take the current run's vectors and attention only (relmine.learn.switch): these carry its id
+SET_EMBEDDINGS = Statement("UNWIND $rows AS row MATCH (p:Product {sku: row.sku}) "
+                           "SET p.embedding = row.v, p.embedding_run = 'gnn-test'", "test/emb")
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +69,7 @@ def graph(clean_graph):
     gw.write_batches(SET_EMBEDDINGS, rows)
     ensure_vector_index(gw, 8)  # the index training creates, with these embeddings' dimensions
     gw.write(Statement("MATCH (:Product {sku: 'camera body'})-[r:CO_PURCHASED]-(:Product {sku: 'memory card'}) "
-                       "SET r.attention = 0.42", "test/attention"))
+                       "SET r.attention = 0.42, r.attention_run = 'gnn-test'", "test/attention"))
     yield gw
     gw.write("learn/drop_embedding_index")
 
