@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import logging
-
 import click
 
-from relmine import __version__
+from relmine import __version__, quiet
 from relmine.cli.neo4j_cmd import neo4j_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="relmine")
-@click.option("-v", "--verbose", is_flag=True, help="Log more (never credentials).")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Log more, other libraries' warnings included (never credentials).")
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool) -> None:
     """relmine: mine product relations with graph neural networks on Neo4j."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet.configure(verbose)  # other libraries' warnings only with -v
     ctx.ensure_object(dict)
 
 

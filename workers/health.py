@@ -26,9 +26,16 @@ def ping_worker(queue: str = "mine", timeout: float = 15.0) -> dict:
     """Send a ping task and wait for a real worker's answer."""
     from relmine.workers.tasks import ping
 
+    from kombu.exceptions import OperationalError
+
     token = uuid.uuid4().hex[:8]
     t0 = time.monotonic()
-    result = ping.apply_async(args=[token], queue=queue)
+    try:
+        result = ping.apply_async(args=[token], queue=queue)
+    except (OperationalError, OSError) as exc:  # was a traceback (issue 28's quiet output)
+        url = redact_url(Settings.from_env().effective_broker_url)
+        raise RelmineError(f"could not send a ping: the broker at {url} is not reachable ({exc}); "
+                           "start RabbitMQ or check RELMINE_BROKER_URL") from exc
     try:
         answer = result.get(timeout=timeout)
     except Exception as exc:
