@@ -33,6 +33,9 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def gateway_from(ctx: click.Context):
+    """A fail-fast gateway: with Neo4j down, the command's first statement ends it in one line within
+    about ``RELMINE_NEO4J_CONNECT_TIMEOUT`` seconds (:class:`relmine.gateway.Patience`). Bad input the
+    command checks before its first statement is still reported as such."""
     from relmine.gateway import Gateway
 
     return Gateway(settings_from(ctx))

@@ -138,11 +138,13 @@ def print_log(r: dict, printed: int) -> int:
 @friendly_errors
 def run_status(ctx, run_id: str, wait: bool, log_lines: int) -> None:
     """Show a run's status and progress."""
-    from relmine.learn.pipeline import get_run
     from relmine.runid import check_run_id
 
     check_run_id(run_id)
     with gateway_from(ctx) as gw:
+        gw.verify()  # Neo4j down: one line now, not after importing torch (seconds)
+        from relmine.learn.pipeline import get_run
+
         if wait:
             follow(gw, run_id, 7200)
         r = get_run(gw, run_id)

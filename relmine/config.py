@@ -10,6 +10,8 @@ Variables (all optional):
 ``NEO4J_PASSWORD_FILE`` a 0600 file holding the password; default
                        ``$RELMINE_HOME/neo4j/password`` (written by ``relmine neo4j start``)
 ``NEO4J_DATABASE``     default ``neo4j``
+``RELMINE_NEO4J_CONNECT_TIMEOUT`` seconds to open one connection to Neo4j, default 3; a command
+                       that finds Neo4j down says so in one line within about this long
 ``RELMINE_HOME``       state of the local services; default ``~/.local/share/relmine``
 ``RELMINE_CACHE``      downloaded jars; default ``~/.cache/relmine``
 ``RELMINE_BROKER_URL`` Celery broker, e.g. ``amqp://guest:guest@127.0.0.1:5672//``;
@@ -49,7 +51,7 @@ ENV_VARS = (
     "NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_PASSWORD_FILE", "NEO4J_DATABASE",
     "RELMINE_HOME", "RELMINE_CACHE", "RELMINE_BROKER_URL", "RELMINE_RESULT_BACKEND", "RELMINE_RESULTS_DIR",
     "RELMINE_NEO4J_HEAP", "RELMINE_NEO4J_PAGECACHE", "RELMINE_BOLT_PORT", "RELMINE_HTTP_PORT",
-    "RELMINE_DEVICE", "RELMINE_JAVA_HOME", "RELMINE_ENV_FILE",
+    "RELMINE_DEVICE", "RELMINE_JAVA_HOME", "RELMINE_ENV_FILE", "RELMINE_NEO4J_CONNECT_TIMEOUT",
 )
 
 
@@ -132,6 +134,7 @@ class Settings:
     neo4j_password_env: str | None = field(default=None, repr=False)
     neo4j_password_file: Path | None = None
     neo4j_database: str = "neo4j"
+    neo4j_connect_timeout: float = 3.0
     home: Path = Path.home() / ".local/share/relmine"
     cache: Path = Path.home() / ".cache/relmine"
     broker_url: str | None = None
@@ -154,6 +157,7 @@ class Settings:
             neo4j_password_env=env.get("NEO4J_PASSWORD") or None,
             neo4j_password_file=Path(pw_file).expanduser() if pw_file else home / "neo4j" / "password",
             neo4j_database=env.get("NEO4J_DATABASE", "neo4j"),
+            neo4j_connect_timeout=_seconds(env, "RELMINE_NEO4J_CONNECT_TIMEOUT", 3.0),
             home=home,
             cache=Path(env.get("RELMINE_CACHE", str(Path.home() / ".cache/relmine"))).expanduser(),
             broker_url=env.get("RELMINE_BROKER_URL") or None,
@@ -200,6 +204,19 @@ class Settings:
             "RELMINE_CACHE": str(self.cache),
             "RELMINE_BROKER_URL": redact_url(self.broker_url) if self.broker_url else f"filesystem ({self.broker_dir})",
         }
+
+
+def _seconds(env: dict[str, str], key: str, default: float) -> float:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise ConfigError(f"{key}={raw!r} is not a number of seconds above 0")
+    return value
 
 
 def _int(env: dict[str, str], key: str, default: int) -> int:

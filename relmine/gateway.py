@@ -7,17 +7,29 @@ what it calls retryable (transaction functions), tags every transaction with
 metadata so it shows up in Neo4j's query log, and turns driver errors into
 relmine's few domain errors. Results come back as plain dicts, or as
 dataclasses through :meth:`Gateway.read_as`.
+
+Retries are the gateway's, not the driver's (its ``max_transaction_retry_time``
+is 0): what the driver calls retryable (a deadlock, a lost connection) runs
+again with the driver's back-off for up to :data:`RETRY_S`, quietly (INFO), and
+an unreachable Neo4j is met by the gateway's :class:`Patience`. A command fails
+fast: it checks that Neo4j answers before its first statement and says so in
+one line within about ``RELMINE_NEO4J_CONNECT_TIMEOUT`` seconds. A worker
+process waits: from the first failure it logs ``waiting for Neo4j at URI (N s
+so far)``, polls until Neo4j takes statements, and runs the statement again.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+import time
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, unit_of_work
-from neo4j.exceptions import AuthError, ClientError, ConfigurationError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import (AuthError, ClientError, ConfigurationError, DriverError, Neo4jError,
+                              ServiceUnavailable, SessionExpired)
 
 from relmine import cypher
 from relmine.config import Settings, redact_text, redact_url
@@ -27,6 +39,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT_S = 600.0
+RETRY_S = 30.0  # how long a retryable error is tried again (the driver's own default, which it had here)
 
 
 @dataclass(frozen=True)
@@ -66,20 +79,66 @@ def _as_statement(stmt: str | Statement) -> Statement:
     return stmt if isinstance(stmt, Statement) else Statement.named(stmt)
 
 
+@dataclass(frozen=True)
+class Patience:
+    """How a gateway meets a Neo4j it cannot reach.
+
+    Args:
+        wait_s: how long one call may wait for Neo4j, counted from the call's start. ``0``
+            (commands, tests): fail fast instead; the gateway checks that Neo4j answers
+            before its first statement, bounded by the connect timeout, and raises
+            :class:`GraphUnavailable` in one line (a connection lost later is tried again
+            for up to :data:`RETRY_S`, as any retryable error).
+        poll_s: seconds between two checks while waiting.
+        log_every_s: seconds between two ``waiting for Neo4j`` lines in the process's log.
+        on_back: called as ``on_back(gateway, waited_s)`` once Neo4j answers again after a
+            wait, before the call runs again. Nothing can be written while Neo4j is down, so
+            this is the first moment a run's log can hear of the wait (see
+            :mod:`relmine.workers.waiting`). Its errors are logged, never raised.
+    """
+
+    wait_s: float = 0.0
+    poll_s: float = 5.0
+    log_every_s: float = 30.0
+    on_back: Callable[["Gateway", float], None] | None = None
+
+
+FAIL_FAST = Patience()
+_default_patience = FAIL_FAST
+
+
+def set_default_patience(patience: Patience) -> None:
+    """The patience of gateways made later in this process without one of their own.
+
+    A worker process sets a waiting one when it starts (:mod:`relmine.workers.waiting`);
+    commands and tests keep :data:`FAIL_FAST`."""
+    global _default_patience
+    _default_patience = patience
+
+
 class Gateway:
     """Owns one :class:`neo4j.Driver`. Use as a context manager or call :meth:`close`."""
 
-    def __init__(self, settings: Settings, *, app: str = "relmine", driver: neo4j.Driver | None = None):
+    def __init__(self, settings: Settings, *, app: str = "relmine", driver: neo4j.Driver | None = None,
+                 patience: Patience | None = None):
         self.settings = settings
         self.database = settings.neo4j_database
         self.app = app
+        self.patience = patience or _default_patience
+        self._answered = False  # Neo4j has answered this gateway once (fail-fast checks until then)
+        self._in_on_back = False
         if driver is None:
             try:
                 driver = GraphDatabase.driver(
                     settings.neo4j_uri,
                     auth=(settings.neo4j_user, settings.neo4j_password),
-                    max_transaction_retry_time=30.0,
+                    # the gateway retries (_with_session): the driver's loop waits 30 s on a server
+                    # that is down, with a warning each time, and cannot tell the worker's patience
+                    max_transaction_retry_time=0.0,
                     connection_acquisition_timeout=60.0,
+                    # one TCP connect and Bolt handshake: bounds how long a command takes to find
+                    # Neo4j down (refused connections fail at once whatever this is)
+                    connection_timeout=settings.neo4j_connect_timeout,
                     # "property key does not exist" and the like are noise for written-back
                     # properties that appear later; real errors still raise.
                     notifications_min_severity="OFF",
@@ -112,6 +171,7 @@ class Gateway:
         """Raise :class:`GraphUnavailable` unless Neo4j answers with these credentials."""
         try:
             self._driver.verify_connectivity()
+            self._answered = True
         except AuthError as exc:
             raise GraphUnavailable(
                 f"Neo4j at {self.uri} refused the credentials of user "
@@ -152,6 +212,7 @@ class Gateway:
         """Stream a large read lazily (one auto-commit transaction; no retry)."""
         st = _as_statement(stmt)
         query = neo4j.Query(st.text, metadata=self._metadata(st), timeout=timeout)
+        self._check_first()  # a waiting gateway does not wait here: a half-read stream cannot run again
         try:
             with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
                                       fetch_size=fetch_size) as session:
@@ -224,18 +285,119 @@ class Gateway:
         return self._with_session(mode, st.name, in_session)
 
     def _with_session(self, mode: str, name: str, fn: Callable[[neo4j.Session], T]) -> T:
+        """``fn`` in a session, run again as the driver would have (so ``fn`` may run more than once):
+        after a wait for Neo4j when it is unreachable and this gateway is patient, else with back-off
+        for up to :data:`RETRY_S` when the error is one the driver calls retryable."""
+        self._check_first()
+        started = time.monotonic()
+        delays = _backoff()
+        while True:
+            try:
+                return self._in_session(mode, name, fn)
+            except GraphUnavailable as exc:
+                if not isinstance(exc.__cause__, _UNREACHABLE) or self._in_on_back:
+                    raise
+                if self.patience.wait_s > 0:
+                    if self._wait_for_neo4j(started, name):
+                        continue
+                    raise
+                error: Exception = exc
+            except QueryError as exc:
+                if not _retryable(exc.__cause__):
+                    raise
+                error = exc
+            if time.monotonic() - started > RETRY_S:
+                raise error
+            delay = next(delays)
+            log.info("%s failed (%s); trying again in %.1f s", name, error.__cause__ or error, delay)
+            time.sleep(delay)
+
+    def _in_session(self, mode: str, name: str, fn: Callable[[neo4j.Session], T]) -> T:
         try:
             with self._driver.session(database=self.database, default_access_mode=mode) as session:
                 return fn(session)
         except AuthError as exc:
             raise GraphUnavailable(f"Neo4j refused the credentials of {self.settings.neo4j_user!r}") from exc
-        except ServiceUnavailable as exc:
+        except _UNREACHABLE as exc:
             raise GraphUnavailable(f"Neo4j is not reachable at {self.uri} ({name})") from exc
         except _OverMemory as over:
             raise _query_error(Statement("", name), over.error) from over.error
         except Neo4jError as exc:
             raise _query_error(Statement("", name), exc) from exc
 
+    def _check_first(self) -> None:
+        """Fail fast: before a command's first statement, one bounded check that Neo4j answers
+        (else a first statement would be tried again for :data:`RETRY_S` before the command could say so)."""
+        if not self._answered and self.patience.wait_s <= 0:
+            self.verify()
+
+    def _wait_for_neo4j(self, started: float, name: str) -> bool:
+        """Wait until Neo4j takes statements again; False when out of patience.
+
+        ``started`` is when the call began: the wait is counted from there."""
+        patience = self.patience
+        logged = float("-inf")
+        while (so_far := time.monotonic() - started) < patience.wait_s:
+            if time.monotonic() - logged >= patience.log_every_s:
+                log.warning("waiting for Neo4j at %s (%.0f s so far) to run %s", self.uri, so_far, name)
+                logged = time.monotonic()
+            # first a pause: a server shutting down still opens connections for a moment
+            time.sleep(min(patience.poll_s, max(0.0, patience.wait_s - so_far)))
+            try:
+                answers = self._takes_statements()
+            except AuthError:
+                log.error("Neo4j at %s is back but refuses the credentials; not waiting (%s)", self.uri, name)
+                return False
+            if answers:
+                waited = time.monotonic() - started
+                log.warning("Neo4j at %s answers again after %.0f s; running %s again", self.uri, waited, name)
+                self._back(waited)
+                return True
+        log.error("gave up waiting for Neo4j at %s after %.0f s (%s)", self.uri, patience.wait_s, name)
+        return False
+
+    def _takes_statements(self) -> bool:
+        """One auto-commit ping of the database: no driver retries, so no warnings while it is down.
+
+        Not :meth:`verify`: the Bolt port answers before a restarting database takes statements."""
+        st = Statement.named("admin/ping")
+        try:
+            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+                session.run(neo4j.Query(st.text, metadata=self._metadata(st), timeout=10)).consume()
+            return True
+        except AuthError:
+            raise
+        except (DriverError, Neo4jError, OSError):  # down, or up with its database still starting
+            return False
+
+    def _back(self, waited: float) -> None:
+        if self.patience.on_back is None:
+            return
+        self._in_on_back = True  # a hook that finds Neo4j gone again fails instead of waiting in a wait
+        try:
+            self.patience.on_back(self, waited)
+        except Exception:  # noqa: BLE001 - the call itself still runs again
+            log.warning("could not record the wait for Neo4j", exc_info=True)
+        finally:
+            self._in_on_back = False
+
+
+# What the driver raises when it cannot reach the server (the second over neo4j://).
+_UNREACHABLE = (ServiceUnavailable, SessionExpired)
+
+
+def _retryable(error: BaseException | None) -> bool:
+    """What the driver's own loop would have tried again; never a statement over the memory limit."""
+    return (isinstance(error, (Neo4jError, DriverError)) and error.is_retryable()
+            and getattr(error, "code", None) != MEMORY_ERROR)
+
+
+def _backoff(initial: float = 1.0, factor: float = 2.0, jitter: float = 0.2) -> Iterator[float]:
+    """The driver's retry delays: 1, 2, 4, ... s, each within +-20 %."""
+    delay = initial
+    while True:
+        yield delay * random.uniform(1 - jitter, 1 + jitter)
+        delay *= factor
 
 MEMORY_ERROR = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
 
@@ -328,4 +490,5 @@ def connect(settings: Settings | None = None) -> Gateway:
     return Gateway(settings or Settings.from_env())
 
 
-__all__ = ["Gateway", "Statement", "WriteSummary", "bulk_params", "connect", "chunks", "ClientError"]
+__all__ = ["Gateway", "Patience", "Statement", "WriteSummary", "bulk_params", "connect", "chunks", "ClientError",
+           "set_default_patience", "FAIL_FAST"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import Celery
 
 from relmine.config import Settings
+from relmine.workers import waiting  # noqa: F401 - a worker process waits for Neo4j (its signals)
 from relmine.workers.config import CeleryConfig
 
 
