@@ -20,7 +20,8 @@ them with the graph's structure on the run (a :class:`Bundle`). Each
   candidates not already related to it: the ``TWO_HOP_CANDIDATES`` two-hop
   neighbours with the highest resource allocation and the
   ``EMBEDDING_NEIGHBOURS`` nearest products by the written embedding (cosine,
-  over all products), scored by the decoder with structural features from the whole
+  over all products: exact on a small catalogue, else from an inverted-file
+  index, :class:`NeighbourIndex`), scored by the decoder with structural features from the whole
   graph; ``type`` is the decoder's relation-type head and ``kind`` what that
   type means (complement, substitute; :data:`relmine.relations.KIND`);
   ``score`` is the probability the relation exists.
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -46,6 +48,10 @@ TWO_HOP_CANDIDATES = 100
 WALK_BUDGET = 4_000_000  # two-hop walk entries per block of products
 DENSE_BUDGET = 16_000_000  # entries of a block's dense rows over every product (64 MB of float32)
 SPARSE_SHARE = 0.05  # two-hop walks under this share of a block's dense rows: summed per pair, not per row
+EXACT_BELOW = 20_000  # products: below this the exact cosine over every product is as fast as the index
+INDEX_RECALL = 0.97  # recall@EMBEDDING_NEIGHBOURS against exact search that the index is tuned to at build
+INDEX_SAMPLE = 256  # products whose exact neighbours tune the index
+INDEX_SCAN_MOST = 1 / 8  # share of the catalogue a query may scan; an index that needs more gives way to exact
 
 
 @dataclass
@@ -72,6 +78,12 @@ class Bundle:
         else:
             self.observed = self.adj
         self.written = center_normalise(self.embeddings)  # what p.embedding holds (cosine space)
+
+    @cached_property
+    def neighbours(self) -> "NeighbourIndex":
+        """The nearest products by the written embeddings, built on first use and kept with the bundle
+        (a worker caches its run's bundle, so it builds the index once per run)."""
+        return NeighbourIndex(self.written)
 
     @classmethod
     def from_artifacts(cls, graph: dict, outputs: dict) -> "Bundle":
@@ -115,7 +127,8 @@ def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: lis
         done, pending, scoring = 0, [], 0.0
         for block in _blocks(bundle.adj, core):
             t1 = time.monotonic()
-            pairs = candidate_pairs(bundle.adj, bundle.written, block, observed=bundle.observed, normalised=True)
+            pairs = candidate_pairs(bundle.adj, bundle.written, block, observed=bundle.observed, normalised=True,
+                                    neighbours=bundle.neighbours)
             if pairs.size(1):
                 logits, type_logits = score_pairs(model, None, pairs, h=h, adj=bundle.adj, with_types=True,
                                                   amp=False)
@@ -224,14 +237,16 @@ def _blocks(adj: Adjacency, core: torch.Tensor) -> list[torch.Tensor]:
 
 
 def candidate_pairs(adj: Adjacency, h: torch.Tensor, block: torch.Tensor,
-                    observed: Adjacency | None = None, normalised: bool = False) -> torch.Tensor:
+                    observed: Adjacency | None = None, normalised: bool = False,
+                    neighbours: "NeighbourIndex | None" = None) -> torch.Tensor:
     """``[2, B]`` (product, candidate) pairs not already related, deduplicated: the
     :data:`TWO_HOP_CANDIDATES` two-hop neighbours of highest resource allocation (walked on ``adj``,
     the run's learning graph) and the :data:`EMBEDDING_NEIGHBOURS` nearest products by cosine.
 
     ``observed`` (default ``adj``): every related pair, those the significance filter left out
     included; none of them is a candidate. ``normalised``: the rows of ``h`` have unit length (or
-    are zero) already, as the written embeddings do."""
+    are zero) already, as the written embeddings do. ``neighbours``: an index over those rows that
+    gives the nearest products (default: exact, over every product)."""
     observed = adj if observed is None else observed
     n = adj.num_nodes
     if n < 2:
@@ -262,16 +277,97 @@ def candidate_pairs(adj: Adjacency, h: torch.Tensor, block: torch.Tensor,
         top, dst = ra.topk(min(TWO_HOP_CANDIDATES, n), dim=1)
         two_hop = top > 0
         src, dst = block.unsqueeze(1).expand_as(dst)[two_hop], dst[two_hop]
-    hn = h if normalised else torch.nn.functional.normalize(h, dim=1)
-    k = min(EMBEDDING_NEIGHBOURS, n - 1)
-    sim = hn[block] @ hn.t()
-    sim[rows, block] = -2.0
-    near = sim.topk(k, dim=1).indices
-    nsrc, ndst = block.unsqueeze(1).expand_as(near).reshape(-1), near.reshape(-1)
+    if neighbours is None:
+        neighbours = NeighbourIndex(h if normalised else torch.nn.functional.normalize(h, dim=1), build=False)
+    nsrc, ndst = neighbours.pairs(block, min(EMBEDDING_NEIGHBOURS, n - 1))
     ok = ~observed.has_edge(nsrc, ndst)
     src, dst = torch.cat([src, nsrc[ok]]), torch.cat([dst, ndst[ok]])
     key = torch.unique(src * n + dst)
     return torch.stack([key // n, key % n])
+
+
+def nearest_exact(hn: torch.Tensor, block: torch.Tensor, k: int) -> torch.Tensor:
+    """``[b, k]`` the ``k`` products of highest cosine to each of ``block`` (itself left out), over every
+    row of ``hn`` (unit rows): one ``[b × C] @ [C × N]`` product."""
+    sim = hn[block] @ hn.t()
+    sim[torch.arange(block.numel()), block] = -2.0
+    return sim.topk(k, dim=1).indices
+
+
+class NeighbourIndex:
+    """The nearest products by cosine among the unit rows ``hn`` (a run's written embeddings).
+
+    Below :data:`EXACT_BELOW` products (or with ``build=False``) every query is exact
+    (:func:`nearest_exact`); from there on an inverted-file index answers (faiss ``IndexIVFFlat``,
+    inner product): k-means puts the products in about ``4 √N`` cells, and a query compares exact
+    inner products with the products of its ``nprobe`` nearest cells only. ``nprobe`` is tuned at
+    build time: doubled from 8 until the recall@:data:`EMBEDDING_NEIGHBOURS` against exact search, on
+    :data:`INDEX_SAMPLE` products, reaches :data:`INDEX_RECALL` (``recall`` says what it reached).
+    Vectors that need more than :data:`INDEX_SCAN_MOST` of the cells for it (no cluster structure:
+    the index would be little faster than exact) are answered exactly (``index`` stays ``None``).
+
+    Deterministic: the k-means sample and its initialisation are seeded (``seed``) and the
+    cells are scanned exactly, so the same vectors give the same index and the same neighbours in
+    every worker; a resumed run's embed tasks write what an uninterrupted run's do.
+
+    Args:
+        hn (Tensor): ``[N, C]`` float rows of unit length (or zero).
+        build (bool): build the index where the catalogue is large enough (default ``True``).
+        seed (int): seeds the k-means sample and initialisation (default ``0``).
+    """
+
+    def __init__(self, hn: torch.Tensor, build: bool = True, seed: int = 0):
+        self.hn = hn
+        self.index = None
+        self.nprobe, self.recall, self.seconds = 0, 1.0, 0.0
+        if build and hn.size(0) >= EXACT_BELOW:
+            self._build(seed)
+
+    def _build(self, seed: int) -> None:
+        import faiss  # lazily: a worker's main process never starts faiss's OpenMP before it forks
+
+        t0 = time.monotonic()
+        x = np.ascontiguousarray(self.hn.numpy(), dtype=np.float32)
+        n, dim = x.shape
+        cells = int(4 * n ** 0.5)
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFFlat(quantizer, dim, cells, faiss.METRIC_INNER_PRODUCT)
+        index.cp.seed, index.cp.niter = seed, 10
+        rng = np.random.default_rng(seed)
+        index.train(x[np.sort(rng.choice(n, min(n, 40 * cells), replace=False))])
+        index.add(x)
+        self.index = index
+        sample = torch.from_numpy(np.sort(rng.choice(n, min(n, INDEX_SAMPLE), replace=False)))
+        k = min(EMBEDDING_NEIGHBOURS, n - 1)
+        truth = torch.cat([nearest_exact(self.hn, b, k) for b in sample.split(16)])
+        truth_keys = (sample.unsqueeze(1).expand_as(truth) * n + truth).reshape(-1)  # the sample's true neighbours
+        self.nprobe = 8
+        while True:
+            index.nprobe = self.nprobe
+            src, dst = self.pairs(sample, k)
+            self.recall = float(torch.isin(src * n + dst, truth_keys).sum()) / max(truth_keys.numel(), 1)
+            if self.recall >= INDEX_RECALL:
+                break
+            if 2 * self.nprobe > cells * INDEX_SCAN_MOST:
+                # vectors without cells to speak of (the tail neighbours barely above chance): exact
+                self.index, self.nprobe, self.recall = None, 0, 1.0
+                break
+            self.nprobe *= 2
+        self.seconds = round(time.monotonic() - t0, 2)
+
+    def pairs(self, block: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(src, dst)``: up to ``k`` nearest products ``dst`` of each ``src`` in ``block``, by source
+        then nearest first."""
+        if k <= 0 or block.numel() == 0:
+            return torch.empty(0, dtype=torch.long), torch.empty(0, dtype=torch.long)
+        if self.index is None:
+            near = nearest_exact(self.hn, block, k)
+            return block.unsqueeze(1).expand_as(near).reshape(-1), near.reshape(-1)
+        _, found = self.index.search(np.ascontiguousarray(self.hn[block].numpy()), k + 1)
+        found = torch.from_numpy(found)
+        ok = (found >= 0) & (found != block.unsqueeze(1))
+        ok &= torch.cumsum(ok, 1) <= k  # the first k of each row besides itself
+        return block.unsqueeze(1).expand_as(found)[ok], found[ok]
 
 
 def ensure_vector_index(gw: Gateway, dimensions: int) -> None:
