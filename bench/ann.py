@@ -25,7 +25,7 @@ untrained-GNN stand-in whose tail neighbours are barely above chance (a hard cas
 
 ``--candidates``: the write-back's whole candidate step per product
 (:func:`~relmine.learn.writeback.candidate_pairs`, two-hop and embedding
-neighbours) on the first N products of amazon0302 with the ``a0302`` vectors,
+neighbours) on the first N products of amazon0302 with the ``--data`` vectors,
 exact against the index, in blocks as the write-back forms them.
 
 Prints a table (build s, ms per product, recall@50, peak RSS, and the ratio of
@@ -171,8 +171,9 @@ def run_one(kind: str, n: int, method: str, queries: int, threads: int, truth_fi
             "recall50": round(recall, 4), "peak_rss_mb": round(peak_mb()), "rss_before_mb": round(before), **extra}
 
 
-def candidates_one(n: int, method: str, products: int, threads: int) -> dict:
-    """ms per product of the write-back's whole candidate step on amazon0302's first ``n`` products."""
+def candidates_one(kind: str, n: int, method: str, products: int, threads: int) -> dict:
+    """ms per product of the write-back's whole candidate step on amazon0302's first ``n`` products, with
+    ``kind`` vectors."""
     import numpy as np
     import torch
 
@@ -183,7 +184,7 @@ def candidates_one(n: int, method: str, products: int, threads: int) -> dict:
     pairs, n = amazon0302(n)
     p = torch.from_numpy(pairs)
     adj = Adjacency(torch.cat([p, p.flip(0)], 1), n)
-    hn = torch.from_numpy(vectors("a0302", n))
+    hn = torch.from_numpy(vectors(kind, n))
     t0 = time.perf_counter()
     index = writeback.NeighbourIndex(hn, build=method == "relmine")
     build = time.perf_counter() - t0
@@ -224,8 +225,8 @@ def main(argv: list[str] | None = None) -> dict:
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     if args.one:
         kind, n, method = args.one
-        if kind == "candidates":
-            out = candidates_one(int(n), method, args.queries, args.threads)
+        if kind.startswith("candidates-"):
+            out = candidates_one(kind.split("-", 1)[1], int(n), method, args.queries, args.threads)
         else:
             out = run_one(kind, int(n), method, args.queries, args.threads,
                           Path(f"/tmp/relmine-ann-truth-{kind}-{n}-{args.queries}.npy"))
@@ -252,7 +253,7 @@ def main(argv: list[str] | None = None) -> dict:
     for n in args.candidates:
         base = None
         for method in ("exact", "relmine"):
-            row = _child(["--one", "candidates", str(n), method, *common], args.timeout)
+            row = _child(["--one", f"candidates-{args.data}", str(n), method, *common], args.timeout)
             if row is None:
                 continue
             base = row if method == "exact" else base
