@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from relmine.errors import InputError
+from relmine.ingest import generate as generate_module
 from relmine.ingest.generate import GeneratorSpec, generate
 
 SPEC = GeneratorSpec(products=2_000, orders=8_000, seed=3, substitute_share=0.1, complement_share=0.1)
@@ -71,8 +72,37 @@ def test_planted_relations_hold(out):
     assert background.max() < 8
 
 
+def _within_category_share(folder):
+    """Share of the pairs bought together (per order) whose two products share a leaf category."""
+    category = pd.read_csv(folder / "catalog.csv").set_index("sku").category
+    orders = pd.read_csv(folder / "orders.csv")
+    same = Counter()
+    for cats in category[orders.sku].groupby(orders.order_id.values).apply(list):
+        same.update(a == b for a, b in itertools.combinations(cats, 2))
+    return same[True] / (same[True] + same[False])
+
+
+def test_baskets_are_missions_within_categories(out, tmp_path):
+    # 10 leaf categories: category-blind baskets pair two products of one category about 1 time in 10
+    assert _within_category_share(out) > 0.4
+    generate(GeneratorSpec(**{**SPEC.__dict__, "second_category": 0.0, "mission_noise": 1.0}), tmp_path / "blind")
+    assert _within_category_share(tmp_path / "blind") < 0.2
+
+
+def test_orders_are_written_in_chunks_of_whole_orders(out, tmp_path, monkeypatch):
+    monkeypatch.setattr(generate_module, "ORDER_CHUNK", 1_000)
+    manifest = generate(SPEC, tmp_path / "chunked")
+    orders = pd.read_csv(tmp_path / "chunked" / "orders.csv")
+    assert orders.order_id.nunique() == 8_000 and orders.order_id.is_monotonic_increasing
+    assert not orders.duplicated(["order_id", "sku"]).any() and (orders.sku.str[0] == "P").all()
+    assert manifest["files"]["orders.csv"]["rows"] == len(orders)
+    assert abs(len(orders) - len(pd.read_csv(out / "orders.csv"))) < 0.02 * len(orders)
+
+
 def test_bad_specs_are_refused():
     with pytest.raises(InputError):
         GeneratorSpec(products=5).check()
     with pytest.raises(InputError):
         GeneratorSpec(substitute_share=0.9).check()
+    with pytest.raises(InputError):
+        GeneratorSpec(mission_noise=1.5).check()
