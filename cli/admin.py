@@ -1,4 +1,4 @@
-"""``relmine init``, ``relmine doctor``, ``relmine worker``, ``relmine ping``."""
+"""``relmine init``, ``relmine migrate``, ``relmine doctor``, ``relmine worker``, ``relmine ping``."""
 
 from __future__ import annotations
 
@@ -12,11 +12,38 @@ from relmine.cli.common import echo_table, friendly_errors, gateway_from, settin
 @friendly_errors
 def init(ctx: click.Context) -> None:
     """Apply the graph schema (constraints and indexes); safe to run again."""
+    from relmine.ingest.migrate import untimed_sources
     from relmine.schema import apply_schema
 
     with gateway_from(ctx) as gw:
         items = apply_schema(gw)
+        untimed = untimed_sources(gw)
     echo_table([i.__dict__ for i in items], ["kind", "name", "type", "entity", "properties"])
+    if untimed:
+        click.echo(f"{untimed} order source(s) were ingested before relations carried first_seen / last_seen: "
+                   "run `relmine migrate` to fill them in from the orders", err=True)
+
+
+@click.command("migrate")
+@click.option("--batch-size", default=20_000, show_default=True, help="Pairs per transaction.")
+@click.option("--no-progress", is_flag=True, help="No progress bar or progress lines.")
+@click.pass_context
+@friendly_errors
+def migrate(ctx: click.Context, batch_size: int, no_progress: bool) -> None:
+    """Bring a graph ingested by an older relmine up to date: recompute first_seen / last_seen of
+    CO_PURCHASED and RETURNED_TOGETHER from the orders' times. Safe to run again (changes nothing then)."""
+    from relmine.ingest.migrate import migrate_relation_times
+
+    if batch_size < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--batch-size")
+    with gateway_from(ctx) as gw:
+        report = migrate_relation_times(gw, settings_from(ctx).home, progress=not no_progress, batch_size=batch_size)
+    echo_table([{"relation": "CO_PURCHASED", "pairs": report.co_purchased, "changed": report.co_purchased_changed},
+                {"relation": "RETURNED_TOGETHER", "pairs": report.returned_together,
+                 "changed": report.returned_together_changed}])
+    unreadable = f" ({report.unreadable:,} whose time is no date or time, left out)" if report.unreadable else ""
+    click.echo(f"{report.orders:,} orders with a time read{unreadable}, {report.sources} order source(s) marked, "
+               f"{report.seconds:,.1f} s")
 
 
 @click.command("doctor")

@@ -44,7 +44,7 @@ from relmine.ingest.textio import FORMATS
                    "$RELMINE_HOME/spill), so memory does not grow with the file; kept from the first run "
                    "when a run is resumed.")
 @click.option("--date-format", default=None, metavar="LAYOUT",
-              help="orders: strptime layout of the time column, e.g. '%d/%m/%Y %H:%M'. Needed for slashed dates "
+              help="orders, edges: strptime layout of the time column, e.g. '%d/%m/%Y %H:%M'. Needed for slashed dates "
                    "(12/01/2010: month or day first?); without it only ISO 8601 and 31.12.2010 are read.")
 @click.option("--max-rejects", default=1_000, show_default=True, type=click.IntRange(0),
               help="Rejected rows allowed whatever the file's size; beyond it and beyond --max-reject-rate, "

@@ -36,6 +36,7 @@ EDGE_FIELDS: dict[str, tuple[str, ...]] = {
     "dst": ("dst", "target", "to", "to_sku", "dst_sku", "tail", "end", "sku_b", "b"),
     "type": ("type", "rel", "relation", "relationship", "kind", "rel_type"),
     "weight": ("weight", "w", "score", "strength"),
+    "time": ("time", "date", "datetime", "timestamp", "first_seen", "seen_at", "created_at"),
 }
 
 REQUIRED = {"catalog": ("sku",), "orders": ("order", "sku"), "edges": ("src", "dst")}

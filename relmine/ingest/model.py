@@ -13,6 +13,7 @@ from typing import Any, Iterator, TextIO
 
 from relmine.ingest import returns as _returns
 from relmine.ingest.folders import Place, rejects_place
+from relmine.ingest.pairs import NO_FIRST, NO_LAST, time_batch
 from relmine.ingest.values import SYMMETRIC_TYPES
 
 RETURN_DEFAULTS: dict[str, Any] = {
@@ -180,13 +181,16 @@ class EdgeSet:
     ``add`` appends; ``finish`` drops repeated (type, src, dst) — symmetric types
     either way round, stored from the lower to the higher sku — keeping the first
     occurrence, and orders each type by (src, dst) so rows of one source travel
-    together (:meth:`grouped_batches`).
+    together (:meth:`grouped_batches`). A relation given with a time (a date column) gets
+    first and last seen: the earliest and the latest time of its rows (epoch microseconds, see
+    :func:`relmine.ingest.pairs.time_code`); a type none of whose rows has a time keeps no time arrays.
     """
 
     def __init__(self) -> None:
         self.skus: list[str] = []
         self.index: dict[str, int] = {}
         self.types: dict[str, tuple[array, array, array, array]] = {}  # src, dst, weight, line
+        self.times: dict[str, tuple[array, array]] = {}  # first, last seen (only types with a time)
         self.finished = False
         #: ``(line, first line, rel_type, src, dst, first weight, weight)`` of repeated relations whose
         #: weight differs from the first one's (filled by :meth:`finish`).
@@ -208,10 +212,10 @@ class EdgeSet:
             found = self.types[rel_type] = (array("q"), array("q"), array("d"), array("q"))
         return found
 
-    def add(self, rel_type: str, src: str, dst: str, weight: float, line: int = 0) -> None:
-        self.add_index(rel_type, self.node(src), self.node(dst), weight, line)
+    def add(self, rel_type: str, src: str, dst: str, weight: float, line: int = 0, time: int = NO_FIRST) -> None:
+        self.add_index(rel_type, self.node(src), self.node(dst), weight, line, time)
 
-    def add_index(self, rel_type: str, s: int, d: int, weight: float, line: int = 0) -> None:
+    def add_index(self, rel_type: str, s: int, d: int, weight: float, line: int = 0, time: int = NO_FIRST) -> None:
         if rel_type in SYMMETRIC_TYPES and self.skus[d] < self.skus[s]:
             s, d = d, s
         a = self.arrays(rel_type)
@@ -219,6 +223,13 @@ class EdgeSet:
         a[1].append(d)
         a[2].append(weight)
         a[3].append(line)
+        times = self.times.get(rel_type)
+        if times is None and time != NO_FIRST:  # the type's first time: the rows before it had none
+            before = len(a[0]) - 1
+            times = self.times[rel_type] = (array("q", [NO_FIRST]) * before, array("q", [NO_LAST]) * before)
+        if times is not None:
+            times[0].append(time)
+            times[1].append(NO_LAST if time == NO_FIRST else time)
 
     def finish(self) -> int:
         """De-duplicate and sort; returns the number of repeated relations dropped (conflicts included)."""
@@ -242,6 +253,13 @@ class EdgeSet:
                                            float(ws[k]), float(ws[i])))
             self.types[rel_type] = (array("q", s[first].tobytes()), array("q", d[first].tobytes()),
                                     array("d", ws[first].tobytes()), array("q", lines[first].tobytes()))
+            if rel_type in self.times:  # repeated rows: the earliest and the latest of their times
+                inv = inverse.reshape(-1)
+                lo = np.full(len(first), NO_FIRST, dtype=np.int64)
+                np.minimum.at(lo, inv, np.frombuffer(self.times[rel_type][0], dtype=np.int64))
+                hi = np.full(len(first), NO_LAST, dtype=np.int64)
+                np.maximum.at(hi, inv, np.frombuffer(self.times[rel_type][1], dtype=np.int64))
+                self.times[rel_type] = (array("q", lo.tobytes()), array("q", hi.tobytes()))
         self.finished = True
         return dropped
 
@@ -259,10 +277,15 @@ class EdgeSet:
 
     def grouped_batches(self, rel_type: str, size: int) -> Iterator[dict[str, list]]:
         """Batches of ``size`` relations: ``{"skus": endpoints, "rows": [[src_sku, [dst_sku, ...],
-        [weight, ...]], ...]}``, one row per run of the same source."""
+        [weight, ...]], ...]}``, one row per run of the same source. A type with times adds
+        ``"times"`` and, to each row, the positions of each relation's first and last seen in it
+        (:func:`relmine.ingest.pairs.time_batch`)."""
         import numpy as np
 
         src, dst, w, _ = self.types[rel_type]
+        seen = self.times.get(rel_type)
+        first_all = np.frombuffer(seen[0], dtype=np.int64) if seen is not None else None
+        last_all = np.frombuffer(seen[1], dtype=np.int64) if seen is not None else None
         if not len(src):
             return
         s_all = np.frombuffer(src, dtype=np.int64)
@@ -277,8 +300,14 @@ class EdgeSet:
             heads = names[s[starts]].tolist()
             targets = names[d].tolist()
             weights = w_all[start:start + size].tolist()
-            yield {"skus": names[np.unique(np.concatenate([s, d]))].tolist(),
-                   "rows": [[h, targets[a:b], weights[a:b]] for h, a, b in zip(heads, starts, ends)]}
+            skus = names[np.unique(np.concatenate([s, d]))].tolist()
+            if first_all is None:
+                yield {"skus": skus, "rows": [[h, targets[a:b], weights[a:b]] for h, a, b in zip(heads, starts, ends)]}
+                continue
+            times, first, last = time_batch(first_all[start:start + size], last_all[start:start + size])
+            yield {"skus": skus, "times": times,
+                   "rows": [[h, targets[a:b], weights[a:b], first[a:b], last[a:b]]
+                            for h, a, b in zip(heads, starts, ends)]}
 
 
 def relations_in(batch: dict[str, list]) -> int:

@@ -41,7 +41,7 @@ from relmine.ingest import values as V
 from relmine.ingest.engine import BatchRunner, Step, Tally, chunked, run_statement, simple_apply
 from relmine.ingest.folders import FolderError, Place, check_folder, check_space, rejects_place, spill_place
 from relmine.ingest.model import KINDS, Counts, IngestOptions, IngestReport, Parsed, RejectLog, relations_in
-from relmine.ingest.pairs import PairCounter, PairCounts
+from relmine.ingest.pairs import PairCounter, PairCounts, batch_pairs, time_code
 from relmine.ingest.readers import READERS, ReadContext
 from relmine.ingest.returns import share_candidates
 from relmine.ingest.spill import bucket_count, scratch
@@ -222,12 +222,18 @@ def plan(gw: Gateway, kind: str, parsed: Parsed, *, batch_size: int, source_id: 
 
 def _relations_apply(rel_type: str):
     """Endpoints first (one MERGE per distinct sku of the batch), then the relations with MATCH:
-    two statements, one transaction, no Eager between node and relationship merges."""
+    two statements, one transaction, no Eager between node and relationship merges. Relations
+    with a time (an edge file's date column) also get first_seen / last_seen."""
     text = typed_statement("ingest/merge_relations", rel_type)
+    seen = typed_statement("ingest/merge_relations_seen", rel_type)
 
     def apply(tx, batch: dict, tally: Tally) -> None:
         run_statement(tx, "ingest/merge_product_keys", {"skus": batch["skus"]}, tally)
-        run_statement(tx, "ingest/merge_relations", {"rows": batch["rows"]}, tally, text=text)
+        if "times" in batch:
+            run_statement(tx, "ingest/merge_relations_seen", {"rows": batch["rows"], "times": batch["times"]}, tally,
+                          text=seen)
+        else:
+            run_statement(tx, "ingest/merge_relations", {"rows": batch["rows"]}, tally, text=text)
 
     return apply
 
@@ -288,20 +294,21 @@ def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str
         for ids in chunked(table.ids, FIND_BATCH):
             not_mine.update(r["id"] for r in gw.read("ingest/find_orders_not_ingested", {"nonce": nonce, "ids": ids}))
         mine_total += len(table.ids) - len(not_mine)
-        for oid, items, r in zip(table.ids, table.items, table.returns):
+        for oid, props, items, r in zip(table.ids, table.props, table.items, table.returns):
             if oid in not_mine:
                 continue
             idx = np.fromiter((index[s] for s in items), dtype=np.int64, count=len(items))
             idx.sort()
+            when = time_code(props.get("time"))  # the order's o.time: the pairs' first and last seen
             if r:
                 n_returns += 1
                 return_count[idx] += 1
-                together.add(idx)
+                together.add(idx, when)
             else:
                 n_sales += 1
                 n_lines += len(items)
                 order_count[idx] += 1
-                pairs.add(idx)
+                pairs.add(idx, when)
     if emptied:
         parsed.counts.note("orders_only_service_lines", emptied)
     parsed.counts.duplicates += seen - mine_total
@@ -313,19 +320,19 @@ def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str
     n_pairs = sum(len(p) for p in reduced())
     parsed.counts.note("co_purchased_pairs", n_pairs)
 
-    def add_pairs(tx, batch: list, tally: Tally) -> None:
+    def add_pairs(tx, batch: dict, tally: Tally) -> None:
         # Each pair is in exactly one batch of this step (one range of lower skus per partition), so when
         # no CO_PURCHASED existed at the first batch (decision kept on the source), CREATE is safe and
         # ~2x faster than MERGE on dense products.
         mode = run_statement(tx, "ingest/co_purchase_mode", {"id": source_id})[0]["mode"]
         name = "ingest/create_co_purchased" if mode == "create" else "ingest/add_co_purchased"
-        run_statement(tx, name, {"rows": batch}, tally)
+        run_statement(tx, name, batch, tally)
 
-    def pair_batches() -> Iterator[list]:
+    def pair_batches() -> Iterator[dict]:
         for part in reduced():
             yield from part.grouped_batches(batch_size)
 
-    yield Step(phase="co-purchases", rows=n_pairs, batches=pair_batches, apply=add_pairs, weigh=_pairs_in)
+    yield Step(phase="co-purchases", rows=n_pairs, batches=pair_batches, apply=add_pairs, weigh=batch_pairs)
     order_counts = [[skus[i], int(order_count[i])] for i in np.flatnonzero(order_count).tolist()]
     yield Step(phase="order counts", rows=len(order_counts), batches=lambda: chunked(order_counts, batch_size),
                apply=simple_apply("ingest/add_order_counts"))
@@ -334,12 +341,13 @@ def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str
         yield Step(phase="return counts", rows=len(return_counts),
                    batches=lambda: chunked(return_counts, batch_size),
                    apply=simple_apply("ingest/add_return_counts"))
-        together_rows = [row for part in together.partitions() for row in part.rows()]
-        parsed.counts.note("returned_together_pairs", len(together_rows))
-        if together_rows:
-            yield Step(phase="returned together", rows=len(together_rows),
-                       batches=lambda: chunked(together_rows, batch_size),
-                       apply=simple_apply("ingest/add_returned_together"))
+        together_parts = list(together.partitions())
+        n_together = sum(len(part) for part in together_parts)
+        parsed.counts.note("returned_together_pairs", n_together)
+        if n_together:
+            yield Step(phase="returned together", rows=n_together,
+                       batches=lambda: (b for part in together_parts for b in part.flat_batches(batch_size)),
+                       apply=_params_apply("ingest/add_returned_together"), weigh=batch_pairs)
 
     def add_stats(tx, batch, tally: Tally) -> None:
         run_statement(tx, "ingest/add_order_stats", {"orders": batch[0]["orders"], "lines": batch[0]["lines"]},
@@ -362,19 +370,24 @@ def _reduced(pairs: PairCounter, folder: Path | None):
     for i, part in enumerate(pairs.partitions()):
         path = folder / f"reduced-{i:04d}.npz"
         with place.writing(), open(path, "wb") as fh:
-            np.savez(fh, a=part.a, b=part.b, count=part.count, weight=part.weight)
+            np.savez(fh, a=part.a, b=part.b, count=part.count, weight=part.weight, first=part.first, last=part.last)
         files.append(path)
 
     def load() -> Iterator[PairCounts]:
         for path in files:
             with np.load(path, allow_pickle=False) as z:
-                yield PairCounts(pairs.skus, z["a"], z["b"], z["count"], z["weight"])
+                yield PairCounts(pairs.skus, z["a"], z["b"], z["count"], z["weight"], z["first"], z["last"])
 
     return load
 
 
-def _pairs_in(batch: list) -> int:
-    return sum(len(row[1]) for row in batch)
+def _params_apply(name: str):
+    """An ``apply`` whose batch is the statement's whole parameter map (``{"times": …, "rows": …}``)."""
+
+    def apply(tx, batch: dict, tally: Tally) -> None:
+        run_statement(tx, name, batch, tally)
+
+    return apply
 
 
 def apply_service_rules(gw: Gateway, parsed: Parsed, options: IngestOptions) -> None:

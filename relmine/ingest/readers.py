@@ -15,6 +15,7 @@ from relmine.progress import Progress
 from relmine.ingest import amazon2014, values as V
 from relmine.ingest.columns import CATALOG_FIELDS, EDGE_FIELDS, ORDER_FIELDS, match_columns, require, same_name_key
 from relmine.ingest.model import EdgeSet, IngestOptions, OrderTable, Parsed, RejectLog
+from relmine.ingest.pairs import NO_FIRST, time_code
 from relmine.ingest.returns import ServiceStats, compile_pattern
 from relmine.ingest.spill import OrderBuckets, bucket_count
 from relmine.ingest.textio import BINARY_TABLES, csv_records, read_lines, table_records
@@ -443,7 +444,9 @@ def read_edges(ctx: ReadContext) -> Parsed:
     """``src, dst[, type][, weight]`` rows: CSV/TSV with or without a header, JSON lines, or
     white-space separated text with ``#`` comments (SNAP). Self-loops are rejected; repeated
     relations are counted as duplicates; symmetric types are stored once per pair (lower sku
-    -> higher sku). Without a type column every row gets ``--type``; without a weight, 1.0."""
+    -> higher sku). Without a type column every row gets ``--type``; without a weight, 1.0.
+    A ``time`` column (found by name: ``date``, ``time``, ``first_seen``…, read as order times
+    are, ``--date-format`` included) gives each relation its first and last seen."""
     out = Parsed(counts=ctx.rejects.counts)
     counts = out.counts
     reject = ctx.rejects.reject
@@ -458,6 +461,7 @@ def read_edges(ctx: ReadContext) -> Parsed:
     edges = EdgeSet()
     prefix = opts.sku_prefix
     delimiter = "," if ctx.fmt == "csv" else "\t"
+    date_format = V.check_date_format(opts.date_format)
 
     def node(raw: Any) -> int:
         i = node_cache.get(raw)
@@ -481,17 +485,20 @@ def read_edges(ctx: ReadContext) -> Parsed:
             raise hit
         return hit
 
-    def take(line: int, raw: Any, src: Any, dst: Any, rel: Any, weight: Any) -> None:
+    def take(line: int, raw: Any, src: Any, dst: Any, rel: Any, weight: Any, when: Any = None) -> None:
         try:
             s, d = node(src), node(dst)
             if s == d:
                 raise ValueError(f"self-loop {edges.skus[s]} -> {edges.skus[d]}")
             t = typed(rel)
             w = 1.0 if weight is None else V.parse_weight(weight)
+            seen = NO_FIRST if when is None else time_code(V.parse_time(when, date_format))
+        except V.AmbiguousDate as exc:
+            raise InputError(f"{ctx.path}: line {line}: {exc}") from exc
         except ValueError as exc:
             reject(line, str(exc), raw if isinstance(raw, str) else delimiter.join(raw))
             return
-        edges.add_index(t, s, d, w, line)
+        edges.add_index(t, s, d, w, line, seen)
         counts.accepted += 1
 
     if ctx.fmt == "jsonl":
@@ -501,7 +508,7 @@ def read_edges(ctx: ReadContext) -> Parsed:
             if "src" not in mapping or "dst" not in mapping:
                 reject(line, f"no src/dst keys (keys: {', '.join(names)[:200]})", raw)
                 continue
-            get = [obj[names[mapping[f]]] if f in mapping else None for f in ("src", "dst", "type", "weight")]
+            get = [obj[names[mapping[f]]] if f in mapping else None for f in ("src", "dst", "type", "weight", "time")]
             take(line, raw, *get)
     else:
         records = _edge_records(ctx)
@@ -520,9 +527,10 @@ def read_edges(ctx: ReadContext) -> Parsed:
             pending = [(first_line, first)] if first is not None else []
         i_src, i_dst = mapping["src"], mapping["dst"]
         i_type, i_weight = mapping.get("type", 1 << 30), mapping.get("weight", 1 << 30)
+        i_time = mapping.get("time", 1 << 30)
         strip = ctx.fmt != "text"
-        # Fast path (most rows of big plain edge lists): known endpoints, default type, no weight.
-        fast = default_type is not None and default_type not in V.SYMMETRIC_TYPES
+        # Fast path (most rows of big plain edge lists): known endpoints, default type, no weight, no time.
+        fast = default_type is not None and default_type not in V.SYMMETRIC_TYPES and "time" not in mapping
         if fast:
             fast_src, fast_dst, fast_w, fast_line = edges.arrays(default_type)
         for line, fields in itertools.chain(pending, records):
@@ -543,10 +551,11 @@ def read_edges(ctx: ReadContext) -> Parsed:
                 continue
             rel = fields[i_type] if i_type < n else None
             weight = fields[i_weight] if i_weight < n else None
+            when = (fields[i_time].strip() or None) if i_time < n else None
             if strip:
                 rel = rel.strip() if rel is not None else None
                 weight = (weight.strip() or None) if weight is not None else None
-            take(line, fields, fields[i_src], fields[i_dst], rel, weight)
+            take(line, fields, fields[i_src], fields[i_dst], rel, weight, when)
     dropped = edges.finish()
     counts.duplicates += dropped - len(edges.conflicts)
     counts.accepted -= dropped

@@ -106,11 +106,12 @@ def test_motif_counting_statement_explains(gateway, kind):
     assert [w.status_description for w in explain(gateway, statement.text, params)] == []
 
 
+@pytest.mark.parametrize("name", ["ingest/merge_relations", "ingest/merge_relations_seen"])
 @pytest.mark.parametrize("rel_type", ["CO_PURCHASED", "ALSO_VIEWED", "SUBSTITUTE_OF"])
-def test_typed_relation_statement_explains(gateway, rel_type):
-    text = typed_statement("ingest/merge_relations", rel_type)
+def test_typed_relation_statement_explains(gateway, rel_type, name):
+    text = typed_statement(name, rel_type)
     assert f":{rel_type}]" in text and "__TYPE__" not in text
-    params = json.loads(cypher.params_example("ingest/merge_relations"))
+    params = json.loads(cypher.params_example(name))
     assert explain(gateway, text, params) == []
 
 

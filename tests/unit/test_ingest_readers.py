@@ -174,6 +174,43 @@ def test_edge_csv_with_types_weights_and_symmetric_canonical_direction(tmp_path)
     assert list(parsed.edges.rows("FRIEND_OF")) == [["a", "c", 1.0]] and rejects == []
 
 
+
+def test_edge_dates_give_first_and_last_seen(tmp_path):
+    """A date column: each relation's earliest and latest date over its repeated rows (repeats with other dates
+    are duplicates, not conflicts); a row without a date moves neither; a bad date is a reject; slashed dates
+    need --date-format, as for orders; a type none of whose rows has a date carries no times."""
+    from datetime import datetime as D
+
+    from relmine.ingest.pairs import time_of
+
+    text = ("src,dst,type,date\n"
+            "a,b,ALSO_BOUGHT,2011-03-01\n"
+            "a,b,ALSO_BOUGHT,2011-01-15 10:30\n"
+            "a,b,ALSO_BOUGHT,\n"
+            "a,c,ALSO_BOUGHT,\n"
+            "b,c,ALSO_BOUGHT,2011-02-01\n"
+            "a,d,ALSO_BOUGHT,last week\n"
+            "a,b,ALSO_VIEWED,\n")
+    parsed, rejects = read(write(tmp_path / "dated.csv", text), "edges")
+    e = parsed.edges
+    assert list(e.rows("ALSO_BOUGHT")) == [["a", "b", 1.0], ["a", "c", 1.0], ["b", "c", 1.0]]
+    first, last = e.times["ALSO_BOUGHT"]
+    assert [(time_of(f), time_of(l)) for f, l in zip(first, last)] == [
+        (D(2011, 1, 15, 10, 30), D(2011, 3, 1)), (None, None), (D(2011, 2, 1), D(2011, 2, 1))]
+    assert "ALSO_VIEWED" not in e.times
+    assert parsed.counts.duplicates == 2 and [r["line"] for r in rejects] == ["7"]
+    assert "not a date/time" in rejects[0]["reason"]
+    [batch] = e.grouped_batches("ALSO_BOUGHT", 10)
+    times = batch["times"]
+    assert [[times[i] if i is not None else None for i in row[3]] for row in batch["rows"]] == [
+        [times[0], None], [times[1]]]
+    assert "times" not in next(e.grouped_batches("ALSO_VIEWED", 10))
+    with pytest.raises(InputError, match="date-format"):
+        read(write(tmp_path / "slashed.csv", "src,dst,date\na,b,01/02/2011\n"), "edges")
+    parsed, _ = read(write(tmp_path / "slashed2.csv", "src,dst,date\na,b,01/02/2011\n"), "edges",
+                     date_format="%d/%m/%Y")
+    assert [time_of(f) for f in parsed.edges.times["RELATED"][0]] == [D(2011, 2, 1)]
+
 ORDERS = """InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
 536365,85123A,WHITE HANGING HEART,6,2010-12-01 08:26:00,2.55,17850,United Kingdom
 536365,71053,WHITE METAL LANTERN,6,2010-12-01 08:26:00,3.39,17850,United Kingdom
