@@ -40,6 +40,10 @@ T = TypeVar("T")
 
 DEFAULT_TIMEOUT_S = 600.0
 RETRY_S = 30.0  # how long a retryable error is tried again (the driver's own default, which it had here)
+# a statement that failed with a retryable error (a deadlock, Transaction.Outdated) runs this often at least,
+# however long it ran: a read that takes over RETRY_S (a BI query on a busy server) and meets Neo4j 5.26's
+# Transaction.Outdated (a concurrent write changed a relationship chain it was reading) was never run again
+MIN_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -287,10 +291,12 @@ class Gateway:
     def _with_session(self, mode: str, name: str, fn: Callable[[neo4j.Session], T]) -> T:
         """``fn`` in a session, run again as the driver would have (so ``fn`` may run more than once):
         after a wait for Neo4j when it is unreachable and this gateway is patient, else with back-off
-        for up to :data:`RETRY_S` when the error is one the driver calls retryable."""
+        for up to :data:`RETRY_S`, and at least :data:`MIN_TRIES` times, when the error is one the driver
+        calls retryable."""
         self._check_first()
         started = time.monotonic()
         delays = _backoff()
+        transient_tries = 0
         while True:
             try:
                 return self._in_session(mode, name, fn)
@@ -306,7 +312,8 @@ class Gateway:
                 if not _retryable(exc.__cause__):
                     raise
                 error = exc
-            if time.monotonic() - started > RETRY_S:
+                transient_tries += 1
+            if time.monotonic() - started > RETRY_S and not 0 < transient_tries < MIN_TRIES:
                 raise error
             delay = next(delays)
             log.info("%s failed (%s); trying again in %.1f s", name, error.__cause__ or error, delay)

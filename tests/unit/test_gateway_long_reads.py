@@ -1,0 +1,42 @@
+"""A long read that Neo4j 5.26 refuses with Transaction.Outdated runs again (a stand-in driver; no server).
+
+Under load (bench/readers.py: 16 readers during a write-back, 2 cores) a BI query ran 35-100 s and met
+``Neo.TransientError.Transaction.Outdated`` when a concurrent write changed a relationship chain it read;
+the gateway tried retryable errors again only within RETRY_S from the first start, so such a read was
+never run again and its reader saw an error.
+"""
+
+from __future__ import annotations
+
+import pytest
+from neo4j.exceptions import Neo4jError
+
+from relmine import gateway as gateway_module
+from relmine.config import Settings
+from relmine.errors import QueryError
+from relmine.gateway import Gateway
+from tests.unit.test_gateway_unreachable import FakeDriver
+
+SETTINGS = Settings(neo4j_uri="bolt://127.0.0.1:1", neo4j_password_env="x")
+OUTDATED = "Neo.TransientError.Transaction.Outdated"
+
+
+def _outdated() -> Neo4jError:
+    return Neo4jError._hydrate_neo4j(code=OUTDATED, message="The transaction read outdated data")  # noqa: SLF001
+
+
+def test_a_read_longer_than_the_retry_window_runs_again_after_transaction_outdated(monkeypatch):
+    monkeypatch.setattr(gateway_module, "RETRY_S", 0.0)  # every attempt outlasts the window
+    monkeypatch.setattr(gateway_module, "_backoff", lambda: iter(lambda: 0.0, None))
+    driver = FakeDriver(down=2, error=_outdated)
+    assert Gateway(SETTINGS, driver=driver).read("admin/ping") == []
+    assert driver.statements == 3
+
+
+def test_it_runs_at_most_min_tries_times_past_the_window(monkeypatch):
+    monkeypatch.setattr(gateway_module, "RETRY_S", 0.0)
+    monkeypatch.setattr(gateway_module, "_backoff", lambda: iter(lambda: 0.0, None))
+    driver = FakeDriver(down=10, error=_outdated)
+    with pytest.raises(QueryError, match=OUTDATED):
+        Gateway(SETTINGS, driver=driver).read("admin/ping")
+    assert driver.statements == gateway_module.MIN_TRIES
