@@ -100,11 +100,28 @@ def cancel_run(gw: Gateway, run_id: str) -> dict:
     """Mark a run cancelled and remove what it staged; its tasks stop at their next epoch or partition.
     Resumable with --resume (the write-back is done again from the stored model)."""
     run = get_run(gw, run_id)
-    if run["status"] in TERMINAL:
-        raise InputError(f"run {run_id} has already ended ({run['status']})")
-    update_run(gw, run_id, f"cancelled (was {run['status']})", status="cancelled")
+    ended = end_run(gw, run_id, "cancelled", f"cancelled (was {run['status']})")
+    if not ended["ended"]:
+        if ended["current"] and ended["was"] not in TERMINAL:
+            raise InputError(f"run {run_id} is being switched in (every partition is written); it cannot be "
+                             "cancelled now")
+        raise InputError(f"run {run_id} has already ended ({ended['was']})")
     clean_up_staged(gw, run_id, "cancelled")
     return get_run(gw, run_id)
+
+
+def end_run(gw: Gateway, run_id: str, status: str, line: str, **props) -> dict:
+    """Set ``status`` ('cancelled' or 'failed') on a run still going, with ``line`` on its log, in one
+    transaction that a switch cannot interleave with (``runs/end_run``). ``{"was", "current", "ended"}``:
+    ``ended`` False when it had ended already or was switched in, and then nothing changed."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    row = gw.write("runs/end_run", {"id": run_id, "status": status, "props": props,
+                                    "line": f"{stamp} {line}"}).records
+    if not row:
+        raise NotFound(f"no run {run_id!r}")
+    if row[0]["ended"]:
+        log.info("run %s: %s", run_id, line)
+    return row[0]
 
 
 def check_not_cancelled(gw: Gateway, run_id: str) -> None:
@@ -517,7 +534,11 @@ def finalize_if_complete(gw: Gateway, run_id: str, spec: TrainSpec | None = None
     # one small transaction makes the run current for readers, predictions and vectors together; its
     # vectors are then copied into place in batches (relmine.learn.switch); a task that dies here is
     # delivered again, finds the run not done yet, and does what is left.
-    switch_to(gw, run_id, spec.hidden, on_step)
+    if not switch_to(gw, run_id, spec.hidden, on_step):
+        # cancelled or failed after the check above: that won, and what the run staged goes (again, should
+        # the cancel's own clean-up have run before the staged index was made)
+        clean_up_staged(gw, run_id, get_run(gw, run_id)["status"])
+        return False
     # only after the switch: the older runs' predicted relations go
     gw.write_autocommit("learn/delete_older_predicted", {"run": run_id})
     gw.write_autocommit("learn/delete_older_memberships", {"run": run_id})
@@ -533,10 +554,8 @@ def finalize_if_complete(gw: Gateway, run_id: str, spec: TrainSpec | None = None
 
 def fail_run(gw: Gateway, run_id: str, error: str) -> None:
     """Mark a run failed with the reason and remove what it staged (a done or cancelled run stays as it is)."""
-    if get_run(gw, run_id)["status"] in ("cancelled", "done"):
-        return
-    update_run(gw, run_id, f"failed: {error[:500]}", status="failed", error=error[:2000])
-    clean_up_staged(gw, run_id, "failed")
+    if end_run(gw, run_id, "failed", f"failed: {error[:500]}", error=error[:2000])["ended"]:
+        clean_up_staged(gw, run_id, "failed")
 
 
 def clean_up_staged(gw: Gateway, run_id: str, why: str) -> dict:

@@ -64,16 +64,19 @@ def ensure_index(gw: Gateway, prop: str, dimensions: int) -> None:
 
 
 def switch_to(gw: Gateway, run_id: str, dimensions: int,
-              on_step: Callable[[str], None] | None = None) -> None:
+              on_step: Callable[[str], None] | None = None) -> bool:
     """Make ``run_id`` (every partition written) the current run: the steps of the module's docstring.
-    ``on_step(name)`` is called after each (tests read between them)."""
+    ``on_step(name)`` is called after each (tests read between them). False, with nothing switched,
+    when the run was cancelled or failed before the switch's transaction (``runs/end_run`` and the
+    switch take the run's lock, so one of them wins whole)."""
     def done(step: str) -> None:
         if on_step is not None:
             on_step(step)
 
     ensure_index(gw, STAGED, dimensions)
     done("staged index")
-    gw.write("runs/switch_current_train", {"run": run_id, "property": STAGED})
+    if not gw.write("runs/switch_current_train", {"run": run_id, "property": STAGED}).records:
+        return False
     done("switch")
     ensure_index(gw, SERVING, dimensions)
     done("serving index")
@@ -86,3 +89,4 @@ def switch_to(gw: Gateway, run_id: str, dimensions: int,
     done("move attention")
     gw.write_autocommit("runs/clear_staged_embeddings", {"run": run_id})
     done("clear staged")
+    return True

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from relmine.errors import InputError
 from relmine.gateway import Statement
 from relmine.learn import pipeline
 from relmine.learn.spec import TrainSpec
@@ -213,6 +214,75 @@ def test_a_run_that_fails_or_is_cancelled_mid_partition_leaves_nothing_staged(gr
     assert pipeline.embed_partition(gw, "train-clean-fail", numbers[0], home) == {"skipped": "cancelled"}
     assert _staged(gw, "train-clean-fail") == {"predicted": 0, "embeddings": 0, "attention": 0}
     assert pipeline.get_run(gw, "train-clean-fail")["status"] == "cancelled"
+
+
+def _written_but_not_switched(gw, run: str, spec: TrainSpec, home, monkeypatch) -> None:
+    """Train ``run`` and write every partition, holding back the switch that the last write would start."""
+    pipeline.create_run(gw, spec, run)
+    with monkeypatch.context() as m:
+        m.setattr(pipeline, "finalize_if_complete", lambda *a, **k: False)
+        for n in pipeline.train_run(gw, run, home):
+            pipeline.embed_partition(gw, run, n, home)
+    row = pipeline.get_run(gw, run)
+    assert row["partitions_done"] == row["partitions_total"] > 0 and row["status"] not in pipeline.TERMINAL
+
+
+CURRENT = Statement("MATCH (r:Run {kind: 'train'}) WHERE r.current RETURN r.id AS id", "t/fault_current")
+
+
+def test_a_cancel_racing_the_switch_either_wins_whole_or_is_refused(graph, clean_graph, tmp_path, monkeypatch):
+    """A cancel that lands between finalize's check (every partition written, run not ended) and the switch's
+    transaction: the switch refuses, the run stays cancelled and not current, its staged results go and the
+    current run keeps its own. A cancel that comes after the switch is refused, and the run ends done."""
+    gw = clean_graph
+    spec = TrainSpec(partition_size=60, epochs=1, hidden=16, heads=2, top_k=5, seed=11)
+    home = tmp_path / "home"
+    pipeline.create_run(gw, spec, "train-race-ref")
+    for n in pipeline.train_run(gw, "train-race-ref", home):
+        pipeline.embed_partition(gw, "train-race-ref", n, home)
+    reference = gw.read(PREDICTED, {"run": "train-race-ref"})
+    assert reference and gw.read(CURRENT) == [{"id": "train-race-ref"}]
+
+    # 1. the cancel comes first: after the staged index, before the switch
+    _written_but_not_switched(gw, "train-race-a", spec, home, monkeypatch)
+    assert _staged(gw, "train-race-a")["predicted"] > 0
+
+    def cancel_before_switch(step: str) -> None:
+        if step == "staged index":
+            pipeline.cancel_run(gw, "train-race-a")
+
+    assert pipeline.finalize_if_complete(gw, "train-race-a", on_step=cancel_before_switch) is False
+    run = pipeline.get_run(gw, "train-race-a")
+    assert run["status"] == "cancelled" and not run.get("current")
+    assert gw.read(CURRENT) == [{"id": "train-race-ref"}]
+    assert gw.read(PREDICTED, {"run": "train-race-ref"}) == reference
+    assert _staged(gw, "train-race-a") == {"predicted": 0, "embeddings": 0, "attention": 0}
+    # a redelivered write-back task of the cancelled run switches nothing either
+    assert pipeline.finalize_if_complete(gw, "train-race-a") is False
+    assert gw.read(CURRENT) == [{"id": "train-race-ref"}]
+
+    # 2. the switch comes first: the cancel is refused with a line, and the run ends done and current
+    _written_but_not_switched(gw, "train-race-b", spec, home, monkeypatch)
+    refused = []
+
+    def cancel_after_switch(step: str) -> None:
+        if step == "switch":
+            with pytest.raises(InputError, match="being switched in") as caught:
+                pipeline.cancel_run(gw, "train-race-b")
+            refused.append(str(caught.value))
+
+    assert pipeline.finalize_if_complete(gw, "train-race-b", on_step=cancel_after_switch) is True
+    assert refused
+    run = pipeline.get_run(gw, "train-race-b")
+    assert run["status"] == "done" and run["current"]
+    assert not any("cancelled" in line for line in run["log"])
+    assert gw.read(CURRENT) == [{"id": "train-race-b"}]
+    assert len(gw.read(PREDICTED, {"run": "train-race-b"})) == len(reference)
+    # a failure reported after it is done changes nothing either
+    pipeline.fail_run(gw, "train-race-b", "RuntimeError: late")
+    assert pipeline.get_run(gw, "train-race-b")["status"] == "done"
+    with pytest.raises(InputError, match="already ended"):
+        pipeline.cancel_run(gw, "train-race-b")
 
 
 def _client_env(gw) -> dict:
