@@ -2,8 +2,7 @@
 // :params {"graph": "relmine-clusters-demo", "weighting": "npmi", "type": "CO_PURCHASED", "minCount": 1, "attributes": ["brand"], "attributeWeight": 30.0, "concurrency": 1}
 MATCH (p:Product)
 WITH max(id(p)) + 1 AS offset
-CALL {
-  WITH offset
+CALL (offset) {
   MATCH (s:Stats {id: 'global'})
   WHERE $weighting IN ['npmi', 'lift']
   WITH toFloat(s.n_orders) AS n
@@ -17,14 +16,12 @@ CALL {
   WHERE w > 0.0
   RETURN id(a) AS source, id(b) AS target, w AS weight
   UNION ALL
-  WITH offset
   MATCH (a:Product)-[r]->(b:Product)
   WHERE $weighting = 'count' AND type(r) = $type AND a <> b
   WITH CASE WHEN id(a) < id(b) THEN [id(a), id(b)] ELSE [id(b), id(a)] END AS pair,
        max(coalesce(toFloat(r.weight), 1.0)) AS w
   RETURN pair[0] AS source, pair[1] AS target, w AS weight
   UNION ALL
-  WITH offset
   UNWIND range(0, size($attributes) - 1) AS i
   MATCH (p:Product)
   WITH offset, i, toStringOrNull(p[$attributes[i]]) AS value, id(p) AS member

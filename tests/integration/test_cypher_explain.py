@@ -33,8 +33,7 @@ DEPRECATED = {
     "extract/product_ids": "id() of every product: the integer ids the paged structural read asks for",
     "extract/structure_edge_page": "pages products by id(), as extract/adjacency_page",
     "clusters/project_with_attributes": "GDS Cypher projection keyed by id(), virtual attribute nodes numbered "
-                                        "above the largest; an importing WITH inside the UNION subquery",
-    "clusters/count_attribute_products": "an importing WITH inside CALL (CALL (i) { } is the newer form)",
+                                        "above the largest",
 }
 
 
