@@ -28,6 +28,50 @@ def _fraction(name: str, allow_zero: bool = False):
     return check
 
 
+def _queue_options(f):
+    """``--queue``, ``--wait`` and ``--timeout``: send a rules or clusters job to a worker's ``mine`` queue."""
+    f = click.option("--timeout", default=7200.0, show_default=True,
+                     help="With --wait: give up waiting after this many seconds (the job goes on).")(f)
+    f = click.option("--wait", is_flag=True, help="With --queue: follow the run until it ends, then print its figures.")(f)
+    return click.option("--queue", "queued", is_flag=True,
+                        help="Send the job to the 'mine' queue for a `relmine worker` (long work on a large "
+                             "catalogue) instead of running it here; its (:Run) says queued, running, done or "
+                             "failed (`relmine run-status RUN`).")(f)
+
+
+def _send_to_mine(ctx, kind: str, spec, params: dict, wait: bool, timeout: float) -> None:
+    """Record the run as queued, send ``spec`` to the worker's ``mine`` queue (through a broker outage, as
+    training's tasks are) and, with ``wait``, follow it to its end and print its figures."""
+    from dataclasses import asdict, replace
+
+    from relmine.cli.learn_cmd import follow
+    from relmine.learn.pipeline import get_run
+    from relmine.rules.runs import check_run_id as run_or_new, set_job_status
+    from relmine.workers.app import app
+    from relmine.workers.publish import broker_errors, send_with_retry
+    from relmine.workers.tasks import mine_clusters, mine_rules
+
+    if not spec.write:
+        raise click.UsageError("--queue writes the results back (that is how they come back): drop --no-write")
+    spec = replace(spec, run=run_or_new(spec.run, kind))
+    task = mine_rules if kind == "rules" else mine_clusters
+    payload = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()}
+    with gateway_from(ctx) as gw:
+        set_job_status(gw, spec.run, kind, "queued", params=params)
+        try:
+            send_with_retry(lambda: task.apply_async(args=[payload], queue="mine"), f"the {kind} job",
+                            broker_errors(app))
+        except Exception as exc:
+            set_job_status(gw, spec.run, kind, "failed", error=f"not queued: {exc}"[:500])
+            raise
+        click.echo(f"run {spec.run} queued on 'mine' (follow it: relmine run-status {spec.run} --wait)")
+        if wait:
+            follow(gw, spec.run, timeout)
+            metrics = get_run(gw, spec.run).get("metrics")
+            if metrics:
+                click.echo(f"figures: {metrics}")
+
+
 @click.command("rules")
 @click.option("--min-support", type=float, default=0.01, show_default=True, callback=_fraction("min_support"),
               help="Keep itemsets in at least this share of the orders, in (0, 1].")
@@ -40,17 +84,22 @@ def _fraction(name: str, allow_zero: bool = False):
 @click.option("--run", default=None, help="Run id (default: a new one); the same id replaces that run's rules.")
 @click.option("--no-write", is_flag=True, help="Mine and print only; write nothing back.")
 @click.option("--top", default=10, show_default=True, type=click.IntRange(min=0), help="Rules to print per level.")
+@_queue_options
 @click.pass_context
 @friendly_errors
-def rules(ctx, min_support, min_confidence, min_lift, max_len, levels, run, no_write, top) -> None:
+def rules(ctx, min_support, min_confidence, min_lift, max_len, levels, run, no_write, top, queued, wait,
+          timeout) -> None:
     """Mine association rules from the orders' baskets and write them back as (:Rule) nodes."""
-    from relmine.rules.association import LEVELS, RulesSpec, mine_rules
+    from relmine.rules.association import LEVELS, RulesSpec, mine_rules, rules_params
 
     _quiet_driver_notices(ctx)
     spec = RulesSpec(min_support=min_support, min_confidence=min_confidence, min_lift=min_lift, max_len=max_len,
                      levels=tuple(levels) or LEVELS, run=run, write=not no_write)
     if run is not None:
         check_run_id(run)  # before connecting
+    if queued:
+        _send_to_mine(ctx, "rules", spec.validated(), rules_params(spec), wait, timeout)
+        return
     with gateway_from(ctx) as gw:
         result = mine_rules(gw, spec)
     for level, res in result.levels.items():
@@ -104,12 +153,13 @@ def rules(ctx, min_support, min_confidence, min_lift, max_len, levels, run, no_w
 @click.option("--run", default=None, help="Run id (default: a new one); the same id replaces that run's clusters.")
 @click.option("--no-write", is_flag=True, help="Cluster and print only; write nothing back.")
 @click.option("--top", default=15, show_default=True, type=click.IntRange(min=0), help="Clusters to print.")
+@_queue_options
 @click.pass_context
 @friendly_errors
 def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, weighting, min_count, resolution,
-             features, attributes, attribute_weight, dimension, run, no_write, top) -> None:
+             features, attributes, attribute_weight, dimension, run, no_write, top, queued, wait, timeout) -> None:
     """Cluster products, label clusters by TF-IDF terms, score against categories (NMI/ARI), write (:Cluster)."""
-    from relmine.rules.clusters import ClusterSpec, cluster_products
+    from relmine.rules.clusters import ClusterSpec, cluster_params, cluster_products
 
     _quiet_driver_notices(ctx)
     spec = ClusterSpec(method=method, relationship=relationship, k=k, min_size=min_size, terms=terms,
@@ -119,6 +169,9 @@ def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, w
                        **({"attribute_weight": attribute_weight} if attribute_weight else {}))
     if run is not None:
         check_run_id(run)  # before connecting
+    if queued:
+        _send_to_mine(ctx, "clusters", spec.validated(), cluster_params(spec), wait, timeout)
+        return
     with gateway_from(ctx) as gw:
         result = cluster_products(gw, spec)
     m = result.metrics()

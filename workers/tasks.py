@@ -110,7 +110,9 @@ def embed_partition(self, run_id: str, number: int) -> dict:
 
 @app.task(name="relmine.mine_rules", bind=True, **RETRY)
 def mine_rules(self, spec: dict) -> dict:
-    """Association rules (queue ``mine``); ``spec`` holds :class:`relmine.rules.association.RulesSpec` fields."""
+    """Association rules (queue ``mine``, sent by ``relmine rules --queue``); ``spec`` holds
+    :class:`relmine.rules.association.RulesSpec` fields, the run id among them. The run's (:Run) says
+    ``running``, then ``done`` or ``failed``; a bad spec fails the task (nothing to retry)."""
     from relmine.rules.association import RulesSpec, mine_rules as mine
 
     if "levels" in spec:
@@ -122,9 +124,12 @@ def mine_rules(self, spec: dict) -> dict:
 
 @app.task(name="relmine.mine_clusters", bind=True, **RETRY)
 def mine_clusters(self, spec: dict) -> dict:
-    """Clusters (queue ``mine``); ``spec`` holds :class:`relmine.rules.clusters.ClusterSpec` fields."""
+    """Clusters (queue ``mine``, sent by ``relmine clusters --queue``); ``spec`` holds
+    :class:`relmine.rules.clusters.ClusterSpec` fields, the run id among them (as ``mine_rules``)."""
     from relmine.rules.clusters import ClusterSpec, cluster_products
 
+    if "attributes" in spec:
+        spec = {**spec, "attributes": tuple(spec["attributes"] or ())}
     with _gateway() as gw:
         result = cluster_products(gw, ClusterSpec(**spec))
     return {"run": result.run, "clusters": len(result.clusters), "metrics": result.metrics()}

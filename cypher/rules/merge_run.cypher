@@ -3,6 +3,6 @@
 MERGE (r:Run {id: $id})
 ON CREATE SET r.started_at = datetime()
 SET r.kind = $kind, r.status = $status, r.params = $params, r.metrics = $metrics,
-    r.finished_at = datetime()
+    r.finished_at = datetime(), r.updated_at = datetime(), r.error = null
 SET r += $flat
 RETURN r.id AS id, r.kind AS kind, r.status AS status

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from relmine.errors import InputError
 from relmine.gateway import Gateway
 from relmine.names import display_name
 from relmine.progress import Progress
 from relmine.rules.mining import Baskets, Rule, association_rules, check_fraction, frequent_itemsets
-from relmine.rules.runs import check_run_id, record_run
+from relmine.rules.runs import check_run_id, job, record_run
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +120,24 @@ def item_names(gw: Gateway, skus: set[str], *, batch: int = 5000) -> dict[str, s
     return names
 
 
+def rules_params(spec: RulesSpec) -> dict:
+    """The settings a rules run records (its id and the write switch are not settings)."""
+    params = {k: v for k, v in asdict(spec).items() if k not in ("run", "write")}
+    params["levels"] = list(spec.levels)
+    return params
+
+
 def mine_rules(gw: Gateway, spec: RulesSpec) -> RulesResult:
-    """Read baskets, mine itemsets and rules per level, write them back (see module doc)."""
+    """Read baskets, mine itemsets and rules per level, write them back (see module doc). When it writes,
+    its ``(:Run)`` is ``running`` meanwhile, ``done`` with the figures, or ``failed`` with the reason."""
     spec = spec.validated()
-    run = check_run_id(spec.run, "rules")
+    spec = replace(spec, run=check_run_id(spec.run, "rules"))
+    with job(gw, spec.run, "rules", rules_params(spec), record=spec.write):
+        return _mine_rules(gw, spec)
+
+
+def _mine_rules(gw: Gateway, spec: RulesSpec) -> RulesResult:
+    run = spec.run
     results: dict[str, LevelResult] = {}
     for level in spec.levels:
         t0 = time.perf_counter()
@@ -158,9 +172,7 @@ def write_rules(gw: Gateway, result: RulesResult, *, batch_size: int = 2000) -> 
             summary = gw.write_batches(_WRITE[level], rows, batch_size=batch_size, extra={"run": result.run},
                                        on_batch=lambda n, _s: bar.update(n))
             written += summary.nodes_created
-    params = {k: v for k, v in asdict(result.spec).items() if k not in ("run", "write")}
-    params["levels"] = list(result.spec.levels)
-    record_run(gw, result.run, "rules", params, result.metrics())
+    record_run(gw, result.run, "rules", rules_params(result.spec), result.metrics())
     return written
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from relmine.errors import InputError, NotFound, QueryError
 from relmine.gateway import Gateway
 from relmine.names import display_name, readable_title
-from relmine.rules.runs import check_run_id, record_run
+from relmine.rules.runs import check_run_id, job, record_run
 
 log = logging.getLogger(__name__)
 
@@ -483,10 +483,28 @@ def build_clusters(assignment: dict[str, int], categories: dict[str, str | None]
 
 
 # -- the whole run ---------------------------------------------------------------------------------
+def cluster_params(spec: ClusterSpec) -> dict:
+    """The settings a clusters run records: those set (the attributes only where there are some)."""
+    params = {k: v for k, v in asdict(spec).items() if k not in ("run", "write") and v is not None}
+    if spec.attributes:
+        params["attributes"] = list(spec.attributes)
+    else:
+        params.pop("attributes", None)
+        params.pop("attribute_weight", None)
+    return params
+
+
 def cluster_products(gw: Gateway, spec: ClusterSpec) -> ClusterResult:
-    """Assign, label, score and (by default) write clusters; see the module doc."""
+    """Assign, label, score and (by default) write clusters; see the module doc. When it writes, its
+    ``(:Run)`` is ``running`` meanwhile, ``done`` with the figures, or ``failed`` with the reason."""
     spec = spec.validated()
-    run = check_run_id(spec.run, "clusters")
+    spec = replace(spec, run=check_run_id(spec.run, "clusters"))
+    with job(gw, spec.run, "clusters", cluster_params(spec), record=spec.write):
+        return _cluster_products(gw, spec)
+
+
+def _cluster_products(gw: Gateway, spec: ClusterSpec) -> ClusterResult:
+    run = spec.run
     t0 = time.perf_counter()
     products = gw.read("clusters/read_products")
     if not products:
@@ -530,11 +548,5 @@ def write_clusters(gw: Gateway, result: ClusterResult, *, batch_size: int = 200)
             for c in result.clusters if c.size >= result.spec.min_size]
     summary = gw.write_batches("clusters/merge_clusters", rows, batch_size=batch_size,
                                extra={"run": result.run, "method": result.spec.method})
-    params = {k: v for k, v in asdict(result.spec).items() if k not in ("run", "write") and v is not None}
-    if result.spec.attributes:
-        params["attributes"] = list(result.spec.attributes)
-    else:
-        params.pop("attributes", None)
-        params.pop("attribute_weight", None)
-    record_run(gw, result.run, "clusters", params, result.metrics())
+    record_run(gw, result.run, "clusters", cluster_params(result.spec), result.metrics())
     return summary.nodes_created

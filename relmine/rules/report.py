@@ -36,7 +36,8 @@ class ReportData:
 
     @property
     def empty(self) -> bool:
-        return not any(r["count"] for r in self.counts if r["kind"] == "node")
+        """No data: run records (a failed job leaves one) are not data."""
+        return not any(r["count"] for r in self.counts if r["kind"] == "node" and r["name"] != "Run")
 
 
 @dataclass
