@@ -10,7 +10,7 @@ one row per product crosses Bolt; instances are streamed only to write
 Written back with ``write=True`` (all keyed by the run id, so a re-run with the
 same id rewrites the same things):
 
-* ``(:Run {id, kind: 'motifs', status, params, metrics_json})`` (``cypher/runs/``);
+* ``(:Run {id, kind: 'motifs', status, params, metrics, metric_<kind>_instances, ...})`` (``cypher/runs/``);
 * per product and kind: ``p.motif_<kind>`` = number of instances the product
   belongs to, ``p.motif_<kind>_run`` = the run id; counts left over from
   other runs are removed, so a product outside every instance has no count;
@@ -34,6 +34,7 @@ from relmine import cypher
 from relmine.errors import InputError, QueryError
 from relmine.gateway import Gateway, Statement, chunks
 from relmine.motifs.matching import MAX_TIMEOUT_S
+from relmine.rules.runs import flat_metrics
 from relmine.runid import check_run_id  # noqa: F401  (re-exported)
 
 KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
@@ -155,7 +156,8 @@ def run_library(gw: Gateway, kinds: Iterable[str] | None = None, *, overrides: d
     if write:
         metrics = {r.kind: {"instances": r.instances, "products": r.products, "truncated": r.truncated}
                    for r in results}
-        gw.write("runs/update_run", {"id": run_id, "props": {"status": "done", "metrics_json": json.dumps(metrics)}})
+        gw.write("runs/update_run", {"id": run_id, "props": {"status": "done", "metrics": json.dumps(metrics),
+                                                             **flat_metrics(metrics)}})
         gw.write("runs/mark_finished", {"id": run_id})
     return results
 

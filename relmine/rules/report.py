@@ -10,7 +10,6 @@ page shows is what a BI tool sees.
 from __future__ import annotations
 
 import html
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -226,19 +225,18 @@ def _cell(value: Any) -> str:
     return html.escape(str(value))
 
 
+# the figures a runs table shows of each kind (exact flat names, or a level's or motif kind's ``<x>_<name>``)
+_HEADLINE = ("model_hits@50", "ra_hits@50", "model_auc", "best_epoch", "clusters", "nmi", "ari", "weighting")
+_HEADLINE_SUFFIXES = ("_rules", "_itemsets", "_baskets", "_instances")
+
+
 def _metrics_text(run: dict) -> str:
-    try:
-        metrics = json.loads(run.get("metrics") or "{}")
-    except ValueError:
-        return str(run.get("metrics"))
-    parts = []
-    for key, value in metrics.items():
-        if isinstance(value, dict):
-            inner = ", ".join(f"{k}={_fmt(v)}" for k, v in value.items() if k in ("rules", "itemsets", "baskets"))
-            parts.append(f"{key}: {inner}")
-        else:
-            parts.append(f"{key}={_fmt(value)}")
-    return "; ".join(parts)
+    """A run's headline figures from its flat ``metric_*`` values (every kind records them), or why it failed."""
+    if run.get("error"):
+        return f"failed: {run['error']}"
+    flat = {str(k): v for k, v in (run.get("metric_values") or [])}
+    chosen = sorted(k for k in flat if k in _HEADLINE or k.endswith(_HEADLINE_SUFFIXES)) or sorted(flat)[:6]
+    return "; ".join(f"{k}={_fmt(flat[k])}" for k in chosen[:10])
 
 
 def _fmt(v: Any) -> str:

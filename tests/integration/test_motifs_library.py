@@ -108,7 +108,8 @@ def test_write_back_counts_memberships_and_run(graph):
     assert sum(1 for m in motifs if m["kind"] == "co_purchase_triangle") == 3
     run = graph.read_one("runs/get_run", {"id": "motif-test-1"})["run"]
     assert run["kind"] == "motifs" and run["status"] == "done"
-    assert json.loads(run["metrics_json"])["co_purchase_triangle"]["instances"] == 1
+    assert json.loads(run["metrics"])["co_purchase_triangle"]["instances"] == 1
+    assert run["metric_co_purchase_triangle_instances"] == 1  # the flat encoding every kind of run has
     # BI statement
     top = graph.read("bi/top_products_by_motif", {"kind": "bundle_star", "run": "motif-test-1", "limit": 5})
     assert top[0]["sku"] == "h" and top[0]["roles"] == ["hub"]

@@ -240,7 +240,8 @@ BI_COLUMNS = {
     "bi/recommend_for_product": ["sku", "title", "score", "reasons", "evidence"],
     "bi/rules_by_lift": ["run", "level", "antecedent", "consequent", "if_names", "then_names", "support",
                          "confidence", "lift", "leverage", "conviction", "orders"],
-    "bi/run_comparison": ["run", "kind", "status", "started_at", "finished_at", "params", "metrics", "metric_values"],
+    "bi/run_comparison": ["run", "kind", "status", "started_at", "finished_at", "error", "params", "metrics",
+                          "metric_values"],
     "bi/top_relations_per_category": ["category", "product", "product_title", "related", "related_title", "orders",
                                       "weight", "scope"],
 }
