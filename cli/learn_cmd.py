@@ -49,6 +49,11 @@ def _opt(name: str, *decls, **kwargs):
 @_opt("contrast_weight", "--contrast-weight", type=click.FloatRange(0, 100),
       help="Weight of a contrastive term that pulls substitute-like pairs (ALSO_VIEWED, CO_VIEWED, SUBSTITUTE) "
            "together in the cosine space of the written embeddings (0: off; docs/learn.md).")
+@_opt("holdout", "--holdout", type=click.Choice(["auto", "time", "random"]),
+      help="How the validation and test pairs are held out: time (the pairs first seen in the latest window are "
+           "the test, the window before it validation: the run is scored on the future of what it learns from), "
+           "random (a seeded slice), or auto (time where the relations carry when they were first seen, that is "
+           "orders with dates; else random).")
 @_opt("seed", "--seed", help="Random seed of the held-out slices and the training (deterministic under it).")
 @click.option("--run-id", default=None, help="Run id (default: a new one); re-using one resumes it.")
 @click.option("--resume", "resume", default=None, metavar="RUN",
@@ -58,8 +63,8 @@ def _opt(name: str, *decls, **kwargs):
 @click.pass_context
 @friendly_errors
 def train(ctx, partition_size, relation_types, epochs, patience, hidden, heads, conv, lr, top_k, min_count,
-          top_k_relations, max_step_edges, memory_gb, recon_weight, contrast_weight, seed, run_id, resume, wait,
-          timeout) -> None:
+          top_k_relations, max_step_edges, memory_gb, recon_weight, contrast_weight, holdout, seed, run_id, resume,
+          wait, timeout) -> None:
     """Enqueue a GAT training run on queue `train` (write-back fans out on `embed`).
 
     The model and its training settings are the recipe `relmine evaluate` measures
@@ -88,7 +93,7 @@ def train(ctx, partition_size, relation_types, epochs, patience, hidden, heads, 
                      patience=patience, hidden=hidden, heads=heads, conv=conv, lr=lr, top_k=top_k,
                      min_count=min_count,
                      top_k_relations=top_k_relations, max_step_edges=max_step_edges, memory_gb=memory_gb,
-                     recon_weight=recon_weight, contrast_weight=contrast_weight, seed=seed)
+                     recon_weight=recon_weight, contrast_weight=contrast_weight, holdout=holdout, seed=seed)
     with gateway_from(ctx) as gw:
         check_trainable(gw, spec)
         run = create_run(gw, spec, run_id)

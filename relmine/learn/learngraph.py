@@ -34,6 +34,7 @@ import io
 import logging
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 
 import numpy as np
 import torch
@@ -73,6 +74,9 @@ class LearningGraph:
     # [2, D] int64, lo < hi: related pairs the filter left out entirely (no type of theirs kept). The
     # run does not learn from them, but they are observed: the write-back never predicts them.
     dropped: np.ndarray = field(default_factory=lambda: np.zeros((2, 0), dtype=np.int64))
+    # [P] int64: when each relation was first seen (epoch microseconds, the earlier of its two directions),
+    # -1 where the graph does not say (metadata links, edge lists without dates); None: not pulled
+    first_seen: np.ndarray | None = None
 
     @property
     def num_nodes(self) -> int:
@@ -132,7 +136,7 @@ def pull_learning_graph(gw: Gateway, types: list[str], relation_filter: Relation
         raise InputError(f"the graph holds {len(skus)} products; ingest a catalogue first")
     index = pd.Index(skus)
     type_id = {t: i for i, t in enumerate(OBSERVED)}
-    src_parts, dst_parts, type_parts, weight_parts, count_parts = [], [], [], [], []
+    src_parts, dst_parts, type_parts, weight_parts, count_parts, seen_parts = [], [], [], [], [], []
     feats, vectors = [], []
     pulled, done = 0, 0
     for batch in _batches(skus, lambda: pulled / max(done, 1)):
@@ -153,6 +157,7 @@ def pull_learning_graph(gw: Gateway, types: list[str], relation_filter: Relation
             count = np.asarray(cols["count"], dtype=np.float64)
             count[count < 0] = np.nan  # no count (the query's -1)
             count_parts.append(count[ok].astype(np.float32))
+            seen_parts.append(np.asarray(cols["first_seen"], dtype=np.int64)[ok])
             pulled += int(ok.sum())
         done += len(batch)
         if progress is not None:
@@ -162,18 +167,19 @@ def pull_learning_graph(gw: Gateway, types: list[str], relation_filter: Relation
     cat = (lambda parts, dtype: np.concatenate(parts) if parts else np.empty(0, dtype=dtype))
     src, dst = cat(src_parts, np.int64), cat(dst_parts, np.int64)
     rtype, weight, count = cat(type_parts, np.int64), cat(weight_parts, np.float32), cat(count_parts, np.float32)
-    del src_parts, dst_parts, type_parts, weight_parts, count_parts
-    pairs, ptype, pweight, pcount = undirected(src, dst, rtype, weight, len(skus), count)
-    del src, dst, rtype, weight, count
+    seen = cat(seen_parts, np.int64)
+    del src_parts, dst_parts, type_parts, weight_parts, count_parts, seen_parts
+    pairs, ptype, pweight, pcount, pseen = undirected(src, dst, rtype, weight, len(skus), count, first_seen=seen)
+    del src, dst, rtype, weight, count, seen
     before = pairs.shape[1]
     keep = significant(pairs, ptype, pweight, len(skus), relation_filter, counts=pcount)
     dropped = _dropped_pairs(pairs, keep, len(skus))
-    pairs, ptype, pweight = pairs[:, keep], ptype[keep], pweight[keep]
+    pairs, ptype, pweight, pseen = pairs[:, keep], ptype[keep], pweight[keep], pseen[keep]
     per_type = {OBSERVED[t]: int(c) for t, c in zip(*np.unique(ptype, return_counts=True))}
     stats = {"products": len(skus), "relations_pulled": pulled, "relations_undirected": before,
              "relations_kept": int(pairs.shape[1]), "kept_by_type": per_type, "features": features,
              "filter": asdict(relation_filter), "seconds_pull": round(time.monotonic() - t0, 2)}
-    return LearningGraph(skus, x, pairs, ptype, pweight, features, stats, dropped)
+    return LearningGraph(skus, x, pairs, ptype, pweight, features, stats, dropped, first_seen=pseen)
 
 
 def _dropped_pairs(pairs: np.ndarray, keep: np.ndarray, n: int) -> np.ndarray:
@@ -208,10 +214,11 @@ def _features(hashed: list[torch.Tensor], vectors: list[list], skus: list[str]) 
 
 
 def undirected(src: np.ndarray, dst: np.ndarray, rtype: np.ndarray, weight: np.ndarray, n: int,
-               count: np.ndarray | None = None):
+               count: np.ndarray | None = None, *, first_seen: np.ndarray | None = None):
     """One column per (unordered pair, type), sorted, with the larger strength of its directions.
 
-    Returns ``(pairs, types, weights)``, and the counts of the kept entries when ``count`` is given.
+    Returns ``(pairs, types, weights)``, then the counts of the kept entries when ``count`` is given,
+    then, with ``first_seen`` (-1: unknown), the earliest known first sighting of either direction.
     """
     lo, hi = np.minimum(src, dst), np.maximum(src, dst)
     r = len(OBSERVED)
@@ -220,10 +227,17 @@ def undirected(src: np.ndarray, dst: np.ndarray, rtype: np.ndarray, weight: np.n
     key, weight = key[order], weight[order]
     first = np.ones(key.size, dtype=bool)
     first[1:] = key[1:] != key[:-1]
+    starts = np.flatnonzero(first)
     key, weight = key[first], weight[first]
     pair = key // r
     out = (np.stack([pair // n, pair % n]), key % r, weight)
-    return out if count is None else (*out, count[order][first])
+    if count is not None:
+        out = (*out, count[order][first])
+    if first_seen is not None:
+        known = np.where(first_seen < 0, np.iinfo(np.int64).max, first_seen)[order]
+        earliest = np.minimum.reduceat(known, starts) if starts.size else known[:0]
+        out = (*out, np.where(earliest == np.iinfo(np.int64).max, -1, earliest))
+    return out
 
 
 def significant(pairs: np.ndarray, ptype: np.ndarray, weight: np.ndarray, n: int,
@@ -279,10 +293,69 @@ class RunSplit:
     held_out: dict = field(default_factory=dict)
 
 
-def split_relations(lg: LearningGraph, *, seed: int, val_ratio: float = 0.05, test_ratio: float = 0.10,
-                    max_eval: int = 20_000, mrr_negatives: int = 100) -> RunSplit:
-    """Hold out ``val_ratio`` and ``test_ratio`` of the product *pairs* (every type of a pair together).
+HOLDOUTS = ("auto", "time", "random")
+# auto takes the time holdout when at least this share of the related pairs carries a first sighting
+TIMED_SHARE = 0.5
 
+
+def _iso(micros: int) -> str:
+    return datetime.fromtimestamp(micros / 1e6, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def pair_first_seen(lg: LearningGraph, inverse: np.ndarray, pairs: int) -> np.ndarray:
+    """``[pairs]`` int64: each unique pair's earliest first sighting over its types (-1: unknown)."""
+    out = np.full(pairs, np.iinfo(np.int64).max, dtype=np.int64)
+    if lg.first_seen is not None:
+        known = lg.first_seen >= 0
+        np.minimum.at(out, inverse[known], lg.first_seen[known])
+    out[out == np.iinfo(np.int64).max] = -1
+    return out
+
+
+def time_roles(first: np.ndarray, val_ratio: float, test_ratio: float) -> tuple[np.ndarray, dict]:
+    """Roles (0 train, 1 validation, 2 test) of pairs by when they were first seen: the latest window, holding
+    about ``test_ratio`` of the pairs that carry a time, is the test; the window before it, about ``val_ratio``,
+    validation; everything first seen earlier (and every pair without a time) trains. A window starts at a
+    time, so pairs first seen at the same moment share a role. Raises when the times cannot make two windows."""
+    timed = np.sort(first[first >= 0])
+    n_test = max(1, int(round(test_ratio * timed.size)))
+    n_val = max(1, int(round(val_ratio * timed.size)))
+    if timed.size < n_test + n_val + 1:
+        raise InputError(f"only {timed.size} related pairs carry a first-seen time: too few for a time holdout "
+                         "(use --holdout random)")
+    test_from, val_from = timed[timed.size - n_test], timed[timed.size - n_test - n_val]
+    role = np.zeros(first.size, dtype=np.int8)
+    role[first >= test_from] = 2
+    role[(first >= val_from) & (first < test_from)] = 1
+    if not (role == 1).any() or not (role == 0).any():
+        raise InputError("the relations' first-seen times are too few distinct moments for a validation and a "
+                         "test window before them (use --holdout random)")
+    windows = {"val_from": _iso(int(val_from)), "test_from": _iso(int(test_from)), "test_to": _iso(int(timed[-1])),
+               "timed_pairs": int(timed.size)}
+    return role, windows
+
+
+def choose_holdout(holdout: str, first: np.ndarray) -> str:
+    """``time`` or ``random`` for ``holdout`` (``auto``: time where most related pairs carry a time)."""
+    if holdout not in HOLDOUTS:
+        raise InputError(f"holdout must be one of {', '.join(HOLDOUTS)}, got {holdout!r}")
+    timed_share = float((first >= 0).mean()) if first.size else 0.0
+    if holdout == "time" and timed_share == 0:
+        raise InputError("--holdout time: no relation carries a first-seen time (ingest orders with their "
+                         "dates, or `relmine migrate`); use --holdout random")
+    if holdout == "auto":
+        return "time" if timed_share >= TIMED_SHARE else "random"
+    return holdout
+
+
+def split_relations(lg: LearningGraph, *, seed: int, val_ratio: float = 0.05, test_ratio: float = 0.10,
+                    max_eval: int = 20_000, mrr_negatives: int = 100, holdout: str = "random") -> RunSplit:
+    """Hold out validation and test slices of the product *pairs* (every type of a pair together).
+
+    ``holdout`` ``random``: a seeded ``val_ratio`` and ``test_ratio`` of the pairs. ``time``: the pairs first
+    seen in the latest window (about ``test_ratio`` of the timed pairs) are the test and the window before it
+    validation (:func:`time_roles`), so the run learns from the past and is scored on what came after it.
+    ``auto``: ``time`` where most pairs carry a first-seen time (orders with dates), else ``random``.
     Negatives are uniform non-edges of the whole learning graph, as in
     :func:`relmine.gnn.graph.split_edges`; validation and test use at most
     ``max_eval`` of their held-out pairs (a seeded sample) so their cost stays bounded.
@@ -296,11 +369,18 @@ def split_relations(lg: LearningGraph, *, seed: int, val_ratio: float = 0.05, te
     if uniq.size < 20:
         raise InputError(f"only {uniq.size} related product pairs to learn from; too few to hold out "
                          "validation and test slices")
-    perm = rng.permutation(uniq.size)
-    n_test, n_val = max(1, int(round(test_ratio * uniq.size))), max(1, int(round(val_ratio * uniq.size)))
-    role = np.zeros(uniq.size, dtype=np.int8)   # 0 train, 1 val, 2 test
-    role[perm[:n_test]] = 2
-    role[perm[n_test:n_test + n_val]] = 1
+    first = pair_first_seen(lg, inverse, uniq.size)
+    mode = choose_holdout(holdout, first)
+    perm = rng.permutation(uniq.size)  # drawn in both modes: the rest of the run's random stream is the same
+    windows: dict = {}
+    if mode == "time":
+        role, windows = time_roles(first, val_ratio, test_ratio)
+        n_test, n_val = int((role == 2).sum()), int((role == 1).sum())
+    else:
+        n_test, n_val = max(1, int(round(test_ratio * uniq.size))), max(1, int(round(val_ratio * uniq.size)))
+        role = np.zeros(uniq.size, dtype=np.int8)   # 0 train, 1 val, 2 test
+        role[perm[:n_test]] = 2
+        role[perm[n_test:n_test + n_val]] = 1
     full = lg.adjacency()
 
     def pick(r: int) -> torch.Tensor:
@@ -314,5 +394,6 @@ def split_relations(lg: LearningGraph, *, seed: int, val_ratio: float = 0.05, te
     train = role[inverse] == 0
     held = {"seed": seed, "pairs": int(uniq.size), "val_pairs": int(n_val), "test_pairs": int(n_test),
             "val_scored": int(val_pos.size(1)), "test_scored": int(test_pos.size(1)),
-            "mrr_negatives": mrr_negatives, "val_ratio": val_ratio, "test_ratio": test_ratio}
+            "mrr_negatives": mrr_negatives, "val_ratio": val_ratio, "test_ratio": test_ratio,
+            "holdout": mode, **windows}
     return RunSplit(train, val_pos, val_neg, test_pos, test_neg, per_edge, held)

@@ -237,13 +237,15 @@ def train_run(gw: Gateway, run_id: str, home: Path,
     paths3, walks = paths3_mode_of(lg, with_walks=True)
     need = check_memory(spec, lg, (paths3, walks))
     local = _local_types(types)[lg.types]
-    split = split_relations(lg, seed=spec.seed, val_ratio=spec.val_ratio, test_ratio=spec.test_ratio)
+    split = split_relations(lg, seed=spec.seed, val_ratio=spec.val_ratio, test_ratio=spec.test_ratio,
+                           holdout=spec.holdout)
     st = lg.stats
     update_run(gw, run_id,
                f"training: {st['products']:,} products, {st['relations_kept']:,} of {st['relations_undirected']:,} "
                f"relations kept (min count {spec.min_count:g}, top {spec.top_k_relations} per product), "
                f"{split.held_out['val_pairs']:,} validation and {split.held_out['test_pairs']:,} test pairs held "
-               f"out; {lg.features} features; estimated peak {need / 2**30:.1f} GB", status="training",
+               f"out{_windows_text(split.held_out)}; {lg.features} features; estimated peak {need / 2**30:.1f} GB",
+               status="training",
                epochs=spec.epochs, pull_edges=st["relations_pulled"], relations_kept=st["relations_kept"],
                graph=json.dumps(st), split=json.dumps(split.held_out))
     train_graph = lg.data(lg.pairs[:, split.train], local[split.train], lg.weights[split.train])
@@ -251,6 +253,14 @@ def train_run(gw: Gateway, run_id: str, home: Path,
     with paths3_forced(paths3):
         return _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val, paths3, checkpoint,
                                 model_path, on_epoch)
+
+
+def _windows_text(held: dict) -> str:
+    """How the slices were held out, for the run's log."""
+    if held.get("holdout") != "time":
+        return " at random"
+    return (f" by time (validation: pairs first seen from {held['val_from']}, test: from {held['test_from']} "
+            f"to {held['test_to']}; the model learns from the pairs seen before)")
 
 
 def paths3_mode_of(lg, with_walks: bool = False):
@@ -653,7 +663,8 @@ def evaluate_run(gw: Gateway, run_id: str) -> dict:
     recorded = json.loads(run["graph"]) if run.get("graph") else {}
     same = (recorded.get("products"), recorded.get("relations_kept")) == (lg.num_nodes, int(lg.pairs.shape[1]))
     local = _local_types(types)[lg.types]
-    split = split_relations(lg, seed=spec.seed, val_ratio=spec.val_ratio, test_ratio=spec.test_ratio)
+    split = split_relations(lg, seed=spec.seed, val_ratio=spec.val_ratio, test_ratio=spec.test_ratio,
+                           holdout=spec.holdout)
     train_graph = lg.data(lg.pairs[:, split.train], local[split.train], lg.weights[split.train])
     stored = (json.loads(run["metrics"]) if run.get("metrics") else {}).get("test")
     with paths3_forced(paths3_mode_of(lg)):

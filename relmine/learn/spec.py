@@ -24,8 +24,10 @@ class TrainSpec:
     The run learns from every product and the observed relations of
     ``relation_types`` that pass the significance filter (``min_count``,
     ``top_k_relations``: :class:`relmine.learn.learngraph.RelationFilter`);
-    ``val_ratio``/``test_ratio`` of the related pairs are held out (seeded by
-    ``seed``). Write-back runs in partitions of ``partition_size`` products
+    ``val_ratio``/``test_ratio`` of the related pairs are held out: by time
+    (``holdout``: the pairs first seen latest are the test, the window
+    before them validation) where the relations carry when they were first
+    seen, else at random (seeded by ``seed``). Write-back runs in partitions of ``partition_size`` products
     (one ``embed`` task each); every product is embedded from the whole graph.
     """
 
@@ -48,6 +50,7 @@ class TrainSpec:
     top_k_relations: int = 200     # orders (bench/filter.py, docs/learn.md step 3)
     val_ratio: float = recipe.SPLIT["val_ratio"]
     test_ratio: float = recipe.SPLIT["test_ratio"]
+    holdout: str = "auto"          # time where relations carry when they were first seen, else random
     max_step_edges: int = recipe.TRAIN["max_step_edges"]
     memory_gb: float = 6.0
 
@@ -66,6 +69,8 @@ class TrainSpec:
             raise InputError("min_count and top_k_relations must be >= 0")
         if not (0 < self.val_ratio < 0.5 and 0 < self.test_ratio < 0.5):
             raise InputError("val_ratio and test_ratio must each lie between 0 and 0.5")
+        if self.holdout not in ("auto", "time", "random"):
+            raise InputError(f"holdout must be auto, time or random, not {self.holdout!r}")
         if not 0 <= self.contrast_weight <= 100:
             raise InputError("contrast_weight must lie in 0..100")
         if self.max_step_edges < 1000 or self.memory_gb <= 0:
@@ -90,4 +95,5 @@ class TrainSpec:
             raise InputError(f"unknown training parameters: {sorted(unknown)}")
         raw["relation_types"] = tuple(raw.get("relation_types", ()))
         raw.setdefault("conv", "gatv2")  # a run recorded before the spec had it trained GATv2
+        raw.setdefault("holdout", "random")  # ... and held out a random slice
         return cls(**raw)

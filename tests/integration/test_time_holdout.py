@@ -1,0 +1,63 @@
+"""The time holdout through the user's path (issue 26 item 2): dated orders ingested with ``relmine ingest``, a
+real worker trains with ``relmine train`` defaults, and the run holds out the pairs first seen latest."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from relmine.gateway import Statement
+from tests.conftest import wipe
+from tests.integration.test_learn import relmine
+
+pytestmark = pytest.mark.integration
+
+ARGS = ["train", "--epochs", "2", "--hidden", "16", "--heads", "2", "--partition-size", "1000", "--wait",
+        "--timeout", "600"]
+RUN = Statement("MATCH (r:Run {id: $id}) RETURN r.status AS status, r.split AS split, r.params AS params", "t/th_run")
+# the kept pairs' first sightings as the run saw them: min count 2, as the default filter keeps
+FIRST_SEEN = Statement("MATCH (:Product)-[r:CO_PURCHASED]->(:Product) WHERE r.count >= 2 "
+                       "RETURN toString(r.first_seen) AS t ORDER BY t", "t/th_first")
+
+
+@pytest.fixture(scope="module")
+def dated(clean_graph, tmp_path_factory, amqp_url):
+    wipe(clean_graph)
+    data = tmp_path_factory.mktemp("dated")
+    out = relmine(["generate", "--products", "300", "--orders", "4000", "--seed", "3", "--out", str(data)], None)
+    assert out.returncode == 0, out.stderr
+    for args in (["init"], ["ingest", "catalog", str(data / "catalog.csv"), "--no-progress"],
+                 ["ingest", "orders", str(data / "orders.csv"), "--no-progress"]):
+        out = relmine(args, None)
+        assert out.returncode == 0, out.stdout + out.stderr
+    return clean_graph
+
+
+def test_dated_orders_train_on_the_past_and_test_on_the_latest_pairs(dated, worker_factory, amqp_url):
+    gw = dated
+    worker = worker_factory(amqp_url)
+    out = relmine([*ARGS, "--run-id", "train-th-1"], worker.client_env())
+    assert out.returncode == 0, out.stdout + out.stderr + worker.output()[-3000:]
+    assert "held out by time (validation: pairs first seen from" in out.stderr, out.stderr
+    run = gw.read_one(RUN, {"id": "train-th-1"})
+    split, params = json.loads(run["split"]), json.loads(run["params"])
+    assert params["holdout"] == "auto" and split["holdout"] == "time"
+    assert split["val_from"] < split["test_from"] <= split["test_to"]
+    seen = [r["t"][:19] for r in gw.read(FIRST_SEEN)]
+    # the windows are moments of the graph's own first sightings, and the test window ends at the latest
+    assert split["test_from"] in seen and split["val_from"] in seen and split["test_to"] == seen[-1]
+    # about the recipe's shares of the timed pairs: 10% test, 5% validation (whole moments, so a little more)
+    assert split["timed_pairs"] == split["pairs"] == len(seen)
+    assert round(0.10 * split["pairs"]) <= split["test_pairs"] < 0.13 * split["pairs"]
+    assert round(0.05 * split["pairs"]) <= split["val_pairs"] < 0.08 * split["pairs"]
+    assert sum(t >= split["test_from"] for t in seen) == split["test_pairs"]
+
+
+def test_random_holdout_is_still_there_when_asked_for(dated, worker_factory, amqp_url):
+    worker = worker_factory(amqp_url)
+    out = relmine([*ARGS, "--run-id", "train-th-2", "--holdout", "random"], worker.client_env())
+    assert out.returncode == 0, out.stdout + out.stderr + worker.output()[-3000:]
+    assert "test pairs held out at random" in out.stderr
+    split = json.loads(dated.read_one(RUN, {"id": "train-th-2"})["split"])
+    assert split["holdout"] == "random" and "test_from" not in split
