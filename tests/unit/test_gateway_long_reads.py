@@ -33,10 +33,28 @@ def test_a_read_longer_than_the_retry_window_runs_again_after_transaction_outdat
     assert driver.statements == 3
 
 
-def test_it_runs_at_most_min_tries_times_past_the_window(monkeypatch):
+def test_a_read_runs_at_most_outdated_read_tries_times_past_the_window(monkeypatch):
+    monkeypatch.setattr(gateway_module, "RETRY_S", 0.0)
+    monkeypatch.setattr(gateway_module, "_backoff", lambda: iter(lambda: 0.0, None))
+    driver = FakeDriver(down=20, error=_outdated)
+    with pytest.raises(QueryError, match=OUTDATED):
+        Gateway(SETTINGS, driver=driver).read("admin/ping")
+    assert driver.statements == gateway_module.OUTDATED_READ_TRIES == 8
+    # seven outdated tries in a row, then an answer: the reader sees the answer
+    driver = FakeDriver(down=7, error=_outdated)
+    assert Gateway(SETTINGS, driver=driver).read("admin/ping") == []
+    assert driver.statements == 8
+
+
+def test_a_write_that_meets_outdated_runs_min_tries_times_past_the_window(monkeypatch):
     monkeypatch.setattr(gateway_module, "RETRY_S", 0.0)
     monkeypatch.setattr(gateway_module, "_backoff", lambda: iter(lambda: 0.0, None))
     driver = FakeDriver(down=10, error=_outdated)
     with pytest.raises(QueryError, match=OUTDATED):
-        Gateway(SETTINGS, driver=driver).read("admin/ping")
-    assert driver.statements == gateway_module.MIN_TRIES
+        Gateway(SETTINGS, driver=driver).write("admin/ping")
+    assert driver.statements == gateway_module.MIN_TRIES == 3
+
+
+def test_the_back_off_between_tries_stops_growing_at_15_s():
+    delays = gateway_module._backoff(jitter=0.0)  # noqa: SLF001
+    assert [next(delays) for _ in range(7)] == [1, 2, 4, 8, 15, 15, 15]
