@@ -133,7 +133,7 @@ def spaces(run_id: str, seed: int) -> tuple[list[str], list[str], dict]:
 
 
 def measure(name: str, args, env: dict) -> dict:
-    from relmine.learn.embedspace import concentration, hits_at_k
+    from relmine.gnn.embedspace import concentration, hits_at_k
 
     out = args.out / name
     cmds, held, sku = PREPARE[name](out, args.holdout, args.seed, env)

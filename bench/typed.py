@@ -42,8 +42,8 @@ def main() -> int:
 
     from relmine.config import Settings
     from relmine.gateway import Gateway
-    from relmine.gnn.typed import (METHODS, ModelSpec, evaluate_typed, format_typed_table, plot_confusions,
-                                   read_typed_graph)
+    from relmine.gnn.typed import METHODS, ModelSpec, evaluate_typed, format_typed_table, plot_confusions
+    from relmine.learn.evaluation import read_typed_graph
     from relmine.ingest.model import IngestOptions
     from relmine.ingest.pipeline import ingest_file
     from relmine.schema import apply_schema, empty_graph

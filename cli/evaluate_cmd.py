@@ -94,7 +94,7 @@ def evaluate(ctx, data_file, relation_types, seeds, epochs, hidden, conv, device
     if typed:
         if data_file is not None:
             raise click.UsageError("--typed reads the product graph in Neo4j; it takes no --data")
-        from relmine.gnn.typed import run_typed_evaluation
+        from relmine.learn.evaluation import run_typed_evaluation
 
         with gateway_from(ctx) as gw:
             gw.verify()

@@ -1,7 +1,9 @@
 """Representation learning on the product graph: features, GAT model, training, evaluation.
 
-Pure PyTorch / PyTorch Geometric: functions take ``Data`` objects and tensors
-and return tensors; extraction from Neo4j and write-back live elsewhere.
+Pure PyTorch / PyTorch Geometric: functions take ``Data`` objects, tensors and
+plain rows and return tensors; nothing here imports :mod:`relmine.learn` or the
+gateway (``tests/unit/test_layout.py``): reading Neo4j and writing back live in
+:mod:`relmine.learn`.
 The names below load on first use, so ``relmine.gnn.recipe`` (read by the
 CLI for its defaults) does not import torch.
 """
@@ -9,7 +11,7 @@ CLI for its defaults) does not import torch.
 from importlib import import_module
 
 _WHERE = {
-    "FeatureSpec": "features", "node_features": "features",
+    "node_features": "features",
     "Adjacency": "graph", "LinkSplit": "graph", "split_edges": "graph",
     "GATEncoder": "model", "GATLinkPredictor": "model", "LinkDecoder": "model",
     "PairSet": "train", "TrainConfig": "train", "TrainResult": "train", "embed": "train",

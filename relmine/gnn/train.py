@@ -533,7 +533,7 @@ def contrast_loss(h: Tensor, pos: Tensor, types: Tensor, config: TrainConfig) ->
     """InfoNCE on the positives ``pos`` whose type is in ``config.contrast_types``: in the centred,
     L2-normalised embedding space (what the write-back stores and ``relmine neighbours`` ranks by),
     each pair's partner against the other pairs' partners, both directions. Zero with fewer than two."""
-    from relmine.learn.embedspace import center_normalise  # the write-back's own transform
+    from relmine.gnn.embedspace import center_normalise  # the write-back's own transform
 
     wanted = torch.as_tensor(config.contrast_types, device=types.device, dtype=types.dtype)
     pairs = pos[:, torch.isin(types, wanted)][:, :CONTRAST_MAX_PAIRS]

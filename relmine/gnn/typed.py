@@ -99,13 +99,6 @@ def build_typed_graph(products: Sequence[Mapping[str, Any]], relations: Sequence
     return graph
 
 
-def read_typed_graph(gw) -> TypedGraph:
-    """The typed product graph from Neo4j (``cypher/evaluate/typed_*.cypher``)."""
-    products = gw.read("evaluate/typed_products")
-    relations = gw.read("evaluate/typed_relations", {"types": list(TYPED)})
-    return build_typed_graph(products, relations)
-
-
 # -- the split --------------------------------------------------------------------------------------
 @dataclass
 class TypedSplit:
@@ -266,7 +259,7 @@ class ModelSpec:
 
 
 def node_features(graph: TypedGraph, train_pairs: np.ndarray, text_dim: int) -> torch.Tensor:
-    from relmine.learn.extract import node_features as features
+    from relmine.gnn.features import node_features as features
 
     degree = np.bincount(train_pairs.ravel(), minlength=graph.num_nodes)
     rows = [{"title": p.get("title"), "category": p.get("category"), "price": p.get("price"),
@@ -511,28 +504,3 @@ def plot_confusions(path, reports: Sequence[TypedReport]) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
-
-
-def run_typed_evaluation(gw, seeds: Sequence[int], *, out, epochs: int | None = None, hidden: int | None = None,
-                         device: str = "auto", test_share: float = 0.2, dataset: str | None = None,
-                         log: Callable[[str], None] = lambda line: None) -> tuple[TypedReport, str]:
-    """``relmine evaluate --typed``: read the typed graph, evaluate every seed, write a PNG and a JSON file."""
-    import json
-    from pathlib import Path
-
-    graph = read_typed_graph(gw)
-    kinds = graph.kind_labels()
-    log(f"typed graph: {graph.num_nodes:,} products, {len(graph.pairs):,} typed pairs "
-        f"({', '.join(graph.relation_types)}): {(kinds == 0).sum():,} complement-only, "
-        f"{(kinds == 1).sum():,} substitute-only, {(kinds == -1).sum():,} both")
-    spec = ModelSpec(epochs=epochs or ModelSpec.epochs, hidden=hidden or ModelSpec.hidden, device=device)
-    report = evaluate_typed(graph, seeds, spec, dataset=dataset or "Neo4j product graph", test_ratio=test_share,
-                            on_seed=lambda o: log(f"seed {o.seed}: " + ", ".join(
-                                f"{m} macro-F1 {o.classify[m]['macro_f1']:.3f}" for m in METHODS)
-                                + f" ({o.epochs} epochs, {o.seconds:.0f}s)"))
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    png, js = out / "typed_confusion.png", out / "typed.json"
-    plot_confusions(png, [report])
-    js.write_text(json.dumps(report.as_dict(), indent=2), encoding="utf-8")
-    return report, format_typed_table(report) + f"\nwrote {png} and {js}"

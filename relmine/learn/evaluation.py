@@ -34,6 +34,8 @@ from relmine.gateway import Gateway
 from relmine.gnn import recipe
 from relmine.gnn.evaluate import MODEL as MODEL_NAME
 from relmine.gnn.evaluate import SeedResult, evaluate_seeds, summarize
+from relmine.gnn.typed import (METHODS, TYPED, ModelSpec, TypedGraph, TypedReport, build_typed_graph, evaluate_typed,
+                                format_typed_table, plot_confusions)
 
 BAR_MARGIN = 0.10   # model Hits@50 minus RA's Hits@50
 BAR_AUC = 0.98
@@ -44,7 +46,7 @@ HEADERS = {"auc": "AUC", "hits@20": "Hits@20", "hits@50": "Hits@50", "hits@100":
 def product_graph(gw: Gateway, types: Sequence[str], *, text_dim: int = 256) -> Data:
     """Every product (row ``i``: ``skus[i]``, sorted) and its relations of ``types``, undirected.
 
-    Features are those of training (:func:`relmine.learn.extract.node_features`);
+    Features are those of training (:func:`relmine.gnn.features.node_features`);
     relation types and weights are merged away (existence is what is evaluated).
     """
     from relmine.learn.extract import extract_skus
@@ -186,3 +188,33 @@ def format_report(report: EvalReport) -> str:
                  f"AUC {report.auc:.4f} (need {BAR_AUC:.2f}) -> {'MET' if report.bar_met else 'NOT MET'}")
     lines.append(f"wrote {report.png} and {report.json_path}")
     return "\n".join(lines)
+
+
+# -- relmine evaluate --typed: the typed graph read from Neo4j, evaluated by relmine.gnn.typed -----------
+def read_typed_graph(gw: Gateway) -> TypedGraph:
+    """The typed product graph from Neo4j (``cypher/evaluate/typed_*.cypher``)."""
+    products = gw.read("evaluate/typed_products")
+    relations = gw.read("evaluate/typed_relations", {"types": list(TYPED)})
+    return build_typed_graph(products, relations)
+
+
+def run_typed_evaluation(gw: Gateway, seeds: Sequence[int], *, out, epochs: int | None = None,
+                         hidden: int | None = None, device: str = "auto", test_share: float = 0.2,
+                         dataset: str | None = None, log: Callable[[str], None] = lambda line: None) -> tuple[TypedReport, str]:
+    """``relmine evaluate --typed``: read the typed graph, evaluate every seed, write a PNG and a JSON file."""
+    graph = read_typed_graph(gw)
+    kinds = graph.kind_labels()
+    log(f"typed graph: {graph.num_nodes:,} products, {len(graph.pairs):,} typed pairs "
+        f"({', '.join(graph.relation_types)}): {(kinds == 0).sum():,} complement-only, "
+        f"{(kinds == 1).sum():,} substitute-only, {(kinds == -1).sum():,} both")
+    spec = ModelSpec(epochs=epochs or ModelSpec.epochs, hidden=hidden or ModelSpec.hidden, device=device)
+    report = evaluate_typed(graph, seeds, spec, dataset=dataset or "Neo4j product graph", test_ratio=test_share,
+                            on_seed=lambda o: log(f"seed {o.seed}: " + ", ".join(
+                                f"{m} macro-F1 {o.classify[m]['macro_f1']:.3f}" for m in METHODS)
+                                + f" ({o.epochs} epochs, {o.seconds:.0f}s)"))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    png, js = out / "typed_confusion.png", out / "typed.json"
+    plot_confusions(png, [report])
+    js.write_text(json.dumps(report.as_dict(), indent=2), encoding="utf-8")
+    return report, format_typed_table(report) + f"\nwrote {png} and {js}"

@@ -25,7 +25,7 @@ learns from the relations that pass:
 The filter, and what it kept, are recorded on the run. Node features are
 ``p.features`` (a list of numbers, e.g. Amazon Photo's 745 bag-of-words
 values) when every product has one of the same length, else the hashed
-title/category/price/degree features of :func:`relmine.learn.extract.node_features`.
+title/category/price/degree features of :func:`relmine.gnn.features.node_features`.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def pull_learning_graph(gw: Gateway, types: list[str], relation_filter: Relation
     """Every product and its observed relations of ``types`` that pass ``relation_filter``."""
     import pandas as pd
 
-    from relmine.learn.extract import node_features
+    from relmine.gnn.features import node_features
 
     t0 = time.monotonic()
     skus = [r["sku"] for r in gw.read("evaluate/product_skus")]

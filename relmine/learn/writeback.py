@@ -8,7 +8,7 @@ them with the graph's structure on the run (a :class:`Bundle`). Each
 
 * ``p.embedding`` (+ ``p.embedding_run``), staged until the run's switch: the
   encoder's vectors centred on the mean over every product of the run and
-  L2-normalised (:func:`relmine.learn.embedspace.center_normalise`), so that
+  L2-normalised (:func:`relmine.gnn.embedspace.center_normalise`), so that
   cosine between them tells products apart (the raw vectors share a large
   common component); the decoder still scores the raw vectors;
 * ``r.attention`` (+ ``r.attention_run``) on the learned relations whose
@@ -38,7 +38,7 @@ import torch
 
 from relmine.gateway import Gateway
 from relmine.gnn.graph import Adjacency
-from relmine.learn.embedspace import center_normalise
+from relmine.gnn.embedspace import center_normalise
 from relmine.relations import KIND, OBSERVED
 
 WRITE_BATCH = 5_000

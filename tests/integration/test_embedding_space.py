@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from relmine.learn.embedspace import center_normalise, concentration
+from relmine.gnn.embedspace import center_normalise, concentration
 from relmine.learn.pipeline import _local_types, full_graph_outputs, get_run, load_model, pull_run_graph
 from tests.conftest import wipe
 from tests.integration.learn_graph import load_small_graph

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from relmine.learn.embedspace import center_normalise, concentration, hits_at_k
+from relmine.gnn.embedspace import center_normalise, concentration, hits_at_k
 
 
 def test_center_normalise_by_hand():

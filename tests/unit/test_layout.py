@@ -45,3 +45,18 @@ def test_domain_does_not_import_cli_or_workers():
 
 
 # The Cypher guard (no statement built from parts, no Cypher outside cypher/) is tests/unit/test_cypher_guard.py.
+
+
+def test_gnn_holds_tensors_only_and_never_imports_learn_or_the_gateway():
+    """relmine.gnn is the pure PyTorch layer: reading Neo4j and writing back live in relmine.learn."""
+    offenders = []
+    for path in (ROOT / "relmine" / "gnn").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [f"{node.module}.{a.name}" if node.module else a.name for a in node.names]
+            offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names
+                          if n.startswith(("relmine.learn", "relmine.gateway", "relmine.cypher", "neo4j"))]
+    assert offenders == []

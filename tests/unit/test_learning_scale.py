@@ -453,7 +453,7 @@ def test_the_contrastive_term_matches_hand_computed_values_and_skips_other_types
 
 
 def test_the_contrastive_term_brings_substitute_pairs_closer_by_cosine():
-    from relmine.learn.embedspace import center_normalise
+    from relmine.gnn.embedspace import center_normalise
     from relmine.learn.pipeline import train_config
 
     ei, et, x = random_graph(n=200, e=1500, types=2)
