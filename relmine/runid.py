@@ -31,8 +31,9 @@ def check_run_id(run_id: object) -> str:
 
 
 def new_run_id(kind: str) -> str:
-    """``<kind>-YYYYmmdd-HHMMSS-<6 hex>`` (sortable, unique enough for one graph)."""
-    return check_run_id(f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}")
+    """``<kind>-YYYYmmdd-HHMMSS-<6 hex>``, the time in UTC (sortable across hosts in other time zones, unique
+    enough for one graph): every kind of run (train, rules, clusters, motifs) is named this way."""
+    return check_run_id(f"{kind}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{secrets.token_hex(3)}")
 
 
 def run_id_or_new(run_id: str | None, kind: str) -> str:

@@ -58,10 +58,6 @@ class RunCancelled(Exception):
     """The run was cancelled (``relmine run-cancel``) while a task worked on it."""
 
 
-def new_run_id() -> str:
-    return runid.new_run_id("train")
-
-
 def create_run(gw: Gateway, spec: TrainSpec, run_id: str | None = None) -> str:
     """Record a queued run; refused while another training run of this graph has not ended."""
     run_id = runid.run_id_or_new(run_id, "train")

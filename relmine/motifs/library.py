@@ -27,7 +27,6 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 from relmine import cypher
@@ -35,7 +34,7 @@ from relmine.errors import InputError, QueryError
 from relmine.gateway import Gateway, Statement, chunks
 from relmine.motifs.matching import MAX_TIMEOUT_S
 from relmine.rules.runs import flat_metrics
-from relmine.runid import check_run_id  # noqa: F401  (re-exported)
+from relmine.runid import check_run_id, new_run_id  # noqa: F401  (check_run_id re-exported)
 
 KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 GROUP = "motifs"
@@ -103,7 +102,8 @@ def select(kinds: Iterable[str] | None) -> list[MotifKind]:
 
 
 def default_run_id() -> str:
-    return "motifs-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    """A new motifs run id, in the one scheme of every kind (:func:`relmine.runid.new_run_id`)."""
+    return new_run_id("motifs")
 
 
 def motif_id(run_id: str, kind: str, members: list[str]) -> str:

@@ -30,6 +30,16 @@ def test_every_former_checker_is_the_one_pattern():
         with pytest.raises(InputError, match="not allowed"):
             check(EVIL)
     assert runid.new_run_id("train").startswith("train-")
+    # one scheme for every kind, in UTC: the stamp is this moment's UTC time (give or take the second)
+    import calendar
+    import re
+    import time as clock
+
+    from relmine.motifs.library import default_run_id
+
+    motif = default_run_id()
+    assert re.fullmatch(r"motifs-\d{8}-\d{6}-[0-9a-f]{6}", motif)
+    assert abs(calendar.timegm(clock.strptime(motif[7:22], "%Y%m%d-%H%M%S")) - clock.time()) < 120
 
 
 def test_path_under_stays_under_its_root(tmp_path):
