@@ -259,6 +259,15 @@ def _windows_text(held: dict) -> str:
             f"to {held['test_to']}; the model learns from the pairs seen before)")
 
 
+def _describe_ranking(ranking: dict) -> str:
+    """``400 products: model P@10 0.12 R@10 0.08, RA 0.10 / 0.07, ...; candidates hold 31% of the pairs``."""
+    k = ranking["k"]
+    parts = [f"{name if name == 'model' else name.upper()} P@{k} {ranking[name][f'precision@{k}']:.3f} "
+             f"R@{k} {ranking[name][f'recall@{k}']:.3f}" for name in ("model", "ra", "aa", "cn")]
+    return (f"{ranking['sources']:,} products: " + ", ".join(parts)
+            + f"; the candidates hold {ranking['coverage']:.0%} of their test pairs")
+
+
 def paths3_mode_of(lg, with_walks: bool = False):
     """How the run computes the 3-path feature, decided once on its whole learning graph
     (with ``with_walks``: ``(mode, two-hop walks)``)."""
@@ -297,6 +306,14 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
     update_run(gw, run_id, f"testing: {split.test_pos.size(1):,} held-out pairs, model and CN/AA/RA",
                status="testing")
     test = test_metrics(model, train_graph, split)
+    ranking = {}
+    if split.held_out.get("holdout") == "time":
+        from relmine.learn.ranking import ranking_metrics
+
+        ranking = ranking_metrics(model, train_graph, split.test_pos, seed=spec.seed, budget=spec.max_step_edges)
+        if ranking:
+            update_run(gw, run_id,
+                       f"testing: the write-back's ranking on the test window ({_describe_ranking(ranking)})")
     buffer = io.BytesIO()
     torch.save({"state": model.cpu().state_dict(), "in_channels": lg.x.size(1), "types": list(types),
                 "spec": spec.to_json()}, buffer)
@@ -312,10 +329,14 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
     metrics = {"final_loss": result.history[-1].loss if result.history else None,
                "epochs_run": result.epochs_run, "best_epoch": result.best_epoch, "best_val": result.best_val,
                "val_metric": config.val_metric, "stopped_early": result.stopped_early,
-               "resumed_from": result.resumed_from, "test": test, "paths3": paths3,
+               "resumed_from": result.resumed_from, "test": test, "ranking": ranking, "paths3": paths3,
                "seconds_pull": st["seconds_pull"],
                "seconds_train": t_train, "seconds_embed": t_embed}
     flat = {f"metric_{method}_{name}": float(value) for method, vals in test.items() for name, value in vals.items()}
+    flat.update({f"metric_rank_{method}_{name}": float(value) for method, vals in ranking.items()
+                 if isinstance(vals, dict) for name, value in vals.items()})
+    if ranking:
+        flat["metric_rank_coverage"] = float(ranking["coverage"])
     update_run(gw, run_id,
                f"embedding: {len(numbers)} partitions to write back (training took {t_train:.1f}s; test "
                f"{_describe_test(test)})",

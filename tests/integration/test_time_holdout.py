@@ -15,7 +15,9 @@ pytestmark = pytest.mark.integration
 
 ARGS = ["train", "--epochs", "2", "--hidden", "16", "--heads", "2", "--partition-size", "1000", "--wait",
         "--timeout", "600"]
-RUN = Statement("MATCH (r:Run {id: $id}) RETURN r.status AS status, r.split AS split, r.params AS params", "t/th_run")
+RUN = Statement("MATCH (r:Run {id: $id}) RETURN r.status AS status, r.split AS split, r.params AS params, "
+                "r.metrics AS metrics, r.`metric_rank_model_precision@10` AS p_model, "
+                "r.`metric_rank_ra_recall@10` AS r_ra, r.metric_rank_coverage AS coverage", "t/th_run")
 # the kept pairs' first sightings as the run saw them: min count 2, as the default filter keeps
 FIRST_SEEN = Statement("MATCH (:Product)-[r:CO_PURCHASED]->(:Product) WHERE r.count >= 2 "
                        "RETURN toString(r.first_seen) AS t ORDER BY t", "t/th_first")
@@ -52,6 +54,16 @@ def test_dated_orders_train_on_the_past_and_test_on_the_latest_pairs(dated, work
     assert round(0.10 * split["pairs"]) <= split["test_pairs"] < 0.13 * split["pairs"]
     assert round(0.05 * split["pairs"]) <= split["val_pairs"] < 0.08 * split["pairs"]
     assert sum(t >= split["test_from"] for t in seen) == split["test_pairs"]
+    # the write-back's own ranking scored on the test window, beside RA/AA/CN, in the log and on the run
+    assert "testing: the write-back's ranking on the test window (" in out.stderr, out.stderr
+    ranking = json.loads(run["metrics"])["ranking"]
+    assert 0 < ranking["sources"] <= 400 and ranking["k"] == 10
+    for method in ("model", "ra", "aa", "cn"):
+        assert set(ranking[method]) == {"precision@10", "recall@10", "ndcg@10"}
+        assert all(0.0 <= v <= 1.0 for v in ranking[method].values())
+    assert 0.0 < ranking["coverage"] <= 1.0
+    assert run["p_model"] == ranking["model"]["precision@10"] and run["r_ra"] == ranking["ra"]["recall@10"]
+    assert run["coverage"] == ranking["coverage"]
 
 
 def test_random_holdout_is_still_there_when_asked_for(dated, worker_factory, amqp_url):
@@ -61,3 +73,5 @@ def test_random_holdout_is_still_there_when_asked_for(dated, worker_factory, amq
     assert "test pairs held out at random" in out.stderr
     split = json.loads(dated.read_one(RUN, {"id": "train-th-2"})["split"])
     assert split["holdout"] == "random" and "test_from" not in split
+    run = dated.read_one(RUN, {"id": "train-th-2"})
+    assert json.loads(run["metrics"])["ranking"] == {} and run["p_model"] is None  # a random slice is no window
