@@ -103,6 +103,33 @@ def train(ctx, partition_size, relation_types, epochs, patience, hidden, heads, 
             follow(gw, run, timeout)
 
 
+@click.command("refresh")
+@click.option("--from", "source", default=None, metavar="RUN",
+              help="The training run whose model to serve (default: the current run).")
+@click.option("--run-id", default=None, help="Run id (default: a new refresh-... one).")
+@click.option("--wait/--no-wait", default=False, help="Follow the run's progress until it ends.")
+@click.option("--timeout", default=7200.0, show_default=True, help="With --wait: give up after this many seconds.")
+@click.pass_context
+@friendly_errors
+def refresh(ctx, source, run_id, wait, timeout) -> None:
+    """Bring embeddings, attention and predicted relations up to date with the graph as it is now (new
+    products, orders and relations), with the current run's model and no training (queue `train`, then
+    `embed`); the refresh becomes the current run. Retrain with `relmine train` (weekly, say)."""
+    from relmine.learn.pipeline import create_refresh
+    from relmine.runid import check_run_id
+    from relmine.workers.tasks import train_run
+
+    for given in (source, run_id):
+        if given is not None:
+            check_run_id(given)
+    with gateway_from(ctx) as gw:
+        run, source = create_refresh(gw, source, run_id)
+        train_run.apply_async(args=[run], queue="train")
+        click.echo(f"run {run} queued on 'train' (refreshes {source}'s model)")
+        if wait:
+            follow(gw, run, timeout)
+
+
 def follow(gw, run: str, timeout: float) -> None:
     """Print the run's log as it grows (every line, however fast the run goes) until it ends."""
     from relmine.learn.pipeline import TERMINAL, get_run

@@ -66,6 +66,27 @@ def create_run(gw: Gateway, spec: TrainSpec, run_id: str | None = None) -> str:
     return run_id
 
 
+def create_refresh(gw: Gateway, source: str | None = None, run_id: str | None = None) -> tuple[str, str]:
+    """Record a queued refresh: a run that serves the model of ``source`` (default: the current run) over the
+    graph as it is now, without training. ``(run id, source run id)``; refused without a model to refresh."""
+    if source is None:
+        row = gw.read_one("runs/current_train")
+        if row is None:
+            raise InputError("no current training run to refresh: `relmine train` first")
+        source = row["id"]
+    src = get_run(gw, source)
+    if src.get("kind") != "train" or not gw.read_one("runs/get_model", {"run": source}):
+        raise InputError(f"run {source} has no trained model to refresh (a training run that reached its "
+                         f"write-back has one)")
+    spec = TrainSpec.from_json(src["params"])
+    run_id = runid.run_id_or_new(run_id, "refresh")
+    check_no_other_active(gw, run_id)
+    gw.write("runs/create_run", {"id": run_id, "kind": "train", "params": spec.to_json()})
+    update_run(gw, run_id, f"queued: a refresh of {source}'s model over the graph as it is now",
+               refresh_of=source)
+    return run_id, source
+
+
 def check_no_other_active(gw: Gateway, run_id: str) -> None:
     """At most one training run per graph: refuse while another one is queued or working."""
     others = gw.read("runs/active_train_runs", {"id": run_id})
@@ -227,6 +248,8 @@ def train_run(gw: Gateway, run_id: str, home: Path,
         # trained and embedded before a crash or a broker outage: only the write-back remains, and of it only
         # the partitions whose task never reached the broker (the others are queued or written already)
         return unpublished_partitions(gw, run_id)
+    if run.get("refresh_of"):
+        return refresh_and_embed(gw, run_id, spec, run["refresh_of"])
     update_run(gw, run_id, f"pulling: relation types {', '.join(types)}", status="pulling", relation_types=types)
     lg = pull_learning_graph(gw, types, spec.relation_filter(), text_dim=spec.text_features,
                              progress=_pull_progress(gw, run_id))
@@ -342,6 +365,47 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
                f"{_describe_test(test)})",
                status="embedding", metrics=json.dumps(metrics), loss_history=[float(h.loss) for h in result.history],
                **flat)
+    return numbers
+
+
+def refresh_and_embed(gw: Gateway, run_id: str, spec: TrainSpec, source: str) -> list[int]:
+    """A refresh: pull the graph as it is now (new products, relations and counts included, through the
+    source run's filter), embed every product with the source run's trained model (inference only: a GAT
+    embeds products it never saw from their features and relations), and hand the write-back the same
+    artifacts a training run does. ``[:PREDICTED]``, embeddings and attention then follow the newest
+    evidence; the model itself changes only with ``relmine train`` (the weekly retrain)."""
+    from relmine.learn.learngraph import pull_learning_graph
+
+    row = gw.read_one("runs/get_model", {"run": source})
+    if row is None:
+        raise InputError(f"run {source} has no trained model to refresh")
+    saved = load_tensors(bytes(row["bytes"]))
+    types = list(saved["types"])  # the model's own relation types, in its order
+    update_run(gw, run_id, f"pulling: relation types {', '.join(types)} (refreshing {source}'s model)",
+               status="pulling", relation_types=types)
+    lg = pull_learning_graph(gw, types, spec.relation_filter(), text_dim=spec.text_features,
+                             progress=_pull_progress(gw, run_id))
+    if lg.x.size(1) != saved["in_channels"]:
+        raise InputError(f"run {source}'s model reads {saved['in_channels']} features and the graph now gives "
+                         f"{lg.x.size(1)} (p.features changed?): retrain with `relmine train`")
+    model = load_model(gw, source)
+    st = lg.stats
+    paths3 = paths3_mode_of(lg)
+    update_run(gw, run_id, f"embedding: {st['products']:,} products, {st['relations_kept']:,} relations kept, "
+               f"with {source}'s model (no training)", status="training", pull_edges=st["relations_pulled"],
+               relations_kept=st["relations_kept"], graph=json.dumps(st))
+    t0 = time.monotonic()
+    with paths3_forced(paths3):
+        embeddings, attention = full_graph_outputs(model, lg, _local_types(types)[lg.types], spec.max_step_edges)
+    t_embed = time.monotonic() - t0
+    save_artifact(gw, run_id, "graph", lg.to_bytes())
+    save_artifact(gw, run_id, "outputs", _tensor_bytes(embeddings=embeddings, attention=attention,
+                                                         types=types, paths3=paths3))
+    gw.write("runs/save_model", {"run": run_id, "bytes": bytes(row["bytes"])})
+    numbers = _partitions(gw, run_id, spec, lg.skus)
+    metrics = {"refresh_of": source, "seconds_pull": st["seconds_pull"], "seconds_embed": t_embed}
+    update_run(gw, run_id, f"embedding: {len(numbers)} partitions to write back (embedding took {t_embed:.1f}s)",
+               status="embedding", metrics=json.dumps(metrics))
     return numbers
 
 
