@@ -13,18 +13,19 @@ shared with the tests):
    ``relmine train --epochs E --partition-size P --seed 1 --wait``: the graph has a done, current run;
 2. ``--readers`` reader processes (``tests/readload.py``: ``relmine neighbours``, ``relmine recommend``
    and every ``cypher/bi`` query, in turn, on random products; ``--think-ms`` between reads) read
-   through five phases: ``idle`` (``--idle-s`` with nothing writing), ``train`` (a second run,
+   through six phases: ``idle`` (``--idle-s`` with nothing writing), ``train`` (a second run,
    ``--seed 2``, pulling and training on the worker), ``write-back`` (its partitions written:
    staged vectors, attention and ``[:PREDICTED]``), ``switch`` (from its last partition to done:
    the switch, the vectors copied into place, older predictions deleted) and ``ingest`` (``relmine
-   ingest orders`` of new orders: the second generated file's orders under new ids);
+   ingest orders`` of new orders: the second generated file's orders under new ids) and ``refresh``
+   (``relmine refresh --wait``: the second run's model over the graph with those orders, its own
+   write-back and switch);
 3. every read is checked for a mix of the two runs against both runs' vectors (tests/readload.py
    defines it).
 
 Prints, per reader kind and phase, the reads, p50/p99 latency in ms and their ratio against the same
 kind's idle phase, errors, mixes and gaps; the phases' lengths; and wall time beside peak RSS of each
-process (ingest CLI, worker, the largest reader, the Neo4j server's JVM). Not covered: a refresh
-(relmine has no refresh command yet). Last line: a JSON object.
+process (ingest CLI, worker, the largest reader, the Neo4j server's JVM). Last line: a JSON object.
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ import numpy as np
 TOLERANCE = 1e-4  # on a cosine: the index scores in float32, the vectors are stored as float64
 NEIGHBOURS_K = 10
 RECOMMEND_K = 20
-PHASES = ("idle", "train", "write-back", "switch", "ingest")
+PHASES = ("idle", "train", "write-back", "switch", "ingest", "refresh")
 TERMINAL = ("done", "failed", "cancelled")
 
 
@@ -381,13 +381,15 @@ def renamed_orders(source: Path, target: Path, prefix: str = "N") -> Path:
 
 @dataclass
 class Scenario:
-    """A second training run's write-back and switch over a graph with a done run, then an ingest."""
+    """A second training run's write-back and switch over a graph with a done run, then an ingest, then a
+    refresh of the second run's model over the graph with the new orders (its own write-back and switch)."""
 
     env: dict                 # of the CLI and the readers (the worker runs apart, on the same broker)
     run_id: str               # the second run
     train_args: list[str]     # its `relmine train` options
     new_orders: Path          # ingested after the switch
     folder: Path
+    refresh_id: str = ""      # the refresh after the ingest (`relmine refresh`; default: the run's id + "-refresh")
     readers: int = 16
     think_s: float = 0.0
     warmup_s: float = 5.0
@@ -413,7 +415,7 @@ class Outcome:
 
 
 def play(gw, scn: Scenario) -> Outcome:
-    """Readers from before the idle phase to after the ingest; each read checked for a mix.
+    """Readers from before the idle phase to after the refresh; each read checked for a mix.
 
     The graph must hold a done, current training run (its vectors are read first)."""
     before = run_vectors(gw)
@@ -455,11 +457,18 @@ def play(gw, scn: Scenario) -> Outcome:
         timeline.mark("ingest")
         ingest, ingest_rss = measured_cli(["ingest", "orders", str(scn.new_orders), "--no-progress"], scn.env,
                                           scn.folder, scn.timeout_s)
+        second = run_vectors(gw)  # the second run's vectors, before the refresh replaces them
+        timeline.mark("refresh")
+        refresh_id = scn.refresh_id or f"{scn.run_id}-refresh"
+        refreshing = relmine_cli(["refresh", "--run-id", refresh_id, "--wait", "--timeout", str(int(scn.timeout_s))],
+                                 scn.env, timeout=scn.timeout_s + 60)
+        if refreshing.returncode != 0:
+            raise RuntimeError(f"relmine refresh failed: {refreshing.stdout}{refreshing.stderr}")
         timeline.mark("end")
         time.sleep(0.5)
     records = pool.records()
     after = run_vectors(gw)
-    check(records, {**before, **after})
+    check(records, {**before, **second, **after})
     seconds = {}
     for name in PHASES:
         start, end = timeline.span(name)

@@ -3,7 +3,8 @@
 A small generated catalogue with one done training run; a real worker on RabbitMQ trains a second
 run with another seed and writes it back in several partitions while reader processes run every
 reader kind (``relmine neighbours``, ``relmine recommend``, each ``cypher/bi`` query); then new orders
-are ingested under the same readers. Every read is checked against both runs' vectors
+are ingested under the same readers, and ``relmine refresh`` serves the second run's model over them (a
+third run, with its own write-back and switch). Every read is checked against every run's vectors
 (``tests/readload.py`` defines a mix). ``bench/readers.py`` is the same at a larger size, with latency.
 """
 
@@ -82,12 +83,15 @@ def test_readers_see_one_run_and_no_error_through_a_write_back_switch_and_ingest
     gaps = [r for r in out.records if r.get("gap")]
     assert not gaps, [(r["kind"], r["sku"], out.timeline.phase_of(r["t0"])) for r in gaps[:5]]
     by_phase = {p: [r for r in out.records if out.timeline.phase_of(r["t0"]) == p] for p in PHASES}
-    assert all(by_phase[p] for p in ("idle", "train", "write-back", "ingest")), {p: len(v) for p, v in by_phase.items()}
+    assert all(by_phase[p] for p in ("idle", "train", "write-back", "ingest", "refresh")), \
+        {p: len(v) for p, v in by_phase.items()}
     start, end = out.timeline.span("switch")
     assert [r for r in out.records if r["t0"] < end and r["t1"] > start], "no read overlapped the switch"
-    # the readers saw both runs, one and then the other, and the graph holds the second one's vectors only
-    assert {run for r in out.records for run in r.get("predicted", [])} == {"train-readers-a", "train-readers-b"}
-    assert set(run_vectors(gw)) == {"train-readers-b"}
+    # the readers saw the runs one after the other (the refresh last), and the graph holds the refresh's only
+    assert {run for r in out.records for run in r.get("predicted", [])} == {
+        "train-readers-a", "train-readers-b", "train-readers-b-refresh"}
+    assert set(run_vectors(gw)) == {"train-readers-b-refresh"}
+    assert pipeline.get_run(gw, "train-readers-b-refresh")["refresh_of"] == "train-readers-b"
 
 
 def test_the_check_finds_a_mix_of_two_runs():
