@@ -210,7 +210,7 @@ def main() -> int:
 
     from relmine.config import Settings
     from relmine.gateway import Gateway
-    from relmine.rules.clusters import ClusterSpec, cluster_products
+    from relmine.clusters import ClusterSpec, cluster_products
     from relmine.schema import apply_schema, empty_graph
 
     logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)

@@ -47,7 +47,7 @@ def main() -> int:
     from relmine.config import Settings
     from relmine.gateway import Gateway
     from relmine.progress import Progress
-    from relmine.rules.clusters import ClusterSpec, _kmeans, _project
+    from relmine.clusters import ClusterSpec, _kmeans, _project
     from relmine.schema import apply_schema, empty_graph
 
     logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)

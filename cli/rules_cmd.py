@@ -46,7 +46,7 @@ def _send_to_mine(ctx, kind: str, spec, params: dict, wait: bool, timeout: float
 
     from relmine.cli.learn_cmd import follow
     from relmine.learn.pipeline import get_run
-    from relmine.rules.runs import check_run_id as run_or_new, set_job_status
+    from relmine.runs import check_run_id as run_or_new, set_job_status
     from relmine.workers.app import app
     from relmine.workers.publish import broker_errors, send_with_retry
     from relmine.workers.tasks import mine_clusters, mine_rules
@@ -159,7 +159,7 @@ def rules(ctx, min_support, min_confidence, min_lift, max_len, levels, run, no_w
 def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, weighting, min_count, resolution,
              features, attributes, attribute_weight, dimension, run, no_write, top, queued, wait, timeout) -> None:
     """Cluster products, label clusters by TF-IDF terms, score against categories (NMI/ARI), write (:Cluster)."""
-    from relmine.rules.clusters import ClusterSpec, cluster_params, cluster_products
+    from relmine.clusters import ClusterSpec, cluster_params, cluster_products
 
     _quiet_driver_notices(ctx)
     spec = ClusterSpec(method=method, relationship=relationship, k=k, min_size=min_size, terms=terms,
@@ -200,7 +200,7 @@ def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, w
 def recommend(ctx, sku, k, kind, rules_run, as_json) -> None:
     """Recommend products related to SKU, each with the reasons behind it."""
     from relmine.names import display_name
-    from relmine.rules.recommend import recommend as run_recommend
+    from relmine.recommend import recommend as run_recommend
 
     _quiet_driver_notices(ctx)
     with gateway_from(ctx) as gw:
@@ -225,7 +225,7 @@ def recommend(ctx, sku, k, kind, rules_run, as_json) -> None:
 @friendly_errors
 def report(ctx, out, top) -> None:
     """Write an HTML report (graph counts, latest runs, top rules, clusters) with PNG plots."""
-    from relmine.rules.report import write_report
+    from relmine.report import write_report
 
     _quiet_driver_notices(ctx)
     with gateway_from(ctx) as gw:

@@ -6,7 +6,7 @@ A **read** is one query of one reader about one product ``p`` (a random sku). Th
 
 * ``neighbours``: what ``relmine neighbours`` runs (:func:`relmine.learn.query.nearest`): p's nearest
   products through the vector index, with the cosine of each and the run the vectors are from;
-* ``recommend``: what ``relmine recommend`` runs (:func:`relmine.rules.recommend.recommend`, kind
+* ``recommend``: what ``relmine recommend`` runs (:func:`relmine.recommend.recommend`, kind
   ``any``, ``k`` 20): observed, rule, predicted, embedding and shared-neighbour evidence;
 * ``bi/<name>``: each file of ``cypher/bi`` with its ``:params`` example, its ``sku`` (``exclude``)
   set to p; ``bi/recommend_for_product`` with ``k`` 20.
@@ -89,7 +89,7 @@ def read_once(gw, kind: str, sku: str) -> dict:
         seen["claimed"] = sorted({r["run"] for r in rows if r.get("run")})
         seen["gap"] = not rows
     elif kind == "recommend":
-        from relmine.rules.recommend import recommend
+        from relmine.recommend import recommend
 
         result = recommend(gw, sku, k=RECOMMEND_K, kind="any")
         for item in result.items:

@@ -125,8 +125,8 @@ def mine_rules(self, spec: dict) -> dict:
 @app.task(name="relmine.mine_clusters", bind=True, **RETRY)
 def mine_clusters(self, spec: dict) -> dict:
     """Clusters (queue ``mine``, sent by ``relmine clusters --queue``); ``spec`` holds
-    :class:`relmine.rules.clusters.ClusterSpec` fields, the run id among them (as ``mine_rules``)."""
-    from relmine.rules.clusters import ClusterSpec, cluster_products
+    :class:`relmine.clusters.ClusterSpec` fields, the run id among them (as ``mine_rules``)."""
+    from relmine.clusters import ClusterSpec, cluster_products
 
     if "attributes" in spec:
         spec = {**spec, "attributes": tuple(spec["attributes"] or ())}

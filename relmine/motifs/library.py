@@ -33,7 +33,7 @@ from relmine import cypher
 from relmine.errors import InputError, QueryError
 from relmine.gateway import Gateway, Statement, chunks
 from relmine.motifs.matching import MAX_TIMEOUT_S
-from relmine.rules.runs import flat_metrics
+from relmine.runs import flat_metrics
 from relmine.runid import check_run_id, new_run_id  # noqa: F401  (check_run_id re-exported)
 
 KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")

@@ -20,7 +20,7 @@ from relmine.gateway import Gateway
 from relmine.names import display_name
 from relmine.progress import Progress
 from relmine.rules.mining import Baskets, Rule, association_rules, check_fraction, frequent_itemsets
-from relmine.rules.runs import check_run_id, job, record_run
+from relmine.runs import check_run_id, job, record_run
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from relmine.cli.main import cli
 from relmine.errors import InputError
 from relmine.gateway import Statement
-from relmine.rules.clusters import ClusterSpec, cluster_products
+from relmine.clusters import ClusterSpec, cluster_products
 
 pytestmark = pytest.mark.integration
 

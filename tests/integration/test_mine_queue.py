@@ -14,8 +14,8 @@ import pytest
 from relmine.errors import InputError
 from relmine.gateway import Statement
 from relmine.rules.association import RulesSpec, mine_rules
-from relmine.rules.clusters import ClusterSpec, cluster_products
-from relmine.rules.runs import set_job_status
+from relmine.clusters import ClusterSpec, cluster_products
+from relmine.runs import set_job_status
 from tests.conftest import wipe
 from tests.integration.rules_graph import load_graph
 from tests.integration.test_learn import relmine

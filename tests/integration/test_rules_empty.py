@@ -7,9 +7,9 @@ import pytest
 from relmine.errors import InputError, NotFound
 from relmine.gateway import Statement
 from relmine.rules.association import RulesSpec, mine_rules
-from relmine.rules.clusters import ClusterSpec, cluster_products
-from relmine.rules.recommend import recommend
-from relmine.rules.report import write_report
+from relmine.clusters import ClusterSpec, cluster_products
+from relmine.recommend import recommend
+from relmine.report import write_report
 
 pytestmark = pytest.mark.integration
 

@@ -7,8 +7,8 @@ import pytest
 from relmine.errors import InputError
 from relmine.gateway import Statement
 from relmine.rules.association import RulesSpec, mine_rules, read_baskets
-from relmine.rules.clusters import ClusterSpec, cluster_products
-from relmine.rules.recommend import recommend
+from relmine.clusters import ClusterSpec, cluster_products
+from relmine.recommend import recommend
 from tests.integration.rules_graph import load_graph
 from tests.unit.test_rules_mining import assert_same, mlxtend_reference, read_groceries
 

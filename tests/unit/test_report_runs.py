@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from relmine.rules.report import _metrics_text
+from relmine.report import _metrics_text
 
 
 def test_a_training_run_shows_its_test_figures_not_an_empty_test_entry():

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from relmine.cli.main import cli
 from relmine.errors import InputError
-from relmine.rules.clusters import DEFAULT_RESOLUTION, ClusterSpec, build_clusters, category_scores, label_clusters
-from relmine.rules.recommend import _kind_of_type
-from relmine.rules.runs import _json_safe, check_run_id, flat_metrics, new_run_id
+from relmine.clusters import DEFAULT_RESOLUTION, ClusterSpec, build_clusters, category_scores, label_clusters
+from relmine.recommend import _kind_of_type
+from relmine.runs import _json_safe, check_run_id, flat_metrics, new_run_id
 
 
 def test_tfidf_labels_name_what_sets_clusters_apart():

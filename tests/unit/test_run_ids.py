@@ -22,7 +22,7 @@ def test_the_one_pattern_refuses_traversal_and_junk(bad):
 
 def test_every_former_checker_is_the_one_pattern():
     from relmine.motifs.library import check_run_id as motifs_check
-    from relmine.rules.runs import check_run_id as rules_check
+    from relmine.runs import check_run_id as rules_check
 
     assert motifs_check is runid.check_run_id
     for check in (motifs_check, lambda r: rules_check(r, "rules")):

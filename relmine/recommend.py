@@ -30,7 +30,7 @@ from relmine.errors import InputError, NotFound, QueryError
 from relmine.relations import KIND as RELATION_KIND
 from relmine.gateway import Gateway
 from relmine.names import display_name
-from relmine.rules.runs import latest_run
+from relmine.runs import latest_run
 
 log = logging.getLogger(__name__)
 

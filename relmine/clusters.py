@@ -24,7 +24,7 @@ import numpy as np
 from relmine.errors import InputError, NotFound, QueryError
 from relmine.gateway import Gateway
 from relmine.names import display_name, readable_title
-from relmine.rules.runs import check_run_id, job, record_run
+from relmine.runs import check_run_id, job, record_run
 
 log = logging.getLogger(__name__)
 

@@ -62,7 +62,7 @@ def gather(gw: Gateway, *, top: int = 20) -> ReportData:
 
 def _neighbourhood(gw: Gateway, k: int = 8):
     """Recommendations of the product with the most relations (None on an empty graph)."""
-    from relmine.rules.recommend import recommend
+    from relmine.recommend import recommend
 
     row = gw.read_one("report/busiest_product")
     if not row or not row["degree"]:

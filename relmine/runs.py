@@ -52,7 +52,7 @@ def flat_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
 def record_run(gw: Gateway, run: str, kind: str, params: dict[str, Any], metrics: dict[str, Any],
                status: str = "done") -> None:
     """Create or update ``(:Run {id})`` with JSON ``params``/``metrics`` and flat ``metric_*`` properties."""
-    gw.write("rules/merge_run", {
+    gw.write("runs/record_job", {
         "id": run, "kind": kind, "status": status,
         "params": json.dumps(_json_safe(params), sort_keys=True),
         "metrics": json.dumps(_json_safe(metrics), sort_keys=True),
@@ -64,7 +64,7 @@ def set_job_status(gw: Gateway, run: str, kind: str, status: str, *, params: dic
                    error: str | None = None) -> None:
     """Move a rules or clusters run to ``queued``, ``running`` or ``failed`` (``done`` is :func:`record_run`,
     with the figures). Refuses an id that a run of another kind holds."""
-    rows = gw.write("rules/set_job_status", {
+    rows = gw.write("runs/set_job_status", {
         "id": run, "kind": kind, "status": status, "error": error,
         "params": None if params is None else json.dumps(_json_safe(params), sort_keys=True),
     }).records
@@ -93,5 +93,5 @@ def job(gw: Gateway, run: str, kind: str, params: dict[str, Any], *, record: boo
 
 def latest_run(gw: Gateway, kind: str, *, level: str | None = None) -> str | None:
     """Id of the latest finished run of ``kind`` (for rules: optionally one holding rules of ``level``)."""
-    row = gw.read_one("rules/latest_run", {"kind": kind, "level": level})
+    row = gw.read_one("runs/latest_of_kind", {"kind": kind, "level": level})
     return row["id"] if row else None
