@@ -8,7 +8,7 @@
    (``bench/orders_by_date.py``; another retailer's export works unchanged).
 2. The rows before the cutoff are ingested with default options (``relmine ingest orders FILE``; the
    database is wiped first).
-3. The ingested sale baskets and their times are read back from Neo4j (``cypher/learn/dated_baskets_page``,
+3. The ingested sale baskets and their times are read back from Neo4j (``cypher/learn/dated_baskets_page.cypher``,
    paged), so the baselines see exactly the orders the model sees.
 4. Targets: product pairs both in the pre-cutoff co-purchase graph, never bought together before the
    cutoff, bought together in at least ``--min-target-count`` (2) sale baskets of the later rows.
