@@ -113,6 +113,20 @@ def predicted_lists(gw, run_id: str, index: dict[str, int]) -> tuple[np.ndarray,
     return lists_from_ranked(src[ok], dst[ok], position, len(index)), info
 
 
+def resume_through_worker(env: dict, run_id: str, home: Path, *, timeout: float):
+    """``relmine train --resume RUN --wait`` through a fresh real worker: a run cut off (its worker or Neo4j
+    killed) continues from its last checkpoint. Seconds and peak RSS are those of the resumed part only."""
+    from bench.userpath import Worker, run_record
+
+    with Worker(env, home) as worker:
+        m = cli(["train", "--resume", run_id, "--wait", "--timeout", str(int(timeout))], env, timeout=timeout + 120,
+                log=lambda line: log(f"  {line}"))
+        peak = worker.peak_rss()
+        if m.returncode != 0:
+            log(worker.tail())
+    return m, peak, run_record(env, run_id)
+
+
 def fmt_row(name: str, r: dict, ra: dict, extra: str = "") -> str:
     cells = "".join(f"{r[m]:>9.4f}" for m in METRICS)
     ratio = "".join(f"{(r[m] / ra[m] if ra[m] else float('nan')):>8.2f}x" for m in METRICS[:2])
@@ -177,12 +191,18 @@ def run_set(name: str, data: Path, cutoff: str, args, env: dict) -> dict:
 
     runs = []
     for seed in range(args.seeds):
-        run_id = f"future-{name}-s{seed}-{int(time.time())}"
-        train_args = ["--seed", str(seed)] + (["--epochs", str(args.epochs)] if args.epochs else [])
-        log(f"{name}: relmine train {' '.join(train_args)} through a real worker (run {run_id})")
-        m, peak, run = train_through_worker(env, train_args, run_id, args.out / "worker-home" / run_id,
-                                            timeout=args.timeout, log=log)
-        row = {"seed": seed, "run": run_id, "status": run.get("status"), "seconds_to_done": round(m.seconds, 1),
+        if args.resume and seed == 0:
+            run_id = args.resume
+            log(f"{name}: relmine train --resume {run_id} through a real worker")
+            m, peak, run = resume_through_worker(env, run_id, args.out / "worker-home" / f"{run_id}-resumed",
+                                                 timeout=args.timeout)
+        else:
+            run_id = f"future-{name}-s{seed}-{int(time.time())}"
+            train_args = ["--seed", str(seed)] + (["--epochs", str(args.epochs)] if args.epochs else [])
+            log(f"{name}: relmine train {' '.join(train_args)} through a real worker (run {run_id})")
+            m, peak, run = train_through_worker(env, train_args, run_id, args.out / "worker-home" / run_id,
+                                                timeout=args.timeout, log=log)
+        row = {"seed": seed, "resumed": bool(args.resume and seed == 0), "run": run_id, "status": run.get("status"), "seconds_to_done": round(m.seconds, 1),
                "worker_peak_gb": round(peak / 2**30, 2), "own_test": (run.get("metrics") or {}).get("test")}
         if row["status"] == "done":
             with Gateway(Settings.from_env(), app="relmine-bench") as gw:
@@ -239,6 +259,8 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "future", help="working folder")
     ap.add_argument("--skip-ingest", action="store_true", help="the pre-cutoff orders are already loaded")
     ap.add_argument("--timeout", type=float, default=7200, help="seconds per training run")
+    ap.add_argument("--resume", metavar="RUN", help="seed 0 is run RUN, cut off before: resume it (relmine train "
+                    "--resume) instead of a new run; its time and peak are the resumed part's")
     args = ap.parse_args()
     if args.data:
         if not args.cutoff:
