@@ -168,7 +168,11 @@ def run_set(name: str, data: Path, cutoff: str, args, env: dict) -> dict:
     cut = F.to_days(np.datetime64(cutoff[:10]))
     t = time.monotonic()
     bl = F.baselines(basket, product, day, n, cut)
-    log(f"{name}: baselines ({time.monotonic() - t:.0f}s); re-ranker fitted at {np.datetime64(bl.train_cutoff, 'D')} "
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    result["baselines_seconds"], result["bench_peak_gb"] = round(time.monotonic() - t, 1), round(peak / 2**30, 2)
+    log(f"{name}: baselines ({time.monotonic() - t:.0f}s, this process's peak RSS so far {gb(peak)}); re-ranker fitted at {np.datetime64(bl.train_cutoff, 'D')} "
         f"on {bl.reranker.examples:,} candidates, {bl.reranker.positives:,} of them new pairs by the cutoff")
     past_pairs = F.pair_keys(bl.snapshot.seen).size
     fb, fp = sale_baskets(late, index)
@@ -274,7 +278,8 @@ def main() -> int:
         ap.error("set RELMINE_BROKER_URL to a RabbitMQ the CLI and the worker share")
     r = run_set(name, data, cutoff, args, env)
     table(name, r, args)
-    keep = ("candidate_coverage", "seconds_to_done", "worker_peak_gb", "targets", "products", "cutoff")
+    keep = ("candidate_coverage", "seconds_to_done", "worker_peak_gb", "targets", "products", "cutoff",
+            "baselines_seconds", "bench_peak_gb")
     out = {k: r.get(k) for k in keep}
     for b in ("model",) + BASELINES:
         if b in r:
