@@ -42,9 +42,6 @@ share). Last line: a JSON object.
 from __future__ import annotations
 
 import argparse
-import csv
-import gzip
-import io
 import json
 import os
 import sys
@@ -56,6 +53,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.orders_by_date import late_pairs, split_by_date  # noqa: E402
 from bench.scale import wipe  # noqa: E402
 from bench.userpath import cli, gb, train_through_worker  # noqa: E402
 
@@ -64,64 +62,6 @@ DATA = Path(os.environ.get("RELMINE_DATA") or ROOT.parent / "shared" / "data")
 
 def log(msg: str) -> None:
     print(f"[filter {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def split_by_date(src: Path, cutoff: str, out: Path, date_column: str = "InvoiceDate") -> tuple[Path, Path, int, int]:
-    """The export's rows before ``cutoff`` (ISO date, compared as text) and from it on, each with the header.
-
-    Rows whose date does not parse as ISO text go to the early file, where ``relmine ingest`` rejects
-    or reads them as it would in the whole export."""
-    early, late = out / "orders_before.csv.gz", out / "orders_after.csv.gz"
-    n_early = n_late = 0
-    with gzip.open(src, "rt", newline="", encoding="utf-8", errors="replace") as f, \
-            gzip.open(early, "wt", newline="", encoding="utf-8") as fe, \
-            gzip.open(late, "wt", newline="", encoding="utf-8") as fl:
-        reader = csv.reader(f)
-        header = next(reader)
-        if date_column not in header:
-            raise SystemExit(f"{src}: no {date_column!r} column (columns: {header})")
-        at = header.index(date_column)
-        we, wl = csv.writer(fe), csv.writer(fl)
-        we.writerow(header)
-        wl.writerow(header)
-        for row in reader:
-            day = row[at].strip() if at < len(row) else ""
-            if day[:4].isdigit() and day >= cutoff:
-                wl.writerow(row)
-                n_late += 1
-            else:
-                we.writerow(row)
-                n_early += 1
-    return early, late, n_early, n_late
-
-
-def late_pairs(path: Path, index: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Unordered pairs (``lo * n + hi`` keys) of products in ``index`` bought together after the cutoff,
-    with their counts (baskets holding both): invoices not cancelled ('C...'), positive quantities."""
-    baskets: dict[str, set[int]] = {}
-    with gzip.open(path, "rt", newline="", encoding="utf-8", errors="replace") as f:
-        reader = csv.DictReader(f)
-        for row in reader:
-            invoice, sku = (row.get("InvoiceNo") or "").strip(), (row.get("StockCode") or "").strip()
-            try:
-                qty = float(row.get("Quantity") or 0)
-            except ValueError:
-                continue
-            if not invoice or invoice.upper().startswith("C") or qty <= 0 or sku not in index:
-                continue
-            baskets.setdefault(invoice, set()).add(index[sku])
-    n = len(index)
-    keys = []
-    for items in baskets.values():
-        if len(items) < 2:
-            continue
-        a = np.fromiter(items, dtype=np.int64)
-        i, j = np.triu_indices(a.size, k=1)
-        lo, hi = np.minimum(a[i], a[j]), np.maximum(a[i], a[j])
-        keys.append(lo * n + hi)
-    if not keys:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.unique(np.concatenate(keys), return_counts=True)
 
 
 def _symmetric(pairs: np.ndarray, n: int):
