@@ -119,6 +119,11 @@ class TrainConfig:
     max_step_edges: int = 1_000_000
     fanouts: tuple[int, ...] = (10, 5)
     least_fanout: int = 2
+    # Positive target pairs per epoch (0: every target pair, every epoch). A partition with more target
+    # pairs than its share of this trains, each epoch, on a fresh uniform sample of them (without
+    # replacement), so an epoch, and the validation and early stopping that follow it, come after a
+    # bounded amount of work however dense the graph; a smaller one sweeps all its pairs as before.
+    epoch_positives: int = 0
 
 
 @dataclass
@@ -255,6 +260,16 @@ class _Partition:
         ptr, ids = self._target_edges
         _, at = _ranges(ptr[batch], ptr[batch + 1] - ptr[batch])
         return ids[at]
+
+
+def epoch_shares(targets: Sequence[int], epoch_positives: int) -> list[int]:
+    """Positive pairs each partition trains on per epoch: all of its ``targets`` when ``epoch_positives``
+    is 0 or covers every partition's pairs, else ``epoch_positives`` shared in proportion to the targets
+    (at least one pair of a partition that has any, never more than it has)."""
+    total = sum(targets)
+    if epoch_positives <= 0 or total <= epoch_positives:
+        return list(targets)
+    return [min(t, max(1 if t else 0, round(epoch_positives * t / total))) for t in targets]
 
 
 def sample_negatives(adj: Adjacency, pos: Tensor, num: int, hard_ratio: float = 0.0) -> Tensor:
@@ -609,7 +624,8 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
             # validating on the training graph itself (a run's split): share its adjacency and 3-path index
             same = [part.adj for part, data in zip(parts, partitions) if data is val.graph]
             val_adj = same[0] if same else Adjacency(val.graph.edge_index.to(device), val.graph.num_nodes)
-        total_targets = sum(p.target.size(1) for p in parts)
+        per_epoch = epoch_shares([p.target.size(1) for p in parts], config.epoch_positives)
+        total_targets = sum(per_epoch)
         for epoch in range(start_epoch, config.epochs):
             if result.stopped_early:
                 break
@@ -621,7 +637,7 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
             loss_sum, seen = 0.0, 0
             for pi in torch.randperm(len(parts)).tolist():
                 part = parts[pi]
-                perm = torch.randperm(part.target.size(1), device=device)
+                perm = torch.randperm(part.target.size(1), device=device)[:per_epoch[pi]]
                 for batch in perm.split(config.batch_size):
                     optimizer.zero_grad(set_to_none=True)
                     weighted, n_pos = _accumulate(model, part, batch, config, device, batch.numel())
