@@ -124,6 +124,10 @@ class TrainConfig:
     # replacement), so an epoch, and the validation and early stopping that follow it, come after a
     # bounded amount of work however dense the graph; a smaller one sweeps all its pairs as before.
     epoch_positives: int = 0
+    # A dense partition, whose mean degree is over this, encodes each step on a fresh node-wide sample of up
+    # to this many incoming edges per node, even when its whole graph fits the step budget (0: never).
+    # Validation, testing and the write-back still embed the whole graph, exactly.
+    dense_fanout: int = 0
 
 
 @dataclass
@@ -217,13 +221,17 @@ class _Partition:
     """
 
     def __init__(self, data: Data, device: str, budget: int = 1_000_000, least_fanout: int = 2,
-                 memoize: bool = False):
+                 memoize: bool = False, dense_fanout: int = 0):
         self.x, self.edge_index, self.edge_type, self.edge_weight = graph_tensors(data, device)
         self.num_nodes = self.x.size(0)
         self.adj = Adjacency(self.edge_index, self.num_nodes)
         self.sampled = not fits_one_step(self.edge_index.size(1), self.num_nodes, budget)
-        self.in_edges = InEdges(self.edge_index, self.num_nodes) if self.sampled else None
+        dense = 0 < dense_fanout < self.edge_index.size(1) / max(self.num_nodes, 1)
+        self.in_edges = InEdges(self.edge_index, self.num_nodes) if self.sampled or dense else None
         self.cap = node_wide_fanout(self.in_edges.deg, budget, least_fanout) if self.sampled else None
+        if dense and (self.cap is not None or not self.sampled):  # a dense graph: cheaper steps
+            self.cap = min(self.cap or dense_fanout, dense_fanout)
+            self.sampled = True
         self.seeded = self.sampled and self.cap is None
         self.history: Tensor | None = None  # seeded: the epoch's exact embeddings (see _sampled_encode)
         target = getattr(data, "target_index", None)
@@ -584,14 +592,14 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
     model.to(device)
     with deterministic():
         seed_everything(config.seed)
-        parts = [_Partition(p, device, config.max_step_edges, config.least_fanout, model.needs_adjacency)
-                 for p in partitions]
+        parts = [_Partition(p, device, config.max_step_edges, config.least_fanout, model.needs_adjacency,
+                            config.dense_fanout) for p in partitions]
         for i, part in enumerate(parts):
             if part.sampled:
                 how = (f"a node-wide sample of up to {part.cap} incoming edges per node" if part.cap else
                        f"{len(config.fanouts)}-hop samples ({config.fanouts}) around each batch's endpoints")
-                log.info("partition %d is over the step budget of %d edges: steps on %s", i,
-                         config.max_step_edges, how)
+                log.info("partition %d is over the step budget of %d edges or denser than %d edges per node: "
+                         "steps on %s", i, config.max_step_edges, config.dense_fanout, how)
             if part.edge_type is not None and part.edge_type.numel() and int(part.edge_type.max()) >= model.num_relations:
                 raise ValueError(f"partition {i} has relation type id {int(part.edge_type.max())}, "
                                  f"but the model knows {model.num_relations} relation types")
