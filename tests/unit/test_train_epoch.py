@@ -96,3 +96,65 @@ def test_partitions_share_the_epoch_in_proportion():
     shares = epoch_shares(sizes, 60)
     assert sum(shares) == steps[-1][1] and len(steps) == 2
     assert sorted(b[0] - a[0] for a, b in zip([(0, 0)] + steps, steps)) == sorted(shares)
+
+
+def test_a_dense_partition_steps_on_node_wide_samples_and_a_sparse_one_on_the_whole_graph():
+    from relmine.gnn.train import _Partition
+
+    data = toy_graph()  # 116 pairs over 40 nodes: mean degree 5.8
+    whole = _Partition(data, "cpu", dense_fanout=0)
+    assert not whole.sampled and whole.cap is None
+    assert not _Partition(data, "cpu", dense_fanout=8).sampled   # not denser than 8 a node
+    dense = _Partition(data, "cpu", dense_fanout=3)
+    assert dense.sampled and dense.cap == 3 and not dense.seeded
+    # over the step budget too: the smaller of the two caps
+    assert _Partition(data, "cpu", budget=150, dense_fanout=3).cap == 2
+    # a dense graph trains (deterministically) on its samples; the cap changes what it learns
+    a, ra = _fit(data, dense_fanout=3)
+    b, rb = _fit(data, dense_fanout=3)
+    _, rw = _fit(data)
+    assert [s.loss for s in ra.history] == [s.loss for s in rb.history] != [s.loss for s in rw.history]
+    assert _same(a, b)
+
+
+def test_the_dense_edge_lookup_answers_as_the_search(monkeypatch):
+    import relmine.gnn.graph as graph_module
+    from relmine.gnn.graph import Adjacency
+
+    data = toy_graph()
+    dense = Adjacency(data.edge_index, data.num_nodes)
+    monkeypatch.setattr(graph_module, "DENSE_LOOKUP_NODES", 0)
+    searched = Adjacency(data.edge_index, data.num_nodes)
+    assert dense._dense is not None and searched._dense is None
+    g = torch.Generator().manual_seed(0)
+    src, dst = torch.randint(0, 40, (2, 5000), generator=g)
+    assert torch.equal(dense.has_edge(src, dst), searched.has_edge(src, dst))
+    assert dense.has_edge(src, dst).any()
+    for x, y in zip(dense.common_neighbors(src, dst), searched.common_neighbors(src, dst)):
+        assert torch.equal(x, y)
+
+
+def test_the_sparse_vote_sum_equals_a_sum_per_incidence():
+    from relmine.gnn.model import _sum_votes
+
+    g = torch.Generator().manual_seed(0)
+    pair = torch.sort(torch.randint(0, 50, (400,), generator=g)).values
+    which = torch.randint(0, 30, (400,), generator=g)
+    # within a pair the voters ascend, as common_neighbors gives them
+    which = which[torch.argsort(pair * 30 + which, stable=True)]
+    vote = torch.randn(30, 8, generator=g, requires_grad=True)
+    got = _sum_votes(pair, which, vote, 60)
+    want = vote.new_zeros(60, 8).index_add(0, pair, vote.index_select(0, which))
+    assert torch.allclose(got, want, atol=1e-5)
+    (ga,) = torch.autograd.grad(got.square().sum(), vote)
+    (gb,) = torch.autograd.grad(want.square().sum(), vote)
+    assert torch.allclose(ga, gb, atol=1e-4)
+    assert _sum_votes(pair[:0], which[:0], vote, 5).abs().sum() == 0
+
+
+def test_the_recipe_bounds_epochs_and_steps_on_dense_graphs_only():
+    from relmine.gnn import recipe
+
+    config = recipe.train_config(progress=False)
+    assert config.epoch_positives == recipe.TRAIN["epoch_positives"] > 0
+    assert config.dense_fanout == recipe.TRAIN["dense_fanout"] > 0
