@@ -45,14 +45,7 @@ from bench.orders_by_date import sale_baskets, split_by_date  # noqa: E402
 from bench.userpath import cli, gb, train_through_worker  # noqa: E402
 
 
-def _data_dir() -> Path:
-    for d in (os.environ.get("RELMINE_DATA"), ROOT.parent / "shared" / "data", ROOT.parents[2] / "shared" / "data"):
-        if d and Path(d).is_dir():
-            return Path(d)
-    return ROOT.parent / "shared" / "data"
-
-
-DATA = _data_dir()
+DATA = Path(os.environ.get("RELMINE_DATA") or ROOT.parent / "shared" / "data")  # as every bench finds it
 #: name -> (file under the data folder, cutoff). The Complete Journey sample is not here: its time column
 #: (``transaction_timestamp``, epoch seconds) is not among relmine's aliases, so ``relmine ingest orders``
 #: stores its orders without a time (see docs/learn.md, "Measured on the future").
