@@ -1,7 +1,8 @@
 """Training on a dense co-purchase graph: the recipe's old settings against its current ones, same run.
 
     python bench/train_dense.py --pull FILE            # once: pull the learning graph from Neo4j, save it
-    python bench/train_dense.py --graph FILE [--rounds 2] [--steps 0] [--wall 0] [--profile]
+    python bench/train_dense.py --from-orders RAW.csv.gz --pull FILE   # or without Neo4j (an approximation)
+    python bench/train_dense.py --graph FILE [--rounds 2] [--warmup 1] [--wall 0] [--profile]
 
 The graph is what a ``relmine train`` worker learns from: every product and
 the relations that pass :class:`relmine.learn.spec.TrainSpec`'s significance
@@ -15,9 +16,10 @@ training graph, its validation pairs and its 3-path mode are those of
 
 * ``before``: the recipe as it was, passed explicitly (``epoch_positives=0``:
   every training pair every epoch; ``dense_fanout=0``: every step on the whole
-  graph) and, with ``relmine.gnn.graph.DENSE_LOOKUP_NODES = 0``, the binary
-  search for edges; it shares the current code otherwise (the sparse
-  common-neighbour vote sum of :func:`relmine.gnn.model._sum_votes`);
+  graph); it shares the current code otherwise (the sparse common-neighbour
+  vote sum of :func:`relmine.gnn.model._sum_votes`, so the ratio understates
+  the gain of this change; the runs of the notes also had a dense edge lookup
+  in "after" and a binary search in "before", since dropped: no gain measured);
 * ``after``: the recipe's current defaults (:func:`relmine.learn.pipeline.train_config`).
 
 Rounds alternate the two (one epoch each, seed 0, fresh model; the first
@@ -50,8 +52,6 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-from relmine.gnn.graph import DENSE_LOOKUP_NODES  # noqa: E402
 
 
 def peak_rss_gb() -> float:
@@ -171,19 +171,11 @@ def configs(spec, types):
     return {"before": before, "after": after}
 
 
-def code_of(name: str) -> None:
-    """The edge lookup of the setting: ``before`` searches the sorted keys, as the old code did."""
-    import relmine.gnn.graph as graph_module
-
-    graph_module.DENSE_LOOKUP_NODES = 0 if name == "before" else DENSE_LOOKUP_NODES
-
-
 def one_epoch(name, spec, types, lg, graph, val, config, profile: bool = False, steps: int = 0):
     """Train a fresh model one epoch; ``(EpochStats, train seconds, val seconds)``."""
     from relmine.gnn.train import train
     from relmine.learn.pipeline import build_model
 
-    code_of(name)
     torch.manual_seed(spec.seed)
     model = build_model(spec, lg.x.size(1), len(types))
     config = replace(config, epochs=1)
@@ -272,7 +264,6 @@ def quality(name, spec, types, lg, graph, val, config, wall: float) -> dict:
     from relmine.gnn.train import evaluate_pairs, train
     from relmine.learn.pipeline import build_model
 
-    code_of(name)
     torch.manual_seed(spec.seed)
     model = build_model(spec, lg.x.size(1), len(types))
     t0 = time.perf_counter()

@@ -40,12 +40,6 @@ PATHS3_WALK_LIMIT = 5_000
 MEMO_WALK_LIMIT = 10_000_000
 
 
-# An adjacency of at most this many nodes also keeps a dense N x N boolean matrix (at most 64 MB), so that
-# has_edge is one gather instead of a binary search over the sorted keys (same answers). Its main user is the
-# common-neighbour walk of the decoder: on Online Retail's 3.5k products (857k directed training edges) a
-# step's 49k pairs look up about 5M neighbours, 1.7 s a step with the search.
-DENSE_LOOKUP_NODES = 8192
-
 _FORCED_PATHS3: str | None = None
 
 
@@ -112,10 +106,6 @@ class Adjacency:
         self._paths3: tuple[Tensor, Tensor, Tensor, Tensor] | None = None
         self._paths3_mode: str | None = None
         self._memo: tuple[Tensor, Tensor, Tensor, Tensor, Tensor] | None = None
-        self._dense: Tensor | None = None
-        if 0 < self.num_nodes <= DENSE_LOOKUP_NODES and keys.numel():
-            self._dense = torch.zeros(self.num_nodes * self.num_nodes, dtype=torch.bool, device=keys.device)
-            self._dense[keys] = True
 
     @property
     def num_edges(self) -> int:
@@ -134,8 +124,6 @@ class Adjacency:
         if self.keys.numel() == 0:
             return torch.zeros(src.shape, dtype=torch.bool, device=src.device)
         key = src.long() * self.num_nodes + dst.long()
-        if self._dense is not None:
-            return self._dense.index_select(0, key.reshape(-1)).view(key.shape)
         return self.keys[_search(self.keys, key)] == key
 
     def neighbors(self, node: int) -> Tensor:

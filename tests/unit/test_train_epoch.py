@@ -117,23 +117,6 @@ def test_a_dense_partition_steps_on_node_wide_samples_and_a_sparse_one_on_the_wh
     assert _same(a, b)
 
 
-def test_the_dense_edge_lookup_answers_as_the_search(monkeypatch):
-    import relmine.gnn.graph as graph_module
-    from relmine.gnn.graph import Adjacency
-
-    data = toy_graph()
-    dense = Adjacency(data.edge_index, data.num_nodes)
-    monkeypatch.setattr(graph_module, "DENSE_LOOKUP_NODES", 0)
-    searched = Adjacency(data.edge_index, data.num_nodes)
-    assert dense._dense is not None and searched._dense is None
-    g = torch.Generator().manual_seed(0)
-    src, dst = torch.randint(0, 40, (2, 5000), generator=g)
-    assert torch.equal(dense.has_edge(src, dst), searched.has_edge(src, dst))
-    assert dense.has_edge(src, dst).any()
-    for x, y in zip(dense.common_neighbors(src, dst), searched.common_neighbors(src, dst)):
-        assert torch.equal(x, y)
-
-
 def test_the_sparse_vote_sum_equals_a_sum_per_incidence():
     from relmine.gnn.model import _sum_votes
 
