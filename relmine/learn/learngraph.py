@@ -348,44 +348,6 @@ def choose_holdout(holdout: str, first: np.ndarray) -> str:
     return holdout
 
 
-def two_hop_negatives(pos: torch.Tensor, train, full, rng: np.random.Generator, *, tries: int = 20) -> torch.Tensor:
-    """``[2, B]`` one hard negative per positive pair: from one of its ends ``s`` (picked at random), a random
-    walk of two steps on ``train`` (``s - x - c``) to a product ``c`` never related to ``s`` in ``full``, the
-    kind of pair the write-back's two-hop candidates are. An end without a two-hop non-neighbour (a product
-    new in the window) gets a uniform non-edge instead."""
-    from relmine.gnn.graph import sample_non_edges
-
-    n = full.num_nodes
-    b = pos.size(1)
-    flip = torch.from_numpy(rng.random(b) < 0.5)
-    src = torch.where(flip, pos[1], pos[0]).long()
-    dst = torch.full((b,), -1, dtype=torch.long)
-    todo = torch.arange(b)
-    for _ in range(tries):
-        if todo.numel() == 0:
-            break
-        s = src[todo]
-        deg = train.deg[s]
-        ok = deg > 0
-        x = torch.full_like(s, -1)
-        pick = (torch.from_numpy(rng.random(int(ok.sum()))) * deg[ok]).long()
-        x[ok] = train.col[train.rowptr[s[ok]] + pick]
-        ok2 = ok.clone()
-        ok2[ok] = train.deg[x[ok]] > 0
-        c = torch.full_like(s, -1)
-        pick = (torch.from_numpy(rng.random(int(ok2.sum()))) * train.deg[x[ok2]]).long()
-        c[ok2] = train.col[train.rowptr[x[ok2]] + pick]
-        good = ok2 & (c != s)
-        good[good.clone()] = ~full.has_edge(s[good], c[good])
-        dst[todo[good]] = c[good]
-        todo = todo[~good & ok]  # ends without neighbours never get a two-hop pair
-    missing = dst < 0
-    if missing.any():
-        uniform = sample_non_edges(int(missing.sum()), n, full, rng)
-        src[missing], dst[missing] = uniform[0], uniform[1]
-    return torch.stack([src, dst])
-
-
 def split_relations(lg: LearningGraph, *, seed: int, val_ratio: float = 0.05, test_ratio: float = 0.10,
                     max_eval: int = 20_000, mrr_negatives: int = 100, holdout: str = "random") -> RunSplit:
     """Hold out validation and test slices of the product *pairs* (every type of a pair together).
@@ -430,17 +392,8 @@ def split_relations(lg: LearningGraph, *, seed: int, val_ratio: float = 0.05, te
     test_pos, val_pos = pick(2), pick(1)
     val_neg, test_neg, per_edge = held_out_negatives(val_pos, test_pos, n, full, rng, mrr_negatives)
     train = role[inverse] == 0
-    if mode == "time":
-        # validation asks what the write-back will: does a pair first seen in the window outrank the two-hop
-        # pairs that were not? Against uniform non-edges the window's new pairs, between products with fewer
-        # common neighbours than random pairs of old products, scored near zero whatever the epoch (Online
-        # Retail: validation Hits@50 0.0007 flat), and early stopping chose on noise
-        from relmine.gnn.graph import Adjacency
-
-        p = torch.from_numpy(lg.pairs[:, train]).long()
-        val_neg = two_hop_negatives(val_pos, Adjacency(torch.cat([p, p.flip(0)], 1), n), full, rng)
     held = {"seed": seed, "pairs": int(uniq.size), "val_pairs": int(n_val), "test_pairs": int(n_test),
             "val_scored": int(val_pos.size(1)), "test_scored": int(test_pos.size(1)),
             "mrr_negatives": mrr_negatives, "val_ratio": val_ratio, "test_ratio": test_ratio,
-            "holdout": mode, "val_negatives": "two-hop" if mode == "time" else "uniform", **windows}
+            "holdout": mode, **windows}
     return RunSplit(train, val_pos, val_neg, test_pos, test_neg, per_edge, held)

@@ -29,7 +29,6 @@ completion deletes the ``[:PREDICTED]`` relationships of every other run; the
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import io
 import logging
@@ -308,10 +307,6 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
     model = build_model(spec, lg.x.size(1), len(types))
     pull_checkpoint(gw, run_id, checkpoint)
     config = train_config(spec, types)
-    if split.held_out.get("holdout") == "time":
-        # the window's new pairs against two-hop negatives (learngraph.two_hop_negatives): AUC, since the
-        # 50th best of 20,000 hard negatives leaves Hits@50 near zero whatever the epoch
-        config = dataclasses.replace(config, val_metric="auc")
     if spec.contrast_weight > 0 and not config.contrast_types:
         log.warning("run %s: --contrast-weight without a substitute-like relation type (%s): the term is off",
                     run_id, ", ".join(types))

@@ -96,34 +96,3 @@ def test_runs_recorded_before_the_holdout_existed_resume_with_the_random_split_t
     assert TrainSpec().holdout == "auto"
     with pytest.raises(InputError, match="holdout must be"):
         TrainSpec(holdout="later")
-
-
-def test_validation_negatives_of_a_time_split_are_two_hop_pairs_never_related():
-    from relmine.gnn.graph import Adjacency
-    from relmine.learn.learngraph import two_hop_negatives
-
-    # train: a path 0-1-2-3 and a star 4-5, 4-6; 7 is new (no past relation); full adds the window's pairs
-    train_pairs = torch.tensor([[0, 1, 2, 4, 4], [1, 2, 3, 5, 6]])
-    window = torch.tensor([[0, 5, 7], [3, 6, 2]])
-    both = lambda p: torch.cat([p, p.flip(0)], 1)  # noqa: E731
-    train = Adjacency(both(train_pairs), 8)
-    full = Adjacency(both(torch.cat([train_pairs, window], 1)), 8)
-    rng = np.random.default_rng(0)
-    for _ in range(20):
-        neg = two_hop_negatives(window, train, full, rng)
-        assert neg.shape == (2, 3)
-        assert not full.has_edge(neg[0], neg[1]).any() and (neg[0] != neg[1]).all()
-        # 0's only two-hop non-neighbour is 2 (3 is its window partner); 3's is 1; 5 and 6 have none (4's
-        # other leaf is their partner): from a product new in the window or without one, a uniform non-edge
-        pairs = {tuple(sorted(p)) for p in neg.t().tolist()[:1]}
-        assert pairs <= {(0, 2), (1, 3)}
-
-
-def test_a_time_split_validates_against_two_hop_negatives_and_says_so():
-    lg = _graph(with_time=True)
-    split = split_relations(lg, seed=1, val_ratio=0.1, test_ratio=0.2, holdout="time")
-    assert split.held_out["val_negatives"] == "two-hop"
-    assert split_relations(lg, seed=1, holdout="random").held_out["val_negatives"] == "uniform"
-    n = lg.num_nodes
-    related = set((lg.pairs[0] * n + lg.pairs[1]).tolist()) | set((lg.pairs[1] * n + lg.pairs[0]).tolist())
-    assert not any(a * n + b in related for a, b in split.val_neg.t().tolist())
