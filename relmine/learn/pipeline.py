@@ -388,7 +388,7 @@ def refresh_and_embed(gw: Gateway, run_id: str, spec: TrainSpec, source: str) ->
     if lg.x.size(1) != saved["in_channels"]:
         raise InputError(f"run {source}'s model reads {saved['in_channels']} features and the graph now gives "
                          f"{lg.x.size(1)} (p.features changed?): retrain with `relmine train`")
-    model = load_model(gw, source)
+    model = model_from_saved(saved)  # the bytes read above: the model is not fetched twice
     st = lg.stats
     paths3 = paths3_mode_of(lg)
     update_run(gw, run_id, f"embedding: {st['products']:,} products, {st['relations_kept']:,} relations kept, "
@@ -542,7 +542,11 @@ def load_model(gw: Gateway, run_id: str):
     row = gw.read_one("runs/get_model", {"run": run_id})
     if row is None:
         raise NotFound(f"run {run_id} has no trained model in the graph (train it first)")
-    saved = load_tensors(bytes(row["bytes"]))
+    return model_from_saved(load_tensors(bytes(row["bytes"])))
+
+
+def model_from_saved(saved: dict):
+    """The model a run stored (``runs/save_model``'s tensors, loaded), ready to score."""
     model = build_model(TrainSpec.from_json(saved["spec"]), saved["in_channels"], len(saved["types"]))
     model.load_state_dict(saved["state"])
     model.eval()
