@@ -63,11 +63,13 @@ POPULAR_DAYS = 30
 N_TWO_HOP = 100
 N_RECENT = 50
 MIN_COUNT = 2
+MIN_RISING_BASKETS = 5  # a product rises only from at least this many baskets in the last window
 
 HEURISTICS = ("ra", "aa", "cn", "cocount", "recent_ra")
 RANKED = ("recent_popularity", "heuristic_reranker")
 FEATURES = ("ra", "aa", "cn", "cocount", "recent_ra", "recent_cn", "deg_src", "deg_dst", "pop_src", "pop_dst",
             "trend_src", "trend_dst")
+LOGGED = frozenset(FEATURES) - {"trend_src", "trend_dst"}  # counts and sums: log1p before the regression
 
 
 def to_days(day) -> np.ndarray | int:
@@ -162,8 +164,15 @@ class Snapshot:
 
 def snapshot(basket, product, day, n: int, cutoff, *, k: int = K, recent_days: int = RECENT_DAYS,
              popular_days: int = POPULAR_DAYS, n_two_hop: int = N_TWO_HOP, n_recent: int = N_RECENT,
+             n_popular: int = 0, n_rising: int = 0, extra: np.ndarray | None = None,
              block_cells: int = 1 << 21, dense_max: int = 6000) -> Snapshot:
-    """Baselines (all but the re-ranker) and candidates from the baskets before ``cutoff``."""
+    """Baselines (all but the re-ranker) and candidates from the baskets before ``cutoff``.
+
+    Beside the two-hop and recent two-hop candidates, every product's pool may hold the ``n_popular``
+    products bought in most baskets of the last ``popular_days``, the ``n_rising`` of steepest trend (among
+    products in at least ``MIN_RISING_BASKETS`` recent baskets), and its row of ``extra`` (``(n, m)``
+    partner indices, -1 padded: for example a model's nearest products); never a partner it was bought with
+    before the cutoff, nor itself."""
     day, cutoff = to_days(day), to_days(cutoff)
     basket, product = np.asarray(basket), np.asarray(product, dtype=np.int64)
     before = day < cutoff
@@ -184,6 +193,9 @@ def snapshot(basket, product, day, n: int, cutoff, *, k: int = K, recent_days: i
     dense = n <= dense_max  # BLAS on a dense right-hand side: ~100x a sparse product on dense co-purchase graphs
     rhs_a, rhs_c, rhs_r = ((m.toarray() if dense else m) for m in (a, c, ar))
     in_graph = deg > 0
+    everyone = np.concatenate([_best(pop, n_popular), _best(np.where(pop >= MIN_RISING_BASKETS, trend, -np.inf),
+                                                            n_rising)])
+    everyone = everyone[in_graph[everyone]]
     top = {name: np.full((n, k), -1, dtype=np.int64) for name in HEURISTICS}
     srcs, dsts, feats = [], [], []
     step = max(1, block_cells // max(n, 1))
@@ -205,6 +217,13 @@ def snapshot(basket, product, day, n: int, cutoff, *, k: int = K, recent_days: i
             r = np.repeat(np.arange(rows.size), t.shape[1])
             ok = t.ravel() >= 0
             pool[r[ok], t.ravel()[ok]] = True
+        pool[:, everyone] = True
+        if extra is not None:
+            t = extra[rows]
+            r = np.repeat(np.arange(rows.size), t.shape[1])
+            ok = (t.ravel() >= 0) & in_graph[np.maximum(t.ravel(), 0)]
+            pool[r[ok], t.ravel()[ok]] = True
+        pool[blocked] = False
         pool[~in_graph[rows]] = False
         r, d = np.nonzero(pool)  # row-major: each source's candidates by ascending partner index
         src = rows[r]
@@ -223,6 +242,14 @@ def snapshot(basket, product, day, n: int, cutoff, *, k: int = K, recent_days: i
     return Snapshot(top, src, dst, features, in_graph, c)
 
 
+def _best(score: np.ndarray, many: int) -> np.ndarray:
+    """Indices of the ``many`` largest finite positive-or-any scores (ties: lower index), best first."""
+    if many <= 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(-score, kind="stable")[:many]
+    return order[np.isfinite(score[order])].astype(np.int64)
+
+
 def rank_candidates(src: np.ndarray, dst: np.ndarray, primary: np.ndarray, secondary: np.ndarray, n: int,
                     k: int = K) -> np.ndarray:
     """``(n, k)`` top lists of candidate pairs ordered per source by ``primary``, then ``secondary`` (both
@@ -239,10 +266,11 @@ def rank_candidates(src: np.ndarray, dst: np.ndarray, primary: np.ndarray, secon
     return out
 
 
-def _design(features: np.ndarray) -> np.ndarray:
-    """The re-ranker's inputs: log1p of the counts and scores, the trends as they are."""
+def _design(features: np.ndarray, names: tuple[str, ...] = FEATURES) -> np.ndarray:
+    """The re-ranker's inputs: log1p of the counts and scores; trends and scores that are logits already
+    (``gnn``) as they are."""
     x = np.array(features, dtype=np.float64, copy=True)
-    logged = [i for i, name in enumerate(FEATURES) if not name.startswith("trend")]
+    logged = [i for i, name in enumerate(names) if name in LOGGED]
     x[:, logged] = np.log1p(np.maximum(x[:, logged], 0.0))
     return x
 
@@ -256,21 +284,30 @@ class Reranker:
     weights: np.ndarray  # bias first
     positives: int = 0
     examples: int = 0
+    names: tuple[str, ...] = FEATURES
 
     def score(self, features: np.ndarray) -> np.ndarray:
-        x = (_design(features) - self.mean) / self.scale
+        """The logit (log-odds) of each candidate's label."""
+        x = (_design(features, self.names) - self.mean) / self.scale
         return self.weights[0] + x @ self.weights[1:]
 
+    def describe(self) -> dict:
+        """The standardised weights by feature name (bias first), for a run's record."""
+        return {"bias": round(float(self.weights[0]), 4),
+                **{name: round(float(w), 4) for name, w in zip(self.names, self.weights[1:])}}
 
-def fit_reranker(features: np.ndarray, labels: np.ndarray, l2: float = 1.0, iterations: int = 25) -> Reranker:
+
+def fit_reranker(features: np.ndarray, labels: np.ndarray, l2: float = 1.0, iterations: int = 25,
+                 names: tuple[str, ...] = FEATURES) -> Reranker:
     """L2-regularised logistic regression (the bias unpenalised) by Newton's method; deterministic.
-    Without both classes every weight is zero (the ranking then falls to its tie-break, resource allocation)."""
-    x = _design(features)
+    Without both classes every weight is zero (the ranking then falls to its tie-break, resource allocation).
+    ``names``: the columns of ``features`` (:data:`FEATURES` and, for a blend, ``gnn``)."""
+    x = _design(features, names)
     y = np.asarray(labels, dtype=np.float64)
-    mean = x.mean(axis=0) if x.size else np.zeros(len(FEATURES))
-    scale = x.std(axis=0) if x.size else np.ones(len(FEATURES))
+    mean = x.mean(axis=0) if x.size else np.zeros(len(names))
+    scale = x.std(axis=0) if x.size else np.ones(len(names))
     scale = np.where(scale > 0, scale, 1.0)
-    w = np.zeros(len(FEATURES) + 1)
+    w = np.zeros(len(names) + 1)
     pos = int(y.sum())
     if 0 < pos < y.size:
         z = np.column_stack([np.ones(y.size), (x - mean) / scale])
@@ -284,7 +321,7 @@ def fit_reranker(features: np.ndarray, labels: np.ndarray, l2: float = 1.0, iter
             w -= step
             if np.max(np.abs(step)) < 1e-8:
                 break
-    return Reranker(mean, scale, w, pos, int(y.size))
+    return Reranker(mean, scale, w, pos, int(y.size), tuple(names))
 
 
 def pair_key(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
@@ -302,13 +339,14 @@ class Baselines:
 
 def baselines(basket, product, day, n: int, cutoff, *, k: int = K, recent_days: int = RECENT_DAYS,
               popular_days: int = POPULAR_DAYS, n_two_hop: int = N_TWO_HOP, n_recent: int = N_RECENT,
-              min_count: int = MIN_COUNT, block_cells: int = 1 << 21, dense_max: int = 6000) -> Baselines:
+              min_count: int = MIN_COUNT, n_popular: int = 0, n_rising: int = 0, block_cells: int = 1 << 21,
+              dense_max: int = 6000) -> Baselines:
     """Every baseline's top lists from the dated baskets before ``cutoff`` (later baskets are ignored), the
     re-ranker fitted at ``cutoff - recent_days`` on the baskets between that day and the cutoff."""
     day, cutoff = to_days(day), to_days(cutoff)
     basket, product = np.asarray(basket), np.asarray(product, dtype=np.int64)
     opts = dict(k=k, recent_days=recent_days, popular_days=popular_days, n_two_hop=n_two_hop, n_recent=n_recent,
-                block_cells=block_cells, dense_max=dense_max)
+                n_popular=n_popular, n_rising=n_rising, block_cells=block_cells, dense_max=dense_max)
     early = cutoff - recent_days
     past = snapshot(basket, product, day, n, early, **opts)
     window = (day >= early) & (day < cutoff)

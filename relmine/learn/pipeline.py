@@ -274,6 +274,39 @@ def train_run(gw: Gateway, run_id: str, home: Path,
                                 model_path, on_epoch)
 
 
+def _rank(gw, run_id, spec, model, lg, local, split, train_graph, embeddings):
+    """The run's ranking figures on its test window, and the blend it writes where it can
+    (:mod:`relmine.learn.blend`; ``None``: the decoder's own ranking is written)."""
+    from relmine.learn import blend as B
+    from relmine.learn.ranking import ranking_metrics
+
+    if split.held_out.get("holdout") != "time":
+        return {}, None
+    why, baskets = B.usable(lg, split), None
+    if why is None:
+        update_run(gw, run_id, "ranking: reading the dated sale orders")
+        _, baskets = B.read_baskets(gw, {s: i for i, s in enumerate(lg.skus)})
+        why = B.usable(lg, split, baskets)
+    if why is None:
+        blend = B.blend_run(model, lg, local, split, baskets, embeddings, seed=spec.seed,
+                            budget=spec.max_step_edges, top_k=spec.top_k,
+                            progress=lambda line: update_run(gw, run_id, line))
+        if blend.ranking:
+            update_run(gw, run_id, f"testing: the written ranking on the test window "
+                                   f"({_describe_ranking(blend.ranking)}; blend fitted in {blend.seconds:.0f}s)")
+        return blend.ranking, blend
+    ranking = ranking_metrics(model, train_graph, split.test_pos, seed=spec.seed, budget=spec.max_step_edges)
+    if ranking:
+        update_run(gw, run_id, f"testing: the write-back's ranking on the test window, the decoder's own ({why}; "
+                               f"{_describe_ranking(ranking)})")
+    return ranking, None
+
+
+def _ranked(src, dst, score, types) -> dict:
+    """The outputs artifact's entries for lists ranked in the training task (relmine.learn.writeback.Bundle)."""
+    return {"ranked_src": src, "ranked_dst": dst, "ranked_score": score, "ranked_type": types}
+
+
 def _windows_text(held: dict) -> str:
     """How the slices were held out, for the run's log."""
     if held.get("holdout") != "time":
@@ -285,8 +318,11 @@ def _windows_text(held: dict) -> str:
 def _describe_ranking(ranking: dict) -> str:
     """``400 products: model P@10 0.12 R@10 0.08, RA 0.10 / 0.07, ...; candidates hold 31% of the pairs``."""
     k = ranking["k"]
-    parts = [f"{name if name == 'model' else name.upper()} P@{k} {ranking[name][f'precision@{k}']:.3f} "
-             f"R@{k} {ranking[name][f'recall@{k}']:.3f}" for name in ("model", "ra", "aa", "cn")]
+    names = [m for m in ("model", "gnn", "ra", "aa", "cn", "cocount", "recent_ra", "recent_popularity",
+                         "heuristic_reranker") if isinstance(ranking.get(m), dict) and ranking[m]]
+    parts = [f"{name if name in ('model', 'gnn') or '_' in name else name.upper()} "
+             f"P@{k} {ranking[name][f'precision@{k}']:.3f} R@{k} {ranking[name][f'recall@{k}']:.3f}"
+             for name in names]
     return (f"{ranking['sources']:,} products: " + ", ".join(parts)
             + f"; the candidates hold {ranking['coverage']:.0%} of their test pairs")
 
@@ -301,6 +337,7 @@ def paths3_mode_of(lg, with_walks: bool = False):
 def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val, paths3, checkpoint, model_path,
                      on_epoch) -> list[int]:
     from relmine.gnn.train import train
+    from relmine.learn.blend import to_saved
 
     st = lg.stats
     torch.manual_seed(spec.seed)  # the initial weights too depend only on the seed, not on the worker's past
@@ -329,23 +366,17 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
     update_run(gw, run_id, f"testing: {split.test_pos.size(1):,} held-out pairs, model and CN/AA/RA",
                status="testing")
     test = test_metrics(model, train_graph, split)
-    ranking = {}
-    if split.held_out.get("holdout") == "time":
-        from relmine.learn.ranking import ranking_metrics
-
-        ranking = ranking_metrics(model, train_graph, split.test_pos, seed=spec.seed, budget=spec.max_step_edges)
-        if ranking:
-            update_run(gw, run_id,
-                       f"testing: the write-back's ranking on the test window ({_describe_ranking(ranking)})")
-    buffer = io.BytesIO()
-    torch.save({"state": model.cpu().state_dict(), "in_channels": lg.x.size(1), "types": list(types),
-                "spec": spec.to_json()}, buffer)
     t2 = time.monotonic()
     embeddings, attention = full_graph_outputs(model, lg, local, spec.max_step_edges)
     t_embed = time.monotonic() - t2
+    ranking, blend = _rank(gw, run_id, spec, model, lg, local, split, train_graph, embeddings)
+    ranked = {} if blend is None else _ranked(blend.src, blend.dst, blend.score, blend.type)
+    buffer = io.BytesIO()
+    torch.save({"state": model.cpu().state_dict(), "in_channels": lg.x.size(1), "types": list(types),
+                "spec": spec.to_json(), **({} if blend is None else {"blend": to_saved(blend.fitted)})}, buffer)
     save_artifact(gw, run_id, "graph", lg.to_bytes())
     save_artifact(gw, run_id, "outputs", _tensor_bytes(embeddings=embeddings, attention=attention,
-                                                         types=list(types), paths3=paths3))
+                                                         types=list(types), paths3=paths3, **ranked))
     gw.write("runs/save_model", {"run": run_id, "bytes": buffer.getvalue()})
     model_path.unlink(missing_ok=True)
     numbers = _partitions(gw, run_id, spec, lg.skus)
@@ -353,6 +384,8 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
                "epochs_run": result.epochs_run, "best_epoch": result.best_epoch, "best_val": result.best_val,
                "val_metric": config.val_metric, "stopped_early": result.stopped_early,
                "resumed_from": result.resumed_from, "test": test, "ranking": ranking, "paths3": paths3,
+               "blend": None if blend is None else {**blend.windows, "validation": blend.validation,
+                                                    "seconds": blend.seconds},
                "seconds_pull": st["seconds_pull"],
                "seconds_train": t_train, "seconds_embed": t_embed}
     flat = {f"metric_{method}_{name}": float(value) for method, vals in test.items() for name, value in vals.items()}
@@ -360,6 +393,9 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
                  if isinstance(vals, dict) for name, value in vals.items()})
     if ranking:
         flat["metric_rank_coverage"] = float(ranking["coverage"])
+    if blend is not None:
+        flat.update({f"metric_blend_val_{method}_{name}": float(value) for method, vals in blend.validation.items()
+                     for name, value in vals.items()})
     update_run(gw, run_id,
                f"embedding: {len(numbers)} partitions to write back (training took {t_train:.1f}s; test "
                f"{_describe_test(test)})",
@@ -398,12 +434,25 @@ def refresh_and_embed(gw: Gateway, run_id: str, spec: TrainSpec, source: str) ->
     with paths3_forced(paths3):
         embeddings, attention = full_graph_outputs(model, lg, _local_types(types)[lg.types], spec.max_step_edges)
     t_embed = time.monotonic() - t0
+    ranked, t_rank = {}, 0.0
+    if "blend" in saved:  # the source run wrote its blend: the refresh ranks with it, on every basket now
+        from relmine.learn import blend as B
+
+        update_run(gw, run_id, f"ranking: {source}'s blend of the model and the time heuristics, on the orders "
+                               "as they are now")
+        t1 = time.monotonic()
+        _, baskets = B.read_baskets(gw, {s: i for i, s in enumerate(lg.skus)})
+        if baskets.timed and lg.num_nodes <= B.PRODUCTS_MOST:
+            ranked = _ranked(*B.rank_now(model, lg, baskets, embeddings, B.from_saved(saved["blend"]),
+                                         spec.top_k)[:4])
+        t_rank = time.monotonic() - t1
     save_artifact(gw, run_id, "graph", lg.to_bytes())
     save_artifact(gw, run_id, "outputs", _tensor_bytes(embeddings=embeddings, attention=attention,
-                                                         types=types, paths3=paths3))
+                                                         types=types, paths3=paths3, **ranked))
     gw.write("runs/save_model", {"run": run_id, "bytes": bytes(row["bytes"])})
     numbers = _partitions(gw, run_id, spec, lg.skus)
-    metrics = {"refresh_of": source, "seconds_pull": st["seconds_pull"], "seconds_embed": t_embed}
+    metrics = {"refresh_of": source, "seconds_pull": st["seconds_pull"], "seconds_embed": t_embed,
+               "seconds_rank": t_rank, "ranked_by": "blend" if ranked else "decoder"}
     update_run(gw, run_id, f"embedding: {len(numbers)} partitions to write back (embedding took {t_embed:.1f}s)",
                status="embedding", metrics=json.dumps(metrics))
     return numbers

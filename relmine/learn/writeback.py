@@ -24,7 +24,10 @@ them with the graph's structure on the run (a :class:`Bundle`). Each
   index, :class:`NeighbourIndex`), scored by the decoder with structural features from the whole
   graph; ``type`` is the decoder's relation-type head and ``kind`` what that
   type means (complement, substitute; :data:`relmine.relations.KIND`);
-  ``score`` is the probability the relation exists.
+  ``score`` is the probability the relation exists. A run held out by time on dated orders ranks
+  its lists in the training task instead (:mod:`relmine.learn.blend`: the decoder's logit blended
+  with the time heuristics, fitted on the validation window; ``score`` is then the blend's
+  probability that the pair is bought together soon) and the task writes them as they are.
 """
 
 from __future__ import annotations
@@ -66,6 +69,9 @@ class Bundle:
     run_types: list[str]      # the model's relation-type ids, in order
     paths3: str | None = None  # how the run computed the 3-path feature (index, walk, off)
     dropped: torch.Tensor | None = None  # [2, D] observed pairs the significance filter left out
+    # where the run ranked with its blend (relmine.learn.blend): {"src", "dst", "score", "type"} [W] tensors,
+    # each product's list best first, products ascending; None: the decoder ranks the candidates here
+    ranked: dict | None = None
 
     def __post_init__(self):
         self.index = {s: i for i, s in enumerate(self.skus)}
@@ -87,9 +93,11 @@ class Bundle:
 
     @classmethod
     def from_artifacts(cls, graph: dict, outputs: dict) -> "Bundle":
+        ranked = ({name: outputs[f"ranked_{name}"] for name in ("src", "dst", "score", "type")}
+                  if "ranked_src" in outputs else None)
         return cls(graph["skus"], graph["pairs"].long(), graph["types"].long(), outputs["embeddings"].float(),
                    outputs["attention"].float(), list(outputs["types"]), outputs.get("paths3"),
-                   graph.get("dropped"))
+                   graph.get("dropped"), ranked)
 
 
 @torch.no_grad()
@@ -103,11 +111,8 @@ def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: lis
     result says how long each took (``seconds_score``: scoring, ``seconds_write``: the writes,
     ``seconds``: the partition, wall). ``background=False`` writes each batch in turn instead (the
     baseline of ``bench/writeback.py``)."""
-    from relmine.gnn.train import score_pairs
-
     t0 = time.monotonic()
     model = model.cpu().eval()
-    h = bundle.embeddings
     core = torch.tensor(sorted(bundle.index[s] for s in core_skus if s in bundle.index), dtype=torch.long)
     skus = np.asarray(bundle.skus, dtype=object)
     with _Writer(gw, run, background) as writer:
@@ -127,20 +132,12 @@ def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: lis
         done, pending, scoring = 0, [], 0.0
         for block in _blocks(bundle.adj, core):
             t1 = time.monotonic()
-            pairs = candidate_pairs(bundle.adj, bundle.written, block, observed=bundle.observed, normalised=True,
-                                    neighbours=bundle.neighbours)
-            if pairs.size(1):
-                logits, type_logits = score_pairs(model, None, pairs, h=h, adj=bundle.adj, with_types=True,
-                                                  amp=False)
-                scores = torch.sigmoid(logits)
-                types = (type_logits.argmax(dim=1) if type_logits is not None
-                         else torch.zeros_like(logits, dtype=torch.long))
-                pick, rank = top_per_source(pairs[0], scores, top_k)
-                src, dst, typ = pairs[0, pick].numpy(), pairs[1, pick].numpy(), types[pick].numpy()
-                pending.extend({"src": a, "dst": b, "type": t, "kind": k, "score": v, "rank": r}
-                               for a, b, t, k, v, r in zip(skus[src].tolist(), skus[dst].tolist(),
-                                                           run_types[typ].tolist(), kinds[typ].tolist(),
-                                                           scores[pick].tolist(), rank.tolist()))
+            src, dst, typ, score, rank = (_ranked_rows(bundle.ranked, block) if bundle.ranked is not None
+                                          else _decoder_rows(model, bundle, block, top_k))
+            pending.extend({"src": a, "dst": b, "type": t, "kind": k, "score": v, "rank": r}
+                           for a, b, t, k, v, r in zip(skus[src].tolist(), skus[dst].tolist(),
+                                                       run_types[typ].tolist(), kinds[typ].tolist(),
+                                                       score.tolist(), rank.tolist()))
             scoring += time.monotonic() - t1
             if len(pending) >= WRITE_BATCH:
                 writer.put("learn/merge_predicted", pending)
@@ -153,6 +150,35 @@ def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: lis
             "predicted": writer.rows["learn/merge_predicted"], "properties": writer.properties,
             "seconds": round(time.monotonic() - t0, 2), "seconds_score": round(scoring, 2),
             "seconds_write": round(writer.seconds, 2)}
+
+
+def _decoder_rows(model, bundle: Bundle, block: torch.Tensor, top_k: int):
+    """``(src, dst, type, score, rank)`` of the block's products: their candidates
+    (:func:`candidate_pairs`) ranked by the decoder's probability."""
+    from relmine.gnn.train import score_pairs
+
+    pairs = candidate_pairs(bundle.adj, bundle.written, block, observed=bundle.observed, normalised=True,
+                            neighbours=bundle.neighbours)
+    if not pairs.size(1):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, np.zeros(0), empty
+    logits, type_logits = score_pairs(model, None, pairs, h=bundle.embeddings, adj=bundle.adj, with_types=True,
+                                      amp=False)
+    scores = torch.sigmoid(logits)
+    types = type_logits.argmax(dim=1) if type_logits is not None else torch.zeros_like(logits, dtype=torch.long)
+    pick, rank = top_per_source(pairs[0], scores, top_k)
+    return (pairs[0, pick].numpy(), pairs[1, pick].numpy(), types[pick].numpy(), scores[pick].numpy(),
+            rank.numpy())
+
+
+def _ranked_rows(ranked: dict, block: torch.Tensor):
+    """``(src, dst, type, score, rank)`` of the block's products from the run's own ranked lists (best first,
+    products ascending)."""
+    pick = torch.isin(ranked["src"], block).nonzero().flatten()
+    src = ranked["src"][pick]
+    rank = torch.arange(pick.numel()) - torch.searchsorted(src, src) + 1
+    return (src.numpy(), ranked["dst"][pick].numpy(), ranked["type"][pick].numpy(), ranked["score"][pick].numpy(),
+            rank.numpy())
 
 
 class _Writer:

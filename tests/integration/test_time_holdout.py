@@ -18,6 +18,10 @@ ARGS = ["train", "--epochs", "2", "--hidden", "16", "--heads", "2", "--partition
 RUN = Statement("MATCH (r:Run {id: $id}) RETURN r.status AS status, r.split AS split, r.params AS params, "
                 "r.metrics AS metrics, r.`metric_rank_model_precision@10` AS p_model, "
                 "r.`metric_rank_ra_recall@10` AS r_ra, r.metric_rank_coverage AS coverage", "t/th_run")
+PREDICTED = Statement("MATCH (p:Product)-[r:PREDICTED {run: $run}]->(q:Product) WITH p, r, q ORDER BY r.rank "
+                      "RETURN p.sku AS sku, count(*) AS n, collect(r.score) AS scores, collect(r.rank) AS ranks, "
+                      "sum(CASE WHEN EXISTS { (p)-[:CO_PURCHASED]-(q) } THEN 1 ELSE 0 END) AS related",
+                      "t/th_predicted")
 # the kept pairs' first sightings as the run saw them: min count 2, as the default filter keeps
 FIRST_SEEN = Statement("MATCH (:Product)-[r:CO_PURCHASED]->(:Product) WHERE r.count >= 2 "
                        "RETURN toString(r.first_seen) AS t ORDER BY t", "t/th_first")
@@ -54,16 +58,27 @@ def test_dated_orders_train_on_the_past_and_test_on_the_latest_pairs(dated, work
     assert round(0.10 * split["pairs"]) <= split["test_pairs"] < 0.13 * split["pairs"]
     assert round(0.05 * split["pairs"]) <= split["val_pairs"] < 0.08 * split["pairs"]
     assert sum(t >= split["test_from"] for t in seen) == split["test_pairs"]
-    # the write-back's own ranking scored on the test window, beside RA/AA/CN, in the log and on the run
-    assert "testing: the write-back's ranking on the test window (" in out.stderr, out.stderr
-    ranking = json.loads(run["metrics"])["ranking"]
+    # dated orders: the run writes the blend of the model and the time heuristics, fitted on the validation
+    # window, and its ranking is scored on the test window beside every heuristic, in the log and on the run
+    assert "testing: the written ranking on the test window (" in out.stderr, out.stderr
+    metrics = json.loads(run["metrics"])
+    ranking, blend = metrics["ranking"], metrics["blend"]
     assert 0 < ranking["sources"] <= 400 and ranking["k"] == 10
-    for method in ("model", "ra", "aa", "cn"):
+    assert blend["fit_labels"] > 0 and "gnn" in blend["weights"] and blend["candidates"] > 0
+    for method in ("model", "gnn", "ra", "aa", "cn", "cocount", "recent_ra", "recent_popularity",
+                   "heuristic_reranker"):
         assert set(ranking[method]) == {"precision@10", "recall@10", "ndcg@10"}
         assert all(0.0 <= v <= 1.0 for v in ranking[method].values())
     assert 0.0 < ranking["coverage"] <= 1.0
     assert run["p_model"] == ranking["model"]["precision@10"] and run["r_ra"] == ranking["ra"]["recall@10"]
     assert run["coverage"] == ranking["coverage"]
+    # what is written is the blend's lists: at most top_k (10) new partners a product, best first, with the
+    # blend's probability as the score
+    rows = gw.read(PREDICTED, {"run": "train-th-1"})
+    assert rows and max(r["n"] for r in rows) <= 10
+    for r in rows:
+        assert all(0.0 < s < 1.0 for s in r["scores"]) and r["scores"] == sorted(r["scores"], reverse=True)
+        assert r["ranks"] == list(range(1, len(r["ranks"]) + 1)) and r["related"] == 0
 
 
 def test_random_holdout_is_still_there_when_asked_for(dated, worker_factory, amqp_url):

@@ -1,0 +1,334 @@
+"""The ranking a run writes where orders carry dates: the GNN's score blended with the time heuristics.
+
+On real orders the pairs customers start buying together are foreseen best by what knows time: how often
+a partner was bought lately, resource allocation over the last months (``bench/future.py``; issue 26). A
+graph neural network trained on the past alone ranks below them. So a run held out by time
+(:func:`relmine.learn.learngraph.split_relations`) whose graph holds dated sale orders writes, as its
+``[:PREDICTED]``, a *blend*: a logistic regression over the GNN's logit and the heuristics of
+:mod:`relmine.learn.future` (resource allocation, Adamic-Adar, common neighbours, two-hop co-count, recent
+resource allocation and common neighbours, degrees, recent popularity and trend of both ends), fitted on
+the run's validation window, which the model never learned from:
+
+1. **fit** -- the model's embeddings of the graph before the validation window, the heuristics of the
+   baskets before it, and as labels the candidate pairs that became new pairs in the window (bought together
+   at least :data:`relmine.learn.future.MIN_COUNT` times there, or once where that leaves too few);
+2. **test** -- the same blend on the graph and baskets before the test window, scored against the new pairs
+   of the test window, beside every heuristic on its own candidates and the GNN alone: the run's
+   ``metric_rank_*`` figures (what it writes, on a window it never saw);
+3. **write** -- the blend on the whole graph and every basket: each product's ``top_k`` candidates with the
+   blend's probability as ``score`` and the decoder's type head as ``type``.
+
+Candidates, per product, never a partner it was already bought or related with: the two-hop partners of
+highest resource allocation (:data:`relmine.learn.future.N_TWO_HOP`) and of highest recent resource
+allocation (``N_RECENT``), the :data:`N_POPULAR` products bought most lately and the :data:`N_RISING` of
+steepest trend, and the :data:`NEAREST` nearest products by the model's embedding.
+
+Beyond :data:`PRODUCTS_MOST` products the heuristics' dense two-hop blocks cost more than the write-back
+they replace: such a run (and any run without dated orders, or held out at random) writes the decoder's
+own ranking (:func:`relmine.learn.writeback.write_partition`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from relmine.learn import future as F
+
+log = logging.getLogger(__name__)
+
+PRODUCTS_MOST = 50_000
+N_POPULAR = 50
+N_RISING = 20
+NEAREST = 50
+FIT_SOURCES_MOST = 1_500  # products whose candidates the blend is fitted on (a seeded sample)
+TEST_SOURCES_MOST = 400  # products whose lists are scored on the test window (as relmine.learn.ranking)
+FIT_POSITIVES_LEAST = 200  # fewer labels at MIN_COUNT than this: a pair bought together once counts
+BLEND_FEATURES = F.FEATURES + ("gnn",)
+METHODS = ("model", "gnn", "ra", "aa", "cn", "cocount", "recent_ra", "recent_popularity", "heuristic_reranker")
+BASKET_PAGE = 5_000
+
+
+@dataclass
+class Baskets:
+    """The dated sale baskets, as parallel arrays over their lines (product index into the run's skus)."""
+
+    basket: np.ndarray   # int64 basket number
+    product: np.ndarray  # int64 product index
+    day: np.ndarray      # int64 day number (days since 1970-01-01)
+    baskets: int
+    undated: int         # baskets without a time (given the earliest day: in the graph, in no recent window)
+    outside: int = 0     # lines whose product is not in the run's learning graph (left out)
+
+    @property
+    def timed(self) -> bool:
+        return self.baskets > 0 and self.undated < self.baskets
+
+
+def read_baskets(gw, index: dict[str, int] | None = None, *, page: int = BASKET_PAGE,
+                 progress=None) -> tuple[list[str], Baskets]:
+    """The sale baskets in Neo4j (``cypher/learn/dated_baskets_page.cypher``, paged by order id).
+
+    ``index``: sku -> product index (lines of other products are left out); without it every sku of the
+    baskets is indexed in sorted order. Returns ``(skus, baskets)``. ``progress(baskets_read)`` after each
+    page."""
+    after, skus_of, times = "", [], []
+    while True:
+        rows = gw.read("learn/dated_baskets_page", {"after": after, "limit": page}, raw=True)
+        if not rows:
+            break
+        for r in rows:
+            skus_of.append(r["skus"])
+            times.append(r["time"])
+        after = rows[-1]["id"]
+        if progress is not None:
+            progress(len(skus_of))
+    if index is None:
+        skus = sorted({s for items in skus_of for s in items})
+        index = {s: i for i, s in enumerate(skus)}
+    else:
+        skus = sorted(index, key=index.__getitem__)
+    sizes = np.fromiter((len(items) for items in skus_of), dtype=np.int64, count=len(skus_of))
+    basket = np.repeat(np.arange(len(skus_of), dtype=np.int64), sizes)
+    product = np.fromiter((index.get(s, -1) for items in skus_of for s in items), dtype=np.int64,
+                          count=int(sizes.sum()))
+    day = np.array([np.datetime64(t[:10]) if t else np.datetime64("NaT") for t in times], dtype="datetime64[D]")
+    undated = int(np.isnat(day).sum())
+    if undated:
+        day[np.isnat(day)] = day[~np.isnat(day)].min() if undated < day.size else np.datetime64("1970-01-01")
+    day = np.repeat(day.astype(np.int64), sizes)
+    inside = product >= 0
+    return skus, Baskets(basket[inside], product[inside], day[inside], len(skus_of), undated,
+                         int((~inside).sum()))
+
+
+def usable(lg, split, baskets: Baskets | None = None) -> str | None:
+    """Why the run cannot write the blend (``None``: it can; without ``baskets``, the reasons known before
+    they are read)."""
+    if split.held_out.get("holdout") != "time":
+        return "the relations were held out at random"
+    if lg.num_nodes > PRODUCTS_MOST:
+        return f"{lg.num_nodes:,} products (the blend's heuristics run up to {PRODUCTS_MOST:,})"
+    if baskets is not None and not baskets.timed:
+        return "no dated sale orders in the graph"
+    return None
+
+
+@dataclass
+class Blend:
+    """What a run's blend learned and measured, and the lists it writes."""
+
+    fitted: F.Reranker            # over BLEND_FEATURES, fitted on the validation window
+    heuristic: F.Reranker         # the same without the GNN (the heuristic re-ranker baseline)
+    windows: dict                 # the day numbers used, labels, candidates
+    ranking: dict                 # the test window's figures, relmine.learn.ranking's shape plus methods
+    validation: dict              # the validation window's figures (the blend in-sample) of the blend,
+                                  # the heuristic re-ranker and recent popularity
+    src: torch.Tensor             # [W] the written lists: product, partner, probability, type (run type index)
+    dst: torch.Tensor
+    score: torch.Tensor
+    type: torch.Tensor
+    seconds: float
+
+
+def _day(iso: str) -> int:
+    return int(np.datetime64(iso[:10], "D").astype(np.int64))
+
+
+def _nearest(h: torch.Tensor, many: int = NEAREST) -> np.ndarray:
+    """``(n, many)`` nearest products by the cosine of the centred embeddings, -1 padded."""
+    from relmine.gnn.embedspace import center_normalise
+    from relmine.learn.writeback import NeighbourIndex
+
+    n = h.size(0)
+    out = np.full((n, many), -1, dtype=np.int64)
+    index = NeighbourIndex(center_normalise(h))
+    for block in torch.arange(n).split(1024):
+        src, dst = index.pairs(block, min(many, n - 1))
+        src, dst = src.numpy(), dst.numpy()
+        first = np.searchsorted(src, src, side="left")  # sources come in order, nearest first
+        out[src, np.arange(src.size) - first] = dst
+    return out
+
+
+def _logits(model, h: torch.Tensor, adj, src: np.ndarray, dst: np.ndarray, with_types: bool = False):
+    from relmine.gnn.train import score_pairs
+
+    pairs = torch.from_numpy(np.stack([src, dst])).long()
+    if pairs.size(1) == 0:
+        return (np.zeros(0), np.zeros(0, dtype=np.int64)) if with_types else np.zeros(0)
+    with torch.no_grad():
+        out = score_pairs(model, None, pairs, h=h, adj=adj, amp=False, with_types=with_types)
+    if not with_types:
+        return out.double().numpy()
+    logits, type_logits = out
+    types = type_logits.argmax(dim=1) if type_logits is not None else torch.zeros_like(logits, dtype=torch.long)
+    return logits.double().numpy(), types.numpy()
+
+
+def _encode(model, lg, local, mask: np.ndarray | None, budget: int):
+    """Embeddings and adjacency of the learning graph's relations under ``mask`` (all: ``None``)."""
+    from relmine.gnn.graph import Adjacency
+    from relmine.gnn.train import embed
+
+    g = lg.data(types=local) if mask is None else lg.data(lg.pairs[:, mask], local[mask], lg.weights[mask])
+    with torch.no_grad():
+        h = embed(model, g, "cpu", amp=False, budget=budget)
+    return h, Adjacency(g.edge_index, lg.num_nodes)
+
+
+def _sources(keys: np.ndarray, n: int, most: int, rng) -> np.ndarray:
+    """A seeded sample (sorted) of at most ``most`` products at either end of the pair keys."""
+    ends = np.unique(np.concatenate([keys // n, keys % n]))
+    return np.sort(rng.choice(ends, most, replace=False)) if ends.size > most else ends
+
+
+def _lists(src: np.ndarray, dst: np.ndarray, score: np.ndarray, tie: np.ndarray, n: int, k: int) -> dict:
+    top = F.rank_candidates(src, dst, score, tie, n, k)
+    return {int(s): [int(d) for d in top[s] if d >= 0] for s in np.unique(src)}
+
+
+def _targets_of(keys: np.ndarray, n: int, sources: np.ndarray) -> dict[int, set[int]]:
+    wanted = set(sources.tolist())
+    out: dict[int, set[int]] = {}
+    for a, b in zip((keys // n).tolist(), (keys % n).tolist()):
+        if a in wanted:
+            out.setdefault(a, set()).add(b)
+        if b in wanted:
+            out.setdefault(b, set()).add(a)
+    return out
+
+
+def best_per_source(src: np.ndarray, dst: np.ndarray, score: np.ndarray, tie: np.ndarray, k: int) -> np.ndarray:
+    """Indices of each source's ``k`` best candidates (by ``score``, then ``tie``, then the lower partner),
+    grouped by source in ascending order, best first: the order of
+    :func:`relmine.learn.future.rank_candidates`."""
+    if src.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((dst, -tie, -score, src))
+    s = src[order]
+    rank = np.arange(s.size) - np.searchsorted(s, s, side="left")
+    return order[rank < k]
+
+
+def blend_run(model, lg, local, split, baskets: Baskets, h_full: torch.Tensor, *, seed: int = 0,
+              budget: int = 1_000_000, top_k: int = 10, k: int = F.K, progress=None) -> Blend:
+    """Fit the blend on the validation window, score it on the test window, rank every product's candidates
+    with it (see the module docstring). ``progress(line)`` is told each stage."""
+    from relmine.learn.ranking import score_lists
+
+    t0 = time.monotonic()
+    say = progress or (lambda line: None)
+    n = lg.num_nodes
+    model = model.cpu().eval()
+    rng = np.random.default_rng(seed)
+    b, p, d = baskets.basket, baskets.product, baskets.day
+    val_day, test_day = _day(split.held_out["val_from"]), _day(split.held_out["test_from"])
+    opts = dict(n_popular=N_POPULAR, n_rising=N_RISING)
+
+    def snap(cutoff: int, h: torch.Tensor) -> F.Snapshot:
+        return F.snapshot(b, p, d, n, cutoff, extra=_nearest(h), **opts)
+
+    # 1. fit on the validation window: the model of the graph before it, the baskets before it
+    say("ranking: fitting the blend of the model and the heuristics on the validation window")
+    h_val, adj_val = _encode(model, lg, local, split.train, budget)
+    at_val = snap(val_day, h_val)
+    window = (d >= val_day) & (d < test_day)
+    later = F.cocounts(b[window], p[window], n)
+    label_min = F.MIN_COUNT
+    labels_at = F.new_pairs(at_val.seen, later, label_min)
+    if labels_at.size < FIT_POSITIVES_LEAST:
+        label_min = 1
+        labels_at = F.new_pairs(at_val.seen, later, label_min)
+    fit_sources = _sources(labels_at, n, FIT_SOURCES_MOST, rng)
+    rows = np.isin(at_val.cand_src, fit_sources)
+    fs, fd = at_val.cand_src[rows], at_val.cand_dst[rows]
+    gnn_val = _logits(model, h_val, adj_val, fs, fd)
+    labels = np.isin(F.pair_key(fs, fd, n), labels_at)
+    fitted = F.fit_reranker(np.column_stack([at_val.features[rows], gnn_val]), labels, names=BLEND_FEATURES)
+    heuristic = F.fit_reranker(at_val.features[rows], labels)
+    val_targets = _targets_of(labels_at, n, fit_sources)
+    ra = F.FEATURES.index("ra")
+    validation = {
+        "model": score_lists(_lists(fs, fd, fitted.score(np.column_stack([at_val.features[rows], gnn_val])),
+                                    at_val.features[rows, ra], n, k), val_targets, k),
+        "heuristic_reranker": score_lists(_lists(fs, fd, heuristic.score(at_val.features[rows]),
+                                                 at_val.features[rows, ra], n, k), val_targets, k),
+        "recent_popularity": score_lists({s: [x for x in at_val.top["recent_popularity"][s] if x >= 0]
+                                          for s in fit_sources.tolist()}, val_targets, k)}
+    del at_val, later
+
+    # 2. the test window: the graph and baskets before it, the pairs new in it
+    say("ranking: scoring the blend and the heuristics on the test window")
+    h_test, adj_test = _encode(model, lg, local, split.before_test, budget)
+    at_test = snap(test_day, h_test)
+    after = d >= test_day
+    targets = F.new_pairs(at_test.seen, F.cocounts(b[after], p[after], n), F.MIN_COUNT)
+    ranking: dict = {}
+    if targets.size:
+        sources = _sources(targets, n, TEST_SOURCES_MOST, rng)
+        wanted = _targets_of(targets, n, sources)
+        rows = np.isin(at_test.cand_src, sources)
+        ts, td, tf = at_test.cand_src[rows], at_test.cand_dst[rows], at_test.features[rows]
+        gnn_test = _logits(model, h_test, adj_test, ts, td)
+        scores = {"model": fitted.score(np.column_stack([tf, gnn_test])), "gnn": gnn_test,
+                  "heuristic_reranker": heuristic.score(tf)}
+        ranking = {"sources": int(sources.size), "k": k}
+        # a pair in the targets counts for each of its sampled ends: coverage over directed (source, partner)
+        directed = {(s, x) for s, t in wanted.items() for x in t}
+        ranking["coverage"] = float(sum((s, x) in directed for s, x in zip(ts.tolist(), td.tolist()))
+                                    / max(len(directed), 1))
+        for name, score in scores.items():
+            ranking[name] = score_lists(_lists(ts, td, score, tf[:, ra], n, k), wanted, k)
+        for name in ("ra", "aa", "cn", "cocount", "recent_ra", "recent_popularity"):
+            ranking[name] = score_lists({s: [x for x in at_test.top[name][s] if x >= 0] for s in sources.tolist()},
+                                        wanted, k)
+    del at_test
+
+    # 3. what is written: the whole graph, every basket
+    say("ranking: the blend over every product's candidates")
+    src, dst, score, types, candidates = rank_now(model, lg, baskets, h_full, fitted, top_k)
+    windows = {"val_from_day": val_day, "test_from_day": test_day, "label_min_count": label_min,
+               "fit_labels": int(labels.sum()), "fit_candidates": int(labels.size),
+               "fit_sources": int(fit_sources.size), "candidates": candidates,
+               "weights": fitted.describe(), "heuristic_weights": heuristic.describe()}
+    return Blend(fitted, heuristic, windows, ranking, validation, src, dst, score, types,
+                 round(time.monotonic() - t0, 2))
+
+
+def rank_now(model, lg, baskets: Baskets, h: torch.Tensor, fitted: F.Reranker, top_k: int):
+    """Every product's ``top_k`` candidates by the blend ``fitted``, on the whole graph (embeddings ``h``) and
+    every basket: ``(src, dst, probability, type, candidates ranked)``, products ascending, best first.
+    A refresh calls this too, with the blend its source run fitted."""
+    from relmine.gnn.graph import Adjacency
+
+    n = lg.num_nodes
+    b, p, d = baskets.basket, baskets.product, baskets.day
+    now = F.snapshot(b, p, d, n, int(d.max()) + 1, extra=_nearest(h), n_popular=N_POPULAR, n_rising=N_RISING)
+    # every related pair, those the significance filter left out and other relation types included
+    related = torch.from_numpy(np.concatenate([lg.pairs, lg.dropped], axis=1)).long()
+    observed = Adjacency(torch.cat([related, related.flip(0)], 1), n)
+    keep = ~observed.has_edge(torch.from_numpy(now.cand_src), torch.from_numpy(now.cand_dst)).numpy()
+    cs, cd, cf = now.cand_src[keep], now.cand_dst[keep], now.features[keep]
+    del now
+    gnn, types = _logits(model, h, lg.adjacency(), cs, cd, with_types=True)
+    logit = fitted.score(np.column_stack([cf, gnn]))
+    idx = best_per_source(cs, cd, logit, cf[:, F.FEATURES.index("ra")], top_k)
+    return (torch.from_numpy(cs[idx]).long(), torch.from_numpy(cd[idx]).long(),
+            torch.from_numpy(1.0 / (1.0 + np.exp(-logit[idx]))).float(), torch.from_numpy(types[idx]).long(),
+            int(cs.size))
+
+
+def to_saved(fitted: F.Reranker) -> dict:
+    """The blend as plain tensors and names, stored with the run's model (a refresh ranks with it)."""
+    return {"names": list(fitted.names), "mean": torch.from_numpy(fitted.mean), "scale": torch.from_numpy(fitted.scale),
+            "weights": torch.from_numpy(fitted.weights)}
+
+
+def from_saved(saved: dict) -> F.Reranker:
+    return F.Reranker(saved["mean"].numpy(), saved["scale"].numpy(), saved["weights"].numpy(),
+                      names=tuple(saved["names"]))

@@ -1,0 +1,142 @@
+"""The blend a time-held-out run writes (issue 26 item 4): the GNN's logit and the time heuristics, fitted on
+the validation window, scored on the test window, ranking every product's candidates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from relmine.learn import blend as B
+from relmine.learn import future as F
+from relmine.learn.learngraph import LearningGraph, split_relations
+from relmine.learn.pipeline import build_model
+from relmine.learn.spec import TrainSpec
+
+DAY_US = 86_400 * 1_000_000
+
+
+def _baskets(seed: int = 0, n: int = 400, days: int = 360, per_day: int = 8):
+    """Dated baskets with drift: each product is in fashion for a stretch of days, and a basket mixes a
+    few products of the same block of ten with one product in fashion that day."""
+    rng = np.random.default_rng(seed)
+    basket, product, day = [], [], []
+    peak = rng.integers(0, days, n)
+    b = 0
+    for d in range(days):
+        fashion = np.flatnonzero(np.abs(peak - d) < 30)
+        for _ in range(per_day):
+            block = rng.integers(0, n // 10) * 10
+            items = set(rng.choice(np.arange(block, block + 10), rng.integers(2, 4), replace=False).tolist())
+            if fashion.size:
+                items.add(int(rng.choice(fashion)))
+            for p in items:
+                basket.append(b)
+                product.append(p)
+                day.append(d + 20_000)  # days since 1970: mid-2024
+            b += 1
+    return np.array(basket), np.array(product), np.array(day)
+
+
+def _graph(basket, product, day, n):
+    """The co-purchase learning graph of the baskets, each pair first seen on its first day."""
+    order = np.argsort(day, kind="stable")
+    first: dict[int, int] = {}
+    by_basket: dict[int, list] = {}
+    for bk, p, d in zip(basket[order], product[order], day[order]):
+        by_basket.setdefault(int(bk), []).append((int(p), int(d)))
+    for items in by_basket.values():
+        for i, (a, d) in enumerate(items):
+            for c, _ in items[i + 1:]:
+                key = min(a, c) * n + max(a, c)
+                first.setdefault(key, d)
+    keys = np.array(sorted(first))
+    pairs = np.stack([keys // n, keys % n])
+    seen = np.array([first[k] for k in keys], dtype=np.int64) * DAY_US
+    p = keys.size
+    return LearningGraph([f"s{i}" for i in range(n)], torch.randn(n, 8, generator=torch.Generator().manual_seed(0)),
+                         pairs, np.zeros(p, dtype=np.int64), np.ones(p, dtype=np.float32), "hashed", first_seen=seen)
+
+
+@pytest.fixture(scope="module")
+def blended():
+    n = 400
+    basket, product, day = _baskets(n=n)
+    lg = _graph(basket, product, day, n)
+    split = split_relations(lg, seed=0, val_ratio=0.1, test_ratio=0.15, holdout="time")
+    torch.manual_seed(0)
+    model = build_model(TrainSpec(hidden=16, heads=2), lg.x.size(1), 1).eval()
+    local = np.zeros(lg.pairs.shape[1], dtype=np.int64)
+    h, _ = B._encode(model, lg, local, None, 1_000_000)
+    baskets = B.Baskets(basket, product, day, int(basket.max()) + 1, 0)
+    assert B.usable(lg, split, baskets) is None
+    return lg, split, B.blend_run(model, lg, local, split, baskets, h, seed=0, top_k=5)
+
+
+def test_the_written_lists_are_new_pairs_best_first_with_probabilities(blended):
+    lg, _, out = blended
+    n = lg.num_nodes
+    related = set((lg.pairs[0] * n + lg.pairs[1]).tolist())
+    src, dst, score = out.src.numpy(), out.dst.numpy(), out.score.numpy()
+    assert src.size > 0 and (np.diff(src) >= 0).all()  # products ascending
+    assert np.bincount(src, minlength=n).max() <= 5  # top_k
+    assert not (src == dst).any()
+    assert not any(k in related for k in F.pair_key(src, dst, n).tolist())  # never a pair already related
+    assert ((score > 0) & (score < 1)).all()
+    for s in np.unique(src):
+        mine = score[src == s]
+        assert (np.diff(mine) <= 1e-7).all()  # best first
+    assert (out.type == 0).all()
+
+
+def test_the_run_records_every_method_on_its_test_window_and_the_fit_on_validation(blended):
+    _, split, out = blended
+    assert split.held_out["holdout"] == "time"
+    for method in B.METHODS:
+        figures = out.ranking[method]
+        assert set(figures) == {"precision@10", "recall@10", "ndcg@10"}
+        assert all(0.0 <= v <= 1.0 for v in figures.values())
+    assert 0.0 < out.ranking["coverage"] <= 1.0 and out.ranking["sources"] > 0
+    assert set(out.validation) == {"model", "heuristic_reranker", "recent_popularity"}
+    assert "gnn" in out.windows["weights"] and "gnn" not in out.windows["heuristic_weights"]
+    assert out.windows["fit_labels"] > 0 and out.windows["val_from_day"] < out.windows["test_from_day"]
+
+
+def test_the_blend_fitted_on_validation_is_not_beaten_there_by_the_heuristics_it_blends(blended):
+    _, _, out = blended
+    v = out.validation
+    assert v["model"]["ndcg@10"] >= min(v["heuristic_reranker"]["ndcg@10"], v["recent_popularity"]["ndcg@10"])
+
+
+def test_a_random_holdout_or_a_large_catalogue_writes_the_decoders_ranking(blended, monkeypatch):
+    lg, _, _ = blended
+    random = split_relations(lg, seed=0, holdout="random")
+    assert B.usable(lg, random) == "the relations were held out at random"
+    timed = split_relations(lg, seed=0, val_ratio=0.1, test_ratio=0.15, holdout="time")
+    monkeypatch.setattr(B, "PRODUCTS_MOST", 10)
+    assert "products" in B.usable(lg, timed)
+    monkeypatch.setattr(B, "PRODUCTS_MOST", 50_000)
+    undated = B.Baskets(np.zeros(3), np.zeros(3), np.zeros(3), 1, 1)
+    assert B.usable(lg, timed, undated) == "no dated sale orders in the graph"
+
+
+def test_best_per_source_orders_like_rank_candidates():
+    src = np.array([0, 0, 0, 1, 1, 2])
+    dst = np.array([3, 1, 2, 0, 2, 1])
+    score = np.array([0.5, 0.9, 0.5, 0.1, 0.2, 0.3])
+    tie = np.array([1.0, 0.0, 2.0, 0.0, 0.0, 0.0])
+    idx = B.best_per_source(src, dst, score, tie, 2)
+    assert list(zip(src[idx].tolist(), dst[idx].tolist())) == [(0, 1), (0, 2), (1, 2), (1, 0), (2, 1)]
+    top = F.rank_candidates(src, dst, score, tie, 3, 2)
+    assert top.tolist() == [[1, 2], [2, 0], [1, -1]]
+
+
+def test_the_embed_task_writes_a_blocks_share_of_the_ranked_lists_with_ranks_per_product():
+    from relmine.learn.writeback import _ranked_rows
+
+    ranked = {"src": torch.tensor([0, 0, 2, 2, 2, 5]), "dst": torch.tensor([3, 1, 4, 0, 1, 2]),
+              "score": torch.tensor([0.9, 0.5, 0.8, 0.7, 0.1, 0.6]), "type": torch.tensor([0, 1, 0, 0, 1, 0])}
+    src, dst, typ, score, rank = _ranked_rows(ranked, torch.tensor([2, 5]))
+    assert src.tolist() == [2, 2, 2, 5] and dst.tolist() == [4, 0, 1, 2]
+    assert rank.tolist() == [1, 2, 3, 1] and typ.tolist() == [0, 0, 1, 0]
+    assert np.allclose(score, [0.8, 0.7, 0.1, 0.6])
