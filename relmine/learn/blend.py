@@ -6,17 +6,20 @@ graph neural network trained on the past alone ranks below them. So a run held o
 (:func:`relmine.learn.learngraph.split_relations`) whose graph holds dated sale orders writes, as its
 ``[:PREDICTED]``, a *blend*: a logistic regression over the GNN's logit and the heuristics of
 :mod:`relmine.learn.future` (resource allocation, Adamic-Adar, common neighbours, two-hop co-count, recent
-resource allocation and common neighbours, degrees, recent popularity and trend of both ends), fitted on
-the run's validation window, which the model never learned from:
+resource allocation and common neighbours, degrees, recent popularity and trend of both ends).
 
-1. **fit** -- the model's embeddings of the graph before the validation window, the heuristics of the
-   baskets before it, and as labels the candidate pairs that became new pairs in the window (bought together
-   at least :data:`relmine.learn.future.MIN_COUNT` times there, or once where that leaves too few);
-2. **test** -- the same blend on the graph and baskets before the test window, scored against the new pairs
-   of the test window, beside every heuristic on its own candidates and the GNN alone: the run's
-   ``metric_rank_*`` figures (what it writes, on a window it never saw);
-3. **write** -- the blend on the whole graph and every basket: each product's ``top_k`` candidates with the
-   blend's probability as ``score`` and the decoder's type head as ``type``.
+A blend is fitted on a window of days the model never learned from (it learned from the relations first
+seen before the validation window): the pairs new in the :data:`FIT_DAYS` before the day it ranks for are
+the labels, the model's embeddings of the relations first seen before them and the heuristics of the
+baskets before them the inputs (a pair bought together at least :data:`relmine.learn.future.MIN_COUNT`
+times in the window is a label, or once where that leaves too few).
+
+1. **test** -- a blend fitted on the days before the test window ranks on the graph and baskets before it,
+   scored against the pairs new in the test window, beside every heuristic on its own candidates and the
+   GNN alone: the run's ``metric_rank_*`` figures (the procedure that writes, on a window it never saw);
+2. **write** -- a blend fitted the same way on the latest days (the newest evidence: recency is what
+   foresees new pairs) ranks on the whole graph and every basket: each product's ``top_k`` candidates with
+   the blend's probability as ``score`` and the decoder's type head as ``type``.
 
 Candidates, per product, never a partner it was already bought or related with: the two-hop partners of
 highest resource allocation (:data:`relmine.learn.future.N_TWO_HOP`) and of highest recent resource
@@ -51,6 +54,7 @@ FIT_POSITIVES_LEAST = 200  # fewer labels at MIN_COUNT than this: a pair bought 
 BLEND_FEATURES = F.FEATURES + ("gnn",)
 METHODS = ("model", "gnn", "ra", "aa", "cn", "cocount", "recent_ra", "recent_popularity", "heuristic_reranker")
 BASKET_PAGE = 5_000
+FIT_DAYS = F.RECENT_DAYS  # the blend is fitted on the pairs new in the 90 days before the day it ranks for
 
 
 @dataclass
@@ -122,21 +126,26 @@ def usable(lg, split, baskets: Baskets | None = None) -> str | None:
 class Blend:
     """What a run's blend learned and measured, and the lists it writes."""
 
-    fitted: F.Reranker            # over BLEND_FEATURES, fitted on the validation window
-    heuristic: F.Reranker         # the same without the GNN (the heuristic re-ranker baseline)
-    windows: dict                 # the day numbers used, labels, candidates
+    fitted: F.Reranker            # the written blend, over BLEND_FEATURES, fitted on the latest days
+    fits: dict                    # "test" (fitted before the test window) and "written": each Fit's info and
+                                  # in-sample figures
     ranking: dict                 # the test window's figures, relmine.learn.ranking's shape plus methods
-    validation: dict              # the validation window's figures (the blend in-sample) of the blend,
-                                  # the heuristic re-ranker and recent popularity
     src: torch.Tensor             # [W] the written lists: product, partner, probability, type (run type index)
     dst: torch.Tensor
     score: torch.Tensor
     type: torch.Tensor
+    candidates: int               # candidate pairs ranked for the written lists
     seconds: float
 
 
-def _day(iso: str) -> int:
-    return int(np.datetime64(iso[:10], "D").astype(np.int64))
+def _day(iso: str, up: bool = False) -> int:
+    """The day number of an ISO time (``up``: the first day that starts at or after it)."""
+    day = int(np.datetime64(iso[:10], "D").astype(np.int64))
+    return day + 1 if up and iso[11:19] not in ("", "00:00:00") else day
+
+
+def _iso_day(day: int) -> str:
+    return str(np.datetime64(int(day), "D"))
 
 
 def _nearest(h: torch.Tensor, many: int = NEAREST) -> np.ndarray:
@@ -215,10 +224,20 @@ def best_per_source(src: np.ndarray, dst: np.ndarray, score: np.ndarray, tie: np
     return order[rank < k]
 
 
+@dataclass
+class Fit:
+    """The blend and the heuristic re-ranker fitted on one window, with what they saw and scored there."""
+
+    fitted: F.Reranker
+    heuristic: F.Reranker
+    info: dict      # the window's days, labels, candidates and the weights
+    figures: dict   # in-sample: the blend, the heuristic re-ranker and recent popularity on the window
+
+
 def blend_run(model, lg, local, split, baskets: Baskets, h_full: torch.Tensor, *, seed: int = 0,
               budget: int = 1_000_000, top_k: int = 10, k: int = F.K, progress=None) -> Blend:
-    """Fit the blend on the validation window, score it on the test window, rank every product's candidates
-    with it (see the module docstring). ``progress(line)`` is told each stage."""
+    """Score the blend on the test window, fit it on the latest days, rank every product's candidates with it
+    (see the module docstring). ``progress(line)`` is told each stage."""
     from relmine.learn.ranking import score_lists
 
     t0 = time.monotonic()
@@ -227,45 +246,52 @@ def blend_run(model, lg, local, split, baskets: Baskets, h_full: torch.Tensor, *
     model = model.cpu().eval()
     rng = np.random.default_rng(seed)
     b, p, d = baskets.basket, baskets.product, baskets.day
-    val_day, test_day = _day(split.held_out["val_from"]), _day(split.held_out["test_from"])
+    # the model learned from the relations first seen before the validation window: every day from the
+    # first whole day of that window on is one it never learned from
+    unseen, test_day, now_day = _day(split.held_out["val_from"], up=True), _day(split.held_out["test_from"]), \
+        int(d.max()) + 1
     opts = dict(n_popular=N_POPULAR, n_rising=N_RISING)
-
-    def snap(cutoff: int, h: torch.Tensor) -> F.Snapshot:
-        return F.snapshot(b, p, d, n, cutoff, extra=_nearest(h), **opts)
-
-    # 1. fit on the validation window: the model of the graph before it, the baskets before it
-    say("ranking: fitting the blend of the model and the heuristics on the validation window")
-    h_val, adj_val = _encode(model, lg, local, split.train, budget)
-    at_val = snap(val_day, h_val)
-    window = (d >= val_day) & (d < test_day)
-    later = F.cocounts(b[window], p[window], n)
-    label_min = F.MIN_COUNT
-    labels_at = F.new_pairs(at_val.seen, later, label_min)
-    if labels_at.size < FIT_POSITIVES_LEAST:
-        label_min = 1
-        labels_at = F.new_pairs(at_val.seen, later, label_min)
-    fit_sources = _sources(labels_at, n, FIT_SOURCES_MOST, rng)
-    rows = np.isin(at_val.cand_src, fit_sources)
-    fs, fd = at_val.cand_src[rows], at_val.cand_dst[rows]
-    gnn_val = _logits(model, h_val, adj_val, fs, fd)
-    labels = np.isin(F.pair_key(fs, fd, n), labels_at)
-    fitted = F.fit_reranker(np.column_stack([at_val.features[rows], gnn_val]), labels, names=BLEND_FEATURES)
-    heuristic = F.fit_reranker(at_val.features[rows], labels)
-    val_targets = _targets_of(labels_at, n, fit_sources)
     ra = F.FEATURES.index("ra")
-    validation = {
-        "model": score_lists(_lists(fs, fd, fitted.score(np.column_stack([at_val.features[rows], gnn_val])),
-                                    at_val.features[rows, ra], n, k), val_targets, k),
-        "heuristic_reranker": score_lists(_lists(fs, fd, heuristic.score(at_val.features[rows]),
-                                                 at_val.features[rows, ra], n, k), val_targets, k),
-        "recent_popularity": score_lists({s: [x for x in at_val.top["recent_popularity"][s] if x >= 0]
-                                          for s in fit_sources.tolist()}, val_targets, k)}
-    del at_val, later
 
-    # 2. the test window: the graph and baskets before it, the pairs new in it
+    def encode(day: int):
+        return _encode(model, lg, local, _first_seen_before(lg, day), budget)
+
+    def fit(end: int) -> Fit:
+        """Fitted on the pairs new in the :data:`FIT_DAYS` before ``end`` (from ``unseen`` at the earliest):
+        the model's embeddings of the relations first seen before them, the heuristics of the baskets before."""
+        start = min(max(unseen, end - FIT_DAYS), end - 1)  # at least a day
+        h, adj = encode(start)
+        at = F.snapshot(b, p, d, n, start, extra=_nearest(h), **opts)
+        window = (d >= start) & (d < end)
+        later = F.cocounts(b[window], p[window], n)
+        label_min = F.MIN_COUNT
+        labels_at = F.new_pairs(at.seen, later, label_min)
+        if labels_at.size < FIT_POSITIVES_LEAST:
+            label_min = 1
+            labels_at = F.new_pairs(at.seen, later, label_min)
+        sources = _sources(labels_at, n, FIT_SOURCES_MOST, rng)
+        rows = np.isin(at.cand_src, sources)
+        fs, fd, ff = at.cand_src[rows], at.cand_dst[rows], at.features[rows]
+        x = np.column_stack([ff, _logits(model, h, adj, fs, fd)])
+        labels = np.isin(F.pair_key(fs, fd, n), labels_at)
+        fitted = F.fit_reranker(x, labels, names=BLEND_FEATURES)
+        heuristic = F.fit_reranker(ff, labels)
+        wanted = _targets_of(labels_at, n, sources)
+        figures = {"model": score_lists(_lists(fs, fd, fitted.score(x), ff[:, ra], n, k), wanted, k),
+                   "heuristic_reranker": score_lists(_lists(fs, fd, heuristic.score(ff), ff[:, ra], n, k), wanted, k),
+                   "recent_popularity": score_lists({s: [y for y in at.top["recent_popularity"][s] if y >= 0]
+                                                     for s in sources.tolist()}, wanted, k)}
+        info = {"from": _iso_day(start), "to": _iso_day(end), "label_min_count": label_min,
+                "labels": int(labels.sum()), "candidates": int(labels.size), "sources": int(sources.size),
+                "weights": fitted.describe(), "heuristic_weights": heuristic.describe()}
+        return Fit(fitted, heuristic, info, figures)
+
+    # 1. the test window: fitted on the days before it, the graph and baskets before it, the pairs new in it
+    say("ranking: fitting the blend of the model and the heuristics before the test window")
+    before = fit(test_day)
     say("ranking: scoring the blend and the heuristics on the test window")
-    h_test, adj_test = _encode(model, lg, local, split.before_test, budget)
-    at_test = snap(test_day, h_test)
+    h_test, adj_test = encode(test_day)
+    at_test = F.snapshot(b, p, d, n, test_day, extra=_nearest(h_test), **opts)
     after = d >= test_day
     targets = F.new_pairs(at_test.seen, F.cocounts(b[after], p[after], n), F.MIN_COUNT)
     ranking: dict = {}
@@ -275,13 +301,13 @@ def blend_run(model, lg, local, split, baskets: Baskets, h_full: torch.Tensor, *
         rows = np.isin(at_test.cand_src, sources)
         ts, td, tf = at_test.cand_src[rows], at_test.cand_dst[rows], at_test.features[rows]
         gnn_test = _logits(model, h_test, adj_test, ts, td)
-        scores = {"model": fitted.score(np.column_stack([tf, gnn_test])), "gnn": gnn_test,
-                  "heuristic_reranker": heuristic.score(tf)}
-        ranking = {"sources": int(sources.size), "k": k}
-        # a pair in the targets counts for each of its sampled ends: coverage over directed (source, partner)
+        scores = {"model": before.fitted.score(np.column_stack([tf, gnn_test])), "gnn": gnn_test,
+                  "heuristic_reranker": before.heuristic.score(tf)}
+        # coverage over (sampled product, partner): a target pair counts for each of its sampled ends
         directed = {(s, x) for s, t in wanted.items() for x in t}
-        ranking["coverage"] = float(sum((s, x) in directed for s, x in zip(ts.tolist(), td.tolist()))
-                                    / max(len(directed), 1))
+        ranking = {"sources": int(sources.size), "k": k,
+                   "coverage": float(sum((s, x) in directed for s, x in zip(ts.tolist(), td.tolist()))
+                                     / max(len(directed), 1))}
         for name, score in scores.items():
             ranking[name] = score_lists(_lists(ts, td, score, tf[:, ra], n, k), wanted, k)
         for name in ("ra", "aa", "cn", "cocount", "recent_ra", "recent_popularity"):
@@ -289,15 +315,20 @@ def blend_run(model, lg, local, split, baskets: Baskets, h_full: torch.Tensor, *
                                         wanted, k)
     del at_test
 
-    # 3. what is written: the whole graph, every basket
+    # 2. what is written: fitted on the latest days, ranked on the whole graph and every basket
+    say("ranking: fitting the blend on the latest orders")
+    latest = fit(now_day)
     say("ranking: the blend over every product's candidates")
-    src, dst, score, types, candidates = rank_now(model, lg, baskets, h_full, fitted, top_k)
-    windows = {"val_from_day": val_day, "test_from_day": test_day, "label_min_count": label_min,
-               "fit_labels": int(labels.sum()), "fit_candidates": int(labels.size),
-               "fit_sources": int(fit_sources.size), "candidates": candidates,
-               "weights": fitted.describe(), "heuristic_weights": heuristic.describe()}
-    return Blend(fitted, heuristic, windows, ranking, validation, src, dst, score, types,
-                 round(time.monotonic() - t0, 2))
+    src, dst, score, types, candidates = rank_now(model, lg, baskets, h_full, latest.fitted, top_k)
+    fits = {"test": {**before.info, "figures": before.figures}, "written": {**latest.info, "figures": latest.figures}}
+    return Blend(latest.fitted, fits, ranking, src, dst, score, types, candidates, round(time.monotonic() - t0, 2))
+
+
+def _first_seen_before(lg, day: int) -> np.ndarray:
+    """``[P]`` bool: the relations first seen before ``day`` (or at an unknown time)."""
+    if lg.first_seen is None:
+        return np.ones(lg.pairs.shape[1], dtype=bool)
+    return lg.first_seen < day * 86_400 * 1_000_000
 
 
 def rank_now(model, lg, baskets: Baskets, h: torch.Tensor, fitted: F.Reranker, top_k: int):

@@ -291,7 +291,6 @@ class RunSplit:
     test_neg: torch.Tensor
     test_neg_per_edge: torch.Tensor  # [T, M]
     held_out: dict = field(default_factory=dict)
-    before_test: np.ndarray | None = None  # [P] bool: relations of the training and validation slices
 
 
 HOLDOUTS = ("auto", "time", "random")
@@ -397,4 +396,4 @@ def split_relations(lg: LearningGraph, *, seed: int, val_ratio: float = 0.05, te
             "val_scored": int(val_pos.size(1)), "test_scored": int(test_pos.size(1)),
             "mrr_negatives": mrr_negatives, "val_ratio": val_ratio, "test_ratio": test_ratio,
             "holdout": mode, **windows}
-    return RunSplit(train, val_pos, val_neg, test_pos, test_neg, per_edge, held, role[inverse] < 2)
+    return RunSplit(train, val_pos, val_neg, test_pos, test_neg, per_edge, held)

@@ -384,7 +384,7 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
                "epochs_run": result.epochs_run, "best_epoch": result.best_epoch, "best_val": result.best_val,
                "val_metric": config.val_metric, "stopped_early": result.stopped_early,
                "resumed_from": result.resumed_from, "test": test, "ranking": ranking, "paths3": paths3,
-               "blend": None if blend is None else {**blend.windows, "validation": blend.validation,
+               "blend": None if blend is None else {**blend.fits, "candidates": blend.candidates,
                                                     "seconds": blend.seconds},
                "seconds_pull": st["seconds_pull"],
                "seconds_train": t_train, "seconds_embed": t_embed}
@@ -393,9 +393,9 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
                  if isinstance(vals, dict) for name, value in vals.items()})
     if ranking:
         flat["metric_rank_coverage"] = float(ranking["coverage"])
-    if blend is not None:
-        flat.update({f"metric_blend_val_{method}_{name}": float(value) for method, vals in blend.validation.items()
-                     for name, value in vals.items()})
+    if blend is not None:  # the written blend's own fit, in-sample on the latest days
+        flat.update({f"metric_blend_fit_{method}_{name}": float(value)
+                     for method, vals in blend.fits["written"]["figures"].items() for name, value in vals.items()})
     update_run(gw, run_id,
                f"embedding: {len(numbers)} partitions to write back (training took {t_train:.1f}s; test "
                f"{_describe_test(test)})",

@@ -64,7 +64,8 @@ def test_dated_orders_train_on_the_past_and_test_on_the_latest_pairs(dated, work
     metrics = json.loads(run["metrics"])
     ranking, blend = metrics["ranking"], metrics["blend"]
     assert 0 < ranking["sources"] <= 400 and ranking["k"] == 10
-    assert blend["fit_labels"] > 0 and "gnn" in blend["weights"] and blend["candidates"] > 0
+    assert blend["candidates"] > 0 and blend["written"]["labels"] > 0 and "gnn" in blend["written"]["weights"]
+    assert split["val_from"][:10] <= blend["test"]["from"] < blend["test"]["to"] == split["test_from"][:10]
     for method in ("model", "gnn", "ra", "aa", "cn", "cocount", "recent_ra", "recent_popularity",
                    "heuristic_reranker"):
         assert set(ranking[method]) == {"precision@10", "recall@10", "ndcg@10"}

@@ -97,15 +97,21 @@ def test_the_run_records_every_method_on_its_test_window_and_the_fit_on_validati
         assert set(figures) == {"precision@10", "recall@10", "ndcg@10"}
         assert all(0.0 <= v <= 1.0 for v in figures.values())
     assert 0.0 < out.ranking["coverage"] <= 1.0 and out.ranking["sources"] > 0
-    assert set(out.validation) == {"model", "heuristic_reranker", "recent_popularity"}
-    assert "gnn" in out.windows["weights"] and "gnn" not in out.windows["heuristic_weights"]
-    assert out.windows["fit_labels"] > 0 and out.windows["val_from_day"] < out.windows["test_from_day"]
+    for name, fit in out.fits.items():
+        assert set(fit["figures"]) == {"model", "heuristic_reranker", "recent_popularity"}
+        assert "gnn" in fit["weights"] and "gnn" not in fit["heuristic_weights"]
+        assert fit["labels"] > 0 and fit["from"] < fit["to"]
+    # each blend is fitted on days the model never learned from: from the validation window on
+    assert split.held_out["val_from"][:10] <= out.fits["test"]["from"] < out.fits["test"]["to"]
+    assert out.fits["test"]["to"] == split.held_out["test_from"][:10]
+    assert out.fits["written"]["to"] > split.held_out["test_to"][:10]  # up to the latest order
 
 
-def test_the_blend_fitted_on_validation_is_not_beaten_there_by_the_heuristics_it_blends(blended):
+def test_a_blend_is_not_beaten_on_its_own_window_by_the_heuristics_it_blends(blended):
     _, _, out = blended
-    v = out.validation
-    assert v["model"]["ndcg@10"] >= min(v["heuristic_reranker"]["ndcg@10"], v["recent_popularity"]["ndcg@10"])
+    for fit in out.fits.values():
+        v = fit["figures"]
+        assert v["model"]["ndcg@10"] >= min(v["heuristic_reranker"]["ndcg@10"], v["recent_popularity"]["ndcg@10"])
 
 
 def test_a_random_holdout_or_a_large_catalogue_writes_the_decoders_ranking(blended, monkeypatch):
