@@ -495,6 +495,9 @@ def clean_order_id(raw: Any) -> str:
 #: with slashes (``2010/12/01``).
 _DT_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d")
 _SLASHED = re.compile(r"^\d{1,4}[/-]\d{1,2}[/-]\d{1,4}\b")
+# Unix time: seconds (9-10 digits: 1973-2286) or milliseconds (12-13 digits), an optional fraction; never
+# 8 digits, which could be a yyyymmdd date
+_EPOCH = re.compile(r"^(\d{9,10}|\d{12,13})(\.\d+)?$")
 _DATE_HINT = "--date-format (e.g. --date-format '%m/%d/%Y %H:%M' or '%d/%m/%Y %H:%M')"
 
 
@@ -525,7 +528,7 @@ def _parse_time(raw: str, date_format: str | None = None) -> datetime | None:
     """An order time as a naive :class:`datetime` (stored as a Neo4j LOCAL DATETIME; see :func:`_as_local`).
 
     With ``date_format`` (a :func:`~datetime.datetime.strptime` layout) every value must match it. Without:
-    ISO 8601 and day-first dotted dates; a slashed date (``12/01/2010``) raises :class:`AmbiguousDate`,
+    ISO 8601, day-first dotted dates and Unix time (seconds or milliseconds, as UTC); a slashed date (``12/01/2010``) raises :class:`AmbiguousDate`,
     which refuses the file with a message naming ``--date-format``. Raises :class:`ValueError` for a value
     that is not a time.
     """
@@ -548,6 +551,12 @@ def _parse_time(raw: str, date_format: str | None = None) -> datetime | None:
             return _as_local(datetime.fromisoformat(s.replace("Z", "+00:00")))
     except ValueError:
         raise ValueError(f"time {_short(s)!r} is not a valid ISO 8601 date/time") from None
+    epoch = _EPOCH.match(s)
+    if epoch:  # Unix time (seconds or milliseconds since 1970-01-01 UTC), stored as UTC
+        from datetime import timezone
+
+        seconds = float(s) / (1000.0 if len(epoch.group(1)) > 10 else 1.0)
+        return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
     for fmt in _DT_FORMATS:
         try:
             return datetime.strptime(s, fmt)

@@ -158,6 +158,12 @@ def test_parse_time():
     assert V.parse_time("") is None
     with pytest.raises(ValueError, match="not a date"):
         V.parse_time("yesterday")
+    # Unix time, as exports such as the Complete Journey's write it: seconds or milliseconds, read as UTC
+    assert V.parse_time("1485630413.0") == datetime(2017, 1, 28, 19, 6, 53)
+    assert V.parse_time("1485630413") == V.parse_time("1485630413000") == datetime(2017, 1, 28, 19, 6, 53)
+    for not_epoch in ("20170128", "12345", "14856304130"):  # a yyyymmdd date, too short, 11 digits
+        with pytest.raises(ValueError, match="not a date"):
+            V.parse_time(not_epoch)
 
 
 def test_parse_weight_and_sku():

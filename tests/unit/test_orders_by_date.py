@@ -46,6 +46,13 @@ def test_split_by_aliases_and_the_later_sale_baskets(tmp_path):
 
 def test_a_file_without_a_time_column_is_refused(tmp_path):
     src = tmp_path / "orders.csv"
-    src.write_text("basket_id,product_id,transaction_timestamp\n1,p1,1485630413.0\n")
+    src.write_text("basket_id,product_id,week\n1,p1,5\n")
     with pytest.raises(SystemExit, match="no time column"):
         split_by_date(src, "2021-02-01", tmp_path)
+
+
+def test_unix_seconds_under_a_timestamp_alias_split_like_any_time(tmp_path):
+    src = tmp_path / "orders.csv"  # the Complete Journey's layout: transaction_timestamp in Unix seconds
+    src.write_text("basket_id,product_id,transaction_timestamp\n1,p1,1485630413.0\n2,p2,1498867200.0\n")
+    before, after, n_before, n_after = split_by_date(src, "2017-06-01", tmp_path)
+    assert (n_before, n_after) == (1, 1)
