@@ -443,8 +443,9 @@ def refresh_and_embed(gw: Gateway, run_id: str, spec: TrainSpec, source: str) ->
         t1 = time.monotonic()
         _, baskets = B.read_baskets(gw, {s: i for i, s in enumerate(lg.skus)})
         if baskets.timed and lg.num_nodes <= B.PRODUCTS_MOST:
-            ranked = _ranked(*B.rank_now(model, lg, baskets, embeddings, B.from_saved(saved["blend"]),
-                                         spec.top_k)[:4])
+            with paths3_forced(paths3):  # the decoder's 3-path feature as the write-back computes it
+                ranked = _ranked(*B.rank_now(model, lg, baskets, embeddings, B.from_saved(saved["blend"]),
+                                             spec.top_k)[:4])
         t_rank = time.monotonic() - t1
     save_artifact(gw, run_id, "graph", lg.to_bytes())
     save_artifact(gw, run_id, "outputs", _tensor_bytes(embeddings=embeddings, attention=attention,
