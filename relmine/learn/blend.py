@@ -33,7 +33,6 @@ own ranking (:func:`relmine.learn.writeback.write_partition`).
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass
 
@@ -41,8 +40,6 @@ import numpy as np
 import torch
 
 from relmine.learn import future as F
-
-log = logging.getLogger(__name__)
 
 PRODUCTS_MOST = 50_000
 N_POPULAR = 50
