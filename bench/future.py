@@ -61,30 +61,9 @@ def log(msg: str) -> None:
     print(f"[future {time.strftime('%H:%M:%S')} +{time.monotonic() - T0:.0f}s] {msg}", file=sys.stderr, flush=True)
 
 
-def read_dated_baskets(gw, page: int = 5000) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, int]:
-    """The sale baskets in Neo4j: (skus, basket number, product index, day number, baskets without a time).
-    A basket without a time gets the earliest day seen (it is in the graph; it is in no recent window)."""
-    after, skus_of, times = "", [], []
-    while True:
-        rows = gw.read("learn/dated_baskets_page", {"after": after, "limit": page}, raw=True)
-        if not rows:
-            break
-        for r in rows:
-            skus_of.append(r["skus"])
-            times.append(r["time"])
-        after = rows[-1]["id"]
-        if len(skus_of) % (page * 10) == 0:
-            log(f"  read {len(skus_of):,} baskets")
-    skus = sorted({s for items in skus_of for s in items})
-    index = {s: i for i, s in enumerate(skus)}
-    sizes = np.fromiter((len(items) for items in skus_of), dtype=np.int64, count=len(skus_of))
-    basket = np.repeat(np.arange(len(skus_of)), sizes)
-    product = np.fromiter((index[s] for items in skus_of for s in items), dtype=np.int64, count=int(sizes.sum()))
-    day = np.array([np.datetime64(t[:10]) if t else np.datetime64("NaT") for t in times], dtype="datetime64[D]")
-    undated = int(np.isnat(day).sum())
-    if undated:
-        day[np.isnat(day)] = day[~np.isnat(day)].min() if undated < day.size else np.datetime64("1970-01-01")
-    return skus, basket, product, np.repeat(day.astype(np.int64), sizes), undated
+def _every_50k(done: int) -> None:
+    if done % 50_000 == 0:
+        log(f"  read {done:,} baskets")
 
 
 def predicted_lists(gw, run_id: str, index: dict[str, int]) -> tuple[np.ndarray, dict]:
@@ -131,6 +110,7 @@ def run_set(name: str, data: Path, cutoff: str, args, env: dict) -> dict:
     from relmine.config import Settings
     from relmine.gateway import Gateway
     from relmine.learn import future as F
+    from relmine.learn.blend import read_baskets
 
     out = args.out / name
     out.mkdir(parents=True, exist_ok=True)
@@ -152,7 +132,8 @@ def run_set(name: str, data: Path, cutoff: str, args, env: dict) -> dict:
     os.environ.update({k: v for k, v in env.items() if k.startswith(("NEO4J_", "RELMINE_"))})
     t = time.monotonic()
     with Gateway(Settings.from_env(), app="relmine-bench") as gw:
-        skus, basket, product, day, undated = read_dated_baskets(gw)
+        skus, read = read_baskets(gw, progress=_every_50k)
+        basket, product, day, undated = read.basket, read.product, read.day, read.undated
         graph = gw.read_one("bench/count_order_graph") or {}
     n = len(skus)
     index = {s: i for i, s in enumerate(skus)}
