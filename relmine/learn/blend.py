@@ -198,6 +198,12 @@ def _lists(src: np.ndarray, dst: np.ndarray, score: np.ndarray, tie: np.ndarray,
     return {int(s): [int(d) for d in top[s] if d >= 0] for s in np.unique(src)}
 
 
+def _rows(top: np.ndarray, sources: np.ndarray) -> dict[int, list[int]]:
+    """The sources' lists of an ``(n, k)`` top array (-1 padded), as :func:`relmine.learn.ranking.score_lists`
+    takes them."""
+    return {s: [int(x) for x in top[s] if x >= 0] for s in sources.tolist()}
+
+
 def _targets_of(keys: np.ndarray, n: int, sources: np.ndarray) -> dict[int, set[int]]:
     wanted = set(sources.tolist())
     out: dict[int, set[int]] = {}
@@ -276,8 +282,7 @@ def blend_run(model, lg, local, split, baskets: Baskets, h_full: torch.Tensor, *
         wanted = _targets_of(labels_at, n, sources)
         figures = {"model": score_lists(_lists(fs, fd, fitted.score(x), ff[:, ra], n, k), wanted, k),
                    "heuristic_reranker": score_lists(_lists(fs, fd, heuristic.score(ff), ff[:, ra], n, k), wanted, k),
-                   "recent_popularity": score_lists({s: [y for y in at.top["recent_popularity"][s] if y >= 0]
-                                                     for s in sources.tolist()}, wanted, k)}
+                   "recent_popularity": score_lists(_rows(at.top["recent_popularity"], sources), wanted, k)}
         info = {"from": _iso_day(start), "to": _iso_day(end), "label_min_count": label_min,
                 "labels": int(labels.sum()), "candidates": int(labels.size), "sources": int(sources.size),
                 "weights": fitted.describe(), "heuristic_weights": heuristic.describe()}
@@ -308,8 +313,7 @@ def blend_run(model, lg, local, split, baskets: Baskets, h_full: torch.Tensor, *
         for name, score in scores.items():
             ranking[name] = score_lists(_lists(ts, td, score, tf[:, ra], n, k), wanted, k)
         for name in ("ra", "aa", "cn", "cocount", "recent_ra", "recent_popularity"):
-            ranking[name] = score_lists({s: [x for x in at_test.top[name][s] if x >= 0] for s in sources.tolist()},
-                                        wanted, k)
+            ranking[name] = score_lists(_rows(at_test.top[name], sources), wanted, k)
     del at_test
 
     # 2. what is written: fitted on the latest days, ranked on the whole graph and every basket
