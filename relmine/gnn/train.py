@@ -32,7 +32,9 @@ The recipe (each step measured on Amazon Photo, see ``bench/evaluate_photo.py``)
   optional reconstruction loss (dot-product edge reconstruction plus
   node-feature MSE) weighted by ``recon_weight``.
 * Adam, gradient clipping, early stopping on a validation metric (default
-  Hits@50), the best weights restored at the end. Optionally the learning
+  Hits@50 on validation pairs; or a caller's :class:`Criterion`, such as the
+  ranking a run held out by time writes, scored on its validation window),
+  the best weights restored at the end. Optionally the learning
   rate is cut (``lr_decay``) after every ``lr_patience`` epochs without
   validation gain, before ``patience`` stops the run (tried on Photo and
   left out of the recipe: :mod:`relmine.gnn.recipe` says why).
@@ -62,7 +64,7 @@ import random
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 import torch
@@ -137,6 +139,17 @@ class PairSet:
     graph: Data
     pos: Tensor
     neg: Tensor
+
+
+class Criterion(Protocol):
+    """A caller's validation criterion, higher is better, scored after every epoch in place of a
+    :class:`PairSet`'s ``val_metric``: e.g. the ranking a run writes, on days it never learned from.
+    ``graph`` is the graph it embeds (``adj``, when given, is that graph's adjacency, shared with training)."""
+
+    name: str
+    graph: Data
+
+    def __call__(self, model: GATLinkPredictor, adj: Adjacency | None) -> float: ...
 
 
 @dataclass
@@ -569,7 +582,7 @@ def contrast_loss(h: Tensor, pos: Tensor, types: Tensor, config: TrainConfig) ->
 
 
 def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConfig | None = None, *,
-          val: PairSet | None = None, checkpoint: str | os.PathLike | None = None,
+          val: PairSet | Criterion | None = None, checkpoint: str | os.PathLike | None = None,
           on_epoch: Callable[[EpochStats], None] | None = None,
           on_step: Callable[[int, int], None] | None = None) -> TrainResult:
     """Train ``model`` in place on ``partitions``; returns the history.
@@ -578,8 +591,8 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
         model: the model (moved to the chosen device).
         partitions: one ``Data`` per subgraph; all share the model.
         config: hyper-parameters (defaults: :class:`TrainConfig`).
-        val: validation pairs for early stopping and model selection; without
-            it the last epoch's weights are kept.
+        val: validation pairs (scored by ``config.val_metric``) or a :class:`Criterion`, for early
+            stopping and model selection; without it the last epoch's weights are kept.
         checkpoint: file to save after each epoch and to resume from if it exists.
         on_epoch: called after each epoch (after the checkpoint is written),
             e.g. to report progress from a worker.
@@ -659,8 +672,8 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
             train_s = time.perf_counter() - t0
             score = None
             if val is not None:
-                score = evaluate_pairs(model, val, config.val_metric, config.eval_batch_size, config.amp,
-                                       adj=val_adj)
+                score = (evaluate_pairs(model, val, config.val_metric, config.eval_batch_size, config.amp,
+                                        adj=val_adj) if isinstance(val, PairSet) else float(val(model, val_adj)))
                 if result.best_val is None or score > result.best_val:
                     result.best_val, result.best_epoch, bad_epochs = score, epoch, 0
                     best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
@@ -678,7 +691,8 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
                                total_targets / max(train_s, 1e-9))
             result.history.append(stats)
             if config.progress:
-                val_txt = "" if score is None else f" val {config.val_metric} {score:.4f}"
+                name = config.val_metric if isinstance(val, PairSet) else getattr(val, "name", "criterion")
+                val_txt = "" if score is None else f" val {name} {score:.4f}"
                 log.info("epoch %d loss %.4f%s (%.1fs, %.0f edges/s)", epoch, stats.loss, val_txt,
                          stats.seconds, stats.edges_per_s)
             if checkpoint is not None:

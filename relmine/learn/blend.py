@@ -47,6 +47,8 @@ N_RISING = 20
 NEAREST = 50
 FIT_SOURCES_MOST = 1_500  # products whose candidates the blend is fitted on (a seeded sample)
 TEST_SOURCES_MOST = 400  # products whose lists are scored on the test window (as relmine.learn.ranking)
+VAL_SOURCES_MOST = 600  # products whose lists the early-stopping criterion scores, every epoch
+VAL_LABELS_LEAST = 20  # fewer pairs new in the validation window: the run early-stops on Hits@50 instead
 FIT_POSITIVES_LEAST = 200  # fewer labels at MIN_COUNT than this: a pair bought together once counts
 BLEND_FEATURES = F.FEATURES + ("gnn",)
 METHODS = ("model", "gnn", "ra", "aa", "cn", "cocount", "recent_ra", "recent_popularity", "heuristic_reranker")
@@ -323,6 +325,92 @@ def blend_run(model, lg, local, split, baskets: Baskets, h_full: torch.Tensor, *
     src, dst, score, types, candidates = rank_now(model, lg, baskets, h_full, latest.fitted, top_k)
     fits = {"test": {**before.info, "figures": before.figures}, "written": {**latest.info, "figures": latest.figures}}
     return Blend(latest.fitted, fits, ranking, src, dst, score, types, candidates, round(time.monotonic() - t0, 2))
+
+
+class WindowCriterion:
+    """Early stopping on what the run writes: after every epoch, a blend of the model's logit and the
+    heuristics is fitted on the validation window (the pairs new in it, at most :data:`VAL_SOURCES_MOST`
+    products' candidates, seeded) and its precision@k there is the score (a :class:`relmine.gnn.train.
+    Criterion`). This is the fit :func:`blend_run` makes before the test window, on the same days, so the
+    epoch kept is the one whose GNN adds most to the written ranking, not the one that best separates
+    relations from uniform non-edges: on Online Retail those part ways after a few epochs (issue 26).
+
+    The candidates are the heuristics' of the baskets before the window (the embedding's nearest
+    neighbours, which move every epoch, are left out); the labels are fixed once, so each epoch costs one
+    embedding of the training graph, the decoder over the candidates and a logistic regression."""
+
+    name = f"blend_p@{F.K}"
+
+    def __init__(self, graph, n: int, baskets: Baskets, start: int, end: int, *, seed: int = 0,
+                 budget: int = 1_000_000, k: int = F.K):
+        b, p, d = baskets.basket, baskets.product, baskets.day
+        at = F.snapshot(b, p, d, n, start, n_popular=N_POPULAR, n_rising=N_RISING)
+        window = (d >= start) & (d < end)
+        later = F.cocounts(b[window], p[window], n)
+        self.label_min = F.MIN_COUNT
+        new = F.new_pairs(at.seen, later, self.label_min)
+        if new.size < FIT_POSITIVES_LEAST:
+            self.label_min = 1
+            new = F.new_pairs(at.seen, later, self.label_min)
+        sources = _sources(new, n, VAL_SOURCES_MOST, np.random.default_rng(seed))
+        rows = np.isin(at.cand_src, sources)
+        self.src, self.dst, self.features = at.cand_src[rows], at.cand_dst[rows], at.features[rows]
+        self.labels = np.isin(F.pair_key(self.src, self.dst, n), new)
+        self.wanted = _targets_of(new, n, sources)
+        self.graph, self.n, self.k, self.budget = graph, n, k, budget
+        self.info = {"from": _iso_day(start), "to": _iso_day(end), "label_min_count": self.label_min,
+                     "new_pairs": int(new.size), "labels": int(self.labels.sum()),
+                     "candidates": int(self.labels.size), "sources": int(sources.size)}
+        self._adj = None
+        self.last: dict = {}  # the last epoch's figures: the blend's and the GNN's alone
+        self.best: dict = {}  # the best epoch's (since this process started: a resumed run forgets earlier ones)
+
+    def __call__(self, model, adj) -> float:
+        from relmine.gnn.graph import Adjacency
+        from relmine.gnn.train import embed
+
+        if adj is None and model.needs_adjacency:  # not training on this graph: its own, built once
+            if self._adj is None:
+                device = next(model.parameters()).device
+                self._adj = Adjacency(self.graph.edge_index.to(device), self.graph.num_nodes)
+            adj = self._adj
+        with torch.no_grad():
+            h = embed(model, self.graph, amp=False, budget=self.budget)
+        gnn = _logits(model, h, adj, self.src, self.dst)
+        x = np.column_stack([self.features, gnn])
+        fitted = F.fit_reranker(x, self.labels, names=BLEND_FEATURES)
+        ra = self.features[:, F.FEATURES.index("ra")]
+        self.last = {"blend": score_window(self, fitted.score(x), ra), "gnn": score_window(self, gnn, ra)}
+        score = self.last["blend"][f"precision@{self.k}"]
+        if not self.best or score > self.best["blend"][f"precision@{self.k}"]:
+            self.best = self.last
+        return score
+
+    def describe(self) -> str:
+        """The last epoch's figures, for the run's log."""
+        k = self.k
+        return ", ".join(f"{name} P@{k} {v[f'precision@{k}']:.4f} R@{k} {v[f'recall@{k}']:.4f}"
+                         for name, v in self.last.items())
+
+
+def score_window(c: WindowCriterion, score: np.ndarray, tie: np.ndarray) -> dict:
+    from relmine.learn.ranking import score_lists
+
+    return score_lists(_lists(c.src, c.dst, score, tie, c.n, c.k), c.wanted, c.k)
+
+
+def criterion(lg, split, baskets: Baskets, graph, *, seed: int = 0,
+              budget: int = 1_000_000) -> tuple[WindowCriterion | None, str]:
+    """The early-stopping criterion of a run that writes the blend (``None`` and why where the validation
+    window has too few new pairs to rank against)."""
+    start, end = _day(split.held_out["val_from"], up=True), _day(split.held_out["test_from"])
+    if end <= start:
+        return None, "the validation window holds no whole day"
+    c = WindowCriterion(graph, lg.num_nodes, baskets, start, end, seed=seed, budget=budget)
+    if c.info["new_pairs"] < VAL_LABELS_LEAST:
+        return None, (f"{c.info['new_pairs']} pairs new in the validation window "
+                      f"(the ranking criterion needs {VAL_LABELS_LEAST})")
+    return c, ""
 
 
 def _first_seen_before(lg, day: int) -> np.ndarray:

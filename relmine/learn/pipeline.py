@@ -34,7 +34,7 @@ import io
 import logging
 import pickle
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -268,26 +268,59 @@ def train_run(gw: Gateway, run_id: str, home: Path,
                epochs=spec.epochs, pull_edges=st["relations_pulled"], relations_kept=st["relations_kept"],
                graph=json.dumps(st), split=json.dumps(split.held_out))
     train_graph = lg.data(lg.pairs[:, split.train], local[split.train], lg.weights[split.train])
-    val = PairSet(train_graph, split.val_pos, split.val_neg)
+    baskets, why = _dated_baskets(gw, run_id, lg, split)
+    val = _validation(gw, run_id, spec, lg, split, baskets, PairSet(train_graph, split.val_pos, split.val_neg))
     with paths3_forced(paths3):
         return _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val, paths3, checkpoint,
-                                model_path, on_epoch)
+                                model_path, on_epoch, (baskets, why))
 
 
-def _rank(gw, run_id, spec, model, lg, local, split, train_graph, embeddings):
+def _dated_baskets(gw, run_id, lg, split):
+    """``(baskets, why)``: the dated sale orders a run held out by time ranks with (read once, before
+    training: its early stopping ranks them too), or ``None`` and why it writes the decoder's ranking."""
+    from relmine.learn import blend as B
+
+    if split.held_out.get("holdout") != "time":
+        return None, "the relations were held out at random"
+    why = B.usable(lg, split)
+    if why is not None:
+        return None, why
+    update_run(gw, run_id, "ranking: reading the dated sale orders")
+    _, baskets = B.read_baskets(gw, {s: i for i, s in enumerate(lg.skus)})
+    why = B.usable(lg, split, baskets)
+    return (baskets, "") if why is None else (None, why)
+
+
+def _validation(gw, run_id, spec, lg, split, baskets, pairs):
+    """What training early-stops on: the validation pairs' Hits@50 against uniform non-edges, or, where the
+    run writes the blend, the blend's precision on the validation window (:class:`relmine.learn.blend.
+    WindowCriterion`)."""
+    if baskets is None:
+        return pairs
+    from relmine.learn import blend as B
+
+    crit, why = B.criterion(lg, split, baskets, pairs.graph, seed=spec.seed, budget=spec.max_step_edges)
+    if crit is None:
+        update_run(gw, run_id, f"validation: Hits@50 of the validation pairs against uniform non-edges ({why})")
+        return pairs
+    info = crit.info
+    update_run(gw, run_id, f"validation: the written blend's P@{crit.k} on the validation window ({info['from']} to "
+                           f"{info['to']}: {info['new_pairs']:,} new pairs, {info['sources']:,} products' "
+                           f"{info['candidates']:,} candidates)")
+    return crit
+
+
+def _rank(gw, run_id, spec, model, lg, local, split, train_graph, embeddings, dated):
     """The run's ranking figures on its test window, and the blend it writes where it can
-    (:mod:`relmine.learn.blend`; ``None``: the decoder's own ranking is written)."""
+    (:mod:`relmine.learn.blend`; ``None``: the decoder's own ranking is written). ``dated``: what
+    :func:`_dated_baskets` read."""
     from relmine.learn import blend as B
     from relmine.learn.ranking import ranking_metrics
 
     if split.held_out.get("holdout") != "time":
         return {}, None
-    why, baskets = B.usable(lg, split), None
-    if why is None:
-        update_run(gw, run_id, "ranking: reading the dated sale orders")
-        _, baskets = B.read_baskets(gw, {s: i for i, s in enumerate(lg.skus)})
-        why = B.usable(lg, split, baskets)
-    if why is None:
+    baskets, why = dated
+    if baskets is not None:
         blend = B.blend_run(model, lg, local, split, baskets, embeddings, seed=spec.seed,
                             budget=spec.max_step_edges, top_k=spec.top_k,
                             progress=lambda line: update_run(gw, run_id, line))
@@ -335,8 +368,8 @@ def paths3_mode_of(lg, with_walks: bool = False):
 
 
 def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val, paths3, checkpoint, model_path,
-                     on_epoch) -> list[int]:
-    from relmine.gnn.train import train
+                     on_epoch, dated) -> list[int]:
+    from relmine.gnn.train import PairSet, train
     from relmine.learn.blend import to_saved
 
     st = lg.stats
@@ -344,6 +377,9 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
     model = build_model(spec, lg.x.size(1), len(types))
     pull_checkpoint(gw, run_id, checkpoint)
     config = train_config(spec, types)
+    criterion = None if isinstance(val, PairSet) else val
+    if criterion is not None:
+        config = replace(config, val_metric=criterion.name)
     if spec.contrast_weight > 0 and not config.contrast_types:
         log.warning("run %s: --contrast-weight without a substitute-like relation type (%s): the term is off",
                     run_id, ", ".join(types))
@@ -351,7 +387,8 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
     def report(stats) -> None:  # called after the local checkpoint of the epoch is written
         push_checkpoint(gw, run_id, checkpoint, stats.epoch)
         check_not_cancelled(gw, run_id)
-        val_txt = "" if stats.val is None else f", validation {config.val_metric} {stats.val:.4f}"
+        val_txt = ("" if stats.val is None else f", validation {config.val_metric} {stats.val:.4f}"
+                   if criterion is None else f", validation {criterion.describe()}")
         update_run(gw, run_id,
                    f"training: epoch {stats.epoch + 1}/{spec.epochs}, loss {stats.loss:.4f}{val_txt}, "
                    f"{stats.edges_per_s:,.0f} edges/s",
@@ -369,7 +406,7 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
     t2 = time.monotonic()
     embeddings, attention = full_graph_outputs(model, lg, local, spec.max_step_edges)
     t_embed = time.monotonic() - t2
-    ranking, blend = _rank(gw, run_id, spec, model, lg, local, split, train_graph, embeddings)
+    ranking, blend = _rank(gw, run_id, spec, model, lg, local, split, train_graph, embeddings, dated)
     ranked = {} if blend is None else _ranked(blend.src, blend.dst, blend.score, blend.type)
     buffer = io.BytesIO()
     torch.save({"state": model.cpu().state_dict(), "in_channels": lg.x.size(1), "types": list(types),
@@ -383,6 +420,7 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
     metrics = {"final_loss": result.history[-1].loss if result.history else None,
                "epochs_run": result.epochs_run, "best_epoch": result.best_epoch, "best_val": result.best_val,
                "val_metric": config.val_metric, "stopped_early": result.stopped_early,
+               "validation": None if criterion is None else {**criterion.info, "best": criterion.best},
                "resumed_from": result.resumed_from, "test": test, "ranking": ranking, "paths3": paths3,
                "blend": None if blend is None else {**blend.fits, "candidates": blend.candidates,
                                                     "seconds": blend.seconds},

@@ -71,6 +71,13 @@ def test_dated_orders_train_on_the_past_and_test_on_the_latest_pairs(dated, work
         assert set(ranking[method]) == {"precision@10", "recall@10", "ndcg@10"}
         assert all(0.0 <= v <= 1.0 for v in ranking[method].values())
     assert 0.0 < ranking["coverage"] <= 1.0
+    # training early-stopped on the blend's precision on the validation window, each epoch logged with it
+    assert metrics["val_metric"] == "blend_p@10" and 0.0 <= metrics["best_val"] <= 1.0
+    validation = metrics["validation"]
+    assert validation["from"] >= split["val_from"][:10] and validation["to"] == split["test_from"][:10]
+    assert validation["labels"] > 0 and validation["best"]["blend"]["precision@10"] == metrics["best_val"]
+    assert "validation: the written blend's P@10 on the validation window (" in out.stderr, out.stderr
+    assert "validation blend P@10 " in out.stderr and ", gnn P@10 " in out.stderr, out.stderr
     assert run["p_model"] == ranking["model"]["precision@10"] and run["r_ra"] == ranking["ra"]["recall@10"]
     assert run["coverage"] == ranking["coverage"]
     # what is written is the blend's lists: at most top_k (10) new partners a product, best first, with the
@@ -90,4 +97,6 @@ def test_random_holdout_is_still_there_when_asked_for(dated, worker_factory, amq
     split = json.loads(dated.read_one(RUN, {"id": "train-th-2"})["split"])
     assert split["holdout"] == "random" and "test_from" not in split
     run = dated.read_one(RUN, {"id": "train-th-2"})
-    assert json.loads(run["metrics"])["ranking"] == {} and run["p_model"] is None  # a random slice is no window
+    metrics = json.loads(run["metrics"])
+    assert metrics["ranking"] == {} and run["p_model"] is None  # a random slice is no window
+    assert metrics["val_metric"] == "hits@50" and metrics["validation"] is None

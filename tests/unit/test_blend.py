@@ -146,3 +146,44 @@ def test_the_embed_task_writes_a_blocks_share_of_the_ranked_lists_with_ranks_per
     assert src.tolist() == [2, 2, 2, 5] and dst.tolist() == [4, 0, 1, 2]
     assert rank.tolist() == [1, 2, 3, 1] and typ.tolist() == [0, 0, 1, 0]
     assert np.allclose(score, [0.8, 0.7, 0.1, 0.6])
+
+
+@pytest.fixture(scope="module")
+def window():
+    """A run's pieces before training: the learning graph, its time split, the baskets, the training graph."""
+    n = 400
+    basket, product, day = _baskets(n=n)
+    lg = _graph(basket, product, day, n)
+    split = split_relations(lg, seed=0, val_ratio=0.1, test_ratio=0.15, holdout="time")
+    local = np.zeros(lg.pairs.shape[1], dtype=np.int64)
+    train_graph = lg.data(lg.pairs[:, split.train], local[split.train], lg.weights[split.train])
+    torch.manual_seed(0)
+    model = build_model(TrainSpec(hidden=16, heads=2), lg.x.size(1), 1)
+    return lg, split, B.Baskets(basket, product, day, int(basket.max()) + 1, 0), train_graph, model
+
+
+def test_early_stopping_ranks_the_validation_window_with_a_blend_of_the_models_logit(window, monkeypatch):
+    lg, split, baskets, train_graph, model = window
+    crit, why = B.criterion(lg, split, baskets, train_graph, seed=0)
+    assert crit is not None and why == ""
+    # the window between the validation and the test cut, labels are its new pairs among the candidates
+    assert crit.info["from"] >= split.held_out["val_from"][:10] and crit.info["to"] == split.held_out["test_from"][:10]
+    assert 0 < crit.info["labels"] <= crit.info["new_pairs"] and crit.info["sources"] <= B.VAL_SOURCES_MOST
+    first = crit(model, None)
+    assert first == crit.last["blend"]["precision@10"] and set(crit.last) == {"blend", "gnn"}
+    assert crit(model, None) == first  # the same weights score the same
+    # a logit that knows the window's pairs lifts the criterion above the heuristics' blend with a blind one
+    noise = np.random.default_rng(1).normal(size=crit.labels.size)
+    monkeypatch.setattr(B, "_logits", lambda *a, **k: noise)
+    blind = crit(model, None)
+    monkeypatch.setattr(B, "_logits", lambda *a, **k: crit.labels * 4.0 + noise)
+    knowing = crit(model, None)
+    assert knowing > blind and crit.best["blend"]["precision@10"] == knowing
+    assert knowing == pytest.approx(crit.last["blend"]["precision@10"])
+
+
+def test_a_validation_window_with_too_few_new_pairs_early_stops_on_hits_at_50(window, monkeypatch):
+    lg, split, baskets, train_graph, _ = window
+    monkeypatch.setattr(B, "VAL_LABELS_LEAST", 10**9)
+    crit, why = B.criterion(lg, split, baskets, train_graph)
+    assert crit is None and "pairs new in the validation window" in why

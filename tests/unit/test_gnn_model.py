@@ -327,6 +327,33 @@ def test_learning_rate_is_cut_after_lr_patience_epochs_without_gain(tmp_path):
     assert saved["bad_epochs"] == 5
 
 
+def test_a_criterion_decides_early_stopping_and_which_weights_are_kept():
+    data = toy_graph()
+
+    class Scripted:  # a caller's criterion (relmine.gnn.train.Criterion): a fixed sequence of scores
+        name, graph = "scripted", data
+
+        def __init__(self):
+            self.scores, self.states, self.adjs = [0.1, 0.5, 0.3, 0.2, 0.9], [], []
+
+        def __call__(self, model, adj):
+            self.states.append({k: v.detach().clone() for k, v in model.state_dict().items()})
+            self.adjs.append(adj)
+            return self.scores[len(self.states) - 1]
+
+    val = Scripted()
+    torch.manual_seed(0)
+    model = GATLinkPredictor(8, 16, heads=2, num_relations=3)
+    result = train(model, [data], TrainConfig(**{**CFG, "epochs": 5, "patience": 2}), val=val)
+    # best at epoch 1, two epochs without gain: stopped before the fifth epoch's 0.9
+    assert result.best_epoch == 1 and result.best_val == 0.5 and result.stopped_early and result.epochs_run == 4
+    assert [s.val for s in result.history] == [0.1, 0.5, 0.3, 0.2]
+    assert all(torch.equal(v, val.states[1][k]) for k, v in model.state_dict().items())
+    assert any(not torch.equal(v, val.states[3][k]) for k, v in model.state_dict().items())  # not the last epoch's
+    # the adjacency of the graph it trains on is shared with the criterion where the decoder needs one
+    assert all((a is not None) == model.needs_adjacency for a in val.adjs)
+
+
 def test_relation_type_head_learns_planted_types():
     data = planted_types_graph()
     torch.manual_seed(0)
