@@ -144,12 +144,16 @@ class PairSet:
 class Criterion(Protocol):
     """A caller's validation criterion, higher is better, scored after every epoch in place of a
     :class:`PairSet`'s ``val_metric``: e.g. the ranking a run writes, on days it never learned from.
-    ``graph`` is the graph it embeds (``adj``, when given, is that graph's adjacency, shared with training)."""
+    ``graph`` is the graph it embeds (``adj``, when given, is that graph's adjacency, shared with training).
+    ``improves(score, best)`` judges whether the epoch just scored beats the best (``best`` ``None``: the
+    first epoch), e.g. only by a significant gain; a gain makes it the best, whose weights are kept."""
 
     name: str
     graph: Data
 
     def __call__(self, model: GATLinkPredictor, adj: Adjacency | None) -> float: ...
+
+    def improves(self, score: float, best: float | None) -> bool: ...
 
 
 @dataclass
@@ -674,7 +678,9 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
             if val is not None:
                 score = (evaluate_pairs(model, val, config.val_metric, config.eval_batch_size, config.amp,
                                         adj=val_adj) if isinstance(val, PairSet) else float(val(model, val_adj)))
-                if result.best_val is None or score > result.best_val:
+                gained = (result.best_val is None or score > result.best_val) if isinstance(val, PairSet) \
+                    else val.improves(score, result.best_val)
+                if gained:
                     result.best_val, result.best_epoch, bad_epochs = score, epoch, 0
                     best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
                 else:

@@ -171,15 +171,35 @@ def test_early_stopping_ranks_the_validation_window_with_a_blend_of_the_models_l
     assert 0 < crit.info["labels"] <= crit.info["new_pairs"] and crit.info["sources"] <= B.VAL_SOURCES_MOST
     first = crit(model, None)
     assert first == crit.last["blend"]["precision@10"] and set(crit.last) == {"blend", "gnn"}
-    assert crit(model, None) == first  # the same weights score the same
+    assert crit.improves(first, None) and crit.best == crit.last  # the first epoch is the best so far
+    assert crit(model, None) == first and not crit.improves(first, first)  # the same weights: no gain
     # a logit that knows the window's pairs lifts the criterion above the heuristics' blend with a blind one
     noise = np.random.default_rng(1).normal(size=crit.labels.size)
     monkeypatch.setattr(B, "_logits", lambda *a, **k: noise)
     blind = crit(model, None)
+    assert not crit.improves(blind, first) and crit.best["blend"]["precision@10"] == first
     monkeypatch.setattr(B, "_logits", lambda *a, **k: crit.labels * 4.0 + noise)
     knowing = crit(model, None)
-    assert knowing > blind and crit.best["blend"]["precision@10"] == knowing
-    assert knowing == pytest.approx(crit.last["blend"]["precision@10"])
+    assert knowing > blind and crit.improves(knowing, first) and crit.best["blend"]["precision@10"] == knowing
+
+
+def test_a_gain_on_the_validation_window_counts_only_where_it_is_significant(window):
+    lg, split, baskets, train_graph, _ = window
+    crit, _ = B.criterion(lg, split, baskets, train_graph, seed=0)
+    products = len(crit.wanted)
+    assert products > 20
+    crit._best_hits = np.full(products, 0.3)
+    one_hit = np.full(products, 0.3)
+    one_hit[0] += 0.1  # one more hit on one product: higher, not significant
+    crit._last_hits, crit.last = one_hit, {"blend": {"precision@10": float(one_hit.mean())}}
+    assert not crit.improves(float(one_hit.mean()), 0.3)
+    broad = np.full(products, 0.3)
+    broad[: products // 2] += 0.1  # one more hit on half the products: a gain
+    crit._last_hits, crit.last = broad, {"blend": {"precision@10": float(broad.mean())}}
+    assert crit.improves(float(broad.mean()), 0.3) and crit._best_hits is broad
+    # a resumed run (the best epoch scored by another process): any gain counts
+    crit._best_hits = None
+    assert not crit.improves(0.29, 0.3) and crit.improves(0.31, 0.3)
 
 
 def test_a_validation_window_with_too_few_new_pairs_early_stops_on_hits_at_50(window, monkeypatch):
