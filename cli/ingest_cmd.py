@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from relmine.cli.common import echo_table, friendly_errors, gateway_from, settings_from
-from relmine.ingest.model import KINDS, RETURN_DEFAULTS
+from relmine.ingest.options import KINDS, RETURN_DEFAULTS
 from relmine.ingest.textio import FORMATS
 
 

@@ -14,7 +14,7 @@ from relmine.errors import InputError
 from relmine.progress import Progress
 from relmine.ingest import amazon2014, values as V
 from relmine.ingest.columns import CATALOG_FIELDS, EDGE_FIELDS, ORDER_FIELDS, match_columns, require, same_name_key
-from relmine.ingest.model import EdgeSet, IngestOptions, OrderTable, Parsed, RejectLog
+from relmine.ingest.options import EdgeSet, IngestOptions, OrderTable, Parsed, RejectLog
 from relmine.ingest.pairs import NO_FIRST, time_code
 from relmine.ingest.returns import ServiceStats, compile_pattern
 from relmine.ingest.spill import OrderBuckets, bucket_count
@@ -665,7 +665,7 @@ def read_orders(ctx: ReadContext) -> Parsed:
 
     Returns (cancellation-marked order ids, negative quantities, a return ``kind``) are kept as
     return orders; service lines (postage, fees, ...) are marked in ``Parsed.service``: see
-    :mod:`relmine.ingest.returns` for the rules. :func:`pipeline.apply_service_rules` adds the
+    :mod:`relmine.ingest.returns` for the rules. :func:`load.apply_service_rules` adds the
     data-driven rules and drops the service lines."""
     out = Parsed(counts=ctx.rejects.counts)
     n_buckets = bucket_count(ctx.path, ctx.fmt, ctx.options.chunk_mb) if ctx.spill is not None else 1
