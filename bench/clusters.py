@@ -114,8 +114,8 @@ def load_photo(gw, data: Path) -> tuple[dict, dict]:
 
 
 def load_baskets(gw, name: str, data: Path, tmp: Path) -> tuple[dict, dict]:
-    from relmine.ingest.model import IngestOptions
-    from relmine.ingest.pipeline import ingest_file
+    from relmine.ingest.options import IngestOptions
+    from relmine.ingest.load import ingest_file
 
     if name == "groceries":
         with open(data / "groceries_hierarchy.csv", newline="") as f:

@@ -44,8 +44,8 @@ def main() -> int:
     from relmine.gateway import Gateway
     from relmine.gnn.typed import METHODS, ModelSpec, evaluate_typed, format_typed_table, plot_confusions
     from relmine.learn.evaluation import read_typed_graph
-    from relmine.ingest.model import IngestOptions
-    from relmine.ingest.pipeline import ingest_file
+    from relmine.ingest.options import IngestOptions
+    from relmine.ingest.load import ingest_file
     from relmine.schema import apply_schema, empty_graph
 
     logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)

@@ -66,42 +66,59 @@ def _seeds(values: tuple[str, ...]) -> tuple[int, ...]:
               show_default=True, help="With --typed: share of every relation type held out for testing.")
 @click.pass_context
 @friendly_errors
-def evaluate(ctx, data_file, relation_types, seeds, epochs, hidden, conv, device, out, checkpoints, fresh, fastrp,
-             probe, typed, run_id, test_share) -> None:
+def evaluate(ctx, data_file, relation_types, fastrp, typed, run_id, test_share, **recipe) -> None:
     """Evaluate link prediction on a held-out 85/5/10 random edge split, once per seed.
 
     Rows: the GAT, CN, AA, RA and FastRP + cosine; columns: AUC, Hits@20/50/100
     and MRR as mean ± std over seeds. Says whether the bar is met (model
     Hits@50 at least 0.10 above RA's, AUC at least 0.98).
     """
-    from relmine.learn.evaluation import EvalSpec, format_report, product_graph, run_evaluation
-    from relmine.learn.fastrp import FastRPScorers
-    from relmine.relations import observed_types
-
+    # recipe: the options named as the EvalSpec fields they fill (seeds, epochs, hidden, conv, device, out,
+    # checkpoints, fresh, probe)
     for name in ("relmine.gnn", "relmine.learn"):  # epochs and FastRP progress on stderr
         logging.getLogger(name).setLevel(logging.INFO)
     if run_id is not None:
-        from relmine.learn.pipeline import evaluate_run
         from relmine.runid import check_run_id
 
         check_run_id(run_id)
         if data_file is not None or typed:
             raise click.UsageError("--run scores a shipped run on its own graph; it takes no --data or --typed")
-        with gateway_from(ctx) as gw:
-            result = evaluate_run(gw, run_id)
-        click.echo(format_run_evaluation(result))
-        return
-    if typed:
+        _score_run(ctx, run_id)
+    elif typed:
         if data_file is not None:
             raise click.UsageError("--typed reads the product graph in Neo4j; it takes no --data")
-        from relmine.learn.evaluation import run_typed_evaluation
+        _typed(ctx, test_share, **recipe)
+    else:
+        _held_out_split(ctx, data_file, relation_types, fastrp, **recipe)
 
-        with gateway_from(ctx) as gw:
-            gw.verify()
-            report, table = run_typed_evaluation(gw, seeds, out=out, epochs=epochs, hidden=hidden, device=device,
-                                                 test_share=test_share, log=lambda line: click.echo(line, err=True))
-        click.echo(table)
-        return
+
+def _score_run(ctx, run_id: str) -> None:
+    """``--run``: the model a run shipped, on that run's own test slice."""
+    from relmine.learn.pipeline import evaluate_run
+
+    with gateway_from(ctx) as gw:
+        result = evaluate_run(gw, run_id)
+    click.echo(format_run_evaluation(result))
+
+
+def _typed(ctx, test_share: float, *, seeds, out, epochs, hidden, device, **_unused) -> None:
+    """``--typed``: a share of every typed relation held out, per-type figures against the baselines."""
+    from relmine.learn.evaluation import run_typed_evaluation
+
+    with gateway_from(ctx) as gw:
+        gw.verify()
+        _, table = run_typed_evaluation(gw, seeds, out=out, epochs=epochs, hidden=hidden, device=device,
+                                        test_share=test_share, log=lambda line: click.echo(line, err=True))
+    click.echo(table)
+
+
+def _held_out_split(ctx, data_file: Path | None, relation_types: tuple[str, ...], fastrp: bool, *, conv,
+                    checkpoints, **recipe) -> None:
+    """The random edge split of an npz file (``--data``) or of the product graph, per seed."""
+    from relmine.learn.evaluation import EvalSpec, format_report, product_graph, run_evaluation
+    from relmine.learn.fastrp import FastRPScorers
+    from relmine.relations import observed_types
+
     with contextlib.ExitStack() as stack:
         gw = None
         if data_file is None or fastrp:
@@ -120,9 +137,8 @@ def evaluate(ctx, data_file, relation_types, seeds, epochs, hidden, conv, device
 
             conv = resolve_conv(conv, len(types))
         click.echo(f"{dataset}: {data.num_nodes} nodes, {data.edge_index.size(1) // 2} undirected edges, "
-                   f"seeds {list(seeds)}", err=True)
-        spec = EvalSpec(seeds=seeds, epochs=epochs, hidden=hidden, conv=conv, device=device, out=out,
-                        checkpoints=checkpoints or out / "checkpoints", fresh=fresh, probe=probe, dataset=dataset)
+                   f"seeds {list(recipe['seeds'])}", err=True)
+        spec = EvalSpec(conv=conv, checkpoints=checkpoints or recipe["out"] / "checkpoints", dataset=dataset, **recipe)
         report = run_evaluation(data, spec, extra=FastRPScorers(gw) if fastrp else None,
                                 log=lambda line: click.echo(line, err=True))
     click.echo(format_report(report))

@@ -8,100 +8,118 @@ from pathlib import Path
 import click
 
 from relmine.cli.common import echo_table, friendly_errors, gateway_from, settings_from
-from relmine.ingest.model import KINDS, RETURN_DEFAULTS
+from relmine.ingest.options import KINDS, IngestOptions
 from relmine.ingest.textio import FORMATS
+
+
+# The options that become IngestOptions, in --help order: each fills the IngestOptions field of its name and takes
+# its default from there, except --col and --mapping (together: columns) and --no-progress (progress).
+_DEFAULTS = IngestOptions(kind="auto")
+_OPTIONS = (
+    click.option("--format", type=click.Choice(FORMATS), default=None,
+                 help="File format; default from the extension (.csv .tsv .jsonl/.json .txt, under an optional "
+                      ".gz; .parquet/.pq, .xlsx)."),
+    click.option("--encoding", default=_DEFAULTS.encoding, show_default=True,
+                 help="Text encoding of the file (any Python codec: latin-1, cp1252, utf-16, utf-32...); a "
+                      "UTF-16/32 file read as UTF-8 is named with the value to pass."),
+    click.option("--col", "cols", multiple=True, metavar="FIELD=COLUMN",
+                 help="Map a field to a column, e.g. --col order=InvoiceNo --col sku=StockCode (repeatable). "
+                      "Fields: catalog sku,title,category,brand,price; orders order,sku,qty,time,customer,price,"
+                      "title; edges src,dst,type,weight."),
+    click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 help="JSON or YAML file of {field: column}; --col entries win over it."),
+    click.option("--category-sep", default=_DEFAULTS.category_sep, show_default=True,
+                 help="Separator of category path levels (catalog)."),
+    click.option("--type", "relation_type", default=_DEFAULTS.relation_type, show_default=True,
+                 help="Relation type of edges whose file has no type column."),
+    click.option("--allow-type", "allow_types", multiple=True, metavar="TYPE",
+                 help="Accept a relation type outside relmine's list (upper snake case; repeatable)."),
+    click.option("--sku-prefix", default=_DEFAULTS.sku_prefix,
+                 help="Prefix every sku read (keeps ids of different data sets apart)."),
+    click.option("--keep-external", is_flag=True,
+                 help="amazon-meta: keep also_buy/also_view links to products absent from the file (as bare "
+                      "products)."),
+    click.option("--order-prefix", default=None,
+                 help="Prefix of order ids (baskets: default b<first 12 hex of the file's sha256>)."),
+    click.option("--batch-size", default=_DEFAULTS.batch_size, show_default=True,
+                 type=click.IntRange(1, 1_000_000),
+                 help="Rows per transaction (kept from the first run when a run is resumed)."),
+    click.option("--chunk-mb", default=_DEFAULTS.chunk_mb, show_default=True,
+                 type=click.FloatRange(0.001, 1 << 20),
+                 help="orders: group orders this many MB of the file at a time (the rest waits on disk, under "
+                      "$RELMINE_HOME/spill), so memory does not grow with the file; kept from the first run "
+                      "when a run is resumed."),
+    click.option("--date-format", default=None, metavar="LAYOUT",
+                 help="orders, edges: strptime layout of the time column, e.g. '%d/%m/%Y %H:%M'. Needed for "
+                      "slashed dates (12/01/2010: month or day first?); without it only ISO 8601 and 31.12.2010 "
+                      "are read."),
+    click.option("--max-rejects", default=_DEFAULTS.max_rejects, show_default=True, type=click.IntRange(0),
+                 help="Rejected rows allowed whatever the file's size; beyond it and beyond --max-reject-rate, "
+                      "nothing is written and the exit code is 1."),
+    click.option("--max-reject-rate", default=_DEFAULTS.max_reject_rate, show_default=True,
+                 type=click.FloatRange(0, 1),
+                 help="Rejected rows allowed as a share of the rows read (0.01 = 1%); the larger of the two limits "
+                      "applies, so a big file with a few bad rows loads and a wrong mapping stops."),
+    click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                 help="Rejected rows CSV (line,reason,raw); default "
+                      "$RELMINE_HOME/rejects/<file>.<source>.rejects.csv."),
+    click.option("--sheet", default=None, metavar="NAME",
+                 help="xlsx: read only this sheet (default: every sheet, each with the same header)."),
+    click.option("--cancel-pattern", default=_DEFAULTS.cancel_pattern, show_default=True,
+                 help="orders: regular expression of order ids that are cancellations/returns ('' turns it off)."),
+    click.option("--return-kinds", default=_DEFAULTS.return_kinds, show_default=True,
+                 help="orders: regular expression of kind/status column values that mark a return ('' off)."),
+    click.option("--service-codes", default=_DEFAULTS.service_codes,
+                 help="orders: regular expression of skus that are service lines (postage, fees...; '' off). "
+                      "Default: Online Retail's POST, DOT, M, C2, D, S, B, CRUK, PADS, BANK CHARGES, AMAZONFEE "
+                      "and common names."),
+    click.option("--service-pattern", default=_DEFAULTS.service_pattern,
+                 help="orders: regular expression of descriptions that mark service lines ('' off). Default: "
+                      "postage, carriage, shipping, bank charges, manual, adjustment, fee, commission, discount, "
+                      "sample, voucher."),
+    click.option("--service-share", default=_DEFAULTS.service_share, show_default=True,
+                 type=click.FloatRange(0, 1),
+                 help="orders: an item in more than this share of the file's orders and with no category in the "
+                      "graph is a service line (0 turns the rule off)."),
+    click.option("--keep-service-lines", is_flag=True,
+                 help="orders: keep service lines as products and order lines (they are still listed)."),
+    click.option("--no-progress", is_flag=True, help="No progress bar or progress lines."),
+)
+
+
+def ingest_options(command):
+    """Add the options that become :class:`IngestOptions` to ``command`` (:func:`options_from` reads them)."""
+    for option in reversed(_OPTIONS):
+        command = option(command)
+    return command
+
+
+def options_from(kind: str, *, cols: tuple[str, ...], mapping_file: Path | None, no_progress: bool,
+                 **fields) -> IngestOptions:
+    """The :class:`IngestOptions` of ``kind`` from the values of :func:`ingest_options`' options."""
+    from relmine.ingest.columns import load_mapping_file, parse_col_options
+
+    columns = load_mapping_file(mapping_file) if mapping_file else {}
+    columns.update(parse_col_options(cols))
+    return IngestOptions(kind=kind, columns=columns, progress=not no_progress, **fields)
 
 
 @click.command("ingest")
 @click.argument("kind", type=click.Choice([*KINDS, "auto"]), metavar="KIND")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="File format; default from the extension (.csv .tsv .jsonl/.json .txt, under an optional .gz; "
-                   ".parquet/.pq, .xlsx).")
-@click.option("--encoding", default="utf-8", show_default=True,
-              help="Text encoding of the file (any Python codec: latin-1, cp1252, utf-16, utf-32...); a UTF-16/32 "
-                   "file read as UTF-8 is named with the value to pass.")
-@click.option("--col", "cols", multiple=True, metavar="FIELD=COLUMN",
-              help="Map a field to a column, e.g. --col order=InvoiceNo --col sku=StockCode (repeatable). "
-                   "Fields: catalog sku,title,category,brand,price; orders order,sku,qty,time,customer,price,title; "
-                   "edges src,dst,type,weight.")
-@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="JSON or YAML file of {field: column}; --col entries win over it.")
-@click.option("--category-sep", default=">", show_default=True, help="Separator of category path levels (catalog).")
-@click.option("--type", "rel_type", default="RELATED", show_default=True,
-              help="Relation type of edges whose file has no type column.")
-@click.option("--allow-type", "allow_types", multiple=True, metavar="TYPE",
-              help="Accept a relation type outside relmine's list (upper snake case; repeatable).")
-@click.option("--sku-prefix", default="", help="Prefix every sku read (keeps ids of different data sets apart).")
-@click.option("--keep-external", is_flag=True,
-              help="amazon-meta: keep also_buy/also_view links to products absent from the file (as bare products).")
-@click.option("--order-prefix", default=None,
-              help="Prefix of order ids (baskets: default b<first 12 hex of the file's sha256>).")
-@click.option("--batch-size", default=20_000, show_default=True, type=click.IntRange(1, 1_000_000),
-              help="Rows per transaction (kept from the first run when a run is resumed).")
-@click.option("--chunk-mb", default=16.0, show_default=True, type=click.FloatRange(0.001, 1 << 20),
-              help="orders: group orders this many MB of the file at a time (the rest waits on disk, under "
-                   "$RELMINE_HOME/spill), so memory does not grow with the file; kept from the first run "
-                   "when a run is resumed.")
-@click.option("--date-format", default=None, metavar="LAYOUT",
-              help="orders, edges: strptime layout of the time column, e.g. '%d/%m/%Y %H:%M'. Needed for slashed dates "
-                   "(12/01/2010: month or day first?); without it only ISO 8601 and 31.12.2010 are read.")
-@click.option("--max-rejects", default=1_000, show_default=True, type=click.IntRange(0),
-              help="Rejected rows allowed whatever the file's size; beyond it and beyond --max-reject-rate, "
-                   "nothing is written and the exit code is 1.")
-@click.option("--max-reject-rate", default=0.01, show_default=True, type=click.FloatRange(0, 1),
-              help="Rejected rows allowed as a share of the rows read (0.01 = 1%); the larger of the two limits "
-                   "applies, so a big file with a few bad rows loads and a wrong mapping stops.")
-@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Rejected rows CSV (line,reason,raw); default $RELMINE_HOME/rejects/<file>.<source>.rejects.csv.")
-@click.option("--sheet", default=None, metavar="NAME",
-              help="xlsx: read only this sheet (default: every sheet, each with the same header).")
-@click.option("--cancel-pattern", default=RETURN_DEFAULTS["cancel_pattern"], show_default=True,
-              help="orders: regular expression of order ids that are cancellations/returns ('' turns it off).")
-@click.option("--return-kinds", default=RETURN_DEFAULTS["return_kinds"], show_default=True,
-              help="orders: regular expression of kind/status column values that mark a return ('' off).")
-@click.option("--service-codes", default=RETURN_DEFAULTS["service_codes"],
-              help="orders: regular expression of skus that are service lines (postage, fees...; '' off). "
-                   "Default: Online Retail's POST, DOT, M, C2, D, S, B, CRUK, PADS, BANK CHARGES, AMAZONFEE "
-                   "and common names.")
-@click.option("--service-pattern", default=RETURN_DEFAULTS["service_pattern"],
-              help="orders: regular expression of descriptions that mark service lines ('' off). Default: "
-                   "postage, carriage, shipping, bank charges, manual, adjustment, fee, commission, discount, "
-                   "sample, voucher.")
-@click.option("--service-share", default=RETURN_DEFAULTS["service_share"], show_default=True,
-              type=click.FloatRange(0, 1),
-              help="orders: an item in more than this share of the file's orders and with no category in the "
-                   "graph is a service line (0 turns the rule off).")
-@click.option("--keep-service-lines", is_flag=True,
-              help="orders: keep service lines as products and order lines (they are still listed).")
-@click.option("--no-progress", is_flag=True, help="No progress bar or progress lines.")
+@ingest_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.pass_context
 @friendly_errors
-def ingest(ctx: click.Context, kind: str, file: Path, fmt: str | None, encoding: str, cols: tuple[str, ...],
-           mapping_file: Path | None, category_sep: str, rel_type: str, allow_types: tuple[str, ...],
-           sku_prefix: str, keep_external: bool, order_prefix: str | None, date_format: str | None,
-           batch_size: int, chunk_mb: float, max_rejects: int, max_reject_rate: float, rejects_path: Path | None,
-           sheet: str | None, cancel_pattern: str, return_kinds: str, service_codes: str, service_pattern: str,
-           service_share: float, keep_service_lines: bool, no_progress: bool, as_json: bool) -> None:
+def ingest(ctx: click.Context, kind: str, file: Path, as_json: bool, **option_values) -> None:
     """Ingest FILE of KIND (catalog, amazon-meta, edges, orders, baskets, or auto) into the graph.
 
     Safe to repeat: the same file with the same options changes nothing the second time,
     and a run that was killed continues where it stopped.
     """
-    from relmine.ingest import IngestOptions, ingest_file
-    from relmine.ingest.columns import load_mapping_file, parse_col_options
+    from relmine.ingest import ingest_file
 
-    columns = load_mapping_file(mapping_file) if mapping_file else {}
-    columns.update(parse_col_options(cols))
-    options = IngestOptions(kind=kind, format=fmt, encoding=encoding, columns=columns, category_sep=category_sep,
-                            relation_type=rel_type, allow_types=allow_types, sku_prefix=sku_prefix,
-                            keep_external=keep_external, order_prefix=order_prefix, date_format=date_format,
-                            batch_size=batch_size, chunk_mb=chunk_mb, max_rejects=max_rejects, max_reject_rate=max_reject_rate,
-                            rejects_path=rejects_path, progress=not no_progress,
-                            sheet=sheet, cancel_pattern=cancel_pattern, return_kinds=return_kinds,
-                            service_codes=service_codes, service_pattern=service_pattern,
-                            service_share=service_share, keep_service_lines=keep_service_lines)
+    options = options_from(kind, **option_values)
     settings = settings_from(ctx)
     with gateway_from(ctx) as gw:
         report = ingest_file(gw, file, options, rejects_dir=settings.home / "rejects")
@@ -113,8 +131,8 @@ def ingest(ctx: click.Context, kind: str, file: Path, fmt: str | None, encoding:
         c = report.counts
         why = ("every row was rejected (check the column mapping)" if c.accepted == 0 and
                c.rejected <= options.reject_limit(c.read) else
-               f"more than --max-rejects {max_rejects:,} and more than --max-reject-rate {max_reject_rate:g} of "
-               f"{c.read:,} rows read")
+               f"more than --max-rejects {options.max_rejects:,} and more than --max-reject-rate "
+               f"{options.max_reject_rate:g} of {c.read:,} rows read")
         raise click.ClickException(f"{c.rejected:,} rows rejected, {why}: nothing was written. "
                                    f"See {report.rejects_path}")
 

@@ -72,6 +72,25 @@ def _send_to_mine(ctx, kind: str, spec, params: dict, wait: bool, timeout: float
                 click.echo(f"figures: {metrics}")
 
 
+def rules_spec(no_write: bool, *, levels: tuple[str, ...], **fields):
+    """The :class:`RulesSpec` of ``relmine rules``' options (those before ``--no-write`` are named as the
+    fields they fill)."""
+    from relmine.rules.association import LEVELS, RulesSpec
+
+    return RulesSpec(levels=tuple(levels) or LEVELS, write=not no_write, **fields)
+
+
+def cluster_spec(no_write: bool, *, attributes: tuple[str, ...], **fields):
+    """The :class:`ClusterSpec` of ``relmine clusters``' options (those before ``--no-write`` are named as the
+    fields they fill); an option left unset whose default depends on the machine (concurrency) or is the
+    spec's (attribute weight) keeps the spec's."""
+    from relmine.clusters import ClusterSpec
+
+    given = {name: value for name, value in fields.items()
+             if value is not None or name not in ("concurrency", "attribute_weight")}
+    return ClusterSpec(attributes=tuple(attributes), write=not no_write, **given)
+
+
 @click.command("rules")
 @click.option("--min-support", type=float, default=0.01, show_default=True, callback=_fraction("min_support"),
               help="Keep itemsets in at least this share of the orders, in (0, 1].")
@@ -87,16 +106,14 @@ def _send_to_mine(ctx, kind: str, spec, params: dict, wait: bool, timeout: float
 @_queue_options
 @click.pass_context
 @friendly_errors
-def rules(ctx, min_support, min_confidence, min_lift, max_len, levels, run, no_write, top, queued, wait,
-          timeout) -> None:
+def rules(ctx, no_write, top, queued, wait, timeout, **spec_fields) -> None:
     """Mine association rules from the orders' baskets and write them back as (:Rule) nodes."""
-    from relmine.rules.association import LEVELS, RulesSpec, mine_rules, rules_params
+    from relmine.rules.association import mine_rules, rules_params
 
     _quiet_driver_notices(ctx)
-    spec = RulesSpec(min_support=min_support, min_confidence=min_confidence, min_lift=min_lift, max_len=max_len,
-                     levels=tuple(levels) or LEVELS, run=run, write=not no_write)
-    if run is not None:
-        check_run_id(run)  # before connecting
+    spec = rules_spec(no_write, **spec_fields)
+    if spec.run is not None:
+        check_run_id(spec.run)  # before connecting
     if queued:
         _send_to_mine(ctx, "rules", spec.validated(), rules_params(spec), wait, timeout)
         return
@@ -156,19 +173,14 @@ def rules(ctx, min_support, min_confidence, min_lift, max_len, levels, run, no_w
 @_queue_options
 @click.pass_context
 @friendly_errors
-def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, weighting, min_count, resolution,
-             features, attributes, attribute_weight, dimension, run, no_write, top, queued, wait, timeout) -> None:
+def clusters(ctx, no_write, top, queued, wait, timeout, **spec_fields) -> None:
     """Cluster products, label clusters by TF-IDF terms, score against categories (NMI/ARI), write (:Cluster)."""
-    from relmine.clusters import ClusterSpec, cluster_params, cluster_products
+    from relmine.clusters import cluster_params, cluster_products
 
     _quiet_driver_notices(ctx)
-    spec = ClusterSpec(method=method, relationship=relationship, k=k, min_size=min_size, terms=terms,
-                       seed=seed, weighting=weighting, min_count=min_count, resolution=resolution,
-                       features=features, attributes=tuple(attributes), dimension=dimension, run=run,
-                       write=not no_write, **({"concurrency": concurrency} if concurrency else {}),
-                       **({"attribute_weight": attribute_weight} if attribute_weight else {}))
-    if run is not None:
-        check_run_id(run)  # before connecting
+    spec = cluster_spec(no_write, **spec_fields)
+    if spec.run is not None:
+        check_run_id(spec.run)  # before connecting
     if queued:
         _send_to_mine(ctx, "clusters", spec.validated(), cluster_params(spec), wait, timeout)
         return
@@ -178,12 +190,12 @@ def clusters(ctx, method, relationship, k, min_size, terms, concurrency, seed, w
     scores = (f"; against {m['categories']} categories: NMI {m['nmi']:.3f}, ARI {m['ari']:.3f}"
               if "nmi" in m else "; no known categories to score against")
     attrs = f", attributes {', '.join(result.spec.attributes)}" if result.spec.attributes else ""
-    weights = f" ({m['weighting']} weights{attrs})" if method not in ("kmeans", "propagate") else ""
-    click.echo(f"{method}{weights}: {m['products']:,} products in {m['communities']:,} communities, "
-               f"{m['clusters']:,} of at least {min_size}, the largest holding {m['largest_share']:.1%}{scores}")
+    weights = f" ({m['weighting']} weights{attrs})" if spec.method not in ("kmeans", "propagate") else ""
+    click.echo(f"{spec.method}{weights}: {m['products']:,} products in {m['communities']:,} communities, "
+               f"{m['clusters']:,} of at least {spec.min_size}, the largest holding {m['largest_share']:.1%}{scores}")
     echo_table([{"size": c.size, "label": c.label, "top category": c.top_category, "purity": c.purity,
                  "terms": ", ".join(c.terms), "examples": "; ".join(result.examples(c))}
-                for c in result.clusters[:top] if c.size >= min_size])
+                for c in result.clusters[:top] if c.size >= spec.min_size])
     click.echo(f"run {result.run}: " + (f"wrote {result.written:,} clusters" if spec.write else "nothing written"))
 
 

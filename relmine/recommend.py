@@ -115,6 +115,21 @@ def recommend(gw: Gateway, sku: str, *, k: int = 10, kind: str = "any", rules_ru
     return result
 
 
+class _Found:
+    """The evidence gathered for one product, per related sku, and the notes on what was skipped."""
+
+    def __init__(self) -> None:
+        self.evidence: dict[str, list[Evidence]] = {}
+        self.titles: dict[str, str | None] = {}
+        self.sources: dict[str, int] = {}
+        self.notes: list[str] = []
+
+    def add(self, row: dict, ev: Evidence) -> None:
+        self.titles[row["sku"]] = row.get("title")
+        self.evidence.setdefault(row["sku"], []).append(ev)
+        self.sources[ev.source] = self.sources.get(ev.source, 0) + 1
+
+
 def _recommend_of_run(gw: Gateway, sku: str, current: dict | None, *, k: int, kind: str, rules_run: str | None,
                       weights: dict[str, float] | None, fanout: int) -> RecommendResult:
     """:func:`recommend` with the training run's results of ``current`` (:func:`relmine.learn.switch.current_run`)."""
@@ -127,90 +142,116 @@ def _recommend_of_run(gw: Gateway, sku: str, current: dict | None, *, k: int, ki
         raise NotFound(f"unknown product sku {sku!r}{hint}")
     w = {**DEFAULT_WEIGHTS, **(weights or {})}
     limit = max(50, 5 * k)
-    notes: list[str] = []
-    found: dict[str, list[Evidence]] = {}
-    titles: dict[str, str | None] = {}
-    sources: dict[str, int] = {}
+    found = _Found()
+    _observed_evidence(gw, sku, run_id, limit, found)
+    _rule_evidence(gw, sku, product["title"], rules_run, limit, found)
+    _predicted_evidence(gw, sku, run_id, limit, found)
+    if not product["has_embedding"]:
+        found.notes.append("this product has no embedding: vector neighbours skipped (train the GNN and write "
+                           "embeddings)")
+    else:
+        _embedding_evidence(gw, sku, pinned, limit, found)
+    _shared_evidence(gw, sku, run_id, fanout, limit, found)
+    items = _blend(found, kind, w)
+    if not items:
+        found.notes.append(f"no {kind if kind != 'any' else ''} evidence for {sku!r}: nothing to recommend"
+                           .replace("  ", " "))
+    return RecommendResult(sku, product["title"], kind, items[:k], found.notes, found.sources)
 
-    def add(row: dict, ev: Evidence) -> None:
-        titles[row["sku"]] = row.get("title")
-        found.setdefault(row["sku"], []).append(ev)
-        sources[ev.source] = sources.get(ev.source, 0) + 1
 
+def _observed_evidence(gw: Gateway, sku: str, run_id: str | None, limit: int, found: _Found) -> None:
+    """Observed relations, scored against this product's strongest weight."""
     observed = gw.read("recommend/observed_neighbours", {"sku": sku, "run": run_id, "limit": limit})
     top = max((r["weight"] or 0.0 for r in observed), default=0.0) or 1.0
     for r in observed:
         count = f"{r['count']} orders" if r["count"] is not None else "observed data"
         att = f", attention {r['attention']:.2f}" if r.get("attention") is not None else ""
-        add(r, Evidence("observed", _kind_of_type(r["type"]), float(r["weight"] or 0.0) / top,
-                        f"{r['type'].lower().replace('_', '-')} with it in {count} (weight {r['weight']:.3g}{att})",
-                        {"type": r["type"], "count": r["count"], "weight": r["weight"], "attention": r["attention"]}))
+        found.add(r, Evidence("observed", _kind_of_type(r["type"]), float(r["weight"] or 0.0) / top,
+                              f"{r['type'].lower().replace('_', '-')} with it in {count} "
+                              f"(weight {r['weight']:.3g}{att})",
+                              {"type": r["type"], "count": r["count"], "weight": r["weight"],
+                               "attention": r["attention"]}))
     if not observed:
-        notes.append("no observed relations for this product")
+        found.notes.append("no observed relations for this product")
 
+
+def _rule_evidence(gw: Gateway, sku: str, title: str | None, rules_run: str | None, limit: int,
+                   found: _Found) -> None:
+    """Product rules ``{sku} => {q}`` of ``rules_run`` (default: the latest rules run)."""
     rules = rules_run or latest_run(gw, "rules", level="product")
     if rules is None:
-        notes.append("no rules run yet (run `relmine rules`): rule evidence skipped")
-    else:
-        for r in gw.read("recommend/rule_consequents", {"sku": sku, "run": rules, "limit": limit}):
-            lift = float(r["lift"])
-            add(r, Evidence("rule", "complement", max(0.0, 1.0 - 1.0 / lift) if lift > 0 else 0.0,
-                            f"rule {display_name(sku, product['title'])} => {display_name(r['sku'], r['title'])} "
-                            f"(lift {lift:.2f}, confidence {r['confidence']:.2f}, support {r['support']:.3g})",
-                            {"rule": r["rule"], "lift": lift, "confidence": r["confidence"],
-                             "support": r["support"], "run": rules}))
+        found.notes.append("no rules run yet (run `relmine rules`): rule evidence skipped")
+        return
+    for r in gw.read("recommend/rule_consequents", {"sku": sku, "run": rules, "limit": limit}):
+        lift = float(r["lift"])
+        found.add(r, Evidence("rule", "complement", max(0.0, 1.0 - 1.0 / lift) if lift > 0 else 0.0,
+                              f"rule {display_name(sku, title)} => {display_name(r['sku'], r['title'])} "
+                              f"(lift {lift:.2f}, confidence {r['confidence']:.2f}, support {r['support']:.3g})",
+                              {"rule": r["rule"], "lift": lift, "confidence": r["confidence"],
+                               "support": r["support"], "run": rules}))
 
+
+def _predicted_evidence(gw: Gateway, sku: str, run_id: str | None, limit: int, found: _Found) -> None:
+    """The model's predicted relations, their scores clipped to [0, 1]."""
     predicted = gw.read("recommend/predicted_relations", {"sku": sku, "run": run_id, "limit": limit})
     for r in predicted:
         score = min(1.0, max(0.0, float(r["score"] or 0.0)))
         rel_kind = _kind_of_type(r["type"])
-        add(r, Evidence("predicted", rel_kind, score,
-                        f"predicted {rel_kind} ({r['type']}, score {score:.2f}, run {', '.join(map(str, r['runs']))})",
-                        {"type": r["type"], "model_score": r["score"], "runs": r["runs"]}))
+        found.add(r, Evidence("predicted", rel_kind, score,
+                              f"predicted {rel_kind} ({r['type']}, score {score:.2f}, "
+                              f"run {', '.join(map(str, r['runs']))})",
+                              {"type": r["type"], "model_score": r["score"], "runs": r["runs"]}))
     if not predicted:
-        notes.append("no predicted relations for this product (train the GNN to add them)")
+        found.notes.append("no predicted relations for this product (train the GNN to add them)")
 
-    if not product["has_embedding"]:
-        notes.append("this product has no embedding: vector neighbours skipped (train the GNN and write embeddings)")
-    else:
-        index = gw.read_one("recommend/vector_index", {"property": prop})
-        try:
-            if index:
-                rows = gw.read("recommend/vector_neighbours",
-                               {"sku": sku, "index": index["name"], "k": limit, **pinned})
-            else:
-                notes.append(f"no vector index on Product.{prop}: exact scan used")
-                rows = gw.read("recommend/vector_neighbours_scan", {"sku": sku, "k": limit, **pinned})
-        except QueryError as exc:
-            notes.append(f"vector neighbours skipped: {exc}")
-            rows = []
-        for r in rows:
-            cosine = 2.0 * float(r["score"]) - 1.0
-            add(r, Evidence("embedding", "substitute", max(0.0, cosine),
-                            f"close in embedding space (cosine {cosine:.3f})", {"cosine": cosine, "run": run_id}))
 
+def _embedding_evidence(gw: Gateway, sku: str, pinned: dict[str, Any], limit: int, found: _Found) -> None:
+    """Vector neighbours of the product's embedding (``pinned``: the run and property), through the vector
+    index, else an exact scan."""
+    index = gw.read_one("recommend/vector_index", {"property": pinned["property"]})
+    try:
+        if index:
+            rows = gw.read("recommend/vector_neighbours", {"sku": sku, "index": index["name"], "k": limit, **pinned})
+        else:
+            found.notes.append(f"no vector index on Product.{pinned['property']}: exact scan used")
+            rows = gw.read("recommend/vector_neighbours_scan", {"sku": sku, "k": limit, **pinned})
+    except QueryError as exc:
+        found.notes.append(f"vector neighbours skipped: {exc}")
+        rows = []
+    for r in rows:
+        cosine = 2.0 * float(r["score"]) - 1.0
+        found.add(r, Evidence("embedding", "substitute", max(0.0, cosine),
+                              f"close in embedding space (cosine {cosine:.3f})",
+                              {"cosine": cosine, "run": pinned["run"]}))
+
+
+def _shared_evidence(gw: Gateway, sku: str, run_id: str | None, fanout: int, limit: int, found: _Found) -> None:
+    """Products bought with the same products but never with this one (weighted Jaccard of at least
+    :data:`MIN_SHARED`)."""
     for r in gw.read("recommend/shared_neighbours", {"sku": sku, "run": run_id, "fanout": fanout, "limit": limit}):
         jaccard = float(r["weighted_jaccard"] or 0.0)
         if r["direct"] or jaccard < MIN_SHARED:
             continue
         via = ", ".join(display_name(v["sku"], v["title"]) for v in r["via"])
         path = f", attention-weighted path {r['path_score']:.3g}" if r["attention"] else ""
-        add(r, Evidence("shared", "substitute", jaccard,
-                        f"bought with the same {r['shared']} products (e.g. {via}), never together "
-                        f"(weighted Jaccard {jaccard:.2f}{path})",
-                        {"shared": r["shared"], "weighted_jaccard": jaccard, "via": r["via"], "path_score": r["path_score"]}))
+        found.add(r, Evidence("shared", "substitute", jaccard,
+                              f"bought with the same {r['shared']} products (e.g. {via}), never together "
+                              f"(weighted Jaccard {jaccard:.2f}{path})",
+                              {"shared": r["shared"], "weighted_jaccard": jaccard, "via": r["via"],
+                               "path_score": r["path_score"]}))
 
+
+def _blend(found: _Found, kind: str, w: dict[str, float]) -> list[Recommendation]:
+    """Every related product with evidence of ``kind``, scored by the weighted sum of it, best first."""
     items = []
-    for q, evs in found.items():
+    for q, evs in found.evidence.items():
         chosen = [e for e in evs if kind == "any" or e.kind == kind]
         if not chosen:
             continue
         chosen.sort(key=lambda e: -w.get(e.source, 1.0) * e.score)
         score = sum(w.get(e.source, 1.0) * e.score for e in chosen)
         kinds = {e.kind for e in chosen}
-        items.append(Recommendation(q, titles.get(q), score, kinds.pop() if len(kinds) == 1 else "mixed",
+        items.append(Recommendation(q, found.titles.get(q), score, kinds.pop() if len(kinds) == 1 else "mixed",
                                     "; ".join(e.reason for e in chosen[:MAX_REASONS]), chosen))
     items.sort(key=lambda r: (-r.score, r.sku))
-    if not items:
-        notes.append(f"no {kind if kind != 'any' else ''} evidence for {sku!r}: nothing to recommend".replace("  ", " "))
-    return RecommendResult(sku, product["title"], kind, items[:k], notes, sources)
+    return items

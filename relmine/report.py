@@ -140,6 +140,7 @@ def _plot_neighbourhood(ax, result) -> None:
 
 # -- plots -----------------------------------------------------------------------------------------
 def _plots(data: ReportData, out: Path) -> dict[str, Path]:
+    """The report's PNG plots in ``out``, by name; a plot with nothing to show is left out (counts: never)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -154,7 +155,23 @@ def _plots(data: ReportData, out: Path) -> dict[str, Path]:
         plt.close(fig)
         made[name] = path
 
-    rows = [r for r in data.counts if r["count"]]
+    save(_counts_figure(plt, data.counts), "counts")
+    if data.rules:
+        save(_rules_figure(plt, data.rules), "rules")
+    if data.clusters:
+        save(_clusters_figure(plt, data.clusters), "clusters")
+    if len(data.embeddings) >= 3:
+        save(_map_figure(plt, data.embeddings), "map")
+    if data.neighbourhood is not None:
+        fig, ax = plt.subplots(figsize=(8, 6))
+        _plot_neighbourhood(ax, data.neighbourhood)
+        save(fig, "neighbourhood")
+    return made
+
+
+def _counts_figure(plt, counts: list[dict[str, Any]]):
+    """Nodes by label and relationships by type, on a log scale."""
+    rows = [r for r in counts if r["count"]]
     fig, ax = plt.subplots(figsize=(7, max(2.5, 0.35 * len(rows) + 1)))
     if rows:
         labels = [f"{r['name']} ({'node' if r['kind'] == 'node' else 'rel'})" for r in rows]
@@ -166,40 +183,40 @@ def _plots(data: ReportData, out: Path) -> dict[str, Path]:
         ax.text(0.5, 0.5, "empty graph", ha="center", va="center", fontsize=14)
         ax.set_axis_off()
     ax.set_title("Graph contents (log scale)")
-    save(fig, "counts")
+    return fig
 
-    if data.rules:
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-        sc = ax.scatter([r["support"] for r in data.rules], [r["confidence"] for r in data.rules],
-                        c=[r["lift"] for r in data.rules], cmap="viridis", s=14, alpha=0.8)
-        fig.colorbar(sc, ax=ax, label="lift")
-        ax.set_xscale("log")
-        ax.set_xlabel("support")
-        ax.set_ylabel("confidence")
-        ax.set_title(f"{len(data.rules)} product rules of run {data.rules[0]['run']}")
-        save(fig, "rules")
 
-    if data.clusters:
-        shown = data.clusters[:25]
-        fig, ax = plt.subplots(figsize=(7, max(2.5, 0.3 * len(shown) + 1)))
-        ax.barh([_short(c["label"] or c["cluster"], 40) for c in shown], [c["size"] for c in shown], color="#55a868")
-        ax.invert_yaxis()
-        ax.set_xlabel("products")
-        ax.set_title(f"Largest clusters of run {shown[0]['run']} ({shown[0]['method']})")
-        save(fig, "clusters")
+def _rules_figure(plt, rules: list[dict[str, Any]]):
+    """Support against confidence of the product rules, coloured by lift."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    sc = ax.scatter([r["support"] for r in rules], [r["confidence"] for r in rules],
+                    c=[r["lift"] for r in rules], cmap="viridis", s=14, alpha=0.8)
+    fig.colorbar(sc, ax=ax, label="lift")
+    ax.set_xscale("log")
+    ax.set_xlabel("support")
+    ax.set_ylabel("confidence")
+    ax.set_title(f"{len(rules)} product rules of run {rules[0]['run']}")
+    return fig
 
-    if len(data.embeddings) >= 3:
-        xy = project_2d([r["embedding"] for r in data.embeddings])
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4.8))
-        _plot_map(axes[0], xy, [r["cluster"] for r in data.embeddings], "Embeddings (PCA), coloured by cluster")
-        _plot_map(axes[1], xy, [r["category"] for r in data.embeddings], "Embeddings (PCA), coloured by category")
-        save(fig, "map")
 
-    if data.neighbourhood is not None:
-        fig, ax = plt.subplots(figsize=(8, 6))
-        _plot_neighbourhood(ax, data.neighbourhood)
-        save(fig, "neighbourhood")
-    return made
+def _clusters_figure(plt, clusters: list[dict[str, Any]]):
+    """The sizes of the 25 largest clusters."""
+    shown = clusters[:25]
+    fig, ax = plt.subplots(figsize=(7, max(2.5, 0.3 * len(shown) + 1)))
+    ax.barh([_short(c["label"] or c["cluster"], 40) for c in shown], [c["size"] for c in shown], color="#55a868")
+    ax.invert_yaxis()
+    ax.set_xlabel("products")
+    ax.set_title(f"Largest clusters of run {shown[0]['run']} ({shown[0]['method']})")
+    return fig
+
+
+def _map_figure(plt, embeddings: list[dict[str, Any]]):
+    """The embeddings' 2D projection twice: coloured by cluster, and by category."""
+    xy = project_2d([r["embedding"] for r in embeddings])
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8))
+    _plot_map(axes[0], xy, [r["cluster"] for r in embeddings], "Embeddings (PCA), coloured by cluster")
+    _plot_map(axes[1], xy, [r["category"] for r in embeddings], "Embeddings (PCA), coloured by category")
+    return fig
 
 
 def _short(text: str, n: int) -> str:

@@ -6,7 +6,7 @@ the progress of its ``(:Source)`` record (idempotent, resumable after a kill).
 ``generate(...)`` writes a synthetic catalogue and orders with planted relations.
 """
 
-from relmine.ingest.model import KINDS, Counts, IngestOptions, IngestReport
-from relmine.ingest.pipeline import graph_stats, ingest_file
+from relmine.ingest.options import KINDS, Counts, IngestOptions, IngestReport
+from relmine.ingest.load import graph_stats, ingest_file
 
 __all__ = ["KINDS", "Counts", "IngestOptions", "IngestReport", "graph_stats", "ingest_file"]

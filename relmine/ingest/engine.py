@@ -29,7 +29,7 @@ import neo4j
 
 from relmine import cypher
 from relmine.errors import RelmineError
-from relmine.gateway import chunks as chunked  # noqa: F401 (used by pipeline)
+from relmine.gateway import chunks as chunked  # noqa: F401 (used by relmine.ingest.load)
 from relmine.gateway import Gateway, bulk_params
 from relmine.progress import Progress
 

@@ -14,7 +14,7 @@ from relmine.errors import InputError
 from relmine.progress import Progress
 from relmine.ingest import amazon2014, values as V
 from relmine.ingest.columns import CATALOG_FIELDS, EDGE_FIELDS, ORDER_FIELDS, match_columns, require, same_name_key
-from relmine.ingest.model import EdgeSet, IngestOptions, OrderTable, Parsed, RejectLog
+from relmine.ingest.options import EdgeSet, IngestOptions, OrderTable, Parsed, RejectLog
 from relmine.ingest.pairs import NO_FIRST, time_code
 from relmine.ingest.returns import ServiceStats, compile_pattern
 from relmine.ingest.spill import OrderBuckets, bucket_count
@@ -194,23 +194,32 @@ def read_catalog(ctx: ReadContext) -> Parsed:
         except ValueError as exc:
             ctx.rejects.reject(line, str(exc), raw)
             continue
-        notes = product.pop("notes")
-        first = seen.get(product["sku"])
-        if first is not None:
-            if not _same_product(first[1], product):
-                ctx.rejects.conflict(line, f"sku {product['sku']}", first[0], _product_values(first[1]),
-                                     _product_values(product), raw)
-            else:
-                out.counts.duplicates += 1
-            continue
-        seen[product["sku"]] = (line, product)
-        for note in notes:
-            out.counts.note(note)
-        out.counts.accepted += 1
-        out.products.append(product)
-        if product["category"]:
-            out.categories.add(product["category"])
+        _keep_product(ctx, out, seen, line, product, raw, "sku")
     return out
+
+
+def _keep_product(ctx: ReadContext, out: Parsed, seen: dict[str, tuple[int, dict[str, Any]]], line: int,
+                  product: dict[str, Any], raw: Any, key: str) -> bool:
+    """Add ``product`` (read at ``line``) to ``out`` unless its sku was read before (``seen``): the same
+    values again are a duplicate, other values a conflict (rejected, the first kept). Its notes are counted
+    once it is kept; ``key`` names the sku in a conflict's reason. Returns whether it was kept."""
+    notes = product.pop("notes")
+    first = seen.get(product["sku"])
+    if first is not None:
+        if _same_product(first[1], product):
+            out.counts.duplicates += 1
+        else:
+            ctx.rejects.conflict(line, f"{key} {product['sku']}", first[0], _product_values(first[1]),
+                                 _product_values(product), raw)
+        return False
+    seen[product["sku"]] = (line, product)
+    for note in notes:
+        out.counts.note(note)
+    out.counts.accepted += 1
+    out.products.append(product)
+    if product["category"]:
+        out.categories.add(product["category"])
+    return True
 
 
 def _product_values(product: dict[str, Any]) -> dict[str, Any]:
@@ -330,27 +339,20 @@ def read_amazon_meta(ctx: ReadContext) -> Parsed:
         except ValueError as exc:
             ctx.rejects.reject(line, str(exc), raw)
             continue
-        notes = product.pop("notes")
-        first = known.get(sku)
-        if first is not None:
-            if _same_product(first[1], product):
-                out.counts.duplicates += 1
-            else:
-                ctx.rejects.conflict(line, f"asin {sku}", first[0], _product_values(first[1]),
-                                     _product_values(product), raw)
+        if not _keep_product(ctx, out, known, line, product, raw, "asin"):
             continue
-        category = product["category"]
-        out.products.append(product)
-        known[sku] = (line, product)
-        if category:
-            out.categories.add(category)
-        for note in notes:
-            out.counts.note(note)
-        out.counts.accepted += 1
         for field, rel in amazon2014.LINK_FIELDS:
             targets = obj.get(field) or []
             if isinstance(targets, list):
                 links.append((sku, rel, targets))
+    out.edges = _meta_links(out, opts, known, links)
+    return out
+
+
+def _meta_links(out: Parsed, opts: IngestOptions, known: dict[str, Any],
+                links: list[tuple[str, str, list]]) -> EdgeSet:
+    """The ALSO_BOUGHT / ALSO_VIEWED links of the products kept (``known``), every kept product a node;
+    invalid, self and (unless ``keep_external``) external links are dropped, each kind noted."""
     edges = EdgeSet()
     for sku in sorted(known):
         edges.node(sku)
@@ -373,8 +375,7 @@ def read_amazon_meta(ctx: ReadContext) -> Parsed:
     out.counts.note("links_kept", edges.count())
     if opts.keep_external:
         out.counts.note("external_products", sum(1 for s in edges.skus if s not in known))
-    out.edges = edges
-    return out
+    return edges
 
 
 def _meta_product(ctx: ReadContext, obj: dict[str, Any], sku: str) -> dict[str, Any]:
@@ -447,92 +448,118 @@ def read_edges(ctx: ReadContext) -> Parsed:
     -> higher sku). Without a type column every row gets ``--type``; without a weight, 1.0.
     A ``time`` column (found by name: ``date``, ``time``, ``first_seen``…, read as order times
     are, ``--date-format`` included) gives each relation its first and last seen."""
-    out = Parsed(counts=ctx.rejects.counts)
-    counts = out.counts
-    reject = ctx.rejects.reject
-    opts = ctx.options
-    allowed = V.extra_types(opts.allow_types)
-    try:
-        default_type = V.relation_type(opts.relation_type, allowed) if opts.relation_type else None
-    except ValueError as exc:
-        raise InputError(f"--type: {exc}") from exc
-    type_cache: dict[Any, str | ValueError] = {}
-    node_cache: dict[Any, int] = {}
-    edges = EdgeSet()
-    prefix = opts.sku_prefix
-    delimiter = "," if ctx.fmt == "csv" else "\t"
-    date_format = V.check_date_format(opts.date_format)
+    reader = _EdgeReader(ctx)
+    if ctx.fmt == "jsonl":
+        reader.read_json()
+    else:
+        reader.read_table()
+    return reader.finish()
 
-    def node(raw: Any) -> int:
-        i = node_cache.get(raw)
+
+_ABSENT = 1 << 30  # the column index of a field the table does not have
+
+
+class _EdgeReader:
+    """One edge file's read: the relations taken so far (an :class:`EdgeSet`), and the skus and
+    relation types already checked (cached: big edge lists repeat them on every row)."""
+
+    def __init__(self, ctx: ReadContext):
+        opts = ctx.options
+        self.ctx = ctx
+        self.out = Parsed(counts=ctx.rejects.counts)
+        self.counts = self.out.counts
+        self.reject = ctx.rejects.reject
+        self.allowed = V.extra_types(opts.allow_types)
+        try:
+            self.default_type = V.relation_type(opts.relation_type, self.allowed) if opts.relation_type else None
+        except ValueError as exc:
+            raise InputError(f"--type: {exc}") from exc
+        self.type_cache: dict[Any, str | ValueError] = {}
+        self.node_cache: dict[Any, int] = {}
+        self.edges = EdgeSet()
+        self.prefix = opts.sku_prefix
+        self.delimiter = "," if ctx.fmt == "csv" else "\t"
+        self.date_format = V.check_date_format(opts.date_format)
+
+    def node(self, raw: Any) -> int:
+        i = self.node_cache.get(raw)
         if i is None:
-            i = node_cache[raw] = edges.node(prefix + V.clean_sku(raw))
+            i = self.node_cache[raw] = self.edges.node(self.prefix + V.clean_sku(raw))
         return i
 
-    def typed(raw: Any) -> str:
+    def typed(self, raw: Any) -> str:
         if raw is None or raw == "":
-            if default_type is None:
+            if self.default_type is None:
                 raise ValueError("no relation type (add a type column or pass --type)")
-            return default_type
-        hit = type_cache.get(raw)
+            return self.default_type
+        hit = self.type_cache.get(raw)
         if hit is None:
             try:
-                hit = V.relation_type(str(raw), allowed)
+                hit = V.relation_type(str(raw), self.allowed)
             except ValueError as exc:
                 hit = exc
-            type_cache[raw] = hit
+            self.type_cache[raw] = hit
         if isinstance(hit, ValueError):
             raise hit
         return hit
 
-    def take(line: int, raw: Any, src: Any, dst: Any, rel: Any, weight: Any, when: Any = None) -> None:
+    def take(self, line: int, raw: Any, src: Any, dst: Any, rel: Any, weight: Any, when: Any = None) -> None:
+        """Check one relation and add it, or reject its row."""
         try:
-            s, d = node(src), node(dst)
+            s, d = self.node(src), self.node(dst)
             if s == d:
-                raise ValueError(f"self-loop {edges.skus[s]} -> {edges.skus[d]}")
-            t = typed(rel)
+                raise ValueError(f"self-loop {self.edges.skus[s]} -> {self.edges.skus[d]}")
+            t = self.typed(rel)
             w = 1.0 if weight is None else V.parse_weight(weight)
-            seen = NO_FIRST if when is None else time_code(V.parse_time(when, date_format))
+            seen = NO_FIRST if when is None else time_code(V.parse_time(when, self.date_format))
         except V.AmbiguousDate as exc:
-            raise InputError(f"{ctx.path}: line {line}: {exc}") from exc
+            raise InputError(f"{self.ctx.path}: line {line}: {exc}") from exc
         except ValueError as exc:
-            reject(line, str(exc), raw if isinstance(raw, str) else delimiter.join(raw))
+            self.reject(line, str(exc), raw if isinstance(raw, str) else self.delimiter.join(raw))
             return
-        edges.add_index(t, s, d, w, line, seen)
-        counts.accepted += 1
+        self.edges.add_index(t, s, d, w, line, seen)
+        self.counts.accepted += 1
 
-    if ctx.fmt == "jsonl":
-        for line, obj, raw in _json_lines(ctx):
+    def read_json(self) -> None:
+        """JSON lines, each object's keys found by name."""
+        for line, obj, raw in _json_lines(self.ctx):
             names = list(obj.keys())
-            mapping = match_columns(names, EDGE_FIELDS, opts.columns)
+            mapping = match_columns(names, EDGE_FIELDS, self.ctx.options.columns)
             if "src" not in mapping or "dst" not in mapping:
-                reject(line, f"no src/dst keys (keys: {', '.join(names)[:200]})", raw)
+                self.reject(line, f"no src/dst keys (keys: {', '.join(names)[:200]})", raw)
                 continue
             get = [obj[names[mapping[f]]] if f in mapping else None for f in ("src", "dst", "type", "weight", "time")]
-            take(line, raw, *get)
-    else:
-        records = _edge_records(ctx)
+            self.take(line, raw, *get)
+
+    def _columns(self, records: Iterator[tuple[int, list[str]]]) -> tuple[dict[str, int], list]:
+        """The columns of the fields, from a header naming ``src`` and ``dst``, else ``src, dst, type,
+        weight`` in that order; and the records to read first (the first one, when it was no header)."""
         try:
             first_line, first = next(records)
         except StopIteration:
             first_line, first = 0, None
         header = [f.strip() for f in first] if first is not None else []
-        found = match_columns(header, EDGE_FIELDS, opts.columns) if header else {}
+        found = match_columns(header, EDGE_FIELDS, self.ctx.options.columns) if header else {}
         if "src" in found and "dst" in found:
-            mapping, pending = found, []
-        else:
-            if opts.columns:
-                require(found, "edges", header, ctx.path)
-            mapping = {"src": 0, "dst": 1, "type": 2, "weight": 3}
-            pending = [(first_line, first)] if first is not None else []
+            return found, []
+        if self.ctx.options.columns:
+            require(found, "edges", header, self.ctx.path)
+        return {"src": 0, "dst": 1, "type": 2, "weight": 3}, [(first_line, first)] if first is not None else []
+
+    def read_table(self) -> None:
+        """CSV/TSV or white-space separated text. Most rows of big plain edge lists (two known skus, the
+        default type, no weight, no time) take a fast path that skips the checks they have passed once."""
+        records = _edge_records(self.ctx)
+        mapping, pending = self._columns(records)
+        counts, delimiter = self.counts, self.delimiter
         i_src, i_dst = mapping["src"], mapping["dst"]
-        i_type, i_weight = mapping.get("type", 1 << 30), mapping.get("weight", 1 << 30)
-        i_time = mapping.get("time", 1 << 30)
-        strip = ctx.fmt != "text"
-        # Fast path (most rows of big plain edge lists): known endpoints, default type, no weight, no time.
+        i_type, i_weight = mapping.get("type", _ABSENT), mapping.get("weight", _ABSENT)
+        i_time = mapping.get("time", _ABSENT)
+        strip = self.ctx.fmt != "text"
+        default_type, node_cache = self.default_type, self.node_cache
         fast = default_type is not None and default_type not in V.SYMMETRIC_TYPES and "time" not in mapping
         if fast:
-            fast_src, fast_dst, fast_w, fast_line = edges.arrays(default_type)
+            fast_src, fast_dst, fast_w, fast_line = self.edges.arrays(default_type)
         for line, fields in itertools.chain(pending, records):
             counts.read += 1
             n = len(fields)
@@ -547,7 +574,8 @@ def read_edges(ctx: ReadContext) -> Parsed:
                     counts.accepted += 1
                     continue
             if n <= i_src or n <= i_dst:
-                reject(line, f"expected at least {max(i_src, i_dst) + 1} fields, found {n}", delimiter.join(fields))
+                self.reject(line, f"expected at least {max(i_src, i_dst) + 1} fields, found {n}",
+                            delimiter.join(fields))
                 continue
             rel = fields[i_type] if i_type < n else None
             weight = fields[i_weight] if i_weight < n else None
@@ -555,15 +583,19 @@ def read_edges(ctx: ReadContext) -> Parsed:
             if strip:
                 rel = rel.strip() if rel is not None else None
                 weight = (weight.strip() or None) if weight is not None else None
-            take(line, fields, fields[i_src], fields[i_dst], rel, weight, when)
-    dropped = edges.finish()
-    counts.duplicates += dropped - len(edges.conflicts)
-    counts.accepted -= dropped
-    for line, first_line, rel, src, dst, w_first, w in sorted(edges.conflicts):
-        ctx.rejects.conflict(line, f"relation {src} -[{rel}]- {dst}", first_line, {"weight": w_first},
-                             {"weight": w}, f"{src},{dst},{rel},{w}")
-    out.edges = edges
-    return out
+            self.take(line, fields, fields[i_src], fields[i_dst], rel, weight, when)
+
+    def finish(self) -> Parsed:
+        """De-duplicate the relations; repeated ones count as duplicates, or, with another weight, are rejected."""
+        edges, counts = self.edges, self.counts
+        dropped = edges.finish()
+        counts.duplicates += dropped - len(edges.conflicts)
+        counts.accepted -= dropped
+        for line, first_line, rel, src, dst, w_first, w in sorted(edges.conflicts):
+            self.ctx.rejects.conflict(line, f"relation {src} -[{rel}]- {dst}", first_line, {"weight": w_first},
+                                      {"weight": w}, f"{src},{dst},{rel},{w}")
+        self.out.edges = edges
+        return self.out
 
 
 def _edge_records(ctx: ReadContext) -> Iterator[tuple[int, list[str]]]:
@@ -665,7 +697,7 @@ def read_orders(ctx: ReadContext) -> Parsed:
 
     Returns (cancellation-marked order ids, negative quantities, a return ``kind``) are kept as
     return orders; service lines (postage, fees, ...) are marked in ``Parsed.service``: see
-    :mod:`relmine.ingest.returns` for the rules. :func:`pipeline.apply_service_rules` adds the
+    :mod:`relmine.ingest.returns` for the rules. :func:`load.apply_service_rules` adds the
     data-driven rules and drops the service lines."""
     out = Parsed(counts=ctx.rejects.counts)
     n_buckets = bucket_count(ctx.path, ctx.fmt, ctx.options.chunk_mb) if ctx.spill is not None else 1
@@ -678,84 +710,142 @@ def read_orders(ctx: ReadContext) -> Parsed:
         raise
 
 
+@dataclass(frozen=True)
+class _OrderRules:
+    """How an order line is told apart: the order-id prefix, and the patterns of cancellations, return
+    kinds and service lines (:mod:`relmine.ingest.returns`; None: that rule is off)."""
+
+    prefix: str
+    cancel: re.Pattern | None
+    return_kind: re.Pattern | None
+    service_code: re.Pattern | None
+    service_text: re.Pattern | None
+
+    @classmethod
+    def of(cls, opts: IngestOptions) -> "_OrderRules":
+        return cls(opts.order_prefix or "", compile_pattern("--cancel-pattern", opts.cancel_pattern),
+                   compile_pattern("--return-kinds", opts.return_kinds),
+                   compile_pattern("--service-codes", opts.service_codes),
+                   compile_pattern("--service-pattern", opts.service_pattern))
+
+
+@dataclass
+class _OrderLine:
+    """One order line, read and checked."""
+
+    oid: str                  # the order's id as written: prefixed, ``:return`` for a return
+    code: str                 # the sku as in the file
+    sku: str                  # the sku with --sku-prefix
+    qty: int
+    price: float | None
+    title: str | None
+    returned: bool
+    props: dict[str, Any]     # the free columns, the time and the customer
+    notes: list[str]          # counted once the line is accepted
+
+
+def _order_line(fields: list[str], table: _Table, rules: _OrderRules, sku_prefix: str,
+                date_format: str | None) -> _OrderLine:
+    """The values of one order line; :class:`ValueError` rejects it, :class:`values.AmbiguousDate` stops the read."""
+    mapping = table.mapping
+    notes: list[str] = []
+    order = V.clean_order_id(_cell(fields, mapping, "order"))
+    code = V.clean_sku(_cell(fields, mapping, "sku"))
+    qty_text, negative = _signed(_cell(fields, mapping, "qty"))
+    qty = V.parse_quantity(qty_text) if "qty" in mapping else 1
+    time = V.parse_time(_cell(fields, mapping, "time"), date_format)
+    price_text, below_zero = _signed(_cell(fields, mapping, "price"))
+    price, _ = V.parse_price(price_text)
+    if below_zero and price is not None:
+        price = -price
+    customer = V.check_text(_cell(fields, mapping, "customer"), "customer", V.ORDER_ID_MAX)
+    title = clean_title(notes, _cell(fields, mapping, "title"))
+    kind = _cell(fields, mapping, "kind")
+    cancelled = rules.cancel is not None and rules.cancel.search(order) is not None
+    returned = cancelled or negative or (rules.return_kind is not None and kind is not None
+                                         and rules.return_kind.search(kind) is not None)
+    oid = rules.prefix + order + (":return" if returned and not cancelled else "")
+    props = table.extras(fields)
+    props["time"] = time
+    props["customer"] = customer
+    return _OrderLine(oid, code, sku_prefix + code, qty, price, title, returned, props, notes)
+
+
+class _LineProgress:
+    """Progress of a table's lines; for a plain text file, with a total (an ETA) estimated from the file's
+    size over the bytes of its first 2,000 lines."""
+
+    def __init__(self, ctx: ReadContext):
+        plain = ctx.fmt not in BINARY_TABLES and ctx.path.suffix != ".gz"
+        self.ctx = ctx
+        self.size, self.raw_bytes = (ctx.path.stat().st_size if plain else 0), 0
+        self.bar = Progress(f"read {ctx.path.name}", unit="lines", enabled=ctx.options.progress)
+
+    def line(self, raw: str) -> None:
+        if self.size:
+            self.raw_bytes += len(raw) + 1
+            if counts_read(self.ctx) == 2_000:
+                self.bar.set_total(int(self.size / (self.raw_bytes / 2_000)))
+                self.size = 0
+        if not counts_read(self.ctx) % 1_000:
+            self.bar.update(1_000)
+
+    def close(self) -> None:
+        self.bar.done = counts_read(self.ctx)
+        self.bar.close()
+
+
 def _read_orders(ctx: ReadContext, out: Parsed, build: _OrderBuilder, n_buckets: int) -> Parsed:
     opts = ctx.options
     if n_buckets > 1:
         out.counts.note("order_chunks", n_buckets)
-    prefix = opts.order_prefix or ""
-    cancel = compile_pattern("--cancel-pattern", opts.cancel_pattern)
-    return_kind = compile_pattern("--return-kinds", opts.return_kinds)
-    service_code = compile_pattern("--service-codes", opts.service_codes)
-    service_text = compile_pattern("--service-pattern", opts.service_pattern)
+    rules = _OrderRules.of(opts)
     stats = ServiceStats()
     checked: set[str] = set()
     if ctx.fmt == "jsonl":
         raise InputError(f"{ctx.path}: orders are read from CSV/TSV, Parquet or xlsx; pass --format")
     table, rows = _mapped_table(ctx, ORDER_FIELDS, "orders")
-    mapping = table.mapping
     date_format = V.check_date_format(opts.date_format)
-    plain = ctx.fmt not in BINARY_TABLES and ctx.path.suffix != ".gz"
-    size, raw_bytes = (ctx.path.stat().st_size if plain else 0), 0
-    bar = Progress(f"read {ctx.path.name}", unit="lines", enabled=opts.progress)
+    progress = _LineProgress(ctx)
     for line, fields in rows:
         raw = _join(fields)
-        if size:  # a total to give an ETA: the file's size over the bytes of its first lines
-            raw_bytes += len(raw) + 1
-            if counts_read(ctx) == 2_000:
-                bar.set_total(int(size / (raw_bytes / 2_000)))
-                size = 0
-        if not counts_read(ctx) % 1_000:
-            bar.update(1_000)
-        notes: list[str] = []
+        progress.line(raw)
         try:
-            order = V.clean_order_id(_cell(fields, mapping, "order"))
-            code = V.clean_sku(_cell(fields, mapping, "sku"))
-            sku = opts.sku_prefix + code
-            qty_text, negative = _signed(_cell(fields, mapping, "qty"))
-            qty = V.parse_quantity(qty_text) if "qty" in mapping else 1
-            time = V.parse_time(_cell(fields, mapping, "time"), date_format)
-            price_text, below_zero = _signed(_cell(fields, mapping, "price"))
-            price, _ = V.parse_price(price_text)
-            if below_zero and price is not None:
-                price = -price
-            customer = V.check_text(_cell(fields, mapping, "customer"), "customer", V.ORDER_ID_MAX)
-            title = clean_title(notes, _cell(fields, mapping, "title"))
-            kind = _cell(fields, mapping, "kind")
-            cancelled = cancel is not None and cancel.search(order) is not None
-            returned = cancelled or negative or (return_kind is not None and kind is not None
-                                                 and return_kind.search(kind) is not None)
-            oid = prefix + order + (":return" if returned and not cancelled else "")
-            props = table.extras(fields)
-            build.check(oid, sku, qty)
+            order_line = _order_line(fields, table, rules, opts.sku_prefix, date_format)
+            build.check(order_line.oid, order_line.sku, order_line.qty)
         except V.AmbiguousDate as exc:
             raise InputError(f"{ctx.path}: line {line}: {exc}") from exc
         except ValueError as exc:
             ctx.rejects.reject(line, str(exc), raw)
             continue
-        stats.price(sku, price)
-        out.line_counts[sku] = out.line_counts.get(sku, 0) + 1
-        if service_code is not None and sku not in checked:
-            checked.add(sku)
-            if service_code.search(code):
-                out.service[sku] = "code"
-        if service_text is not None and title:
-            stats.text(sku, service_text.search(title) is not None)
-        props["time"] = time
-        props["customer"] = customer
-        if returned:
-            out.counts.note("return_lines")
-        build.line(oid, sku, qty, props, title, price, is_return=returned, line=line)
-        for note in notes:
-            out.counts.note(note)
-        out.counts.accepted += 1
-    bar.done = counts_read(ctx)
-    bar.close()
+        _keep_order_line(out, build, order_line, line, rules, stats, checked)
+    progress.close()
     build.finish(ctx.rejects, opts.progress)
     for sku in sorted(stats.by_description()):
         out.service.setdefault(sku, "description")
     for sku in sorted(stats.unpriced()):
         out.service.setdefault(sku, "price <= 0")
     return out
+
+
+def _keep_order_line(out: Parsed, build: _OrderBuilder, o: _OrderLine, line: int, rules: _OrderRules,
+                     stats: ServiceStats, checked: set[str]) -> None:
+    """Add an accepted order line to its order, and to the evidence of service lines (``checked``: the
+    skus whose code was matched already)."""
+    stats.price(o.sku, o.price)
+    out.line_counts[o.sku] = out.line_counts.get(o.sku, 0) + 1
+    if rules.service_code is not None and o.sku not in checked:
+        checked.add(o.sku)
+        if rules.service_code.search(o.code):
+            out.service[o.sku] = "code"
+    if rules.service_text is not None and o.title:
+        stats.text(o.sku, rules.service_text.search(o.title) is not None)
+    if o.returned:
+        out.counts.note("return_lines")
+    build.line(o.oid, o.sku, o.qty, o.props, o.title, o.price, is_return=o.returned, line=line)
+    for note in o.notes:
+        out.counts.note(note)
+    out.counts.accepted += 1
 
 
 def read_baskets(ctx: ReadContext) -> Parsed:

@@ -32,7 +32,7 @@ from typing import Any, Iterator
 
 from relmine.ingest import values as V
 from relmine.ingest.folders import spill_place
-from relmine.ingest.model import OrderTable
+from relmine.ingest.options import OrderTable
 
 PENDING = 40_000         # lines held in all buckets together before a bucket is appended to its file
 
@@ -187,7 +187,7 @@ class OrderBuckets:
                 for sku in items:
                     self.in_orders[sku] = self.in_orders.get(sku, 0) + 1
 
-    # -- reading (the pipeline) ----------------------------------------------------------------------------
+    # -- reading (relmine.ingest.load) ---------------------------------------------------------------------
     def table(self, b: int, drop: set[str] | frozenset = frozenset()) -> tuple[OrderTable, int]:
         """Bucket ``b``'s orders without the skus in ``drop``, and how many orders that left empty."""
         if self.folder is None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from relmine.gateway import Statement
-from relmine.motifs.pattern import LABELS, PROPERTY_RE, REL_TYPES, Pattern, Predicate
+from relmine.motifs.pattern import LABELS, PROPERTY_RE, REL_TYPES, EdgeSpec, Pattern, Predicate
 from relmine.motifs.symmetry import automorphisms, symmetry_conditions
 
 
@@ -122,6 +122,68 @@ def _order(p: Pattern) -> list[int]:
     return [names.index(root)] + order
 
 
+class _Matcher:
+    """The ``MATCH`` lines of a pattern, walked one edge at a time: each node's conditions (its predicates,
+    the symmetry breaking, distinctness, no relevant self-loop when ``induced``) go where it is first bound."""
+
+    def __init__(self, p: Pattern, params: _Params, conditions: list[tuple[str, str]], relevant: str):
+        self.p = p
+        self.params = params
+        self.var = {n.name: f"n{i}" for i, n in enumerate(p.nodes)}
+        self.node_of = {n.name: n for n in p.nodes}
+        self.conditions = conditions
+        self.ordered_pairs = {frozenset(c) for c in conditions}
+        self.relevant = relevant      # induced: the relevant types as ``A|B``; "" otherwise
+        self.bound: set[str] = set()
+        self.pending_pairs = [(a, b) for i, a in enumerate(p.names) for b in p.names[i + 1:]]
+
+    def node_pattern(self, name: str) -> str:
+        if name in self.bound:
+            return f"({self.var[name]})"
+        return f"({self.var[name]}:{_label(self.node_of[name].label)})"
+
+    def newly_bound_conditions(self, new: list[str]) -> list[str]:
+        var, bound = self.var, self.bound
+        conds: list[str] = []
+        for name in new:
+            for pr in self.node_of[name].predicates:
+                conds += _predicate(var[name], pr, self.params)
+            if self.relevant:  # induced: a matched node carries no relevant self-loop (checked once, when bound)
+                conds.append(f"NOT EXISTS {{ ({var[name]})-[:{self.relevant}]->({var[name]}) }}")
+        for v, u in self.conditions:
+            if (v in new or u in new) and v in bound and u in bound:
+                conds.append(f"elementId({var[v]}) < elementId({var[u]})")
+        for a, b in list(self.pending_pairs):
+            if a in bound and b in bound and (a in new or b in new):
+                self.pending_pairs.remove((a, b))
+                if frozenset((a, b)) not in self.ordered_pairs:
+                    conds.append(f"{var[a]} <> {var[b]}")
+        return conds
+
+    def lone_node(self, root: str) -> list[str]:
+        """A pattern of one node and no edge."""
+        self.bound.add(root)
+        conds = self.newly_bound_conditions([root])
+        lines = [f"MATCH ({self.var[root]}:{_label(self.node_of[root].label)})"]  # cypher-safe: generated variable, whitelisted label
+        if conds:
+            lines.append("WHERE " + " AND ".join(conds))
+        return lines
+
+    def edge(self, rel: str, e: EdgeSpec) -> list[str]:
+        """The next edge, as relationship variable ``rel``."""
+        left, right = self.node_pattern(e.src), self.node_pattern(e.dst)
+        arrow = "->" if e.directed else "-"
+        lines = [f"MATCH {left}-[{rel}:{_types(e.types)}]{arrow}{right}"]
+        new = [n for n in (e.src, e.dst) if n not in self.bound]
+        self.bound.update(new)
+        conds = self.newly_bound_conditions(new)
+        for pr in e.predicates:
+            conds += _predicate(rel, pr, self.params)
+        if conds:
+            lines.append("WHERE " + " AND ".join(conds))
+        return lines
+
+
 def compile_pattern(p: Pattern, *, induced: bool = False, symmetry: bool = True,
                     count: bool = False) -> CompiledPattern:
     """One statement for ``p``.
@@ -131,63 +193,23 @@ def compile_pattern(p: Pattern, *, induced: bool = False, symmetry: bool = True,
     by ``$limit``, or with ``count=True`` one row ``n``.
     """
     params = _Params()
-    var = {n.name: f"n{i}" for i, n in enumerate(p.nodes)}
-    node_of = {n.name: n for n in p.nodes}
     conditions = symmetry_conditions(p) if symmetry else []
-    ordered_pairs = {frozenset(c) for c in conditions}
-
     root_index, *edge_order = _order(p)
-    root = p.nodes[root_index].name
-    bound: set[str] = set()
-    pending_pairs = [(a, b) for i, a in enumerate(p.names) for b in p.names[i + 1:]]
-    lines: list[str] = []
-
-    def node_pattern(name: str) -> str:
-        if name in bound:
-            return f"({var[name]})"
-        return f"({var[name]}:{_label(node_of[name].label)})"
-
-    relevant = _types(p.relevant_types()) if induced and p.edges else ""
-
-    def newly_bound_conditions(new: list[str]) -> list[str]:
-        conds: list[str] = []
-        for name in new:
-            for pr in node_of[name].predicates:
-                conds += _predicate(var[name], pr, params)
-            if relevant:  # induced: a matched node carries no relevant self-loop (checked once, when bound)
-                conds.append(f"NOT EXISTS {{ ({var[name]})-[:{relevant}]->({var[name]}) }}")
-        for v, u in conditions:
-            if (v in new or u in new) and v in bound and u in bound:
-                conds.append(f"elementId({var[v]}) < elementId({var[u]})")
-        for a, b in list(pending_pairs):
-            if a in bound and b in bound and (a in new or b in new):
-                pending_pairs.remove((a, b))
-                if frozenset((a, b)) not in ordered_pairs:
-                    conds.append(f"{var[a]} <> {var[b]}")
-        return conds
-
-    if not edge_order:
-        bound.add(root)
-        conds = newly_bound_conditions([root])
-        lines.append(f"MATCH ({var[root]}:{_label(node_of[root].label)})")  # cypher-safe: generated variable, whitelisted label
-        if conds:
-            lines.append("WHERE " + " AND ".join(conds))
+    matcher = _Matcher(p, params, conditions, _types(p.relevant_types()) if induced and p.edges else "")
+    lines = [] if edge_order else matcher.lone_node(p.nodes[root_index].name)
     for j, k in enumerate(edge_order):
-        e = p.edges[k]
-        left, right = node_pattern(e.src), node_pattern(e.dst)
-        arrow = "->" if e.directed else "-"
-        rel = f"r{j}"
-        lines.append(f"MATCH {left}-[{rel}:{_types(e.types)}]{arrow}{right}")
-        new = [n for n in (e.src, e.dst) if n not in bound]
-        bound.update(new)
-        conds = newly_bound_conditions(new)
-        for pr in e.predicates:
-            conds += _predicate(rel, pr, params)
-        if conds:
-            lines.append("WHERE " + " AND ".join(conds))
+        lines += matcher.edge(f"r{j}", p.edges[k])
+    lines += _return_lines(p, matcher.var, induced, count)
+    mode = ("count" if count else "rows") + ("_induced" if induced else "") + ("" if symmetry else "_embeddings")
+    return CompiledPattern(Statement("\n".join(lines), f"motifs/pattern_{mode}"), params.values,
+                           p.names, len(automorphisms(p)), symmetry, induced, count, tuple(conditions))
 
+
+def _return_lines(p: Pattern, var: dict[str, str], induced: bool, count: bool) -> list[str]:
+    """One row per subgraph (parallel relationships repeat a match), the induced conditions, then the count
+    or the rows."""
     # parallel relationships (several types, both directions, repeated runs) repeat a row: keep one
-    lines.append(f"WITH DISTINCT {', '.join(var[n] for n in p.names)}")
+    lines = [f"WITH DISTINCT {', '.join(var[n] for n in p.names)}"]
     absent = _induced_conditions(p, var) if induced else []
     if absent:
         lines.append("WHERE " + " AND ".join(absent))
@@ -196,9 +218,7 @@ def compile_pattern(p: Pattern, *, induced: bool = False, symmetry: bool = True,
     else:
         lines.append(f"RETURN [{', '.join(_key(var[n]) for n in p.names)}] AS m")
         lines.append("LIMIT $limit")
-    mode = ("count" if count else "rows") + ("_induced" if induced else "") + ("" if symmetry else "_embeddings")
-    return CompiledPattern(Statement("\n".join(lines), f"motifs/pattern_{mode}"), params.values,
-                           p.names, len(automorphisms(p)), symmetry, induced, count, tuple(conditions))
+    return lines
 
 
 def _induced_conditions(p: Pattern, var: dict[str, str]) -> list[str]:

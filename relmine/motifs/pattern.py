@@ -338,55 +338,63 @@ def pattern_from_spec(spec: Any, *, source: str = "", allowed_types: Iterable[st
     extra = set(spec) - {"nodes", "edges"}
     if extra:
         raise InputError(f"pattern spec: unknown key(s) {sorted(extra)}; expected nodes, edges")
-    raw_nodes = spec.get("nodes")
+    nodes = [_node_spec(name, body) for name, body in _named_nodes(spec.get("nodes"))]
+    raw_edges = spec.get("edges") or []
+    if not isinstance(raw_edges, list):
+        raise InputError("pattern spec: 'edges' must be a list")
+    edges = [_edge_spec(body, f"edges[{i}]") for i, body in enumerate(raw_edges)]
+    return build_pattern(nodes, edges, source=source, allowed_types=allowed_types)
+
+
+def _named_nodes(raw_nodes: Any) -> list[tuple[Any, Any]]:
+    """``(name, body)`` of a spec's nodes, given as a map of name -> body or a list of bodies with a name."""
     if isinstance(raw_nodes, list):
         items = []
         for i, n in enumerate(raw_nodes):
             if not isinstance(n, Mapping) or "name" not in n:
                 raise InputError(f"nodes[{i}]: needs a name")
             items.append((n["name"], {k: v for k, v in n.items() if k != "name"}))
-    elif isinstance(raw_nodes, Mapping):
-        items = list(raw_nodes.items())
-    else:
-        raise InputError("pattern spec: 'nodes' must be a map of name -> node (or a list)")
-    nodes = []
-    for name, body in items:
-        name = check_name(name)
-        body = body or {}
-        if not isinstance(body, Mapping):
-            raise InputError(f"node {name!r}: must be a map")
-        bad = set(body) - _NODE_KEYS
-        if bad:
-            raise InputError(f"node {name!r}: unknown key(s) {sorted(bad)}; expected label, where")
-        label = check_label(body.get("label", DEFAULT_LABEL))
-        nodes.append(NodeSpec(name, label, predicates(body.get("where"), f"node {name}")))
-    raw_edges = spec.get("edges") or []
-    if not isinstance(raw_edges, list):
-        raise InputError("pattern spec: 'edges' must be a list")
-    edges = []
-    for i, body in enumerate(raw_edges):
-        where = f"edges[{i}]"
-        if not isinstance(body, Mapping):
-            raise InputError(f"{where}: must be a map")
-        bad = set(body) - _EDGE_KEYS
-        if bad:
-            raise InputError(f"{where}: unknown key(s) {sorted(bad)}")
-        src, dst = check_name(body.get("from"), f"{where}.from"), check_name(body.get("to"), f"{where}.to")
-        if "type" in body and "types" in body:
-            raise InputError(f"{where}: give type or types, not both")
-        types = body.get("types", body.get("type", list(DEFAULT_EDGE_TYPES)))
-        if isinstance(types, str):
-            types = [types]
-        if not isinstance(types, list) or not types:
-            raise InputError(f"{where}: types must be a non-empty list")
-        direction = body.get("direction", "out")
-        if direction not in ("out", "in", "any"):
-            raise InputError(f"{where}: direction {direction!r}; use out, in or any")
-        if direction == "in":
-            src, dst = dst, src
-        preds = edge_predicates(body.get("where"), body.get("min_weight"), where)
-        edges.append(EdgeSpec(src, dst, tuple(types), direction != "any", preds))
-    return build_pattern(nodes, edges, source=source, allowed_types=allowed_types)
+        return items
+    if isinstance(raw_nodes, Mapping):
+        return list(raw_nodes.items())
+    raise InputError("pattern spec: 'nodes' must be a map of name -> node (or a list)")
+
+
+def _node_spec(name: Any, body: Any) -> NodeSpec:
+    """One node of a spec: a label (default ``Product``) and ``where`` predicates."""
+    name = check_name(name)
+    body = body or {}
+    if not isinstance(body, Mapping):
+        raise InputError(f"node {name!r}: must be a map")
+    bad = set(body) - _NODE_KEYS
+    if bad:
+        raise InputError(f"node {name!r}: unknown key(s) {sorted(bad)}; expected label, where")
+    label = check_label(body.get("label", DEFAULT_LABEL))
+    return NodeSpec(name, label, predicates(body.get("where"), f"node {name}"))
+
+
+def _edge_spec(body: Any, where: str) -> EdgeSpec:
+    """One edge of a spec (``where`` names it in errors): its ends, types, direction and predicates."""
+    if not isinstance(body, Mapping):
+        raise InputError(f"{where}: must be a map")
+    bad = set(body) - _EDGE_KEYS
+    if bad:
+        raise InputError(f"{where}: unknown key(s) {sorted(bad)}")
+    src, dst = check_name(body.get("from"), f"{where}.from"), check_name(body.get("to"), f"{where}.to")
+    if "type" in body and "types" in body:
+        raise InputError(f"{where}: give type or types, not both")
+    types = body.get("types", body.get("type", list(DEFAULT_EDGE_TYPES)))
+    if isinstance(types, str):
+        types = [types]
+    if not isinstance(types, list) or not types:
+        raise InputError(f"{where}: types must be a non-empty list")
+    direction = body.get("direction", "out")
+    if direction not in ("out", "in", "any"):
+        raise InputError(f"{where}: direction {direction!r}; use out, in or any")
+    if direction == "in":
+        src, dst = dst, src
+    preds = edge_predicates(body.get("where"), body.get("min_weight"), where)
+    return EdgeSpec(src, dst, tuple(types), direction != "any", preds)
 
 
 def pattern_to_spec(p: Pattern) -> dict[str, Any]:

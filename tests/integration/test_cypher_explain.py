@@ -20,7 +20,7 @@ import re
 import pytest
 
 from relmine import cypher
-from relmine.ingest.pipeline import typed_statement
+from relmine.ingest.load import typed_statement
 from relmine.motifs.ascii import parse_pattern
 from relmine.motifs.compiler import compile_pattern
 from relmine.motifs.library import counting_statement, library

@@ -36,3 +36,20 @@ def test_generate_writes_the_files(tmp_path):
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["files"]["catalog.csv"]["rows"] == 100 and "relmine ingest catalog" in result.output
+
+
+def _options_of(args):
+    from relmine.cli.ingest_cmd import options_from
+
+    params = ingest.make_context("ingest", args).params
+    return options_from(params.pop("kind"), **{k: v for k, v in params.items() if k not in ("file", "as_json")})
+
+
+def test_the_options_build_ingest_options_with_its_defaults():
+    from relmine.ingest import IngestOptions
+
+    assert _options_of(["catalog", "README.md"]) == IngestOptions(kind="catalog")
+    given = _options_of(["edges", "README.md", "--type", "ALSO_BOUGHT", "--col", "src=a", "--batch-size", "7",
+                         "--no-progress", "--allow-type", "X_Y", "--service-share", "0.5", "--format", "csv"])
+    assert given == IngestOptions(kind="edges", relation_type="ALSO_BOUGHT", columns={"src": "a"}, batch_size=7,
+                                  progress=False, allow_types=("X_Y",), service_share=0.5, format="csv")

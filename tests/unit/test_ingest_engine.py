@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from relmine.ingest.engine import chunked, prefetch
-from relmine.ingest.model import IngestOptions
+from relmine.ingest.options import IngestOptions
 
 
 def test_chunked():

@@ -22,9 +22,9 @@ import pytest
 from relmine.errors import InputError
 from relmine.ingest import textio
 from relmine.ingest.folders import FolderError, check_folder, check_space, rejects_place, spill_place
-from relmine.ingest.model import Counts, IngestOptions, RejectLog
+from relmine.ingest.options import Counts, IngestOptions, RejectLog
 from relmine.ingest.pairs import PairCounter
-from relmine.ingest.pipeline import ingest_file
+from relmine.ingest.load import ingest_file
 from relmine.ingest.spill import OrderBuckets, scratch
 from relmine.ingest.textio import check_input, read_lines, sniff_wide
 from tests.fulldisk import Forbidden, FullDisk
@@ -201,7 +201,7 @@ def test_a_full_disk_is_seen_before_a_chunked_read(tmp_path, monkeypatch):
 
 
 def test_the_rejects_writer_on_a_full_disk(tmp_path, monkeypatch):
-    disk = FullDisk(free=100).install(monkeypatch, "relmine.ingest.model")
+    disk = FullDisk(free=100).install(monkeypatch, "relmine.ingest.options")
     log = RejectLog(tmp_path / "r.csv", Counts(), rejects_place(tmp_path / "r.csv", default=True))
     with pytest.raises(FolderError) as caught:
         for i in range(10_000):  # buffered: the disk fills when the buffer is written
@@ -213,7 +213,7 @@ def test_the_rejects_writer_on_a_full_disk(tmp_path, monkeypatch):
 
 
 def test_the_rejects_writer_in_a_forbidden_folder(tmp_path, monkeypatch):
-    Forbidden().install(monkeypatch, "relmine.ingest.model")
+    Forbidden().install(monkeypatch, "relmine.ingest.options")
     log = RejectLog(tmp_path / "r.csv", Counts())
     with pytest.raises(FolderError, match=r"r.csv: permission denied; pass --rejects a file in a writable folder$"):
         log.reject(2, "bad", "x")
@@ -237,7 +237,7 @@ def test_spill_and_pair_files_on_a_full_disk_name_the_spill_folder(tmp_path, mon
     assert str(caught.value) == expected
 
 
-# -- the pipeline: checked before anything is written ---------------------------------------------------------------
+# -- ingest_file: checked before anything is written ----------------------------------------------------------------
 class WriteNothing:
     """A gateway that knows no source and fails the test on any write."""
 
@@ -283,7 +283,7 @@ def test_a_rejects_path_that_is_a_folder(tmp_path):
                     rejects_dir=tmp_path / "home" / "rejects")
 
 
-@pytest.mark.parametrize("module", ["relmine.ingest.spill", "relmine.ingest.model"])
+@pytest.mark.parametrize("module", ["relmine.ingest.spill", "relmine.ingest.options"])
 def test_a_disk_full_while_reading_writes_nothing_to_the_graph(tmp_path, monkeypatch, module):
     FullDisk(free=2_000).install(monkeypatch, module)
     gw = WriteNothing()

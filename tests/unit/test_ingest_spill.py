@@ -5,7 +5,7 @@ import csv
 import random
 
 from relmine.ingest import values as V
-from relmine.ingest.model import Counts, IngestOptions, RejectLog
+from relmine.ingest.options import Counts, IngestOptions, RejectLog
 from relmine.ingest.readers import READERS, ReadContext
 from relmine.ingest.spill import OrderBuckets, bucket_count, scratch
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import time
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -40,7 +40,7 @@ from relmine.gateway import Gateway
 from relmine.ingest import values as V
 from relmine.ingest.engine import BatchRunner, Step, Tally, chunked, run_statement, simple_apply
 from relmine.ingest.folders import FolderError, Place, check_folder, check_space, rejects_place, spill_place
-from relmine.ingest.model import KINDS, Counts, IngestOptions, IngestReport, Parsed, RejectLog, relations_in
+from relmine.ingest.options import KINDS, Counts, IngestOptions, IngestReport, Parsed, RejectLog, relations_in
 from relmine.ingest.pairs import PairCounter, PairCounts, batch_pairs, time_code
 from relmine.ingest.readers import READERS, ReadContext
 from relmine.ingest.returns import share_candidates
@@ -247,13 +247,35 @@ def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str
     """Orders, then what the orders this ingest created add up to. One bucket of orders is in
     memory at a time (:mod:`relmine.ingest.spill`); pairs are counted per bucket and reduced per
     range of skus (:class:`relmine.ingest.pairs.PairCounter`), so memory does not grow with the file."""
+    yield _orders_step(parsed, batch_size, source_id, nonce)
+    # Which orders did THIS ingest create? Only those add to counts (the others were ingested before).
+    # Read once the orders step has run: a generator, so the counting waits for it.
+    created = _count_created_orders(gw, parsed, nonce, work)
+    created.note(parsed)
+    yield _co_purchase_step(created, parsed, batch_size, source_id, work)
+    order_counts = _sku_counts(created.skus, created.order_count)
+    yield Step(phase="order counts", rows=len(order_counts), batches=lambda: chunked(order_counts, batch_size),
+               apply=simple_apply("ingest/add_order_counts"))
+    if created.n_returns:  # after the order counts: the return rate divides by them
+        yield from _return_steps(created, parsed, batch_size)
+
+    def add_stats(tx, batch, tally: Tally) -> None:
+        run_statement(tx, "ingest/add_order_stats", {"orders": batch[0]["orders"], "lines": batch[0]["lines"]},
+                      tally)
+
+    stats = [[{"orders": created.n_sales, "lines": created.n_lines}]]
+    yield Step(phase="order stats", rows=1, batches=lambda: iter(stats), apply=add_stats)
+
+
+def _orders_step(parsed: Parsed, batch_size: int, source_id: str, nonce: str) -> Step:
+    """The orders of every bucket, in batches of about ``batch_size`` lines; an order another file
+    created already is left alone."""
     buckets = parsed.buckets
-    drop = parsed.dropped
 
     def order_batches() -> Iterator[list]:
         batch: list[dict[str, Any]] = []
         size = 0
-        for table, _ in buckets.tables(drop):
+        for table, _ in buckets.tables(parsed.dropped):
             for oid, props, items, r in zip(table.ids, table.props, table.items, table.returns):
                 others = {k: v for k, v in props.items() if k != "time"}
                 others["kind"] = "return" if r else "sale"
@@ -275,48 +297,78 @@ def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str
         if rows:
             run_statement(tx, "ingest/create_orders", {"rows": rows, "source": source_id, "nonce": nonce}, tally)
 
-    n_orders = buckets.n_orders
-    yield Step(phase="orders", rows=n_orders, batches=order_batches, apply=create_orders)
+    return Step(phase="orders", rows=buckets.n_orders, batches=order_batches, apply=create_orders)
 
-    # Which orders did THIS ingest create? Only those add to counts (the others were ingested before).
+
+@dataclass
+class _CreatedOrders:
+    """What the orders this ingest created add up to, per sku (``skus`` index the arrays)."""
+
+    skus: list[str]
+    parts: int                 # partitions of the pair counts (1: in memory)
+    pairs: PairCounter         # sku pairs bought together in a sale
+    together: PairCounter      # sku pairs returned together
+    order_count: np.ndarray    # sales holding the sku
+    return_count: np.ndarray   # returns holding the sku
+    n_sales: int = 0
+    n_returns: int = 0
+    n_lines: int = 0           # lines of the sales
+    seen: int = 0              # orders read from the buckets
+    mine: int = 0              # of which this ingest created
+    emptied: int = 0           # orders left empty by the service lines dropped
+
+    def add(self, idx: np.ndarray, when: int, is_return: bool) -> None:
+        """One order: the sorted indices of its skus and its time code."""
+        if is_return:
+            self.n_returns += 1
+            self.return_count[idx] += 1
+            self.together.add(idx, when)
+        else:
+            self.n_sales += 1
+            self.n_lines += len(idx)
+            self.order_count[idx] += 1
+            self.pairs.add(idx, when)
+
+    def note(self, parsed: Parsed) -> None:
+        counts = parsed.counts
+        if self.emptied:
+            counts.note("orders_only_service_lines", self.emptied)
+        counts.duplicates += self.seen - self.mine
+        if self.seen - self.mine:
+            counts.note("orders_already_in_graph", self.seen - self.mine)
+        if parsed.buckets.any_returns:
+            counts.note("return_orders", self.n_returns)
+
+
+def _count_created_orders(gw: Gateway, parsed: Parsed, nonce: str, work: Path | None) -> _CreatedOrders:
+    """Count the orders of every bucket that this ingest (``nonce``) created, after it wrote them."""
+    buckets = parsed.buckets
     skus = sorted({stub["sku"] for stub in parsed.stubs} | set(buckets.in_orders))
     index = {s: i for i, s in enumerate(skus)}
     parts = buckets.n if work is not None else 1
-    pairs = PairCounter(skus, work / "pairs" if parts > 1 else None, parts)
-    together = PairCounter(skus, work / "returned" if parts > 1 else None, parts)
-    order_count = np.zeros(len(skus), dtype=np.int64)
-    return_count = np.zeros(len(skus), dtype=np.int64)
-    n_sales = n_returns = n_lines = seen = mine_total = emptied = 0
-    for table, left_empty in buckets.tables(drop):
-        emptied += left_empty
-        seen += len(table.ids)
+    created = _CreatedOrders(skus, parts, PairCounter(skus, work / "pairs" if parts > 1 else None, parts),
+                             PairCounter(skus, work / "returned" if parts > 1 else None, parts),
+                             np.zeros(len(skus), dtype=np.int64), np.zeros(len(skus), dtype=np.int64))
+    for table, left_empty in buckets.tables(parsed.dropped):
+        created.emptied += left_empty
+        created.seen += len(table.ids)
         not_mine: set[str] = set()
         for ids in chunked(table.ids, FIND_BATCH):
             not_mine.update(r["id"] for r in gw.read("ingest/find_orders_not_ingested", {"nonce": nonce, "ids": ids}))
-        mine_total += len(table.ids) - len(not_mine)
+        created.mine += len(table.ids) - len(not_mine)
         for oid, props, items, r in zip(table.ids, table.props, table.items, table.returns):
             if oid in not_mine:
                 continue
             idx = np.fromiter((index[s] for s in items), dtype=np.int64, count=len(items))
             idx.sort()
-            when = time_code(props.get("time"))  # the order's o.time: the pairs' first and last seen
-            if r:
-                n_returns += 1
-                return_count[idx] += 1
-                together.add(idx, when)
-            else:
-                n_sales += 1
-                n_lines += len(items)
-                order_count[idx] += 1
-                pairs.add(idx, when)
-    if emptied:
-        parsed.counts.note("orders_only_service_lines", emptied)
-    parsed.counts.duplicates += seen - mine_total
-    if seen - mine_total:
-        parsed.counts.note("orders_already_in_graph", seen - mine_total)
-    if buckets.any_returns:
-        parsed.counts.note("return_orders", n_returns)
-    reduced = _reduced(pairs, work / "reduced" if parts > 1 else None)
+            created.add(idx, time_code(props.get("time")), r)  # the order's o.time: the pairs' first and last seen
+    return created
+
+
+def _co_purchase_step(created: _CreatedOrders, parsed: Parsed, batch_size: int, source_id: str,
+                      work: Path | None) -> Step:
+    """The sales' pair counts, reduced (kept in memory or on disk) and written per range of lower skus."""
+    reduced = _reduced(created.pairs, work / "reduced" if created.parts > 1 else None)
     n_pairs = sum(len(p) for p in reduced())
     parsed.counts.note("co_purchased_pairs", n_pairs)
 
@@ -332,29 +384,27 @@ def _order_steps(gw: Gateway, parsed: Parsed, *, batch_size: int, source_id: str
         for part in reduced():
             yield from part.grouped_batches(batch_size)
 
-    yield Step(phase="co-purchases", rows=n_pairs, batches=pair_batches, apply=add_pairs, weigh=batch_pairs)
-    order_counts = [[skus[i], int(order_count[i])] for i in np.flatnonzero(order_count).tolist()]
-    yield Step(phase="order counts", rows=len(order_counts), batches=lambda: chunked(order_counts, batch_size),
-               apply=simple_apply("ingest/add_order_counts"))
-    if n_returns:  # after the order counts: the return rate divides by them
-        return_counts = [[skus[i], int(return_count[i])] for i in np.flatnonzero(return_count).tolist()]
-        yield Step(phase="return counts", rows=len(return_counts),
-                   batches=lambda: chunked(return_counts, batch_size),
-                   apply=simple_apply("ingest/add_return_counts"))
-        together_parts = list(together.partitions())
-        n_together = sum(len(part) for part in together_parts)
-        parsed.counts.note("returned_together_pairs", n_together)
-        if n_together:
-            yield Step(phase="returned together", rows=n_together,
-                       batches=lambda: (b for part in together_parts for b in part.flat_batches(batch_size)),
-                       apply=_params_apply("ingest/add_returned_together"), weigh=batch_pairs)
+    return Step(phase="co-purchases", rows=n_pairs, batches=pair_batches, apply=add_pairs, weigh=batch_pairs)
 
-    def add_stats(tx, batch, tally: Tally) -> None:
-        run_statement(tx, "ingest/add_order_stats", {"orders": batch[0]["orders"], "lines": batch[0]["lines"]},
-                      tally)
 
-    yield Step(phase="order stats", rows=1, batches=lambda: iter([[{"orders": n_sales, "lines": n_lines}]]),
-               apply=add_stats)
+def _return_steps(created: _CreatedOrders, parsed: Parsed, batch_size: int) -> Iterator[Step]:
+    """Returns per sku, then the pairs returned together."""
+    return_counts = _sku_counts(created.skus, created.return_count)
+    yield Step(phase="return counts", rows=len(return_counts),
+               batches=lambda: chunked(return_counts, batch_size),
+               apply=simple_apply("ingest/add_return_counts"))
+    together_parts = list(created.together.partitions())
+    n_together = sum(len(part) for part in together_parts)
+    parsed.counts.note("returned_together_pairs", n_together)
+    if n_together:
+        yield Step(phase="returned together", rows=n_together,
+                   batches=lambda: (b for part in together_parts for b in part.flat_batches(batch_size)),
+                   apply=_params_apply("ingest/add_returned_together"), weigh=batch_pairs)
+
+
+def _sku_counts(skus: list[str], counts: np.ndarray) -> list[list]:
+    """``[sku, count]`` rows of the skus counted at least once."""
+    return [[skus[i], int(counts[i])] for i in np.flatnonzero(counts).tolist()]
 
 
 def _reduced(pairs: PairCounter, folder: Path | None):

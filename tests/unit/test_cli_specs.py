@@ -1,0 +1,27 @@
+"""The specs that ``relmine rules`` and ``relmine clusters`` build from their options (named as the spec's
+fields): the options' defaults are the spec's, and a given value lands in its field."""
+
+from relmine.cli.rules_cmd import cluster_spec, clusters, rules, rules_spec
+from relmine.clusters import ClusterSpec
+from relmine.rules.association import RulesSpec
+
+COMMAND_ONLY = ("no_write", "top", "queued", "wait", "timeout")
+
+
+def _spec(command, build, args):
+    params = command.make_context(command.name, args).params
+    return build(params["no_write"], **{k: v for k, v in params.items() if k not in COMMAND_ONLY})
+
+
+def test_rules_options_build_the_rules_spec():
+    assert _spec(rules, rules_spec, []) == RulesSpec()
+    assert _spec(rules, rules_spec, ["--min-lift", "2", "--level", "category", "--run", "r-1", "--no-write"]) == \
+        RulesSpec(min_lift=2.0, levels=("category",), run="r-1", write=False)
+
+
+def test_clusters_options_build_the_cluster_spec():
+    assert _spec(clusters, cluster_spec, []) == ClusterSpec()
+    given = _spec(clusters, cluster_spec, ["--method", "fastrp", "-k", "7", "--concurrency", "1", "--attribute",
+                                           "brand", "--attribute-weight", "5", "--features", "f", "--no-write"])
+    assert given == ClusterSpec(method="fastrp", k=7, concurrency=1, attributes=("brand",), attribute_weight=5.0,
+                                features="f", write=False)
