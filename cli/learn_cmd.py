@@ -180,7 +180,7 @@ def run_status(ctx, run_id: str, wait: bool, log_lines: int) -> None:
         if wait:
             follow(gw, run_id, 7200)
         r = get_run(gw, run_id)
-    for key in ("id", "kind", "status", "epoch", "epochs", "loss", "partitions_done", "partitions_total",
+    for key in ("id", "kind", "status", "stage", "epoch", "epochs", "loss", "partitions_done", "partitions_total",
                 "metrics", "error"):
         if r.get(key) is not None:
             click.echo(f"{key}: {r[key]}")

@@ -253,7 +253,7 @@ def follow_run(gw, run_id: str, timeline: Timeline, *, timeout: float, poll_s: f
         if on_poll:
             on_poll(run)
         total, done = run["partitions_total"], run["partitions_done"]
-        if "write-back" not in seen and (run["status"] == "embedding" or run["status"] in TERMINAL):
+        if "write-back" not in seen and (run.get("stage") == "embedding" or run["status"] in TERMINAL):
             timeline.mark("write-back")
             seen.add("write-back")
         if "switch" not in seen and ((total and done >= total) or run["status"] in TERMINAL):
