@@ -317,3 +317,58 @@ def open_artifact(gw: Gateway, uri: str) -> Artifact | None:
     """The artifact at ``uri`` (``run://<run id>/<name>``)."""
     return read_artifact(gw, *parse_artifact_uri(uri))
 
+
+
+# --- runs recorded by an older relmine -------------------------------------------------------------------
+
+@dataclass
+class RunsMigrated:
+    runs: int = 0            # runs read
+    metrics_json: int = 0    # motif runs whose ``metrics_json`` became ``metrics``
+    stages: int = 0          # training runs whose status was their stage
+    flat: int = 0            # runs given flat ``metric_*`` properties they lacked (or held with another value)
+
+
+def _parse(text: Any) -> dict[str, Any] | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def migrate_runs(gw: Gateway) -> RunsMigrated:
+    """Bring every ``(:Run)`` to the one shape (``relmine migrate``); idempotent (a second pass changes nothing).
+
+    * a motif run's ``metrics_json`` (before issue 28) becomes ``metrics`` (when it has none) and goes;
+    * a training run whose ``status`` was its stage (``pulling``, ``training``, ``testing``, ``embedding``)
+      is ``running`` in that ``stage``;
+    * every run gets the flat typed ``metric_*`` properties of its metrics (:func:`flat_of`) that it lacks
+      (a training run recorded before them has no ``metric_best_epoch``, a motif run none at all).
+    Nothing is removed but ``metrics_json``: flat properties under other names stay as they are.
+    """
+    report = RunsMigrated()
+    for run in gw.read("runs/all_for_migration"):
+        report.runs += 1
+        props: dict[str, Any] = {}
+        metrics_text = run["metrics"]
+        legacy = run["metrics_json"] is not None
+        if legacy:
+            report.metrics_json += 1
+            if metrics_text is None:
+                metrics_text = props["metrics"] = run["metrics_json"]
+        if run["status"] in STAGES:
+            report.stages += 1
+            props.update(status="running", stage=run["status"])
+        metrics = _parse(metrics_text)
+        if metrics is not None:
+            have = {k: v for k, v in run["flat"]}
+            missing = {k: v for k, v in flat_of(run["kind"], metrics).items() if have.get(k) != v}
+            if missing:
+                report.flat += 1
+                props.update(missing)
+        if props or legacy:
+            gw.write("runs/migrate_run", {"id": run["id"], "props": props})
+    return report
