@@ -106,14 +106,14 @@ def _stamp() -> str:
 
 def create_run(gw: Gateway, run_id: str, kind: str, params: dict[str, Any] | str) -> str:
     """Record a ``queued`` run (idempotent: an existing run keeps its state; re-using an id resumes it)."""
-    gw.write("runs/create_run", {"id": run_id, "kind": kind, "params": to_json(params)})
+    gw.write("runs/create_run", {"run_id": run_id, "kind": kind, "params": to_json(params)})
     return run_id
 
 
 def get_run(gw: Gateway, run_id: str) -> dict:
     """The whole ``(:Run)`` (its log too) with ``partitions_total`` and ``partitions_done``; read it once per
     task and pass it on."""
-    row = gw.read_one("runs/get_run", {"id": run_id})
+    row = gw.read_one("runs/get_run", {"run_id": run_id})
     if row is None or row["run"] is None:
         raise NotFound(f"no run {run_id!r}")
     return {**row["run"], "partitions_total": row["partitions_total"], "partitions_done": row["partitions_done"]}
@@ -121,8 +121,17 @@ def get_run(gw: Gateway, run_id: str) -> dict:
 
 def run_status(gw: Gateway, run_id: str) -> str | None:
     """Only the run's status (None when there is no such run): what a task checks between its steps."""
-    row = gw.read_one("runs/get_status", {"id": run_id})
+    row = gw.read_one("runs/get_status", {"run_id": run_id})
     return row["status"] if row else None
+
+
+def run_progress(gw: Gateway, run_id: str) -> dict:
+    """The run's ``status``, ``current``, ``params``, ``partitions_total`` and ``partitions_done``, without its
+    log (what a task checks again after it has read the whole run once)."""
+    row = gw.read_one("runs/get_progress", {"run_id": run_id})
+    if row is None:
+        raise NotFound(f"no run {run_id!r}")
+    return row
 
 
 def _check_state(props: dict[str, Any]) -> None:
@@ -139,10 +148,10 @@ def update_run(gw: Gateway, run_id: str, line: str | None = None, **props: Any) 
         props.setdefault("status", "running")
     _check_state(props)
     if line is None:
-        gw.write("runs/update_run", {"id": run_id, "props": props})
+        gw.write("runs/update_run", {"run_id": run_id, "props": props})
         return
     log.info("run %s: %s", run_id, line)
-    gw.write("runs/log_progress", {"id": run_id, "props": props, "line": f"{_stamp()} {line}"})
+    gw.write("runs/log_progress", {"run_id": run_id, "props": props, "line": f"{_stamp()} {line}"})
 
 
 def set_stage(gw: Gateway, run_id: str, stage: str, line: str, **props: Any) -> None:
@@ -185,7 +194,7 @@ def set_metrics(gw: Gateway, run_id: str, metrics: dict[str, Any], *, kind: str 
 def mark_done(gw: Gateway, run_id: str, line: str = "done") -> None:
     """The run is ``done`` (its stage cleared), with its finish time (kept on re-runs)."""
     update_run(gw, run_id, line, status="done", stage=None)
-    gw.write("runs/mark_finished", {"id": run_id})
+    gw.write("runs/mark_finished", {"run_id": run_id})
 
 
 def end_run(gw: Gateway, run_id: str, status: str, line: str, **props: Any) -> dict:
@@ -194,7 +203,7 @@ def end_run(gw: Gateway, run_id: str, status: str, line: str, **props: Any) -> d
     ``ended`` False when it had ended already or was switched in, and then nothing changed."""
     if status not in ("cancelled", "failed"):
         raise ValueError(f"a run ends early as cancelled or failed, not {status!r}")
-    row = gw.write("runs/end_run", {"id": run_id, "status": status, "props": props,
+    row = gw.write("runs/end_run", {"run_id": run_id, "status": status, "props": props,
                                     "line": f"{_stamp()} {line}"}).records
     if not row:
         raise NotFound(f"no run {run_id!r}")
@@ -207,7 +216,7 @@ def record_run(gw: Gateway, run_id: str, kind: str, params: dict[str, Any], metr
                status: str = "done") -> None:
     """Create or update ``(:Run {id})`` with JSON ``params``/``metrics`` and flat ``metric_*`` properties."""
     gw.write("runs/record_job", {
-        "id": run_id, "kind": kind, "status": status,
+        "run_id": run_id, "kind": kind, "status": status,
         "params": to_json(params), "metrics": to_json(metrics),
         "flat": flat_metrics(metrics),
     })
@@ -218,7 +227,7 @@ def set_job_status(gw: Gateway, run_id: str, kind: str, status: str, *, params: 
     """Move a rules, clusters or motifs run to ``queued``, ``running`` or ``failed`` (``done`` is
     :func:`record_run`, with the figures). Refuses an id that a run of another kind holds."""
     rows = gw.write("runs/set_job_status", {
-        "id": run_id, "kind": kind, "status": status, "error": error, "params": to_json(params),
+        "run_id": run_id, "kind": kind, "status": status, "error": error, "params": to_json(params),
     }).records
     if not rows:
         raise InputError(f"run {run_id!r} is a run of another kind: choose another --run")
@@ -289,14 +298,14 @@ def save_artifact(gw: Gateway, run_id: str, name: str, data: bytes, *, epoch: in
     """Store bytes on the run under ``name`` (in chunks of at most 8 MiB, a model or checkpoint whole);
     returns its URI."""
     if name in _OWN_NODES:
-        params: dict[str, Any] = {"run": run_id, "bytes": data}
+        params: dict[str, Any] = {"run_id": run_id, "bytes": data}
         if name == "checkpoint":
             params["epoch"] = epoch
         gw.write(_OWN_NODES[name][0], params)
         return artifact_uri(run_id, name)
     chunks = [data[i:i + ARTIFACT_CHUNK] for i in range(0, len(data), ARTIFACT_CHUNK)] or [b""]
     for i, chunk in enumerate(chunks):
-        gw.write("runs/save_artifact", {"run": run_id, "name": name, "chunk": i, "chunks": len(chunks),
+        gw.write("runs/save_artifact", {"run_id": run_id, "name": name, "chunk": i, "chunks": len(chunks),
                                         "bytes": chunk})
     return artifact_uri(run_id, name)
 
@@ -305,9 +314,9 @@ def read_artifact(gw: Gateway, run_id: str, name: str) -> Artifact | None:
     """The run's artifact ``name`` whole, or None when it has none (or only some of its chunks)."""
     uri = artifact_uri(run_id, name)
     if name in _OWN_NODES:
-        row = gw.read_one(_OWN_NODES[name][1], {"run": run_id})
+        row = gw.read_one(_OWN_NODES[name][1], {"run_id": run_id})
         return None if row is None else Artifact(uri, bytes(row["bytes"]), row.get("epoch"))
-    rows = gw.read("runs/get_artifact", {"run": run_id, "name": name})
+    rows = gw.read("runs/get_artifact", {"run_id": run_id, "name": name})
     if not rows or len(rows) != rows[0]["chunks"]:
         return None
     return Artifact(uri, b"".join(bytes(r["bytes"]) for r in rows))
@@ -370,5 +379,5 @@ def migrate_runs(gw: Gateway) -> RunsMigrated:
                 report.flat += 1
                 props.update(missing)
         if props or legacy:
-            gw.write("runs/migrate_run", {"id": run["id"], "props": props})
+            gw.write("runs/migrate_run", {"run_id": run["id"], "props": props})
     return report

@@ -90,7 +90,7 @@ def create_refresh(gw: Gateway, source: str | None = None, run_id: str | None = 
 
 def check_no_other_active(gw: Gateway, run_id: str) -> None:
     """At most one training run per graph: refuse while another one is queued or working."""
-    others = gw.read("runs/active_train_runs", {"id": run_id})
+    others = gw.read("runs/active_train_runs", {"run_id": run_id})
     if others:
         o = others[0]
         state = o["status"] if not o.get("stage") else f"{o['status']} ({o['stage']})"
@@ -110,8 +110,8 @@ def resume_run(gw: Gateway, run_id: str) -> dict:
     update_run(gw, run_id, f"resume requested (was {run['status']})")
     # a partition published before the run ended was dropped by its task (the run was not running):
     # every partition not written is queued again by the resumed training task
-    gw.write("runs/reset_partitions", {"run": run_id, "all": False})
-    gw.write("runs/requeue_run", {"id": run_id})
+    gw.write("runs/reset_partitions", {"run_id": run_id, "all": False})
+    gw.write("runs/requeue_run", {"run_id": run_id})
     return get_run(gw, run_id)
 
 
@@ -145,10 +145,6 @@ def get_run(gw: Gateway, run_id: str) -> dict:
 
 
 update_run = runs.update_run  # the run model's (relmine.runs); the name stays for the callers here
-
-
-def run_spec(gw: Gateway, run_id: str) -> TrainSpec:
-    return TrainSpec.from_json(get_run(gw, run_id)["params"])
 
 
 def _paths(home: Path, run_id: str) -> tuple[Path, Path]:
@@ -186,7 +182,7 @@ def train_config(spec: TrainSpec, types: Sequence[str] = ()):
 
 
 def _partitions(gw: Gateway, run_id: str, spec: TrainSpec, skus: list[str]) -> list[int]:
-    existing = gw.read("learn/partitions_of_run", {"run": run_id})
+    existing = gw.read("learn/partitions_of_run", {"run_id": run_id})
     if existing:  # a redelivered task: keep the partitions already recorded
         return [p["number"] for p in existing]
     return list(range(chunk_products(gw, run_id, skus, spec.partition_size).count))
@@ -217,17 +213,19 @@ def check_memory(spec: TrainSpec, lg, paths3: tuple[str, int] = ("off", 0)) -> i
 
 def train_run(gw: Gateway, run_id: str, home: Path,
               on_epoch: Callable[[dict], None] | None = None) -> list[int]:
-    """Pull, split, train (resuming from a checkpoint), test, embed; the partitions to write back."""
+    """Pull, split, train (resuming from a checkpoint), test, embed; the partitions to write back.
+
+    ``run_id`` is checked by the caller (the worker task); the ``(:Run)`` is read whole once here."""
     from relmine.gnn.train import PairSet
     from relmine.learn.learngraph import pull_learning_graph, split_relations
 
-    run = get_run(gw, run_id)
+    run = runs.get_run(gw, run_id)
     spec = TrainSpec.from_json(run["params"])
     checkpoint, model_path = _paths(home, run_id)
     types = learnable_types(gw, spec.relation_types)
     if run["status"] in TERMINAL:
         return []
-    if runs.read_artifact(gw, run_id, "model") is not None and gw.read("learn/partitions_of_run", {"run": run_id}):
+    if runs.read_artifact(gw, run_id, "model") is not None and gw.read("learn/partitions_of_run", {"run_id": run_id}):
         # trained and embedded before a crash or a broker outage: only the write-back remains, and of it only
         # the partitions whose task never reached the broker (the others are queued or written already)
         return unpublished_partitions(gw, run_id)
@@ -553,8 +551,12 @@ def push_checkpoint(gw: Gateway, run_id: str, path: Path, epoch: int) -> None:
 
 
 def load_model(gw: Gateway, run_id: str):
-    """The run's trained model, read from its ``model`` artifact (tensors only)."""
-    stored = runs.read_artifact(gw, runid.check_run_id(run_id), "model")
+    """The run's trained model, read from its ``model`` artifact (tensors only); the id is checked here."""
+    return _model_of(gw, runid.check_run_id(run_id))
+
+
+def _model_of(gw: Gateway, run_id: str):
+    stored = runs.read_artifact(gw, run_id, "model")
     if stored is None:
         raise NotFound(f"run {run_id} has no trained model in the graph (train it first)")
     return model_from_saved(load_tensors(stored.data))
@@ -580,30 +582,33 @@ def load_tensors(source: Path | bytes) -> dict:
 
 
 def embed_partition(gw: Gateway, run_id: str, number: int, home: Path) -> dict:
-    """Embeddings, attention and predicted relations of one partition's products, from the whole graph."""
+    """Embeddings, attention and predicted relations of one partition's products, from the whole graph.
+
+    ``run_id`` is checked by the caller (the worker task); the ``(:Run)`` is read whole once, and only its
+    state after that (:func:`relmine.runs.run_progress`)."""
     from relmine.learn.writeback import write_partition
 
-    spec = run_spec(gw, run_id)
-    run = get_run(gw, run_id)
+    run = runs.get_run(gw, run_id)
+    spec = TrainSpec.from_json(run["params"])
     if run["status"] in TERMINAL:
         # cancelled, failed, or done already (a redelivered task of a finished run must neither write
         # again nor switch the current run back to this one)
         return {"skipped": run["status"]}
-    if any(p["number"] == number and p["status"] == "done" for p in gw.read("learn/partitions_of_run", {"run": run_id})):
+    if any(p["number"] == number and p["status"] == "done" for p in gw.read("learn/partitions_of_run", {"run_id": run_id})):
         # a redelivered task (its ack was lost with the broker's connection): written already
         finalize_if_complete(gw, run_id, spec)
         return {"skipped": "partition done"}
-    model = load_model(gw, run_id)
+    model = _model_of(gw, run_id)
     bundle = run_bundle(gw, run_id)
-    core = [r["sku"] for r in gw.read("learn/partition_core", {"run": run_id, "partition": number})]
+    core = [r["sku"] for r in gw.read("learn/partition_core", {"run_id": run_id, "partition": number})]
     with paths3_forced(bundle.paths3):
         written = write_partition(gw, run_id, model, bundle, core, top_k=spec.top_k,
                                   progress=_write_progress(gw, run_id, number))
-    ended = get_run(gw, run_id)["status"]
+    ended = runs.run_status(gw, run_id)
     if ended in ("cancelled", "failed"):  # it ended while this partition was written: what it wrote goes too
         clean_up_staged(gw, run_id, ended)
         return {"skipped": ended}
-    gw.write("learn/set_partition_status", {"run": run_id, "number": number, "status": "done", "props": written})
+    gw.write("learn/set_partition_status", {"run_id": run_id, "number": number, "status": "done", "props": written})
     update_run(gw, run_id, f"embedding: partition {number} written ({_describe(written)})")
     finalize_if_complete(gw, run_id, spec)
     return written
@@ -633,7 +638,7 @@ def finalize_if_complete(gw: Gateway, run_id: str, spec: TrainSpec | None = None
 
     ``on_step(name)``: called after each step of the switch (:data:`relmine.learn.switch.STEPS`), then
     after ``delete older predicted`` (tests read between them)."""
-    run = get_run(gw, run_id)
+    run = runs.run_progress(gw, run_id)
     if run["status"] in TERMINAL:  # switched already (or ended otherwise): never switch twice
         return run["status"] == "done"
     if run["partitions_total"] == 0 or run["partitions_done"] < run["partitions_total"]:
@@ -647,11 +652,11 @@ def finalize_if_complete(gw: Gateway, run_id: str, spec: TrainSpec | None = None
     if not switch_to(gw, run_id, spec.hidden, on_step):
         # cancelled or failed after the check above: that won, and what the run staged goes (again, should
         # the cancel's own clean-up have run before the staged index was made)
-        clean_up_staged(gw, run_id, get_run(gw, run_id)["status"])
+        clean_up_staged(gw, run_id, runs.run_status(gw, run_id))
         return False
     # only after the switch: the older runs' predicted relations go
-    gw.write_autocommit("learn/delete_older_predicted", {"run": run_id})
-    gw.write_autocommit("learn/delete_older_memberships", {"run": run_id})
+    gw.write_autocommit("learn/delete_older_predicted", {"run_id": run_id})
+    gw.write_autocommit("learn/delete_older_memberships", {"run_id": run_id})
     if on_step is not None:
         on_step("delete older predicted")
     runs.mark_done(gw, run_id)
@@ -674,13 +679,13 @@ def clean_up_staged(gw: Gateway, run_id: str, why: str) -> dict:
     A run that is current (switched, so done) is never touched: its results are the graph's. Idempotent:
     a write-back task that was mid-partition when the run ended calls it again after its last write.
     """
-    run = get_run(gw, run_id)
-    if run.get("current") or run["status"] not in ("cancelled", "failed"):
+    run = runs.run_progress(gw, run_id)
+    if run["current"] or run["status"] not in ("cancelled", "failed"):
         return {}
-    staged = gw.read_one("runs/staged_counts", {"run": run_id}) or {}
+    staged = gw.read_one("runs/staged_counts", {"run_id": run_id}) or {}
     for statement in ("runs/delete_staged_predicted", "runs/delete_staged_embeddings", "runs/delete_staged_attention"):
-        gw.write_autocommit(statement, {"run": run_id})
-    gw.write("runs/reset_partitions", {"run": run_id, "all": True})
+        gw.write_autocommit(statement, {"run_id": run_id})
+    gw.write("runs/reset_partitions", {"run_id": run_id, "all": True})
     removed = {k: int(staged.get(k) or 0) for k in ("predicted", "embeddings", "attention")}
     if any(removed.values()):
         update_run(gw, run_id, f"{why}: cleaned up {removed['predicted']:,} staged predicted relations, "
@@ -692,12 +697,12 @@ def clean_up_staged(gw: Gateway, run_id: str, why: str) -> dict:
 
 def unpublished_partitions(gw: Gateway, run_id: str) -> list[int]:
     """The run's partitions still to write whose task has not reached the broker (the outbox)."""
-    return [p["number"] for p in gw.read("learn/partitions_of_run", {"run": run_id})
+    return [p["number"] for p in gw.read("learn/partitions_of_run", {"run_id": run_id})
             if p["status"] != "done" and not p["published"]]
 
 
 def mark_published(gw: Gateway, run_id: str, number: int) -> None:
-    gw.write("learn/mark_partition_published", {"run": run_id, "number": number})
+    gw.write("learn/mark_partition_published", {"run_id": run_id, "number": number})
 
 
 def check_trainable(gw: Gateway, spec: TrainSpec) -> list[str]:
@@ -718,7 +723,7 @@ def begin_attempt(gw: Gateway, run_id: str, worker: str) -> bool:
     its worker was lost. After :data:`MAX_LOST_WORKERS` of them the run fails
     with the reason instead of killing worker after worker.
     """
-    rows = gw.write("runs/begin_attempt", {"id": run_id, "worker": worker}).records
+    rows = gw.write("runs/begin_attempt", {"run_id": run_id, "worker": worker}).records
     lost = rows[0]["lost"] if rows else 0
     if lost >= MAX_LOST_WORKERS:
         fail_run(gw, run_id, f"the worker training this run was lost {lost} times (killed mid-task, e.g. by the "
@@ -733,7 +738,7 @@ def begin_attempt(gw: Gateway, run_id: str, worker: str) -> bool:
 
 
 def end_attempt(gw: Gateway, run_id: str) -> None:
-    gw.write("runs/end_attempt", {"id": run_id})
+    gw.write("runs/end_attempt", {"run_id": run_id})
 
 
 def pull_run_graph(gw: Gateway, run: dict):

@@ -204,7 +204,7 @@ def _run_one(gw: Gateway, kind: MotifKind, params: dict[str, Any], *, timeout: f
             except QueryError as exc:
                 raise _timed_out(kind, timeout, exc) from exc
         for batch in chunks(kept, BATCH):
-            s = gw.write("writeback/motif_merge_members", {"kind": kind.name, "run": run_id, "rows": batch})
+            s = gw.write("writeback/motif_merge_members", {"kind": kind.name, "run_id": run_id, "rows": batch})
             result.motifs_written += s.records[0]["motifs"] if s.records else 0
         props = ({"sku": sku, "props": {kind.count_property: n, kind.run_property: run_id}}
                  for sku, n in counts.items())
@@ -213,7 +213,7 @@ def _run_one(gw: Gateway, kind: MotifKind, params: dict[str, Any], *, timeout: f
         nulls = {kind.count_property: None, kind.run_property: None}
         while True:
             s = gw.write("writeback/motif_clear_stale_counts",
-                         {"run_key": kind.run_property, "run": run_id, "nulls": nulls, "batch": 10_000})
+                         {"run_key": kind.run_property, "run_id": run_id, "nulls": nulls, "batch": 10_000})
             if not s.records or s.records[0]["cleared"] == 0:
                 break
         say(f"{kind.name}: wrote {result.motifs_written:,} motifs, counts on {result.products_written:,} products")

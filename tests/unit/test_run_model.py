@@ -49,7 +49,7 @@ class _Recorder:
 def test_a_stage_means_running_and_unknown_states_are_refused():
     gw = _Recorder()
     runs.update_run(gw, "train-1", stage="training", epoch=2)
-    assert gw.calls == [("runs/update_run", {"id": "train-1", "props": {"stage": "training", "status": "running",
+    assert gw.calls == [("runs/update_run", {"run_id": "train-1", "props": {"stage": "training", "status": "running",
                                                                          "epoch": 2}})]
     for bad in ({"status": "pulling"}, {"stage": "sleeping"}):
         with pytest.raises(ValueError):
