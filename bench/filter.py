@@ -123,7 +123,7 @@ def pair_counts(gw, whole) -> np.ndarray:
 
 
 def predicted_keys(gw, run_id: str, index: dict[str, int]) -> np.ndarray:
-    rows = gw.read("learn/predicted_of_run", {"run": run_id}, raw=True)
+    rows = gw.read("learn/predicted_of_run", {"run_id": run_id}, raw=True)
     n = len(index)
     src = np.array([index.get(r["src"], -1) for r in rows], dtype=np.int64)
     dst = np.array([index.get(r["dst"], -1) for r in rows], dtype=np.int64)

@@ -70,7 +70,7 @@ def predicted_lists(gw, run_id: str, index: dict[str, int]) -> tuple[np.ndarray,
     """Each product's ``[:PREDICTED]`` of the run ranked by score (ties: the written rank), 10 per product."""
     from relmine.learn.future import lists_from_ranked
 
-    rows = gw.read("learn/predicted_scored_of_run", {"run": run_id}, raw=True)
+    rows = gw.read("learn/predicted_scored_of_run", {"run_id": run_id}, raw=True)
     info = {"predicted": len(rows), "types": {}}
     for r in rows:
         info["types"][r["type"]] = info["types"].get(r["type"], 0) + 1

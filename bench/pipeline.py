@@ -80,11 +80,11 @@ def measure(gw: Gateway, *, dim: int = 64, repeat: int = 5, log=print) -> dict:
             t2 = time.perf_counter()
             if sub.num_edges != len(plain) or len(plain) != m:
                 raise SystemExit(f"pull mismatch: {sub.num_edges} vs {len(plain)} vs {m}")
-            gw.write_batches("learn/set_embeddings", rows, batch_size=WRITE_BATCH, extra={"run": "bench"})
+            gw.write_batches("learn/set_embeddings", rows, batch_size=WRITE_BATCH, extra={"run_id": "bench"})
             t3 = time.perf_counter()
             rec = gw.write(FASTRP_WRITE, {"dim": dim}).records[0]
             t4 = time.perf_counter()
-            gw.write_batches(TRANSFER_ONLY, rows, batch_size=WRITE_BATCH, extra={"run": "bench"})
+            gw.write_batches(TRANSFER_ONLY, rows, batch_size=WRITE_BATCH, extra={"run_id": "bench"})
             t5 = time.perf_counter()
             if not r:
                 continue

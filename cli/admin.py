@@ -31,19 +31,25 @@ def init(ctx: click.Context) -> None:
 @friendly_errors
 def migrate(ctx: click.Context, batch_size: int, no_progress: bool) -> None:
     """Bring a graph ingested by an older relmine up to date: recompute first_seen / last_seen of
-    CO_PURCHASED and RETURNED_TOGETHER from the orders' times. Safe to run again (changes nothing then)."""
+    CO_PURCHASED and RETURNED_TOGETHER from the orders' times, and bring older (:Run) records to the one run
+    model (motif runs' metrics_json, training stages as status, missing flat metric_* figures). Safe to run
+    again (changes nothing then)."""
     from relmine.ingest.migrate import migrate_relation_times
+    from relmine.runs import migrate_runs
 
     if batch_size < 1:
         raise click.BadParameter("must be at least 1", param_hint="--batch-size")
     with gateway_from(ctx) as gw:
         report = migrate_relation_times(gw, settings_from(ctx).home, progress=not no_progress, batch_size=batch_size)
+        migrated = migrate_runs(gw)
     echo_table([{"relation": "CO_PURCHASED", "pairs": report.co_purchased, "changed": report.co_purchased_changed},
                 {"relation": "RETURNED_TOGETHER", "pairs": report.returned_together,
                  "changed": report.returned_together_changed}])
     unreadable = f" ({report.unreadable:,} whose time is no date or time, left out)" if report.unreadable else ""
     click.echo(f"{report.orders:,} orders with a time read{unreadable}, {report.sources} order source(s) marked, "
                f"{report.seconds:,.1f} s")
+    click.echo(f"{migrated.runs} run(s) read: {migrated.metrics_json} motif run(s) from metrics_json, "
+               f"{migrated.stages} training run(s) from a stage status, {migrated.flat} given flat metric_* figures")
 
 
 @click.command("doctor")

@@ -96,11 +96,11 @@ def train(ctx, partition_size, relation_types, epochs, patience, hidden, heads, 
                      recon_weight=recon_weight, contrast_weight=contrast_weight, holdout=holdout, seed=seed)
     with gateway_from(ctx) as gw:
         check_trainable(gw, spec)
-        run = create_run(gw, spec, run_id)
-        train_run.apply_async(args=[run], queue="train")
-        click.echo(f"run {run} queued on 'train'")
+        run_id = create_run(gw, spec, run_id)
+        train_run.apply_async(args=[run_id], queue="train")
+        click.echo(f"run {run_id} queued on 'train'")
         if wait:
-            follow(gw, run, timeout)
+            follow(gw, run_id, timeout)
 
 
 @click.command("refresh")
@@ -123,31 +123,32 @@ def refresh(ctx, source, run_id, wait, timeout) -> None:
         if given is not None:
             check_run_id(given)
     with gateway_from(ctx) as gw:
-        run, source = create_refresh(gw, source, run_id)
-        train_run.apply_async(args=[run], queue="train")
-        click.echo(f"run {run} queued on 'train' (refreshes {source}'s model)")
+        run_id, source = create_refresh(gw, source, run_id)
+        train_run.apply_async(args=[run_id], queue="train")
+        click.echo(f"run {run_id} queued on 'train' (refreshes {source}'s model)")
         if wait:
-            follow(gw, run, timeout)
+            follow(gw, run_id, timeout)
 
 
-def follow(gw, run: str, timeout: float) -> None:
-    """Print the run's log as it grows (every line, however fast the run goes) until it ends."""
-    from relmine.learn.pipeline import TERMINAL, get_run
+def follow(gw, run_id: str, timeout: float) -> None:
+    """Print the run's log as it grows (every line, however fast the run goes) until it ends (``run_id``:
+    checked by the command)."""
+    from relmine.runs import TERMINAL, get_run
 
     deadline = time.monotonic() + timeout
     printed = 0
     while True:
-        r = get_run(gw, run)
+        r = get_run(gw, run_id)
         printed = print_log(r, printed)
         if r["status"] in TERMINAL:
             if r["status"] == "failed":
-                raise click.ClickException(f"run {run} failed: {r.get('error')}")
+                raise click.ClickException(f"run {run_id} failed: {r.get('error')}")
             if r["status"] == "cancelled":
-                raise click.ClickException(f"run {run} was cancelled (resume: relmine train --resume {run})")
-            click.echo(f"run {run} done")
+                raise click.ClickException(f"run {run_id} was cancelled (resume: relmine train --resume {run_id})")
+            click.echo(f"run {run_id} done")
             return
         if time.monotonic() > deadline:
-            raise click.ClickException(f"run {run} still {r['status']} after {timeout:.0f}s")
+            raise click.ClickException(f"run {run_id} still {r['status']} after {timeout:.0f}s")
         time.sleep(1)
 
 
@@ -175,12 +176,12 @@ def run_status(ctx, run_id: str, wait: bool, log_lines: int) -> None:
     check_run_id(run_id)
     with gateway_from(ctx) as gw:
         gw.verify()  # Neo4j down: one line now, not after importing torch (seconds)
-        from relmine.learn.pipeline import get_run
+        from relmine.runs import get_run
 
         if wait:
             follow(gw, run_id, 7200)
         r = get_run(gw, run_id)
-    for key in ("id", "kind", "status", "epoch", "epochs", "loss", "partitions_done", "partitions_total",
+    for key in ("id", "kind", "status", "stage", "epoch", "epochs", "loss", "partitions_done", "partitions_total",
                 "metrics", "error"):
         if r.get(key) is not None:
             click.echo(f"{key}: {r[key]}")

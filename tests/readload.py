@@ -243,7 +243,7 @@ def follow_run(gw, run_id: str, timeline: Timeline, *, timeout: float, poll_s: f
     while True:
         if time.monotonic() > deadline:
             raise TimeoutError(f"run {run_id} did not end within {timeout:.0f}s")
-        row = gw.read_one("runs/get_run", {"id": run_id})  # as pipeline.get_run, without importing torch here
+        row = gw.read_one("runs/get_run", {"run_id": run_id})  # as pipeline.get_run, without importing torch here
         if row is None or row["run"] is None:  # not created yet (the CLI that creates it is starting)
             if creator is not None and creator.poll():
                 raise RuntimeError(f"relmine train exited {creator.returncode}: {creator.communicate()}")
@@ -253,7 +253,7 @@ def follow_run(gw, run_id: str, timeline: Timeline, *, timeout: float, poll_s: f
         if on_poll:
             on_poll(run)
         total, done = run["partitions_total"], run["partitions_done"]
-        if "write-back" not in seen and (run["status"] == "embedding" or run["status"] in TERMINAL):
+        if "write-back" not in seen and (run.get("stage") == "embedding" or run["status"] in TERMINAL):
             timeline.mark("write-back")
             seen.add("write-back")
         if "switch" not in seen and ((total and done >= total) or run["status"] in TERMINAL):

@@ -39,6 +39,13 @@ def _gateway():
     return Gateway(Settings.from_env(), app="relmine-worker")
 
 
+def _run_id_of(task, args, kwargs) -> str:
+    """The ``run_id`` argument of a call of ``task``, however it was passed."""
+    import inspect
+
+    return inspect.signature(task.run).bind(*args, **kwargs).arguments["run_id"]
+
+
 class RunTask(app.Task):
     """Marks the run failed once the task has failed for good (retries exhausted or a non-transient error)."""
 
@@ -49,9 +56,9 @@ class RunTask(app.Task):
         from relmine.runid import check_run_id
 
         try:
-            check_run_id(args[0])
+            run_id = check_run_id(_run_id_of(self, args, kwargs))
             with _gateway() as gw:
-                fail_run(gw, args[0], f"{type(exc).__name__}: {exc}")
+                fail_run(gw, run_id, f"{type(exc).__name__}: {exc}")
         except Exception:  # the failure itself is already logged by Celery
             pass
 

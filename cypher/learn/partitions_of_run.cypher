@@ -1,6 +1,6 @@
 // The partitions of a run with their state (published: its write-back task reached the broker).
-// :params {"run": "train-demo"}
-MATCH (:Run {id: $run})-[:HAS_PARTITION]->(p:Partition)
+// :params {"run_id": "train-demo"}
+MATCH (:Run {id: $run_id})-[:HAS_PARTITION]->(p:Partition)
 RETURN p.number AS number, p.size AS size, p.status AS status,
        coalesce(p.published, false) AS published
 ORDER BY number

@@ -1,6 +1,6 @@
-// Training runs not yet ended (queued, pulling, training, testing, embedding), other than $id.
-// :params {"id": "train-demo"}
+// Training runs not yet ended (queued, or running in a stage: pulling, training, testing, embedding), other than $run_id.
+// :params {"run_id": "train-demo"}
 MATCH (r:Run {kind: 'train'})
-WHERE r.id <> $id AND NOT r.status IN ['done', 'failed', 'cancelled']
-RETURN r.id AS id, r.status AS status, toString(r.updated_at) AS updated_at
+WHERE r.id <> $run_id AND NOT r.status IN ['done', 'failed', 'cancelled']
+RETURN r.id AS id, r.status AS status, r.stage AS stage, toString(r.updated_at) AS updated_at
 ORDER BY r.id

@@ -1,4 +1,4 @@
 // A training run's latest checkpoint bytes (no row when it has none).
-// :params {"run": "train-demo"}
-MATCH (:Run {id: $run})-[:HAS_CHECKPOINT]->(c:Checkpoint {run: $run})
+// :params {"run_id": "train-demo"}
+MATCH (:Run {id: $run_id})-[:HAS_CHECKPOINT]->(c:Checkpoint {run: $run_id})
 RETURN c.bytes AS bytes, c.epoch AS epoch

@@ -1,6 +1,6 @@
 // The lifecycle of a rules or clusters job on its (:Run): 'queued' (sent to the mine queue), 'running' (a worker or the CLI works on it), 'failed' (with $error, the reason). 'done' comes with the figures, from runs/record_job. A run of another kind under the same id is left alone: no row comes back.
-// :params {"id": "rules-demo", "kind": "rules", "status": "running", "params": "{\"min_support\": 0.01}", "error": null}
-MERGE (r:Run {id: $id})
+// :params {"run_id": "rules-demo", "kind": "rules", "status": "running", "params": "{\"min_support\": 0.01}", "error": null}
+MERGE (r:Run {id: $run_id})
 ON CREATE SET r.kind = $kind
 WITH r WHERE r.kind = $kind
 SET r.status = $status, r.updated_at = datetime(), r.params = coalesce($params, r.params), r.error = $error,

@@ -1,6 +1,6 @@
 // Make a completed training run the current one, in one small transaction: it becomes the one (:Run {current: true}) that readers follow, for its [:PREDICTED] and its vectors, which they take from p[run.embedding_property] (the staged p.embedding_next until runs/serve_embeddings). A run that is current already keeps its property (a redelivered task). A run cancelled or failed meanwhile is refused (no row): the run's write lock is taken before its status is read, so this and runs/end_run serialise (whichever commits first wins).
-// :params {"run": "train-demo", "property": "embedding_next"}
-MATCH (run:Run {id: $run, kind: 'train'})
+// :params {"run_id": "train-demo", "property": "embedding_next"}
+MATCH (run:Run {id: $run_id, kind: 'train'})
 SET run.lock_ = true
 WITH run, run.status AS status
 REMOVE run.lock_

@@ -32,12 +32,12 @@ def learnable_types(gw: Gateway, wanted: tuple[str, ...] = ()) -> list[str]:
     return [t for t in (wanted or OBSERVED) if t in present]
 
 
-def chunk_products(gw: Gateway, run: str, skus: list[str], size: int, *, batch_size: int = 20_000) -> PartitionPlan:
-    """Record partitions of ``size`` consecutive products (in the order given) for ``run``."""
+def chunk_products(gw: Gateway, run_id: str, skus: list[str], size: int, *, batch_size: int = 20_000) -> PartitionPlan:
+    """Record partitions of ``size`` consecutive products (in the order given) for run ``run_id``."""
     plan = PartitionPlan({s: i // size for i, s in enumerate(skus)},
                          [min(size, len(skus) - start) for start in range(0, len(skus), size)])
     gw.write_batches("learn/set_partitions", ({"sku": s, "partition": p} for s, p in plan.assignment.items()),
-                     batch_size=batch_size, extra={"run": run})
-    gw.write("learn/create_partitions", {"run": run, "rows": [{"number": i, "size": n}
-                                                              for i, n in enumerate(plan.sizes)]})
+                     batch_size=batch_size, extra={"run_id": run_id})
+    gw.write("learn/create_partitions", {"run_id": run_id, "rows": [{"number": i, "size": n}
+                                                                 for i, n in enumerate(plan.sizes)]})
     return plan

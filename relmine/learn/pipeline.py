@@ -1,6 +1,8 @@
 """A training run end to end, as steps the workers call (``docs/learn.md`` has the why of each).
 
-1. :func:`create_run` records ``(:Run {kind: 'train', status: 'queued', params})``.
+1. :func:`create_run` records ``(:Run {kind: 'train', status: 'queued', params})`` (the run model of
+   :mod:`relmine.runs`: ``running`` while a task works on it, with its ``stage`` pulling, training, testing
+   or embedding; then ``done``, ``failed`` or ``cancelled``).
 2. :func:`train_run` (queue ``train``): pulls every product and its significant
    relations (:mod:`relmine.learn.learngraph`), holds out seeded validation
    and test slices of the related pairs, trains the recipe's model
@@ -40,7 +42,7 @@ from typing import Callable, Sequence
 
 import torch
 
-from relmine import runid
+from relmine import runid, runs
 from relmine.errors import InputError, NotFound
 from relmine.gateway import Gateway
 from relmine.gnn.graph import paths3_forced
@@ -51,7 +53,7 @@ from relmine.relations import KIND, OBSERVED
 
 log = logging.getLogger(__name__)
 
-TERMINAL = ("done", "failed", "cancelled")
+TERMINAL = runs.TERMINAL
 
 
 class RunCancelled(Exception):
@@ -62,8 +64,7 @@ def create_run(gw: Gateway, spec: TrainSpec, run_id: str | None = None) -> str:
     """Record a queued run; refused while another training run of this graph has not ended."""
     run_id = runid.run_id_or_new(run_id, "train")
     check_no_other_active(gw, run_id)
-    gw.write("runs/create_run", {"id": run_id, "kind": "train", "params": spec.to_json()})
-    return run_id
+    return runs.create_run(gw, run_id, "train", spec.to_json())
 
 
 def create_refresh(gw: Gateway, source: str | None = None, run_id: str | None = None) -> tuple[str, str]:
@@ -75,13 +76,13 @@ def create_refresh(gw: Gateway, source: str | None = None, run_id: str | None = 
             raise InputError("no current training run to refresh: `relmine train` first")
         source = row["id"]
     src = get_run(gw, source)
-    if src.get("kind") != "train" or not gw.read_one("runs/get_model", {"run": source}):
+    if src.get("kind") != "train" or runs.read_artifact(gw, source, "model") is None:
         raise InputError(f"run {source} has no trained model to refresh (a training run that reached its "
                          f"write-back has one)")
     spec = TrainSpec.from_json(src["params"])
     run_id = runid.run_id_or_new(run_id, "refresh")
     check_no_other_active(gw, run_id)
-    gw.write("runs/create_run", {"id": run_id, "kind": "train", "params": spec.to_json()})
+    runs.create_run(gw, run_id, "train", spec.to_json())
     update_run(gw, run_id, f"queued: a refresh of {source}'s model over the graph as it is now",
                refresh_of=source)
     return run_id, source
@@ -89,10 +90,11 @@ def create_refresh(gw: Gateway, source: str | None = None, run_id: str | None = 
 
 def check_no_other_active(gw: Gateway, run_id: str) -> None:
     """At most one training run per graph: refuse while another one is queued or working."""
-    others = gw.read("runs/active_train_runs", {"id": run_id})
+    others = gw.read("runs/active_train_runs", {"run_id": run_id})
     if others:
         o = others[0]
-        raise InputError(f"training run {o['id']} is {o['status']} (last update {o['updated_at']}); one training "
+        state = o["status"] if not o.get("stage") else f"{o['status']} ({o['stage']})"
+        raise InputError(f"training run {o['id']} is {state} (last update {o['updated_at']}); one training "
                          f"run per graph at a time: wait for it, `relmine train --resume {o['id']}` if its "
                          f"worker died, or `relmine run-cancel {o['id']}`")
 
@@ -108,8 +110,8 @@ def resume_run(gw: Gateway, run_id: str) -> dict:
     update_run(gw, run_id, f"resume requested (was {run['status']})")
     # a partition published before the run ended was dropped by its task (the run was not running):
     # every partition not written is queued again by the resumed training task
-    gw.write("runs/reset_partitions", {"run": run_id, "all": False})
-    gw.write("runs/requeue_run", {"id": run_id})
+    gw.write("runs/reset_partitions", {"run_id": run_id, "all": False})
+    gw.write("runs/requeue_run", {"run_id": run_id})
     return get_run(gw, run_id)
 
 
@@ -128,44 +130,21 @@ def cancel_run(gw: Gateway, run_id: str) -> dict:
 
 
 def end_run(gw: Gateway, run_id: str, status: str, line: str, **props) -> dict:
-    """Set ``status`` ('cancelled' or 'failed') on a run still going, with ``line`` on its log, in one
-    transaction that a switch cannot interleave with (``runs/end_run``). ``{"was", "current", "ended"}``:
-    ``ended`` False when it had ended already or was switched in, and then nothing changed."""
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    row = gw.write("runs/end_run", {"id": run_id, "status": status, "props": props,
-                                    "line": f"{stamp} {line}"}).records
-    if not row:
-        raise NotFound(f"no run {run_id!r}")
-    if row[0]["ended"]:
-        log.info("run %s: %s", run_id, line)
-    return row[0]
+    """:func:`relmine.runs.end_run`: ``failed`` or ``cancelled`` on a run still going, unless a switch won."""
+    return runs.end_run(gw, run_id, status, line, **props)
 
 
 def check_not_cancelled(gw: Gateway, run_id: str) -> None:
-    if gw.read_one("runs/get_run", {"id": run_id})["run"]["status"] == "cancelled":
+    if runs.run_status(gw, run_id) == "cancelled":
         raise RunCancelled(f"run {run_id} was cancelled")
 
 
 def get_run(gw: Gateway, run_id: str) -> dict:
-    runid.check_run_id(run_id)
-    row = gw.read_one("runs/get_run", {"id": run_id})
-    if row is None or row["run"] is None:
-        raise NotFound(f"no run {run_id!r}")
-    return {**row["run"], "partitions_total": row["partitions_total"], "partitions_done": row["partitions_done"]}
+    """The whole run (:func:`relmine.runs.get_run`), for callers from outside (the id is checked here)."""
+    return runs.get_run(gw, runid.check_run_id(run_id))
 
 
-def update_run(gw: Gateway, run_id: str, line: str | None = None, **props) -> None:
-    """Set progress properties on the run; with ``line``, also append it to the run's log."""
-    if line is None:
-        gw.write("runs/update_run", {"id": run_id, "props": props})
-        return
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    log.info("run %s: %s", run_id, line)
-    gw.write("runs/log_progress", {"id": run_id, "props": props, "line": f"{stamp} {line}"})
-
-
-def run_spec(gw: Gateway, run_id: str) -> TrainSpec:
-    return TrainSpec.from_json(get_run(gw, run_id)["params"])
+update_run = runs.update_run  # the run model's (relmine.runs); the name stays for the callers here
 
 
 def _paths(home: Path, run_id: str) -> tuple[Path, Path]:
@@ -203,7 +182,7 @@ def train_config(spec: TrainSpec, types: Sequence[str] = ()):
 
 
 def _partitions(gw: Gateway, run_id: str, spec: TrainSpec, skus: list[str]) -> list[int]:
-    existing = gw.read("learn/partitions_of_run", {"run": run_id})
+    existing = gw.read("learn/partitions_of_run", {"run_id": run_id})
     if existing:  # a redelivered task: keep the partitions already recorded
         return [p["number"] for p in existing]
     return list(range(chunk_products(gw, run_id, skus, spec.partition_size).count))
@@ -234,23 +213,25 @@ def check_memory(spec: TrainSpec, lg, paths3: tuple[str, int] = ("off", 0)) -> i
 
 def train_run(gw: Gateway, run_id: str, home: Path,
               on_epoch: Callable[[dict], None] | None = None) -> list[int]:
-    """Pull, split, train (resuming from a checkpoint), test, embed; the partitions to write back."""
+    """Pull, split, train (resuming from a checkpoint), test, embed; the partitions to write back.
+
+    ``run_id`` is checked by the caller (the worker task); the ``(:Run)`` is read whole once here."""
     from relmine.gnn.train import PairSet
     from relmine.learn.learngraph import pull_learning_graph, split_relations
 
-    run = get_run(gw, run_id)
+    run = runs.get_run(gw, run_id)
     spec = TrainSpec.from_json(run["params"])
     checkpoint, model_path = _paths(home, run_id)
     types = learnable_types(gw, spec.relation_types)
     if run["status"] in TERMINAL:
         return []
-    if gw.read_one("runs/get_model", {"run": run_id}) and gw.read("learn/partitions_of_run", {"run": run_id}):
+    if runs.read_artifact(gw, run_id, "model") is not None and gw.read("learn/partitions_of_run", {"run_id": run_id}):
         # trained and embedded before a crash or a broker outage: only the write-back remains, and of it only
         # the partitions whose task never reached the broker (the others are queued or written already)
         return unpublished_partitions(gw, run_id)
     if run.get("refresh_of"):
         return refresh_and_embed(gw, run_id, spec, run["refresh_of"])
-    update_run(gw, run_id, f"pulling: relation types {', '.join(types)}", status="pulling", relation_types=types)
+    runs.set_stage(gw, run_id, "pulling", f"pulling: relation types {', '.join(types)}", relation_types=types)
     lg = pull_learning_graph(gw, types, spec.relation_filter(), text_dim=spec.text_features,
                              progress=_pull_progress(gw, run_id))
     paths3, walks = paths3_mode_of(lg, with_walks=True)
@@ -259,12 +240,11 @@ def train_run(gw: Gateway, run_id: str, home: Path,
     split = split_relations(lg, seed=spec.seed, val_ratio=spec.val_ratio, test_ratio=spec.test_ratio,
                            holdout=spec.holdout)
     st = lg.stats
-    update_run(gw, run_id,
+    runs.set_stage(gw, run_id, "training",
                f"training: {st['products']:,} products, {st['relations_kept']:,} of {st['relations_undirected']:,} "
                f"relations kept (min count {spec.min_count:g}, top {spec.top_k_relations} per product), "
                f"{split.held_out['val_pairs']:,} validation and {split.held_out['test_pairs']:,} test pairs held "
                f"out{_windows_text(split.held_out)}; {lg.features} features; estimated peak {need / 2**30:.1f} GB",
-               status="training",
                epochs=spec.epochs, pull_edges=st["relations_pulled"], relations_kept=st["relations_kept"],
                graph=json.dumps(st), split=json.dumps(split.held_out))
     train_graph = lg.data(lg.pairs[:, split.train], local[split.train], lg.weights[split.train])
@@ -400,8 +380,7 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
     result = train(model, [train_graph], config, val=val, checkpoint=checkpoint, on_epoch=report,
                    on_step=_step_progress(gw, run_id))
     t_train = time.monotonic() - t1
-    update_run(gw, run_id, f"testing: {split.test_pos.size(1):,} held-out pairs, model and CN/AA/RA",
-               status="testing")
+    runs.set_stage(gw, run_id, "testing", f"testing: {split.test_pos.size(1):,} held-out pairs, model and CN/AA/RA")
     test = test_metrics(model, train_graph, split)
     t2 = time.monotonic()
     embeddings, attention = full_graph_outputs(model, lg, local, spec.max_step_edges)
@@ -411,10 +390,10 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
     buffer = io.BytesIO()
     torch.save({"state": model.cpu().state_dict(), "in_channels": lg.x.size(1), "types": list(types),
                 "spec": spec.to_json(), **({} if blend is None else {"blend": to_saved(blend.fitted)})}, buffer)
-    save_artifact(gw, run_id, "graph", lg.to_bytes())
-    save_artifact(gw, run_id, "outputs", _tensor_bytes(embeddings=embeddings, attention=attention,
-                                                         types=list(types), paths3=paths3, **ranked))
-    gw.write("runs/save_model", {"run": run_id, "bytes": buffer.getvalue()})
+    runs.save_artifact(gw, run_id, "graph", lg.to_bytes())
+    runs.save_artifact(gw, run_id, "outputs", _tensor_bytes(embeddings=embeddings, attention=attention,
+                                                              types=list(types), paths3=paths3, **ranked))
+    runs.save_artifact(gw, run_id, "model", buffer.getvalue())
     model_path.unlink(missing_ok=True)
     numbers = _partitions(gw, run_id, spec, lg.skus)
     metrics = {"final_loss": result.history[-1].loss if result.history else None,
@@ -426,19 +405,10 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
                                                     "seconds": blend.seconds},
                "seconds_pull": st["seconds_pull"],
                "seconds_train": t_train, "seconds_embed": t_embed}
-    flat = {f"metric_{method}_{name}": float(value) for method, vals in test.items() for name, value in vals.items()}
-    flat.update({f"metric_rank_{method}_{name}": float(value) for method, vals in ranking.items()
-                 if isinstance(vals, dict) for name, value in vals.items()})
-    if ranking:
-        flat["metric_rank_coverage"] = float(ranking["coverage"])
-    if blend is not None:  # the written blend's own fit, in-sample on the latest days
-        flat.update({f"metric_blend_fit_{method}_{name}": float(value)
-                     for method, vals in blend.fits["written"]["figures"].items() for name, value in vals.items()})
-    update_run(gw, run_id,
-               f"embedding: {len(numbers)} partitions to write back (training took {t_train:.1f}s; test "
-               f"{_describe_test(test)})",
-               status="embedding", metrics=json.dumps(metrics), loss_history=[float(h.loss) for h in result.history],
-               **flat)
+    runs.set_metrics(gw, run_id, metrics, stage="embedding",
+                     line=f"embedding: {len(numbers)} partitions to write back (training took {t_train:.1f}s; test "
+                          f"{_describe_test(test)})",
+                     loss_history=[float(h.loss) for h in result.history])
     return numbers
 
 
@@ -450,13 +420,13 @@ def refresh_and_embed(gw: Gateway, run_id: str, spec: TrainSpec, source: str) ->
     evidence; the model itself changes only with ``relmine train`` (the weekly retrain)."""
     from relmine.learn.learngraph import pull_learning_graph
 
-    row = gw.read_one("runs/get_model", {"run": source})
-    if row is None:
+    stored = runs.read_artifact(gw, source, "model")
+    if stored is None:
         raise InputError(f"run {source} has no trained model to refresh")
-    saved = load_tensors(bytes(row["bytes"]))
+    saved = load_tensors(stored.data)
     types = list(saved["types"])  # the model's own relation types, in its order
-    update_run(gw, run_id, f"pulling: relation types {', '.join(types)} (refreshing {source}'s model)",
-               status="pulling", relation_types=types)
+    runs.set_stage(gw, run_id, "pulling", f"pulling: relation types {', '.join(types)} (refreshing {source}'s model)",
+                   relation_types=types)
     lg = pull_learning_graph(gw, types, spec.relation_filter(), text_dim=spec.text_features,
                              progress=_pull_progress(gw, run_id))
     if lg.x.size(1) != saved["in_channels"]:
@@ -465,8 +435,8 @@ def refresh_and_embed(gw: Gateway, run_id: str, spec: TrainSpec, source: str) ->
     model = model_from_saved(saved)  # the bytes read above: the model is not fetched twice
     st = lg.stats
     paths3 = paths3_mode_of(lg)
-    update_run(gw, run_id, f"embedding: {st['products']:,} products, {st['relations_kept']:,} relations kept, "
-               f"with {source}'s model (no training)", status="training", pull_edges=st["relations_pulled"],
+    runs.set_stage(gw, run_id, "training", f"embedding: {st['products']:,} products, {st['relations_kept']:,} "
+                   f"relations kept, with {source}'s model (no training)", pull_edges=st["relations_pulled"],
                relations_kept=st["relations_kept"], graph=json.dumps(st))
     t0 = time.monotonic()
     with paths3_forced(paths3):
@@ -485,15 +455,15 @@ def refresh_and_embed(gw: Gateway, run_id: str, spec: TrainSpec, source: str) ->
                 ranked = _ranked(*B.rank_now(model, lg, baskets, embeddings, B.from_saved(saved["blend"]),
                                              spec.top_k)[:4])
         t_rank = time.monotonic() - t1
-    save_artifact(gw, run_id, "graph", lg.to_bytes())
-    save_artifact(gw, run_id, "outputs", _tensor_bytes(embeddings=embeddings, attention=attention,
-                                                         types=types, paths3=paths3, **ranked))
-    gw.write("runs/save_model", {"run": run_id, "bytes": bytes(row["bytes"])})
+    runs.save_artifact(gw, run_id, "graph", lg.to_bytes())
+    runs.save_artifact(gw, run_id, "outputs", _tensor_bytes(embeddings=embeddings, attention=attention,
+                                                              types=types, paths3=paths3, **ranked))
+    runs.save_artifact(gw, run_id, "model", stored.data)
     numbers = _partitions(gw, run_id, spec, lg.skus)
     metrics = {"refresh_of": source, "seconds_pull": st["seconds_pull"], "seconds_embed": t_embed,
                "seconds_rank": t_rank, "ranked_by": "blend" if ranked else "decoder"}
-    update_run(gw, run_id, f"embedding: {len(numbers)} partitions to write back (embedding took {t_embed:.1f}s)",
-               status="embedding", metrics=json.dumps(metrics))
+    runs.set_metrics(gw, run_id, metrics, stage="embedding",
+                     line=f"embedding: {len(numbers)} partitions to write back (embedding took {t_embed:.1f}s)")
     return numbers
 
 
@@ -589,48 +559,45 @@ def _tensor_bytes(**tensors) -> bytes:
     return buffer.getvalue()
 
 
-ARTIFACT_CHUNK = 8 * 2**20
-
-
 def save_artifact(gw: Gateway, run_id: str, name: str, data: bytes) -> None:
-    """Store bytes on the run in chunks of at most 8 MiB (``(:Run)-[:HAS_ARTIFACT]->(:Artifact)``)."""
-    chunks_ = [data[i:i + ARTIFACT_CHUNK] for i in range(0, len(data), ARTIFACT_CHUNK)] or [b""]
-    for i, chunk in enumerate(chunks_):
-        gw.write("runs/save_artifact", {"run": run_id, "name": name, "chunk": i, "chunks": len(chunks_),
-                                        "bytes": chunk})
+    """Store bytes on the run (:func:`relmine.runs.save_artifact`, ``run://<run id>/<name>``)."""
+    runs.save_artifact(gw, run_id, name, data)
 
 
 def load_artifact(gw: Gateway, run_id: str, name: str) -> dict:
-    rows = gw.read("runs/get_artifact", {"run": run_id, "name": name})
-    if not rows or len(rows) != rows[0]["chunks"]:
+    stored = runs.read_artifact(gw, run_id, name)
+    if stored is None:
         raise NotFound(f"run {run_id} has no complete {name!r} artifact in the graph (train it first)")
-    return load_tensors(b"".join(bytes(r["bytes"]) for r in rows))
+    return load_tensors(stored.data)
 
 
 def pull_checkpoint(gw: Gateway, run_id: str, path: Path) -> None:
     """Copy the run's checkpoint from the graph to ``path`` (replacing any local one), if it has one."""
-    row = gw.read_one("runs/get_checkpoint", {"run": run_id})
-    if row is None:
+    stored = runs.read_artifact(gw, run_id, "checkpoint")
+    if stored is None:
         path.unlink(missing_ok=True)  # a stale local file from another graph must not be resumed
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".pull")
-    tmp.write_bytes(bytes(row["bytes"]))
+    tmp.write_bytes(stored.data)
     tmp.replace(path)
-    log.info("run %s: checkpoint of epoch %d fetched from the graph", run_id, row["epoch"])
+    log.info("run %s: checkpoint of epoch %d fetched from the graph", run_id, stored.epoch)
 
 
 def push_checkpoint(gw: Gateway, run_id: str, path: Path, epoch: int) -> None:
-    gw.write("runs/save_checkpoint", {"run": run_id, "bytes": path.read_bytes(), "epoch": epoch})
+    runs.save_artifact(gw, run_id, "checkpoint", path.read_bytes(), epoch=epoch)
 
 
 def load_model(gw: Gateway, run_id: str):
-    """The run's trained model, read from its ``(:Model)`` node (tensors only)."""
-    runid.check_run_id(run_id)
-    row = gw.read_one("runs/get_model", {"run": run_id})
-    if row is None:
+    """The run's trained model, read from its ``model`` artifact (tensors only); the id is checked here."""
+    return _model_of(gw, runid.check_run_id(run_id))
+
+
+def _model_of(gw: Gateway, run_id: str):
+    stored = runs.read_artifact(gw, run_id, "model")
+    if stored is None:
         raise NotFound(f"run {run_id} has no trained model in the graph (train it first)")
-    return model_from_saved(load_tensors(bytes(row["bytes"])))
+    return model_from_saved(load_tensors(stored.data))
 
 
 def model_from_saved(saved: dict):
@@ -653,30 +620,33 @@ def load_tensors(source: Path | bytes) -> dict:
 
 
 def embed_partition(gw: Gateway, run_id: str, number: int, home: Path) -> dict:
-    """Embeddings, attention and predicted relations of one partition's products, from the whole graph."""
+    """Embeddings, attention and predicted relations of one partition's products, from the whole graph.
+
+    ``run_id`` is checked by the caller (the worker task); the ``(:Run)`` is read whole once, and only its
+    state after that (:func:`relmine.runs.run_progress`)."""
     from relmine.learn.writeback import write_partition
 
-    spec = run_spec(gw, run_id)
-    run = get_run(gw, run_id)
+    run = runs.get_run(gw, run_id)
+    spec = TrainSpec.from_json(run["params"])
     if run["status"] in TERMINAL:
         # cancelled, failed, or done already (a redelivered task of a finished run must neither write
         # again nor switch the current run back to this one)
         return {"skipped": run["status"]}
-    if any(p["number"] == number and p["status"] == "done" for p in gw.read("learn/partitions_of_run", {"run": run_id})):
+    if any(p["number"] == number and p["status"] == "done" for p in gw.read("learn/partitions_of_run", {"run_id": run_id})):
         # a redelivered task (its ack was lost with the broker's connection): written already
         finalize_if_complete(gw, run_id, spec)
         return {"skipped": "partition done"}
-    model = load_model(gw, run_id)
+    model = _model_of(gw, run_id)
     bundle = run_bundle(gw, run_id)
-    core = [r["sku"] for r in gw.read("learn/partition_core", {"run": run_id, "partition": number})]
+    core = [r["sku"] for r in gw.read("learn/partition_core", {"run_id": run_id, "partition": number})]
     with paths3_forced(bundle.paths3):
         written = write_partition(gw, run_id, model, bundle, core, top_k=spec.top_k,
                                   progress=_write_progress(gw, run_id, number))
-    ended = get_run(gw, run_id)["status"]
+    ended = runs.run_status(gw, run_id)
     if ended in ("cancelled", "failed"):  # it ended while this partition was written: what it wrote goes too
         clean_up_staged(gw, run_id, ended)
         return {"skipped": ended}
-    gw.write("learn/set_partition_status", {"run": run_id, "number": number, "status": "done", "props": written})
+    gw.write("learn/set_partition_status", {"run_id": run_id, "number": number, "status": "done", "props": written})
     update_run(gw, run_id, f"embedding: partition {number} written ({_describe(written)})")
     finalize_if_complete(gw, run_id, spec)
     return written
@@ -706,7 +676,7 @@ def finalize_if_complete(gw: Gateway, run_id: str, spec: TrainSpec | None = None
 
     ``on_step(name)``: called after each step of the switch (:data:`relmine.learn.switch.STEPS`), then
     after ``delete older predicted`` (tests read between them)."""
-    run = get_run(gw, run_id)
+    run = runs.run_progress(gw, run_id)
     if run["status"] in TERMINAL:  # switched already (or ended otherwise): never switch twice
         return run["status"] == "done"
     if run["partitions_total"] == 0 or run["partitions_done"] < run["partitions_total"]:
@@ -720,15 +690,14 @@ def finalize_if_complete(gw: Gateway, run_id: str, spec: TrainSpec | None = None
     if not switch_to(gw, run_id, spec.hidden, on_step):
         # cancelled or failed after the check above: that won, and what the run staged goes (again, should
         # the cancel's own clean-up have run before the staged index was made)
-        clean_up_staged(gw, run_id, get_run(gw, run_id)["status"])
+        clean_up_staged(gw, run_id, runs.run_status(gw, run_id))
         return False
     # only after the switch: the older runs' predicted relations go
-    gw.write_autocommit("learn/delete_older_predicted", {"run": run_id})
-    gw.write_autocommit("learn/delete_older_memberships", {"run": run_id})
+    gw.write_autocommit("learn/delete_older_predicted", {"run_id": run_id})
+    gw.write_autocommit("learn/delete_older_memberships", {"run_id": run_id})
     if on_step is not None:
         on_step("delete older predicted")
-    update_run(gw, run_id, "done", status="done")
-    gw.write("runs/mark_finished", {"id": run_id})
+    runs.mark_done(gw, run_id)
     # a done run is never written back or resumed again: its artifacts (the learning graph and outputs,
     # about 50 MB on a 56k-product graph) and checkpoint go; its model stays for `relmine evaluate --run`
     gw.write_autocommit("runs/delete_finished_artifacts", {})
@@ -748,13 +717,13 @@ def clean_up_staged(gw: Gateway, run_id: str, why: str) -> dict:
     A run that is current (switched, so done) is never touched: its results are the graph's. Idempotent:
     a write-back task that was mid-partition when the run ended calls it again after its last write.
     """
-    run = get_run(gw, run_id)
-    if run.get("current") or run["status"] not in ("cancelled", "failed"):
+    run = runs.run_progress(gw, run_id)
+    if run["current"] or run["status"] not in ("cancelled", "failed"):
         return {}
-    staged = gw.read_one("runs/staged_counts", {"run": run_id}) or {}
+    staged = gw.read_one("runs/staged_counts", {"run_id": run_id}) or {}
     for statement in ("runs/delete_staged_predicted", "runs/delete_staged_embeddings", "runs/delete_staged_attention"):
-        gw.write_autocommit(statement, {"run": run_id})
-    gw.write("runs/reset_partitions", {"run": run_id, "all": True})
+        gw.write_autocommit(statement, {"run_id": run_id})
+    gw.write("runs/reset_partitions", {"run_id": run_id, "all": True})
     removed = {k: int(staged.get(k) or 0) for k in ("predicted", "embeddings", "attention")}
     if any(removed.values()):
         update_run(gw, run_id, f"{why}: cleaned up {removed['predicted']:,} staged predicted relations, "
@@ -766,12 +735,12 @@ def clean_up_staged(gw: Gateway, run_id: str, why: str) -> dict:
 
 def unpublished_partitions(gw: Gateway, run_id: str) -> list[int]:
     """The run's partitions still to write whose task has not reached the broker (the outbox)."""
-    return [p["number"] for p in gw.read("learn/partitions_of_run", {"run": run_id})
+    return [p["number"] for p in gw.read("learn/partitions_of_run", {"run_id": run_id})
             if p["status"] != "done" and not p["published"]]
 
 
 def mark_published(gw: Gateway, run_id: str, number: int) -> None:
-    gw.write("learn/mark_partition_published", {"run": run_id, "number": number})
+    gw.write("learn/mark_partition_published", {"run_id": run_id, "number": number})
 
 
 def check_trainable(gw: Gateway, spec: TrainSpec) -> list[str]:
@@ -792,7 +761,7 @@ def begin_attempt(gw: Gateway, run_id: str, worker: str) -> bool:
     its worker was lost. After :data:`MAX_LOST_WORKERS` of them the run fails
     with the reason instead of killing worker after worker.
     """
-    rows = gw.write("runs/begin_attempt", {"id": run_id, "worker": worker}).records
+    rows = gw.write("runs/begin_attempt", {"run_id": run_id, "worker": worker}).records
     lost = rows[0]["lost"] if rows else 0
     if lost >= MAX_LOST_WORKERS:
         fail_run(gw, run_id, f"the worker training this run was lost {lost} times (killed mid-task, e.g. by the "
@@ -807,7 +776,7 @@ def begin_attempt(gw: Gateway, run_id: str, worker: str) -> bool:
 
 
 def end_attempt(gw: Gateway, run_id: str) -> None:
-    gw.write("runs/end_attempt", {"id": run_id})
+    gw.write("runs/end_attempt", {"run_id": run_id})
 
 
 def pull_run_graph(gw: Gateway, run: dict):

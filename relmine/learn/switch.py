@@ -75,18 +75,18 @@ def switch_to(gw: Gateway, run_id: str, dimensions: int,
 
     ensure_index(gw, STAGED, dimensions)
     done("staged index")
-    if not gw.write("runs/switch_current_train", {"run": run_id, "property": STAGED}).records:
+    if not gw.write("runs/switch_current_train", {"run_id": run_id, "property": STAGED}).records:
         return False
     done("switch")
     ensure_index(gw, SERVING, dimensions)
     done("serving index")
-    gw.write_autocommit("runs/copy_staged_embeddings", {"run": run_id})
+    gw.write_autocommit("runs/copy_staged_embeddings", {"run_id": run_id})
     done("copy embeddings")
     gw.write("admin/await_indexes")
-    gw.write("runs/serve_embeddings", {"run": run_id, "property": SERVING})
+    gw.write("runs/serve_embeddings", {"run_id": run_id, "property": SERVING})
     done("serve")
-    gw.write_autocommit("runs/move_staged_attention", {"run": run_id})
+    gw.write_autocommit("runs/move_staged_attention", {"run_id": run_id})
     done("move attention")
-    gw.write_autocommit("runs/clear_staged_embeddings", {"run": run_id})
+    gw.write_autocommit("runs/clear_staged_embeddings", {"run_id": run_id})
     done("clear staged")
     return True

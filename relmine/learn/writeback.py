@@ -101,7 +101,7 @@ class Bundle:
 
 
 @torch.no_grad()
-def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: list[str], *, top_k: int = 10,
+def write_partition(gw: Gateway, run_id: str, model, bundle: Bundle, core_skus: list[str], *, top_k: int = 10,
                     progress=None, background: bool = True) -> dict:
     """Write one partition's embeddings, attention and predictions; ``progress(done, total)`` is called
     as the products' predictions are scored.
@@ -115,7 +115,7 @@ def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: lis
     model = model.cpu().eval()
     core = torch.tensor(sorted(bundle.index[s] for s in core_skus if s in bundle.index), dtype=torch.long)
     skus = np.asarray(bundle.skus, dtype=object)
-    with _Writer(gw, run, background) as writer:
+    with _Writer(gw, run_id, background) as writer:
         writer.put("learn/set_embeddings",
                    [{"sku": bundle.skus[i], "embedding": bundle.written[i].tolist()} for i in core.tolist()])
         in_core = torch.zeros(len(bundle.skus), dtype=torch.bool)
@@ -187,10 +187,10 @@ class _Writer:
     ``put`` waits while :data:`WRITES_AHEAD` batches are queued (memory stays bounded); leaving the
     ``with`` block waits for every write and raises the first error of any of them."""
 
-    def __init__(self, gw: Gateway, run: str, background: bool = True):
+    def __init__(self, gw: Gateway, run_id: str, background: bool = True):
         from concurrent.futures import ThreadPoolExecutor
 
-        self.gw, self.run = gw, run
+        self.gw, self.run_id = gw, run_id
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relmine-write") if background else None
         self.futures: list = []
         self.rows: dict[str, int] = {"learn/set_embeddings": 0, "learn/set_attention": 0, "learn/merge_predicted": 0}
@@ -208,7 +208,7 @@ class _Writer:
 
     def _write(self, statement: str, rows: list[dict]) -> None:
         t0 = time.monotonic()
-        summary = self.gw.write(statement, {"run": self.run, "rows": rows})
+        summary = self.gw.write(statement, {"run_id": self.run_id, "rows": rows})
         self.seconds += time.monotonic() - t0
         self.rows[statement] += len(rows)
         if statement == "learn/set_embeddings":

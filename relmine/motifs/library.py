@@ -10,7 +10,9 @@ one row per product crosses Bolt; instances are streamed only to write
 Written back with ``write=True`` (all keyed by the run id, so a re-run with the
 same id rewrites the same things):
 
-* ``(:Run {id, kind: 'motifs', status, params, metrics, metric_<kind>_instances, ...})`` (``cypher/runs/``);
+* ``(:Run {id, kind: 'motifs', status, params, metrics, metric_<kind>_instances, ...})``, through the run
+  model (:mod:`relmine.runs`): ``running`` while it counts, then ``done`` with the figures or ``failed``
+  with the reason;
 * per product and kind: ``p.motif_<kind>`` = number of instances the product
   belongs to, ``p.motif_<kind>_run`` = the run id; counts left over from
   other runs are removed, so a product outside every instance has no count;
@@ -29,11 +31,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from relmine import cypher
+from relmine import cypher, runs
 from relmine.errors import InputError, QueryError
 from relmine.gateway import Gateway, Statement, chunks
 from relmine.motifs.matching import MAX_TIMEOUT_S
-from relmine.runs import flat_metrics
 from relmine.runid import check_run_id, new_run_id  # noqa: F401  (check_run_id re-exported)
 
 KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
@@ -139,26 +140,16 @@ def run_library(gw: Gateway, kinds: Iterable[str] | None = None, *, overrides: d
             raise InputError(f"parameter {key!r}: {value!r} is not a number or string")
     run_id = check_run_id(run_id or default_run_id())
     say = log or (lambda _msg: None)
-    if write:
-        gw.write("runs/create_run", {"id": run_id, "kind": "motifs",
-                                     "params": json.dumps({"kinds": [k.name for k in selected],
-                                                           "overrides": overrides, "max_members": max_members})})
-        gw.write("runs/update_run", {"id": run_id, "props": {"status": "running"}})
+    params = {"kinds": [k.name for k in selected], "overrides": overrides, "max_members": max_members}
     results = []
-    try:
+    with runs.job(gw, run_id, "motifs", params, record=write):
         for kind in selected:
             results.append(_run_one(gw, kind, _params(kind, overrides), timeout=timeout, write=write,
                                     run_id=run_id, max_members=max_members, top=top, say=say))
-    except Exception:
         if write:
-            gw.write("runs/update_run", {"id": run_id, "props": {"status": "failed"}})
-        raise
-    if write:
-        metrics = {r.kind: {"instances": r.instances, "products": r.products, "truncated": r.truncated}
-                   for r in results}
-        gw.write("runs/update_run", {"id": run_id, "props": {"status": "done", "metrics": json.dumps(metrics),
-                                                             **flat_metrics(metrics)}})
-        gw.write("runs/mark_finished", {"id": run_id})
+            metrics = {r.kind: {"instances": r.instances, "products": r.products, "truncated": r.truncated}
+                       for r in results}
+            runs.record_run(gw, run_id, "motifs", params, metrics)
     return results
 
 
@@ -213,7 +204,7 @@ def _run_one(gw: Gateway, kind: MotifKind, params: dict[str, Any], *, timeout: f
             except QueryError as exc:
                 raise _timed_out(kind, timeout, exc) from exc
         for batch in chunks(kept, BATCH):
-            s = gw.write("writeback/motif_merge_members", {"kind": kind.name, "run": run_id, "rows": batch})
+            s = gw.write("writeback/motif_merge_members", {"kind": kind.name, "run_id": run_id, "rows": batch})
             result.motifs_written += s.records[0]["motifs"] if s.records else 0
         props = ({"sku": sku, "props": {kind.count_property: n, kind.run_property: run_id}}
                  for sku, n in counts.items())
@@ -222,7 +213,7 @@ def _run_one(gw: Gateway, kind: MotifKind, params: dict[str, Any], *, timeout: f
         nulls = {kind.count_property: None, kind.run_property: None}
         while True:
             s = gw.write("writeback/motif_clear_stale_counts",
-                         {"run_key": kind.run_property, "run": run_id, "nulls": nulls, "batch": 10_000})
+                         {"run_key": kind.run_property, "run_id": run_id, "nulls": nulls, "batch": 10_000})
             if not s.records or s.records[0]["cleared"] == 0:
                 break
         say(f"{kind.name}: wrote {result.motifs_written:,} motifs, counts on {result.products_written:,} products")

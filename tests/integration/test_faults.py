@@ -33,7 +33,10 @@ COMMON = ["train", "--partition-size", "60", "--epochs", str(EPOCHS), "--patienc
 PREDICTED = Statement("MATCH (a:Product)-[r:PREDICTED {run: $run}]->(b:Product) "
                       "RETURN a.sku AS a, b.sku AS b, r.type AS type, r.score AS score, r.rank AS rank "
                       "ORDER BY a, rank, b", "t/fault_pred")
-RUN = Statement("MATCH (r:Run {id: $id}) RETURN r.status AS status, r.epoch AS epoch", "t/fault_run")
+# status: a running run's stage (pulling, training, ...) as the assertions below name it
+RUN = Statement("MATCH (r:Run {id: $id}) "
+                "RETURN CASE r.status WHEN 'running' THEN r.stage ELSE r.status END AS status, r.epoch AS epoch",
+                "t/fault_run")
 STAGED = Statement("CALL () { MATCH ()-[p:PREDICTED {run: $run}]->() RETURN count(p) AS predicted } "
                    "CALL () { MATCH (p:Product) WHERE p.embedding_next_run = $run RETURN count(p) AS embeddings } "
                    "CALL () { MATCH ()-[r]->() WHERE r.attention_next_run = $run RETURN count(r) AS attention } "

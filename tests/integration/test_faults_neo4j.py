@@ -51,7 +51,7 @@ def test_a_worker_waits_through_neo4j_stopped_mid_write_back_and_the_run_says_so
                       "--top-k", "3", "--seed", "7", "--run-id", RUN], trainer.client_env())
     assert queued.returncode == 0, queued.stdout + queued.stderr
     # the write-back is queued (32 partitions of 5 products) before any embed worker exists
-    _wait_for(gw, "write-back", lambda r: r["status"] == "embedding" and r["partitions_total"], trainer)
+    _wait_for(gw, "write-back", lambda r: r.get("stage") == "embedding" and r["partitions_total"], trainer)
     embedder = worker_factory(None, queues="embed")
     before = _wait_for(gw, "first partition", lambda r: r["partitions_done"] >= 1, embedder)
 

@@ -106,7 +106,7 @@ def test_write_back_counts_memberships_and_run(graph):
     assert {"kind": "complement_chain", "role": "middle", "sku": "c2"} in motifs
     assert {"kind": "bundle_star", "role": "hub", "sku": "h"} in motifs
     assert sum(1 for m in motifs if m["kind"] == "co_purchase_triangle") == 3
-    run = graph.read_one("runs/get_run", {"id": "motif-test-1"})["run"]
+    run = graph.read_one("runs/get_run", {"run_id": "motif-test-1"})["run"]
     assert run["kind"] == "motifs" and run["status"] == "done"
     assert json.loads(run["metrics"])["co_purchase_triangle"]["instances"] == 1
     assert run["metric_co_purchase_triangle_instances"] == 1  # the flat encoding every kind of run has

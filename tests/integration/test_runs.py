@@ -27,7 +27,9 @@ COMMON = ["train", "--partition-size", "1000", "--epochs", str(EPOCHS), "--patie
 PREDICTED = Statement("MATCH (a:Product)-[r:PREDICTED {run: $run}]->(b:Product) "
                       "RETURN a.sku AS a, b.sku AS b, r.type AS type, r.score AS score, r.rank AS rank "
                       "ORDER BY a, rank, b", "t/pred_run")
-RUN = Statement("MATCH (r:Run {id: $id}) RETURN r.status AS status, r.epoch AS epoch, r.metrics AS metrics",
+# status: a running run's stage (pulling, training, ...) as the assertions below name it
+RUN = Statement("MATCH (r:Run {id: $id}) "
+                "RETURN CASE r.status WHEN 'running' THEN r.stage ELSE r.status END AS status, r.epoch AS epoch, r.metrics AS metrics",
                 "t/run_mh")
 
 

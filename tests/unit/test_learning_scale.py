@@ -404,7 +404,7 @@ def test_the_write_back_writer_keeps_order_bounds_its_queue_and_raises_a_failed_
             _time.sleep(0.01)
             if self.fail_on is not None and len(self.calls) == self.fail_on:
                 raise RuntimeError("neo4j said no")
-            self.calls.append((statement, [r["i"] for r in params["rows"]], params["run"]))
+            self.calls.append((statement, [r["i"] for r in params["rows"]], params["run_id"]))
             return WriteSummary(properties_set=2 * len(params["rows"]))
 
     gw = SlowGateway()
