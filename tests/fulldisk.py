@@ -14,7 +14,7 @@ import os
 from typing import Any
 
 #: the modules of relmine that open files for writing during an ingest
-WRITERS = ("relmine.ingest.options", "relmine.ingest.spill", "relmine.ingest.pairs", "relmine.ingest.load")
+WRITERS = ("relmine.ingest.parsed", "relmine.ingest.spill", "relmine.ingest.pairs", "relmine.ingest.load")
 
 
 def _writes(mode: str) -> bool:

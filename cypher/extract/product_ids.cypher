@@ -1,4 +1,4 @@
-// The internal ids of every product, for a paged structural read (valid for the read that follows, not stored).
+// The element ids of every product, for a paged structural read (valid for the read that follows, not stored).
 // :params {}
 MATCH (p:Product)
-RETURN collect(id(p)) AS ids
+RETURN collect(elementId(p)) AS ids

@@ -334,9 +334,6 @@ class SeedOutcome:
 
 def evaluate_seed(graph: TypedGraph, seed: int, spec: ModelSpec, *, test_ratio: float = 0.2,
                   val_ratio: float = 0.05) -> SeedOutcome:
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
-
     t0 = time.perf_counter()
     split = split_typed(graph, seed, test_ratio=test_ratio, val_ratio=val_ratio)
     kinds = graph.kind_labels()
@@ -352,26 +349,48 @@ def evaluate_seed(graph: TypedGraph, seed: int, spec: ModelSpec, *, test_ratio: 
     y_tr, y_va, y_te = kinds[tr], kinds[va], kinds[te]
     preds: dict[str, np.ndarray] = {}
     preds["majority"] = np.full(len(te), int(np.bincount(y_tr, minlength=2).argmax()))
+    preds["content"] = _content_predictions(graph, tr, va, te, y_tr, y_va)
+    preds["structural"] = structural_rule(graph, split.train, graph.pairs[te])
+    score, result = train_model(graph, split, spec, seed, val_neg)
+    preds["model"] = _model_predictions(score, graph.pairs[va], graph.pairs[te], y_va)
+
+    classify = {m: {"accuracy": type_accuracy(y_te, p), "macro_f1": macro_f1(y_te, p, 2)} for m, p in preds.items()}
+    conf = {m: confusion(y_te, p, 2).tolist() for m, p in preds.items()}
+    hits, held = _hits_per_type(graph, split, test_neg, score)
+    held["classified"] = int(len(te))
+    return SeedOutcome(seed, classify, hits, conf, held, time.perf_counter() - t0,
+                       epochs=len(result.history))
+
+
+def _content_predictions(graph: TypedGraph, tr: np.ndarray, va: np.ndarray, te: np.ndarray,
+                         y_tr: np.ndarray, y_va: np.ndarray) -> np.ndarray:
+    """The content baseline: logistic regression on the pairs' product features, its threshold set on
+    the validation pairs (0.5 without both kinds there); 0/1 per test pair."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
 
     content = ContentFeatures(graph.products)
     scaler = StandardScaler().fit(content(graph.pairs[tr]))
     lr = LogisticRegression(max_iter=1000).fit(scaler.transform(content(graph.pairs[tr])), y_tr)
     prob_va = lr.predict_proba(scaler.transform(content(graph.pairs[va])))[:, 1] if len(va) else None
     cut = best_threshold(prob_va, y_va) if prob_va is not None and len(set(y_va)) == 2 else 0.5
-    preds["content"] = (lr.predict_proba(scaler.transform(content(graph.pairs[te])))[:, 1] >= cut).astype(np.int64)
+    return (lr.predict_proba(scaler.transform(content(graph.pairs[te])))[:, 1] >= cut).astype(np.int64)
 
-    preds["structural"] = structural_rule(graph, split.train, graph.pairs[te])
 
-    score, result = train_model(graph, split, spec, seed, val_neg)
-    _, sub_va = score(graph.pairs[va]) if len(va) else (None, None)
+def _model_predictions(score: Callable, val_pairs: np.ndarray, test_pairs: np.ndarray,
+                       y_va: np.ndarray) -> np.ndarray:
+    """The model's kind (1: substitute) per test pair, its threshold set on the validation pairs as
+    the content baseline's is."""
+    _, sub_va = score(val_pairs) if len(val_pairs) else (None, None)
     cut = best_threshold(sub_va, y_va) if sub_va is not None and len(set(y_va)) == 2 else 0.5
-    exist_te, sub_te = score(graph.pairs[te])
-    preds["model"] = (sub_te >= cut).astype(np.int64)
+    _, sub_te = score(test_pairs)
+    return (sub_te >= cut).astype(np.int64)
 
-    classify = {m: {"accuracy": type_accuracy(y_te, p), "macro_f1": macro_f1(y_te, p, 2)} for m, p in preds.items()}
-    conf = {m: confusion(y_te, p, 2).tolist() for m, p in preds.items()}
 
-    # link ranking per relation type
+def _hits_per_type(graph: TypedGraph, split: TypedSplit, test_neg: np.ndarray,
+                   score: Callable) -> tuple[dict[str, dict[str, float]], dict[str, int]]:
+    """Link ranking per relation type: hits@K of the model's kind score and of resource allocation, each
+    type's held-out pairs against the sampled non-pairs; and the held-out pairs per type."""
     from relmine.gnn.heuristics import resource_allocation
 
     exist_all, sub_all = score(graph.pairs[split.test])
@@ -392,9 +411,7 @@ def evaluate_seed(graph: TypedGraph, seed: int, spec: ModelSpec, *, test_ratio: 
         for k in KS:
             hits["model"][f"{t} hits@{k}"] = hits_at_k(pos_score[mask], neg_score, k)
             hits["ra"][f"{t} hits@{k}"] = hits_at_k(ra_pos[mask], ra_neg, k)
-    held["classified"] = int(len(te))
-    return SeedOutcome(seed, classify, hits, conf, held, time.perf_counter() - t0,
-                       epochs=len(result.history))
+    return hits, held
 
 
 @dataclass

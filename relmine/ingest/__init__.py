@@ -6,7 +6,8 @@ the progress of its ``(:Source)`` record (idempotent, resumable after a kill).
 ``generate(...)`` writes a synthetic catalogue and orders with planted relations.
 """
 
-from relmine.ingest.options import KINDS, Counts, IngestOptions, IngestReport
+from relmine.ingest.options import KINDS, IngestOptions
+from relmine.ingest.parsed import Counts, IngestReport
 from relmine.ingest.load import graph_stats, ingest_file
 
 __all__ = ["KINDS", "Counts", "IngestOptions", "IngestReport", "graph_stats", "ingest_file"]

@@ -40,7 +40,8 @@ from relmine.gateway import Gateway
 from relmine.ingest import values as V
 from relmine.ingest.engine import BatchRunner, Step, Tally, chunked, run_statement, simple_apply
 from relmine.ingest.folders import FolderError, Place, check_folder, check_space, rejects_place, spill_place
-from relmine.ingest.options import KINDS, Counts, IngestOptions, IngestReport, Parsed, RejectLog, relations_in
+from relmine.ingest.options import KINDS, IngestOptions
+from relmine.ingest.parsed import Counts, IngestReport, Parsed, RejectLog, relations_in
 from relmine.ingest.pairs import PairCounter, PairCounts, batch_pairs, time_code
 from relmine.ingest.readers import READERS, ReadContext
 from relmine.ingest.returns import share_candidates

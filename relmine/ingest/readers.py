@@ -14,7 +14,8 @@ from relmine.errors import InputError
 from relmine.progress import Progress
 from relmine.ingest import amazon2014, values as V
 from relmine.ingest.columns import CATALOG_FIELDS, EDGE_FIELDS, ORDER_FIELDS, match_columns, require, same_name_key
-from relmine.ingest.options import EdgeSet, IngestOptions, OrderTable, Parsed, RejectLog
+from relmine.ingest.options import IngestOptions
+from relmine.ingest.parsed import EdgeSet, OrderTable, Parsed, RejectLog
 from relmine.ingest.pairs import NO_FIRST, time_code
 from relmine.ingest.returns import ServiceStats, compile_pattern
 from relmine.ingest.spill import OrderBuckets, bucket_count

@@ -32,7 +32,7 @@ from typing import Any, Iterator
 
 from relmine.ingest import values as V
 from relmine.ingest.folders import spill_place
-from relmine.ingest.options import OrderTable
+from relmine.ingest.parsed import OrderTable
 
 PENDING = 40_000         # lines held in all buckets together before a bucket is appended to its file
 

@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import scipy.sparse as sp
@@ -349,7 +349,6 @@ def compute_and_write(gw: Gateway, ks: Iterable[int] = (1, 2), *, types: Iterabl
     changed are written, on ``writers`` sessions at once (batches hold
     different products, so they take no lock in common).
     """
-    import sys
     import time
 
     ks = sorted({check_k(k) for k in ks})
@@ -361,54 +360,77 @@ def compute_and_write(gw: Gateway, ks: Iterable[int] = (1, 2), *, types: Iterabl
     t0 = time.monotonic()
     g = load_edge_list(gw, tuple(types), progress=progress, stored=keys if write else ())
     t1 = time.monotonic()
-    digest_s = [0.0]
+    digest_s = [0.0]  # seconds spent making tree digests while writing: they count as hashing
     if ego:
-        hashes: dict[str, list[str]] = {}
-        for k in ks:
-            with Progress(f"WL hash (per ego) k={k}", total=g.n, unit="products", enabled=progress) as bar:
-                hashes[property_name(k)] = ego_hashes(g, k, iterations=iterations, on_progress=bar.update)
-        distinct = {key: len(set(v)) for key, v in hashes.items()}
-
-        def digests(k: int, lo: int, hi: int) -> list[str]:
-            return hashes[property_name(k)][lo:hi]
+        digests, distinct = _ego_digests(g, ks, iterations, progress)
     else:
-        def said(t: int, label: np.ndarray) -> None:
-            if progress:
-                print(f"WL round {t}/{ks[-1]}: {g.n:,} products, {len(np.unique(label)):,} colours "
-                      f"({time.monotonic() - t1:,.1f}s)", file=sys.stderr, flush=True)
-
-        labels = refine(g, ks[-1], on_round=said)
-        distinct = {property_name(k): distinct_classes(labels, k) for k in ks}
-
-        def digests(k: int, lo: int, hi: int) -> list[str]:
-            # made batch by batch as they are written (memory: the labels, not n strings per k);
-            # their time counts as hashing
-            s0 = time.monotonic()
-            out = tree_digests(labels, k, lo, hi)
-            digest_s[0] += time.monotonic() - s0
-            return out
+        digests, distinct = _tree_digests(g, ks, progress, digest_s)
     t2 = time.monotonic()
-
-    def changed():
-        for lo in range(0, g.n, batch_size):
-            hi = min(lo + batch_size, g.n)
-            cols = [(key, digests(k, lo, hi), g.stored.get(key)) for k, key in zip(ks, keys)]
-            for i in range(hi - lo):
-                props = {key: new[i] for key, new, old in cols if old is None or old[lo + i] != new[i]}
-                if props:
-                    yield {"sku": g.skus[lo + i], "props": props}
-
+    changed = _changed_rows(g, ks, keys, digests, batch_size)
     written = 0
     if write:
         with Progress("write WL hashes", unit="products", enabled=progress) as bar:
-            written = _write_parallel(gw, "writeback/structure_product_props", changed(), batch_size, writers,
+            written = _write_parallel(gw, "writeback/structure_product_props", changed, batch_size, writers,
                                       bar.update)
     else:
-        for _ in changed():  # a dry run still hashes every product
+        for _ in changed:  # a dry run still hashes every product
             pass
     t3 = time.monotonic()
     return WLSummary(g.n, len(g.src), distinct, t1 - t0, t2 - t1 + digest_s[0], t3 - t2 - digest_s[0],
                      "ego" if ego else "tree", written)
+
+
+Digests = Callable[[int, int, int], list[str]]  # (k, lo, hi) -> the hashes at k of products lo..hi-1
+
+
+def _ego_digests(g: EdgeList, ks: list[int], iterations: int | None, progress: bool) -> tuple[Digests, dict[str, int]]:
+    """wl1: every product's hash at each k, made up front; the number of distinct ones per property."""
+    hashes: dict[str, list[str]] = {}
+    for k in ks:
+        with Progress(f"WL hash (per ego) k={k}", total=g.n, unit="products", enabled=progress) as bar:
+            hashes[property_name(k)] = ego_hashes(g, k, iterations=iterations, on_progress=bar.update)
+    distinct = {key: len(set(v)) for key, v in hashes.items()}
+
+    def digests(k: int, lo: int, hi: int) -> list[str]:
+        return hashes[property_name(k)][lo:hi]
+    return digests, distinct
+
+
+def _tree_digests(g: EdgeList, ks: list[int], progress: bool, digest_s: list[float]) -> tuple[Digests, dict[str, int]]:
+    """wl2: the refinement rounds up front, the digests batch by batch as they are asked for (memory: the
+    labels, not n strings per k; their seconds are added to ``digest_s[0]``)."""
+    import sys
+    import time
+
+    t1 = time.monotonic()
+
+    def said(t: int, label: np.ndarray) -> None:
+        if progress:
+            print(f"WL round {t}/{ks[-1]}: {g.n:,} products, {len(np.unique(label)):,} colours "
+                  f"({time.monotonic() - t1:,.1f}s)", file=sys.stderr, flush=True)
+
+    labels = refine(g, ks[-1], on_round=said)
+    distinct = {property_name(k): distinct_classes(labels, k) for k in ks}
+
+    def digests(k: int, lo: int, hi: int) -> list[str]:
+        s0 = time.monotonic()
+        out = tree_digests(labels, k, lo, hi)
+        digest_s[0] += time.monotonic() - s0
+        return out
+    return digests, distinct
+
+
+def _changed_rows(g: EdgeList, ks: list[int], keys: list[str], digests: Digests,
+                  batch_size: int) -> Iterator[dict]:
+    """``{"sku", "props"}`` of each product with a hash that differs from the stored one (all when none is
+    stored), made ``batch_size`` products at a time."""
+    for lo in range(0, g.n, batch_size):
+        hi = min(lo + batch_size, g.n)
+        cols = [(key, digests(k, lo, hi), g.stored.get(key)) for k, key in zip(ks, keys)]
+        for i in range(hi - lo):
+            props = {key: new[i] for key, new, old in cols if old is None or old[lo + i] != new[i]}
+            if props:
+                yield {"sku": g.skus[lo + i], "props": props}
 
 
 def _write_parallel(gw: Gateway, stmt: str, rows: Iterable[dict], batch_size: int, workers: int,

@@ -28,13 +28,7 @@ from relmine.motifs.library import counting_statement, library
 ALL = cypher.names()
 MISSING_PARAMETER = "01N60"
 # statement -> why it may keep a deprecated feature (Neo4j 5.26 says which with a 01N0x warning)
-DEPRECATED = {
-    "extract/adjacency_page": "pages products by id(): integer internal ids index the edge arrays directly",
-    "extract/product_ids": "id() of every product: the integer ids the paged structural read asks for",
-    "extract/structure_edge_page": "pages products by id(), as extract/adjacency_page",
-    "clusters/project_with_attributes": "GDS Cypher projection keyed by id(), virtual attribute nodes numbered "
-                                        "above the largest",
-}
+DEPRECATED: dict[str, str] = {}  # none left (issue 28: elementId(), nodes in GDS projections, CALL (x) { })
 
 
 def explain(gateway, text: str, params: dict) -> list:

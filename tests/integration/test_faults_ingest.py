@@ -145,7 +145,7 @@ def test_a_read_only_rejects_folder_is_one_line_and_nothing_is_written(gw, neo4j
 
 def test_a_rejects_writer_refused_permission_is_one_line(gw, neo4j_settings, orders, tmp_path, monkeypatch):
     """EACCES from a test double of the rejects writer (root passes the permission check up front)."""
-    forbidden = Forbidden().install(monkeypatch, "relmine.ingest.options")
+    forbidden = Forbidden().install(monkeypatch, "relmine.ingest.parsed")
     result = _invoke(neo4j_settings, tmp_path / "home", orders)
     assert result.exit_code == 1 and forbidden.raised == 1
     line = _one_line_error(result.output)

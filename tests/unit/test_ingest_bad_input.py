@@ -143,7 +143,8 @@ def test_conflicting_relation_weights_are_rejects_with_both_values(tmp_path):
     (10, 0, 10, False),
 ])
 def test_reject_threshold_is_the_larger_of_count_and_share(read_rows, rejected, accepted, stops):
-    from relmine.ingest.options import Counts, IngestOptions
+    from relmine.ingest.options import IngestOptions
+    from relmine.ingest.parsed import Counts
 
     opts = IngestOptions(kind="orders")  # defaults: --max-rejects 1000, --max-reject-rate 0.01
     assert opts.too_many_rejects(Counts(read=read_rows, accepted=accepted, rejected=rejected)) is stops

@@ -22,7 +22,8 @@ import pytest
 from relmine.errors import InputError
 from relmine.ingest import textio
 from relmine.ingest.folders import FolderError, check_folder, check_space, rejects_place, spill_place
-from relmine.ingest.options import Counts, IngestOptions, RejectLog
+from relmine.ingest.options import IngestOptions
+from relmine.ingest.parsed import Counts, RejectLog
 from relmine.ingest.pairs import PairCounter
 from relmine.ingest.load import ingest_file
 from relmine.ingest.spill import OrderBuckets, scratch
@@ -201,7 +202,7 @@ def test_a_full_disk_is_seen_before_a_chunked_read(tmp_path, monkeypatch):
 
 
 def test_the_rejects_writer_on_a_full_disk(tmp_path, monkeypatch):
-    disk = FullDisk(free=100).install(monkeypatch, "relmine.ingest.options")
+    disk = FullDisk(free=100).install(monkeypatch, "relmine.ingest.parsed")
     log = RejectLog(tmp_path / "r.csv", Counts(), rejects_place(tmp_path / "r.csv", default=True))
     with pytest.raises(FolderError) as caught:
         for i in range(10_000):  # buffered: the disk fills when the buffer is written
@@ -213,7 +214,7 @@ def test_the_rejects_writer_on_a_full_disk(tmp_path, monkeypatch):
 
 
 def test_the_rejects_writer_in_a_forbidden_folder(tmp_path, monkeypatch):
-    Forbidden().install(monkeypatch, "relmine.ingest.options")
+    Forbidden().install(monkeypatch, "relmine.ingest.parsed")
     log = RejectLog(tmp_path / "r.csv", Counts())
     with pytest.raises(FolderError, match=r"r.csv: permission denied; pass --rejects a file in a writable folder$"):
         log.reject(2, "bad", "x")
@@ -283,7 +284,7 @@ def test_a_rejects_path_that_is_a_folder(tmp_path):
                     rejects_dir=tmp_path / "home" / "rejects")
 
 
-@pytest.mark.parametrize("module", ["relmine.ingest.spill", "relmine.ingest.options"])
+@pytest.mark.parametrize("module", ["relmine.ingest.spill", "relmine.ingest.parsed"])
 def test_a_disk_full_while_reading_writes_nothing_to_the_graph(tmp_path, monkeypatch, module):
     FullDisk(free=2_000).install(monkeypatch, module)
     gw = WriteNothing()

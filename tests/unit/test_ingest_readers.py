@@ -9,7 +9,8 @@ import pytest
 
 from relmine.errors import InputError
 from relmine.ingest.columns import load_mapping_file, parse_col_options
-from relmine.ingest.options import Counts, IngestOptions, RejectLog
+from relmine.ingest.options import IngestOptions
+from relmine.ingest.parsed import Counts, RejectLog
 from relmine.ingest.readers import READERS, ReadContext
 from relmine.ingest.textio import detect_format, sniff_kind
 

@@ -5,7 +5,8 @@ import csv
 import random
 
 from relmine.ingest import values as V
-from relmine.ingest.options import Counts, IngestOptions, RejectLog
+from relmine.ingest.options import IngestOptions
+from relmine.ingest.parsed import Counts, RejectLog
 from relmine.ingest.readers import READERS, ReadContext
 from relmine.ingest.spill import OrderBuckets, bucket_count, scratch
 
