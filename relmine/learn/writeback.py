@@ -126,7 +126,6 @@ def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: lis
         writer.put("learn/delete_partition_predicted", skus[core.numpy()].tolist(), key="skus")
         writer.wait()  # nothing is created before the partition's older relations are gone
         writer.put(EMBEDDINGS, embedding_rows(skus[core.numpy()].tolist(), bundle.written[core]))
-        writer.wait()  # each product's node is written alone: its lock is free for the relations below
         in_core = torch.zeros(len(bundle.skus), dtype=torch.bool)
         in_core[core] = True
         mine = in_core[bundle.pairs[0]].nonzero().flatten()
@@ -137,7 +136,7 @@ def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: lis
             type_names[bundle.types[mine].numpy()].tolist(), bundle.attention[mine].tolist())])
 
         kinds = predicted_params(bundle.run_types)
-        done, pending, waiting, scoring = 0, [], 0, 0.0
+        done, pending, waiting, scoring, creating = 0, [], 0, 0.0, False
         for block in _blocks(bundle.adj, core):
             t1 = time.monotonic()
             src, dst, typ, score, rank = (_ranked_rows(bundle.ranked, block) if bundle.ranked is not None
@@ -147,11 +146,19 @@ def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: lis
             waiting += src.size
             scoring += time.monotonic() - t1
             if waiting >= WRITE_BATCH:
+                if not creating:
+                    # the embeddings and attention are written by now (they overlapped the first blocks'
+                    # scoring): a relation created at a product whose vector, or next to a relation whose
+                    # attention, another session is setting would wait on its lock (or deadlock)
+                    writer.wait()
+                    creating = True
                 writer.put_grouped(PREDICTED, pending, kinds)
                 pending, waiting = [], 0
             done += block.numel()
             if progress is not None:
                 progress(done, core.numel())
+        if not creating:
+            writer.wait()
         writer.put_grouped(PREDICTED, pending, kinds)
     return {"embeddings": writer.rows[EMBEDDINGS], "attention": writer.rows[ATTENTION],
             "predicted": writer.rows[PREDICTED], "properties": writer.properties,
