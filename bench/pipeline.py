@@ -14,7 +14,8 @@
   those vectors (projected from ``p.embedding_next``; its writeMillis, compute left out);
   goals: >= 50,000/s and >= 0.5x of it;
 * attention: values per second (two properties each: the value and its run) written by
-  ``learn/set_attention`` for every CO_PURCHASED pair, against the Bolt floor of the same rows.
+  ``learn/set_attention`` (one row per source product) for every CO_PURCHASED pair, against the
+  Bolt floor of the same rows.
 
 A profile goes with each: the same batches through a statement that only finds the products (the
 index lookups) and one that writes nothing (Bolt). Each is measured ``--repeat`` times, alternating
@@ -44,7 +45,8 @@ from relmine.config import Settings  # noqa: E402
 from relmine.gateway import Gateway  # noqa: E402
 from relmine.learn.extract import extract_skus  # noqa: E402
 from relmine.learn.writeback import (ATTENTION, EMBEDDINGS, PREDICTED, WRITE_BATCH, WRITE_SESSIONS,  # noqa: E402
-                                     Writer, embedding_rows, predicted_groups, predicted_params)
+                                     Writer, attention_groups, embedding_rows, predicted_groups,
+                                     predicted_params)
 from relmine.schema import apply_schema  # noqa: E402
 from tests.conftest import DATA, wipe  # noqa: E402
 
@@ -122,8 +124,10 @@ def measure(gw: Gateway, *, dim: int = 64, repeat: int = 5, top_k: int = 10, ses
     predicted = int(src.size)
     # one attention value per CO_PURCHASED pair, matched in whichever direction it is stored
     pairs = gw.read(PLAIN_PULL)
-    attention = [{"src": r["a"], "dst": r["b"], "type": "CO_PURCHASED", "attention": float(v)}
-                 for r, v in zip(pairs, rng.random(len(pairs)))]
+    index = {sku: i for i, sku in enumerate(skus)}
+    attention, attention_sizes = attention_groups(
+        names, [index[r["a"]] for r in pairs], [index[r["b"]] for r in pairs], ["CO_PURCHASED"] * len(pairs),
+        rng.random(len(pairs)))
     gw.write(DROP)
     gw.write(PROJECT)
     t: dict[str, list[float]] = {k: [] for k in (
@@ -167,9 +171,11 @@ def measure(gw: Gateway, *, dim: int = 64, repeat: int = 5, top_k: int = 10, ses
             Writer(gw, "bench", background=False).put_grouped(TRANSFER_GROUPED, groups, params)
             t11 = time.perf_counter()
             with Writer(gw, "bench", sessions=sessions) as writer:
-                writer.put(ATTENTION, attention)
+                writer.put_grouped(ATTENTION, attention, sizes=attention_sizes)
             t12 = time.perf_counter()
-            gw.write_batches(TRANSFER_ONLY, attention, batch_size=WRITE_BATCH, extra={"run": "bench"})
+            if writer.rows[ATTENTION] != len(pairs):
+                raise SystemExit(f"wrote {writer.rows[ATTENTION]} of {len(pairs)} attention values")
+            Writer(gw, "bench", background=False).put_grouped(TRANSFER_GROUPED, attention, sizes=attention_sizes)
             t13 = time.perf_counter()
             # the profile: the same batches, the products found and nothing written
             with Writer(gw, "bench", sessions=sessions) as writer:
@@ -192,13 +198,13 @@ def measure(gw: Gateway, *, dim: int = 64, repeat: int = 5, top_k: int = 10, ses
                 f"{len(skus) / (t3 - t2):,.0f}/s (FastRP write {rec['nodePropertiesWritten'] / max(t['fastrp_write'][-1], 1e-9):,.0f}/s; "
                 f"Bolt transfer alone {len(skus) / (t5 - t4):,.0f}/s); [:PREDICTED] {predicted / (t7 - t6):,.0f}/s "
                 f"(gds.knn.write {predicted / max(t['knn_write'][-1], 1e-9):,.0f}/s, its call {t9 - t8:.1f} s; Bolt alone "
-                f"{predicted / (t11 - t10):,.0f}/s); attention {len(attention) / (t12 - t11):,.0f}/s "
-                f"(Bolt alone {len(attention) / (t13 - t12):,.0f}/s)")
+                f"{predicted / (t11 - t10):,.0f}/s); attention {len(pairs) / (t12 - t11):,.0f}/s "
+                f"(Bolt alone {len(pairs) / (t13 - t12):,.0f}/s)")
     finally:
         gw.write(DROP)
         gw.write(DROP_KNN)
     med = {k: statistics.median(v) for k, v in t.items()}
-    n, a = len(skus), len(attention)
+    n, a = len(skus), len(pairs)
     figures = {
         "products": n, "edges": m, "dim": dim, "repeat": repeat, "top_k": top_k, "sessions": sessions,
         "pull_edges_per_s": m / med["pull"], "plain_match_edges_per_s": m / med["plain"],

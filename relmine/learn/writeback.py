@@ -129,11 +129,11 @@ def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: lis
         in_core = torch.zeros(len(bundle.skus), dtype=torch.bool)
         in_core[core] = True
         mine = in_core[bundle.pairs[0]].nonzero().flatten()
-        type_names = np.asarray(OBSERVED, dtype=object)
-        # one row per relation: the statement matches it in whichever direction it is stored
-        writer.put(ATTENTION, [{"src": a, "dst": b, "type": t, "attention": v} for a, b, t, v in zip(
-            skus[bundle.pairs[0, mine].numpy()].tolist(), skus[bundle.pairs[1, mine].numpy()].tolist(),
-            type_names[bundle.types[mine].numpy()].tolist(), bundle.attention[mine].tolist())])
+        # one row per source product: the statement matches each relation in whichever direction it is stored
+        groups, sizes = attention_groups(skus, bundle.pairs[0, mine].numpy(), bundle.pairs[1, mine].numpy(),
+                                         np.asarray(OBSERVED, dtype=object)[bundle.types[mine].numpy()],
+                                         bundle.attention[mine].numpy())
+        writer.put_grouped(ATTENTION, groups, sizes=sizes)
 
         kinds = predicted_params(bundle.run_types)
         done, pending, waiting, scoring, creating = 0, [], 0, 0.0, False
@@ -172,6 +172,26 @@ EMBEDDINGS, ATTENTION, PREDICTED = "learn/set_embeddings", "learn/set_attention"
 def embedding_rows(skus: list[str], vectors: torch.Tensor) -> list[dict]:
     """``learn/set_embeddings`` rows: each product's sku and vector (a list of floats)."""
     return [{"sku": s, "embedding": v} for s, v in zip(skus, vectors.tolist())]
+
+
+def attention_groups(skus: np.ndarray, src, dst, types, values) -> tuple[list[dict], list[int]]:
+    """``learn/set_attention`` rows from arrays of one value per related pair (``src``, ``dst``: product
+    indices; ``types``: relation type names): one row per source, ``{src, types, attention: {type: {sku:
+    value}}}``, and how many pairs each row holds. A pair given twice keeps its last value."""
+    src, dst = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+    order = np.argsort(src, kind="stable")
+    src, dst = src[order], dst[order]
+    types, values = np.asarray(types, dtype=object)[order].tolist(), np.asarray(values)[order].tolist()
+    dst_sku = skus[dst].tolist()
+    starts = np.flatnonzero(np.r_[True, src[1:] != src[:-1]]).tolist() + [src.size] if src.size else [0]
+    groups, sizes = [], []
+    for a, b in zip(starts[:-1], starts[1:]):
+        by_type: dict[str, dict[str, float]] = {}
+        for i in range(a, b):
+            by_type.setdefault(types[i], {})[dst_sku[i]] = values[i]
+        groups.append({"src": skus[src[a]], "types": list(by_type), "attention": by_type})
+        sizes.append(b - a)
+    return groups, sizes
 
 
 def predicted_params(run_types: list[str]) -> dict:
@@ -262,13 +282,14 @@ class Writer:
             self._submit(statement, rows[start:start + WRITE_BATCH], len(rows[start:start + WRITE_BATCH]),
                          key, extra)
 
-    def put_grouped(self, statement: str, groups: list[dict], extra: dict | None = None) -> None:
-        """Rows that each hold a list ``dst`` of relations, in batches of about :data:`WRITE_BATCH`
-        relations; :attr:`rows` counts relations."""
+    def put_grouped(self, statement: str, groups: list[dict], extra: dict | None = None,
+                    sizes: list[int] | None = None) -> None:
+        """Rows that each hold several relations (a list ``dst`` of them, or ``sizes[i]`` of them), in
+        batches of about :data:`WRITE_BATCH` relations; :attr:`rows` counts relations."""
         batch, size = [], 0
-        for group in groups:
+        for i, group in enumerate(groups):
             batch.append(group)
-            size += len(group["dst"])
+            size += len(group["dst"]) if sizes is None else sizes[i]
             if size >= WRITE_BATCH:
                 self._submit(statement, batch, size, "rows", extra)
                 batch, size = [], 0

@@ -67,3 +67,15 @@ def test_several_sessions_write_every_row_once_never_splitting_a_source():
         writer.wait()
         assert not writer.futures
     assert writer.rows["learn/set_embeddings"] == 12_000
+
+
+def test_attention_groups_hold_each_source_once_with_its_values_by_type_then_product():
+    skus = np.asarray(["a", "b", "c"], dtype=object)
+    rows, sizes = writeback.attention_groups(skus, [1, 0, 0, 0], [2, 1, 2, 1], ["CO_PURCHASED", "CO_PURCHASED",
+                                                                              "CO_PURCHASED", "CO_VIEWED"],
+                                             np.asarray([0.5, 0.25, 0.75, 0.125], dtype=np.float32))
+    assert rows == [{"src": "a", "types": ["CO_PURCHASED", "CO_VIEWED"],
+                     "attention": {"CO_PURCHASED": {"b": 0.25, "c": 0.75}, "CO_VIEWED": {"b": 0.125}}},
+                    {"src": "b", "types": ["CO_PURCHASED"], "attention": {"CO_PURCHASED": {"c": 0.5}}}]
+    assert sizes == [3, 1]
+    assert writeback.attention_groups(skus, [], [], [], np.zeros(0)) == ([], [])
