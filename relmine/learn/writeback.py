@@ -15,7 +15,7 @@ them with the graph's structure on the run (a :class:`Bundle`). Each
   lower-indexed product is in the partition (so each is written once): the
   last GAT layer's attention, heads averaged, of the relation's two
   directions averaged (how much each end attends to the other), one row per
-  relation, matched in whichever direction it is stored;
+  source product (its relations walked once), matched in whichever direction it is stored;
 * the top-k ``[:PREDICTED {type, score, rank, run}]`` per product, among
   candidates not already related to it: the ``TWO_HOP_CANDIDATES`` two-hop
   neighbours with the highest resource allocation and the
