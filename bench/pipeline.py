@@ -44,9 +44,9 @@ sys.path.insert(0, str(ROOT))
 from relmine.config import Settings  # noqa: E402
 from relmine.gateway import Gateway  # noqa: E402
 from relmine.learn.extract import extract_skus  # noqa: E402
-from relmine.learn.writeback import (ATTENTION, EMBEDDINGS, PREDICTED, WRITE_BATCH, WRITE_SESSIONS,  # noqa: E402
-                                     Writer, attention_groups, embedding_rows, predicted_groups,
-                                     predicted_params)
+from relmine.learn.writeback import (ATTENTION, EMBEDDING_BATCH, EMBEDDINGS, PREDICTED,  # noqa: E402
+                                     WRITE_BATCH, WRITE_SESSIONS, Writer, attention_groups, embedding_rows,
+                                     predicted_groups, predicted_params)
 from relmine.schema import apply_schema  # noqa: E402
 from tests.conftest import DATA, wipe  # noqa: E402
 
@@ -143,7 +143,7 @@ def measure(gw: Gateway, *, dim: int = 64, repeat: int = 5, top_k: int = 10, ses
             if sub.num_edges != len(plain) or len(plain) != m:
                 raise SystemExit(f"pull mismatch: {sub.num_edges} vs {len(plain)} vs {m}")
             with Writer(gw, "bench", sessions=sessions) as writer:  # what write_partition runs
-                writer.put(EMBEDDINGS, rows)
+                writer.put(EMBEDDINGS, rows, batch=EMBEDDING_BATCH)
             t3 = time.perf_counter()
             rec = gw.write(FASTRP_WRITE, {"dim": dim}).records[0]
             t4 = time.perf_counter()
@@ -179,7 +179,7 @@ def measure(gw: Gateway, *, dim: int = 64, repeat: int = 5, top_k: int = 10, ses
             t13 = time.perf_counter()
             # the profile: the same batches, the products found and nothing written
             with Writer(gw, "bench", sessions=sessions) as writer:
-                writer.put(LOOKUP_PRODUCTS, rows)
+                writer.put(LOOKUP_PRODUCTS, rows, batch=EMBEDDING_BATCH)
             t14 = time.perf_counter()
             with Writer(gw, "bench", sessions=sessions) as writer:
                 writer.put_grouped(LOOKUP_PAIRS, groups, params)
@@ -248,7 +248,8 @@ def measure(gw: Gateway, *, dim: int = 64, repeat: int = 5, top_k: int = 10, ses
         f"{sessions} sessions) vs gds.knn.write {figures['gds_knn_write_per_s']:,.0f}/s (its writeMillis; ratio "
         f"{figures['predicted_ratio_vs_gds_knn_write']:.2f}x, goal >= 0.5x and >= 50,000/s); Bolt transfer alone "
         f"{figures['predicted_transfer_only_per_s']:,.0f}/s")
-    log(f"attention: {figures['attention_values_per_s']:,.0f} relations/s ({figures['attention_properties_per_s']:,.0f} "
+    log(f"attention: {figures['attention_values_per_s']:,.0f} relations/s "
+        f"({figures['attention_properties_per_s']:,.0f} "
         f"properties/s: value and run); Bolt transfer alone {figures['attention_transfer_only_per_s']:,.0f}/s")
     log(f"profile (s, medians): {json.dumps(figures['profile_seconds'])}")
     log(f"peak RSS: bench {figures['peak_rss_mb']:,.0f} MB, Neo4j {figures['neo4j_peak_rss_mb'] or 0:,.0f} MB; "

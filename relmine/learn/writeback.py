@@ -47,7 +47,8 @@ from relmine.relations import KIND, OBSERVED
 
 WRITE_BATCH = 5_000
 WRITES_AHEAD = 4  # batches queued for the writer threads at most (at least two per session)
-WRITE_SESSIONS = 2  # driver sessions writing at once (bench/pipeline.py --sessions measures others)
+WRITE_SESSIONS = 4  # driver sessions writing at once (bench/pipeline.py --sessions measures others)
+EMBEDDING_BATCH = 1_000  # embeddings per transaction: smaller batches keep the sessions' packing and writes overlapped
 EMBEDDING_NEIGHBOURS = 50
 TWO_HOP_CANDIDATES = 100
 WALK_BUDGET = 4_000_000  # two-hop walk entries per block of products
@@ -125,7 +126,7 @@ def write_partition(gw: Gateway, run: str, model, bundle: Bundle, core_skus: lis
     with Writer(gw, run, background, sessions=WRITE_SESSIONS) as writer:
         writer.put("learn/delete_partition_predicted", skus[core.numpy()].tolist(), key="skus")
         writer.wait()  # nothing is created before the partition's older relations are gone
-        writer.put(EMBEDDINGS, embedding_rows(skus[core.numpy()].tolist(), bundle.written[core]))
+        writer.put(EMBEDDINGS, embedding_rows(skus[core.numpy()].tolist(), bundle.written[core]), batch=EMBEDDING_BATCH)
         in_core = torch.zeros(len(bundle.skus), dtype=torch.bool)
         in_core[core] = True
         mine = in_core[bundle.pairs[0]].nonzero().flatten()
@@ -277,10 +278,12 @@ class Writer:
         self.seconds = 0.0
         self._lock = threading.Lock()
 
-    def put(self, statement: str, rows: list, key: str = "rows", extra: dict | None = None) -> None:
-        for start in range(0, len(rows), WRITE_BATCH):
-            self._submit(statement, rows[start:start + WRITE_BATCH], len(rows[start:start + WRITE_BATCH]),
-                         key, extra)
+    def put(self, statement: str, rows: list, key: str = "rows", extra: dict | None = None,
+            batch: int | None = None) -> None:
+        """``rows`` in transactions of ``batch`` rows (default :data:`WRITE_BATCH`)."""
+        batch = batch or WRITE_BATCH
+        for start in range(0, len(rows), batch):
+            self._submit(statement, rows[start:start + batch], len(rows[start:start + batch]), key, extra)
 
     def put_grouped(self, statement: str, groups: list[dict], extra: dict | None = None,
                     sizes: list[int] | None = None) -> None:
