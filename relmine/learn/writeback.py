@@ -15,7 +15,7 @@ them with the graph's structure on the run (a :class:`Bundle`). Each
   lower-indexed product is in the partition (so each is written once): the
   last GAT layer's attention, heads averaged, of the relation's two
   directions averaged (how much each end attends to the other), one row per
-  relation, matched in whichever direction it is stored;
+  source product (its relations walked once), matched in whichever direction it is stored;
 * the top-k ``[:PREDICTED {type, score, rank, run}]`` per product, among
   candidates not already related to it: the ``TWO_HOP_CANDIDATES`` two-hop
   neighbours with the highest resource allocation and the
@@ -32,6 +32,7 @@ them with the graph's structure on the run (a :class:`Bundle`). Each
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -45,7 +46,9 @@ from relmine.gnn.embedspace import center_normalise
 from relmine.relations import KIND, OBSERVED
 
 WRITE_BATCH = 5_000
-WRITES_AHEAD = 4  # batches queued for the writer thread at most
+WRITES_AHEAD = 4  # batches queued for the writer threads at most (at least two per session)
+WRITE_SESSIONS = 4  # driver sessions writing at once (bench/pipeline.py --sessions measures others)
+EMBEDDING_BATCH = 1_000  # embeddings per transaction: smaller batches keep the sessions' packing and writes overlapped
 EMBEDDING_NEIGHBOURS = 50
 TWO_HOP_CANDIDATES = 100
 WALK_BUDGET = 4_000_000  # two-hop walk entries per block of products
@@ -106,50 +109,118 @@ def write_partition(gw: Gateway, run_id: str, model, bundle: Bundle, core_skus: 
     """Write one partition's embeddings, attention and predictions; ``progress(done, total)`` is called
     as the products' predictions are scored.
 
-    The writes go to Neo4j from one background thread while the next blocks are scored (at most
-    :data:`WRITES_AHEAD` batches waiting), so the database and the scoring work at the same time; the
-    result says how long each took (``seconds_score``: scoring, ``seconds_write``: the writes,
-    ``seconds``: the partition, wall). ``background=False`` writes each batch in turn instead (the
-    baseline of ``bench/writeback.py``)."""
+    The writes go to Neo4j from :data:`WRITE_SESSIONS` background threads, each with its own driver
+    session, while the next blocks are scored (at most :data:`WRITES_AHEAD` batches waiting), so the
+    database and the scoring work at the same time; the result says how long each took
+    (``seconds_score``: scoring, ``seconds_write``: the writes, summed over the sessions, ``seconds``:
+    the partition, wall). ``background=False`` writes each batch in turn instead (the baseline of
+    ``bench/writeback.py``).
+
+    The ``[:PREDICTED]`` relations are created, not merged: first the run's relations out of the
+    partition's products are deleted (none, unless a task that died mid-partition wrote some), so a
+    partition written again holds each pair once, as the merge did."""
     t0 = time.monotonic()
     model = model.cpu().eval()
     core = torch.tensor(sorted(bundle.index[s] for s in core_skus if s in bundle.index), dtype=torch.long)
     skus = np.asarray(bundle.skus, dtype=object)
-    with _Writer(gw, run_id, background) as writer:
-        writer.put("learn/set_embeddings",
-                   [{"sku": bundle.skus[i], "embedding": bundle.written[i].tolist()} for i in core.tolist()])
+    with Writer(gw, run_id, background, sessions=WRITE_SESSIONS) as writer:
+        writer.put("learn/delete_partition_predicted", skus[core.numpy()].tolist(), key="skus")
+        writer.wait()  # nothing is created before the partition's older relations are gone
+        writer.put(EMBEDDINGS, embedding_rows(skus[core.numpy()].tolist(), bundle.written[core]), batch=EMBEDDING_BATCH)
         in_core = torch.zeros(len(bundle.skus), dtype=torch.bool)
         in_core[core] = True
         mine = in_core[bundle.pairs[0]].nonzero().flatten()
-        type_names = np.asarray(OBSERVED, dtype=object)
-        # one row per relation: the statement matches it in whichever direction it is stored
-        writer.put("learn/set_attention", [{"src": a, "dst": b, "type": t, "attention": v} for a, b, t, v in zip(
-            skus[bundle.pairs[0, mine].numpy()].tolist(), skus[bundle.pairs[1, mine].numpy()].tolist(),
-            type_names[bundle.types[mine].numpy()].tolist(), bundle.attention[mine].tolist())])
+        # one row per source product: the statement matches each relation in whichever direction it is stored
+        groups, sizes = attention_groups(skus, bundle.pairs[0, mine].numpy(), bundle.pairs[1, mine].numpy(),
+                                         np.asarray(OBSERVED, dtype=object)[bundle.types[mine].numpy()],
+                                         bundle.attention[mine].numpy())
+        writer.put_grouped(ATTENTION, groups, sizes=sizes)
 
-        run_types = np.asarray(bundle.run_types, dtype=object)
-        kinds = np.asarray([KIND[t] for t in bundle.run_types], dtype=object)
-        done, pending, scoring = 0, [], 0.0
+        kinds = predicted_params(bundle.run_types)
+        done, pending, waiting, scoring, creating = 0, [], 0, 0.0, False
         for block in _blocks(bundle.adj, core):
             t1 = time.monotonic()
             src, dst, typ, score, rank = (_ranked_rows(bundle.ranked, block) if bundle.ranked is not None
                                           else _decoder_rows(model, bundle, block, top_k))
-            pending.extend({"src": a, "dst": b, "type": t, "kind": k, "score": v, "rank": r}
-                           for a, b, t, k, v, r in zip(skus[src].tolist(), skus[dst].tolist(),
-                                                       run_types[typ].tolist(), kinds[typ].tolist(),
-                                                       score.tolist(), rank.tolist()))
+            groups = predicted_groups(skus, src, dst, typ, score, rank)
+            pending.extend(groups)
+            waiting += src.size
             scoring += time.monotonic() - t1
-            if len(pending) >= WRITE_BATCH:
-                writer.put("learn/merge_predicted", pending)
-                pending = []
+            if waiting >= WRITE_BATCH:
+                if not creating:
+                    # the embeddings and attention are written by now (they overlapped the first blocks'
+                    # scoring): a relation created at a product whose vector, or next to a relation whose
+                    # attention, another session is setting would wait on its lock (or deadlock)
+                    writer.wait()
+                    creating = True
+                writer.put_grouped(PREDICTED, pending, kinds)
+                pending, waiting = [], 0
             done += block.numel()
             if progress is not None:
                 progress(done, core.numel())
-        writer.put("learn/merge_predicted", pending)
-    return {"embeddings": writer.rows["learn/set_embeddings"], "attention": writer.rows["learn/set_attention"],
-            "predicted": writer.rows["learn/merge_predicted"], "properties": writer.properties,
+        if not creating:
+            writer.wait()
+        writer.put_grouped(PREDICTED, pending, kinds)
+    return {"embeddings": writer.rows[EMBEDDINGS], "attention": writer.rows[ATTENTION],
+            "predicted": writer.rows[PREDICTED], "properties": writer.properties,
             "seconds": round(time.monotonic() - t0, 2), "seconds_score": round(scoring, 2),
             "seconds_write": round(writer.seconds, 2)}
+
+
+EMBEDDINGS, ATTENTION, PREDICTED = "learn/set_embeddings", "learn/set_attention", "learn/create_predicted"
+
+
+def embedding_rows(skus: list[str], vectors: torch.Tensor) -> list[dict]:
+    """``learn/set_embeddings`` rows: each product's sku and vector (a list of floats)."""
+    return [{"sku": s, "embedding": v} for s, v in zip(skus, vectors.tolist())]
+
+
+def attention_groups(skus: np.ndarray, src, dst, types, values) -> tuple[list[dict], list[int]]:
+    """``learn/set_attention`` rows from arrays of one value per related pair (``src``, ``dst``: product
+    indices; ``types``: relation type names): one row per source, ``{src, types, attention: {type: {sku:
+    value}}}``, and how many pairs each row holds. A pair given twice keeps its last value."""
+    src, dst = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+    order = np.argsort(src, kind="stable")
+    src, dst = src[order], dst[order]
+    types, values = np.asarray(types, dtype=object)[order].tolist(), np.asarray(values)[order].tolist()
+    dst_sku = skus[dst].tolist()
+    starts = np.flatnonzero(np.r_[True, src[1:] != src[:-1]]).tolist() + [src.size] if src.size else [0]
+    groups, sizes = [], []
+    for a, b in zip(starts[:-1], starts[1:]):
+        by_type: dict[str, dict[str, float]] = {}
+        for i in range(a, b):
+            by_type.setdefault(types[i], {})[dst_sku[i]] = values[i]
+        groups.append({"src": skus[src[a]], "types": list(by_type), "attention": by_type})
+        sizes.append(b - a)
+    return groups, sizes
+
+
+def predicted_params(run_types: list[str]) -> dict:
+    """The parameters ``learn/create_predicted`` reads a row's type indices with: the run's relation
+    types and what each means (:data:`relmine.relations.KIND`)."""
+    return {"types": list(run_types), "kinds": [KIND[t] for t in run_types]}
+
+
+def predicted_groups(skus: np.ndarray, src, dst, typ, score, rank) -> list[dict]:
+    """``learn/create_predicted`` rows from ``(src, dst, type, score, rank)`` arrays of product and
+    type indices, a source's relations consecutive: one row per source, its targets in the order given.
+
+    A pair given twice is written once, with its last values (what the merge per pair wrote before);
+    the scorers give each pair once."""
+    src, dst = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+    if src.size == 0:
+        return []
+    key = src * len(skus) + dst
+    if np.unique(key).size < key.size:  # keep each pair's last row, where it stands
+        _, last = np.unique(key[::-1], return_index=True)
+        keep = np.sort(key.size - 1 - last)
+        src, dst = src[keep], dst[keep]
+        typ, score, rank = np.asarray(typ)[keep], np.asarray(score)[keep], np.asarray(rank)[keep]
+    starts = np.flatnonzero(np.r_[True, src[1:] != src[:-1]]).tolist() + [src.size]
+    src_sku, dst_sku = skus[src[starts[:-1]]].tolist(), skus[dst].tolist()
+    typ, score, rank = np.asarray(typ).tolist(), np.asarray(score).tolist(), np.asarray(rank).tolist()
+    return [{"src": s, "dst": dst_sku[a:b], "type": typ[a:b], "score": score[a:b], "rank": rank[a:b]}
+            for s, a, b in zip(src_sku, starts[:-1], starts[1:])]
 
 
 def _decoder_rows(model, bundle: Bundle, block: torch.Tensor, top_k: int):
@@ -181,40 +252,75 @@ def _ranked_rows(ranked: dict, block: torch.Tensor):
             rank.numpy())
 
 
-class _Writer:
-    """Batched writes of one run's rows on one background thread, in the order given.
+class Writer:
+    """Batched writes of one run's rows on background threads, each with its own driver session.
 
-    ``put`` waits while :data:`WRITES_AHEAD` batches are queued (memory stays bounded); leaving the
-    ``with`` block waits for every write and raises the first error of any of them."""
+    ``put`` cuts rows into transactions of :data:`WRITE_BATCH` rows (``put_grouped``: of about
+    :data:`WRITE_BATCH` relations, a source's relations never split) and queues them; it waits while
+    :data:`WRITES_AHEAD` batches (at least two per session) are queued, so memory stays bounded.
+    With one session the batches are written in the order given; with several, concurrent batches
+    hold different rows (different products, or different source products), in any order. ``wait``
+    returns once every queued batch is written; leaving the ``with`` block waits too, and raises the
+    first error of any write. Lock waits between sessions (two batches whose relations share a target
+    product) are Neo4j's to order; a deadlock it reports is run again by the gateway."""
 
-    def __init__(self, gw: Gateway, run_id: str, background: bool = True):
+    def __init__(self, gw: Gateway, run_id: str, background: bool = True, sessions: int = 1):
+        from collections import defaultdict
         from concurrent.futures import ThreadPoolExecutor
 
         self.gw, self.run_id = gw, run_id
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relmine-write") if background else None
+        self.pool = (ThreadPoolExecutor(max_workers=max(1, sessions), thread_name_prefix="relmine-write")
+                     if background else None)
+        self.ahead = max(WRITES_AHEAD, 2 * sessions)
         self.futures: list = []
-        self.rows: dict[str, int] = {"learn/set_embeddings": 0, "learn/set_attention": 0, "learn/merge_predicted": 0}
+        self.rows: dict[str, int] = defaultdict(int)
         self.properties = 0
         self.seconds = 0.0
+        self._lock = threading.Lock()
 
-    def put(self, statement: str, rows: list[dict]) -> None:
-        for start in range(0, len(rows), WRITE_BATCH):
-            if self.pool is None:
-                self._write(statement, rows[start:start + WRITE_BATCH])
-                continue
-            while len(self.futures) >= WRITES_AHEAD:
-                self.futures.pop(0).result()
-            self.futures.append(self.pool.submit(self._write, statement, rows[start:start + WRITE_BATCH]))
+    def put(self, statement: str, rows: list, key: str = "rows", extra: dict | None = None,
+            batch: int | None = None) -> None:
+        """``rows`` in transactions of ``batch`` rows (default :data:`WRITE_BATCH`)."""
+        batch = batch or WRITE_BATCH
+        for start in range(0, len(rows), batch):
+            self._submit(statement, rows[start:start + batch], len(rows[start:start + batch]), key, extra)
 
-    def _write(self, statement: str, rows: list[dict]) -> None:
+    def put_grouped(self, statement: str, groups: list[dict], extra: dict | None = None,
+                    sizes: list[int] | None = None) -> None:
+        """Rows that each hold several relations (a list ``dst`` of them, or ``sizes[i]`` of them), in
+        batches of about :data:`WRITE_BATCH` relations; :attr:`rows` counts relations."""
+        batch, size = [], 0
+        for i, group in enumerate(groups):
+            batch.append(group)
+            size += len(group["dst"]) if sizes is None else sizes[i]
+            if size >= WRITE_BATCH:
+                self._submit(statement, batch, size, "rows", extra)
+                batch, size = [], 0
+        if batch:
+            self._submit(statement, batch, size, "rows", extra)
+
+    def wait(self) -> None:
+        while self.futures:
+            self.futures.pop(0).result()
+
+    def _submit(self, statement: str, rows: list, count: int, key: str, extra: dict | None) -> None:
+        if self.pool is None:
+            self._write(statement, rows, count, key, extra)
+            return
+        while len(self.futures) >= self.ahead:
+            self.futures.pop(0).result()
+        self.futures.append(self.pool.submit(self._write, statement, rows, count, key, extra))
+
+    def _write(self, statement: str, rows: list, count: int, key: str, extra: dict | None) -> None:
         t0 = time.monotonic()
-        summary = self.gw.write(statement, {"run_id": self.run_id, "rows": rows})
-        self.seconds += time.monotonic() - t0
-        self.rows[statement] += len(rows)
-        if statement == "learn/set_embeddings":
-            self.properties += summary.properties_set
+        summary = self.gw.write(statement, {**(extra or {}), "run_id": self.run_id, key: rows})
+        with self._lock:
+            self.seconds += time.monotonic() - t0
+            self.rows[statement] += count
+            if statement == EMBEDDINGS:
+                self.properties += summary.properties_set
 
-    def __enter__(self) -> "_Writer":
+    def __enter__(self) -> "Writer":
         return self
 
     def __exit__(self, *exc) -> None:
@@ -227,6 +333,9 @@ class _Writer:
         finally:
             if self.pool is not None:
                 self.pool.shutdown(wait=True)
+
+
+_Writer = Writer  # the name it had
 
 
 def top_per_source(src: torch.Tensor, scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
