@@ -57,7 +57,7 @@ def test_several_sessions_write_every_row_once_never_splitting_a_source():
         assert len(writer.futures) <= writer.ahead
     sources = [g["src"] for _, p in gw.calls for g in p["rows"]]
     assert sorted(sources) == sorted(g["src"] for g in groups)  # every source once, whole
-    assert all(p["run"] == "run-1" and p["types"] == ["T"] for _, p in gw.calls)
+    assert all(p["run_id"] == "run-1" and p["types"] == ["T"] for _, p in gw.calls)
     assert all(sum(len(g["dst"]) for g in p["rows"]) < writeback.WRITE_BATCH + 7 for _, p in gw.calls)
     assert writer.rows["learn/create_predicted"] == 3000 * 7
     assert gw.most > 1 and len(gw.threads) > 1  # the sessions wrote at the same time
