@@ -36,7 +36,7 @@ import io
 import logging
 import pickle
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -250,9 +250,29 @@ def train_run(gw: Gateway, run_id: str, home: Path,
     train_graph = lg.data(lg.pairs[:, split.train], local[split.train], lg.weights[split.train])
     baskets, why = _dated_baskets(gw, run_id, lg, split)
     val = _validation(gw, run_id, spec, lg, split, baskets, PairSet(train_graph, split.val_pos, split.val_neg))
+    prepared = _Prepared(spec, types, lg, local, split, train_graph, val, paths3, baskets, why)
     with paths3_forced(paths3):
-        return _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val, paths3, checkpoint,
-                                model_path, on_epoch, (baskets, why))
+        return _train_and_embed(gw, run_id, prepared, checkpoint, model_path, on_epoch)
+
+
+@dataclass
+class _Prepared:
+    """What a training task has pulled and decided before it trains: the run's spec and relation types, its
+    learning graph (``local``: each relation's type index), the held-out split and the graph it trains on,
+    what it early-stops on (validation pairs or a :class:`relmine.learn.blend.WindowCriterion`), the 3-path
+    mode, and the dated baskets it ranks with (``None``, and ``why`` not, where it writes the decoder's
+    ranking)."""
+
+    spec: TrainSpec
+    types: list[str]
+    lg: object
+    local: object
+    split: object
+    train_graph: object
+    val: object
+    paths3: str
+    baskets: object
+    why: str
 
 
 def _dated_baskets(gw, run_id, lg, split):
@@ -290,16 +310,17 @@ def _validation(gw, run_id, spec, lg, split, baskets, pairs):
     return crit
 
 
-def _rank(gw, run_id, spec, model, lg, local, split, train_graph, embeddings, dated):
+def _rank(gw, run_id, prepared: _Prepared, model, embeddings):
     """The run's ranking figures on its test window, and the blend it writes where it can
-    (:mod:`relmine.learn.blend`; ``None``: the decoder's own ranking is written). ``dated``: what
-    :func:`_dated_baskets` read."""
+    (:mod:`relmine.learn.blend`; ``None``: the decoder's own ranking is written)."""
     from relmine.learn import blend as B
     from relmine.learn.ranking import ranking_metrics
 
+    spec, lg, local, split, train_graph = (prepared.spec, prepared.lg, prepared.local, prepared.split,
+                                           prepared.train_graph)
     if split.held_out.get("holdout") != "time":
         return {}, None
-    baskets, why = dated
+    baskets, why = prepared.baskets, prepared.why
     if baskets is not None:
         blend = B.blend_run(model, lg, local, split, baskets, embeddings, seed=spec.seed,
                             budget=spec.max_step_edges, top_k=spec.top_k,
@@ -347,11 +368,13 @@ def paths3_mode_of(lg, with_walks: bool = False):
     return (adj.paths3_mode(), adj.two_hop_walks()) if with_walks else adj.paths3_mode()
 
 
-def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val, paths3, checkpoint, model_path,
-                     on_epoch, dated) -> list[int]:
+def _train_and_embed(gw, run_id, prepared: _Prepared, checkpoint, model_path, on_epoch) -> list[int]:
     from relmine.gnn.train import PairSet, train
     from relmine.learn.blend import to_saved
 
+    p = prepared
+    spec, types, lg, local, split, train_graph, val, paths3 = (p.spec, p.types, p.lg, p.local, p.split,
+                                                               p.train_graph, p.val, p.paths3)
     st = lg.stats
     torch.manual_seed(spec.seed)  # the initial weights too depend only on the seed, not on the worker's past
     model = build_model(spec, lg.x.size(1), len(types))
@@ -385,7 +408,7 @@ def _train_and_embed(gw, run_id, spec, types, lg, local, split, train_graph, val
     t2 = time.monotonic()
     embeddings, attention = full_graph_outputs(model, lg, local, spec.max_step_edges)
     t_embed = time.monotonic() - t2
-    ranking, blend = _rank(gw, run_id, spec, model, lg, local, split, train_graph, embeddings, dated)
+    ranking, blend = _rank(gw, run_id, prepared, model, embeddings)
     ranked = {} if blend is None else _ranked(blend.src, blend.dst, blend.score, blend.type)
     buffer = io.BytesIO()
     torch.save({"state": model.cpu().state_dict(), "in_channels": lg.x.size(1), "types": list(types),
