@@ -188,17 +188,26 @@ def test_a_gain_on_the_validation_window_counts_only_where_it_is_significant(win
     crit, _ = B.criterion(lg, split, baskets, train_graph, seed=0)
     products = len(crit.wanted)
     assert products > 20
-    crit._best_hits = np.full(products, 0.3)
-    one_hit = np.full(products, 0.3)
+    flat = np.full(products, 0.3)
+
+    def epoch(blend, gnn=flat):
+        crit._last_hits, crit.last = {"blend": blend, "gnn": gnn}, {"blend": {"precision@10": float(blend.mean())}}
+        return float(blend.mean())
+
+    crit._best_hits = {"blend": flat, "gnn": flat}
+    one_hit = flat.copy()
     one_hit[0] += 0.1  # one more hit on one product: higher, not significant
-    crit._last_hits, crit.last = one_hit, {"blend": {"precision@10": float(one_hit.mean())}}
-    assert not crit.improves(float(one_hit.mean()), 0.3)
-    broad = np.full(products, 0.3)
+    assert not crit.improves(epoch(one_hit), 0.3)
+    broad = flat.copy()
     broad[: products // 2] += 0.1  # one more hit on half the products: a gain
-    crit._last_hits, crit.last = broad, {"blend": {"precision@10": float(broad.mean())}}
-    assert crit.improves(float(broad.mean()), 0.3) and crit._best_hits is broad
+    assert crit.improves(epoch(broad), 0.3) and crit._best_hits["blend"] is broad
+    # the blend level (the heuristics carry it), the model's own ranking clearly better: a gain too
+    assert crit.improves(epoch(broad.copy(), gnn=flat + 0.2), float(broad.mean()))
+    # ... but not when the blend is clearly worse for it
+    worse = crit._best_hits["blend"] - 0.1
+    assert not crit.improves(epoch(worse, gnn=flat + 0.4), float(broad.mean()))
     # a resumed run (the best epoch scored by another process): any gain counts
-    crit._best_hits = None
+    crit._best_hits = {}
     assert not crit.improves(0.29, 0.3) and crit.improves(0.31, 0.3)
 
 
