@@ -697,7 +697,7 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
                                total_targets / max(train_s, 1e-9))
             result.history.append(stats)
             if config.progress:
-                name = config.val_metric if isinstance(val, PairSet) else getattr(val, "name", "criterion")
+                name = config.val_metric if isinstance(val, PairSet) else val.name
                 val_txt = "" if score is None else f" val {name} {score:.4f}"
                 log.info("epoch %d loss %.4f%s (%.1fs, %.0f edges/s)", epoch, stats.loss, val_txt,
                          stats.seconds, stats.edges_per_s)

@@ -233,6 +233,41 @@ def best_per_source(src: np.ndarray, dst: np.ndarray, score: np.ndarray, tie: np
 
 
 @dataclass
+class _Window:
+    """The pairs new in ``[start, end)`` and a seeded sample of their products' candidates at ``start``: what a
+    blend is fitted (or an epoch scored) on."""
+
+    at: F.Snapshot        # the heuristics and candidates of the baskets before ``start``
+    label_min: int        # a label is a pair bought together this often in the window
+    new: np.ndarray       # the new pairs' keys
+    sources: np.ndarray   # the sampled products (ends of new pairs)
+    src: np.ndarray       # their candidates: product, partner, features, label
+    dst: np.ndarray
+    features: np.ndarray
+    labels: np.ndarray
+    wanted: dict          # product -> its new partners
+
+
+def _window(baskets: Baskets, n: int, start: int, end: int, most: int, rng, extra=None) -> _Window:
+    """The labels of the window: pairs new in it bought together :data:`relmine.learn.future.MIN_COUNT` times,
+    or once where that leaves fewer than :data:`FIT_POSITIVES_LEAST`."""
+    b, p, d = baskets.basket, baskets.product, baskets.day
+    at = F.snapshot(b, p, d, n, start, extra=extra, n_popular=N_POPULAR, n_rising=N_RISING)
+    inside = (d >= start) & (d < end)
+    later = F.cocounts(b[inside], p[inside], n)
+    label_min = F.MIN_COUNT
+    new = F.new_pairs(at.seen, later, label_min)
+    if new.size < FIT_POSITIVES_LEAST:
+        label_min = 1
+        new = F.new_pairs(at.seen, later, label_min)
+    sources = _sources(new, n, most, rng)
+    rows = np.isin(at.cand_src, sources)
+    src, dst = at.cand_src[rows], at.cand_dst[rows]
+    return _Window(at, label_min, new, sources, src, dst, at.features[rows], np.isin(F.pair_key(src, dst, n), new),
+                   _targets_of(new, n, sources))
+
+
+@dataclass
 class Fit:
     """The blend and the heuristic re-ranker fitted on one window, with what they saw and scored there."""
 
@@ -269,26 +304,15 @@ def blend_run(model, lg, local, split, baskets: Baskets, h_full: torch.Tensor, *
         the model's embeddings of the relations first seen before them, the heuristics of the baskets before."""
         start = min(max(unseen, end - FIT_DAYS), end - 1)  # at least a day
         h, adj = encode(start)
-        at = F.snapshot(b, p, d, n, start, extra=_nearest(h), **opts)
-        window = (d >= start) & (d < end)
-        later = F.cocounts(b[window], p[window], n)
-        label_min = F.MIN_COUNT
-        labels_at = F.new_pairs(at.seen, later, label_min)
-        if labels_at.size < FIT_POSITIVES_LEAST:
-            label_min = 1
-            labels_at = F.new_pairs(at.seen, later, label_min)
-        sources = _sources(labels_at, n, FIT_SOURCES_MOST, rng)
-        rows = np.isin(at.cand_src, sources)
-        fs, fd, ff = at.cand_src[rows], at.cand_dst[rows], at.features[rows]
+        w = _window(baskets, n, start, end, FIT_SOURCES_MOST, rng, extra=_nearest(h))
+        fs, fd, ff, labels, wanted, sources = w.src, w.dst, w.features, w.labels, w.wanted, w.sources
         x = np.column_stack([ff, _logits(model, h, adj, fs, fd)])
-        labels = np.isin(F.pair_key(fs, fd, n), labels_at)
         fitted = F.fit_reranker(x, labels, names=BLEND_FEATURES)
         heuristic = F.fit_reranker(ff, labels)
-        wanted = _targets_of(labels_at, n, sources)
         figures = {"model": score_lists(_lists(fs, fd, fitted.score(x), ff[:, ra], n, k), wanted, k),
                    "heuristic_reranker": score_lists(_lists(fs, fd, heuristic.score(ff), ff[:, ra], n, k), wanted, k),
-                   "recent_popularity": score_lists(_rows(at.top["recent_popularity"], sources), wanted, k)}
-        info = {"from": _iso_day(start), "to": _iso_day(end), "label_min_count": label_min,
+                   "recent_popularity": score_lists(_rows(w.at.top["recent_popularity"], sources), wanted, k)}
+        info = {"from": _iso_day(start), "to": _iso_day(end), "label_min_count": w.label_min,
                 "labels": int(labels.sum()), "candidates": int(labels.size), "sources": int(sources.size),
                 "weights": fitted.describe(), "heuristic_weights": heuristic.describe()}
         return Fit(fitted, heuristic, info, figures)
@@ -350,24 +374,12 @@ class WindowCriterion:
 
     def __init__(self, graph, n: int, baskets: Baskets, start: int, end: int, *, seed: int = 0,
                  budget: int = 1_000_000, k: int = F.K):
-        b, p, d = baskets.basket, baskets.product, baskets.day
-        at = F.snapshot(b, p, d, n, start, n_popular=N_POPULAR, n_rising=N_RISING)
-        window = (d >= start) & (d < end)
-        later = F.cocounts(b[window], p[window], n)
-        self.label_min = F.MIN_COUNT
-        new = F.new_pairs(at.seen, later, self.label_min)
-        if new.size < FIT_POSITIVES_LEAST:
-            self.label_min = 1
-            new = F.new_pairs(at.seen, later, self.label_min)
-        sources = _sources(new, n, VAL_SOURCES_MOST, np.random.default_rng(seed))
-        rows = np.isin(at.cand_src, sources)
-        self.src, self.dst, self.features = at.cand_src[rows], at.cand_dst[rows], at.features[rows]
-        self.labels = np.isin(F.pair_key(self.src, self.dst, n), new)
-        self.wanted = _targets_of(new, n, sources)
+        w = _window(baskets, n, start, end, VAL_SOURCES_MOST, np.random.default_rng(seed))
+        self.src, self.dst, self.features, self.labels, self.wanted = w.src, w.dst, w.features, w.labels, w.wanted
         self.graph, self.n, self.k, self.budget = graph, n, k, budget
-        self.info = {"from": _iso_day(start), "to": _iso_day(end), "label_min_count": self.label_min,
-                     "new_pairs": int(new.size), "labels": int(self.labels.sum()),
-                     "candidates": int(self.labels.size), "sources": int(sources.size)}
+        self.info = {"from": _iso_day(start), "to": _iso_day(end), "label_min_count": w.label_min,
+                     "new_pairs": int(w.new.size), "labels": int(self.labels.sum()),
+                     "candidates": int(self.labels.size), "sources": int(w.sources.size)}
         self._adj = None
         self.last: dict = {}  # the last epoch's figures: the blend's and the GNN's alone
         self.best: dict = {}  # the best epoch's (since this process started: a resumed run forgets earlier ones)
@@ -378,6 +390,7 @@ class WindowCriterion:
     def __call__(self, model, adj) -> float:
         from relmine.gnn.graph import Adjacency
         from relmine.gnn.train import embed
+        from relmine.learn.ranking import score_lists
 
         if adj is None and model.needs_adjacency:  # not training on this graph: its own, built once
             if self._adj is None:
@@ -392,7 +405,7 @@ class WindowCriterion:
         ra = self.features[:, F.FEATURES.index("ra")]
         lists = {"blend": _lists(self.src, self.dst, fitted.score(x), ra, self.n, self.k),
                  "gnn": _lists(self.src, self.dst, gnn, ra, self.n, self.k)}
-        self.last = {name: score_window(self, got) for name, got in lists.items()}
+        self.last = {name: score_lists(got, self.wanted, self.k) for name, got in lists.items()}
         self._last_hits = {name: np.array([len(set(got.get(s, [])[:self.k]) & wanted) / self.k
                                            for s, wanted in self.wanted.items()]) for name, got in lists.items()}
         return self.last["blend"][f"precision@{self.k}"]
@@ -429,14 +442,6 @@ def _paired(diff: np.ndarray) -> float:
         return 0.0
     se = diff.std(ddof=1) / np.sqrt(diff.size)
     return float(diff.mean() / se) if se > 0 else float(np.sign(diff.mean()) * np.inf)
-
-
-def score_window(c: WindowCriterion, score: np.ndarray | dict, tie: np.ndarray | None = None) -> dict:
-    """The window's figures of a score over the criterion's candidates (or of lists already ranked)."""
-    from relmine.learn.ranking import score_lists
-
-    lists = score if isinstance(score, dict) else _lists(c.src, c.dst, score, tie, c.n, c.k)
-    return score_lists(lists, c.wanted, c.k)
 
 
 def criterion(lg, split, baskets: Baskets, graph, *, seed: int = 0,

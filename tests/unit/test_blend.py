@@ -59,16 +59,25 @@ def _graph(basket, product, day, n):
 
 
 @pytest.fixture(scope="module")
-def blended():
+def window():
+    """A run's pieces before training: the learning graph, its time split, the baskets, the training graph."""
     n = 400
     basket, product, day = _baskets(n=n)
     lg = _graph(basket, product, day, n)
     split = split_relations(lg, seed=0, val_ratio=0.1, test_ratio=0.15, holdout="time")
+    local = np.zeros(lg.pairs.shape[1], dtype=np.int64)
+    train_graph = lg.data(lg.pairs[:, split.train], local[split.train], lg.weights[split.train])
     torch.manual_seed(0)
-    model = build_model(TrainSpec(hidden=16, heads=2), lg.x.size(1), 1).eval()
+    model = build_model(TrainSpec(hidden=16, heads=2), lg.x.size(1), 1)
+    return lg, split, B.Baskets(basket, product, day, int(basket.max()) + 1, 0), train_graph, model
+
+
+@pytest.fixture(scope="module")
+def blended(window):
+    lg, split, baskets, _, model = window
+    model = model.eval()
     local = np.zeros(lg.pairs.shape[1], dtype=np.int64)
     h, _ = B._encode(model, lg, local, None, 1_000_000)
-    baskets = B.Baskets(basket, product, day, int(basket.max()) + 1, 0)
     assert B.usable(lg, split, baskets) is None
     return lg, split, B.blend_run(model, lg, local, split, baskets, h, seed=0, top_k=5)
 
@@ -146,20 +155,6 @@ def test_the_embed_task_writes_a_blocks_share_of_the_ranked_lists_with_ranks_per
     assert src.tolist() == [2, 2, 2, 5] and dst.tolist() == [4, 0, 1, 2]
     assert rank.tolist() == [1, 2, 3, 1] and typ.tolist() == [0, 0, 1, 0]
     assert np.allclose(score, [0.8, 0.7, 0.1, 0.6])
-
-
-@pytest.fixture(scope="module")
-def window():
-    """A run's pieces before training: the learning graph, its time split, the baskets, the training graph."""
-    n = 400
-    basket, product, day = _baskets(n=n)
-    lg = _graph(basket, product, day, n)
-    split = split_relations(lg, seed=0, val_ratio=0.1, test_ratio=0.15, holdout="time")
-    local = np.zeros(lg.pairs.shape[1], dtype=np.int64)
-    train_graph = lg.data(lg.pairs[:, split.train], local[split.train], lg.weights[split.train])
-    torch.manual_seed(0)
-    model = build_model(TrainSpec(hidden=16, heads=2), lg.x.size(1), 1)
-    return lg, split, B.Baskets(basket, product, day, int(basket.max()) + 1, 0), train_graph, model
 
 
 def test_early_stopping_ranks_the_validation_window_with_a_blend_of_the_models_logit(window, monkeypatch):
