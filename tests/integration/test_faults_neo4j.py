@@ -53,10 +53,16 @@ def test_a_worker_waits_through_neo4j_stopped_mid_write_back_and_the_run_says_so
     # the write-back is queued (32 partitions of 5 products) before any embed worker exists
     _wait_for(gw, "write-back", lambda r: r.get("stage") == "embedding" and r["partitions_total"], trainer)
     embedder = worker_factory(None, queues="embed")
-    before = _wait_for(gw, "first partition", lambda r: r["partitions_done"] >= 1, embedder)
-
-    server = LocalNeo4j(neo4j_settings)
-    assert server.stop()  # mid write-back: the embed worker is on a partition or about to take the next
+    _wait_for(gw, "first partition", lambda r: r["partitions_done"] >= 1, embedder)
+    # The worker is frozen while Neo4j stops: 32 partitions take a few seconds, a clean shutdown about as long,
+    # and a worker left running could finish the write-back before Neo4j is down (the CI run of 28488c7 did).
+    embedder.pause()
+    try:
+        before = pipeline.get_run(gw, RUN)
+        server = LocalNeo4j(neo4j_settings)
+        assert server.stop()  # mid write-back: the embed worker is on a partition or about to take the next
+    finally:
+        embedder.resume()
     time.sleep(DOWN_S)
     server.start()
 
