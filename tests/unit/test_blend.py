@@ -114,6 +114,9 @@ def test_the_run_records_every_method_on_its_test_window_and_the_fit_on_validati
     assert split.held_out["val_from"][:10] <= out.fits["test"]["from"] < out.fits["test"]["to"]
     assert out.fits["test"]["to"] == split.held_out["test_from"][:10]
     assert out.fits["written"]["to"] > split.held_out["test_to"][:10]  # up to the latest order
+    check = out.fits["written"]["gnn_check"]  # whether the written blend takes the model's logit, and why
+    assert isinstance(check["uses_gnn"], bool) and (check["uses_gnn"] or check["checked"])
+    assert (out.fits["written"]["weights"]["gnn"] == 0.0) != check["uses_gnn"]
 
 
 def test_a_blend_is_not_beaten_on_its_own_window_by_the_heuristics_it_blends(blended):
@@ -211,3 +214,43 @@ def test_a_validation_window_with_too_few_new_pairs_early_stops_on_hits_at_50(wi
     monkeypatch.setattr(B, "VAL_LABELS_LEAST", 10**9)
     crit, why = B.criterion(lg, split, baskets, train_graph)
     assert crit is None and "pairs new in the validation window" in why
+
+
+def test_the_written_blend_takes_the_models_logit_only_where_it_ranked_the_latest_days_better(window):
+    lg, split, baskets, _, _ = window
+    n, rng = lg.num_nodes, np.random.default_rng(0)
+    end = int(baskets.day.max()) + 1
+    earlier = B._window(baskets, n, end - B.CHECK_DAYS - B.FIT_DAYS, end - B.CHECK_DAYS, 600, rng)
+    latest = B._window(baskets, n, end - B.CHECK_DAYS, end, 600, rng)
+    assert earlier.labels.sum() > 0 and len(latest.wanted) > 20
+
+    def logit(w, knows: bool):
+        noise = np.random.default_rng(1).normal(size=w.labels.size)
+        return w.labels * 4.0 + noise if knows else noise
+
+    def checked(knows: bool) -> dict:
+        x = np.column_stack([earlier.features, logit(earlier, knows)])
+        fit = B.Fit(F.fit_reranker(x, earlier.labels, names=B.BLEND_FEATURES),
+                    F.fit_reranker(earlier.features, earlier.labels), {"from": "a", "to": "b"}, {})
+        return B.gnn_check(latest, np.column_stack([latest.features, logit(latest, knows)]), fit, n)
+
+    knowing, blind = checked(True), checked(False)
+    assert knowing["checked"] and knowing["uses_gnn"] and knowing["z"] > B.VAL_GAIN_Z
+    assert knowing["blend_precision@10"] > knowing["heuristic_reranker_precision@10"]
+    assert blind["checked"] and not blind["uses_gnn"] and blind["z"] <= B.VAL_GAIN_Z
+    assert "leaves out" in blind["line"] and "takes" in knowing["line"]
+    unchecked = B.gnn_check(latest, np.column_stack([latest.features, logit(latest, False)]), None, n)
+    assert unchecked["uses_gnn"] and not unchecked["checked"]
+
+
+def test_a_blend_without_the_models_logit_ranks_as_the_heuristic_re_ranker(window):
+    lg, _, baskets, _, _ = window
+    end = int(baskets.day.max()) + 1
+    w = B._window(baskets, lg.num_nodes, end - B.FIT_DAYS, end, 600, np.random.default_rng(0))
+    heuristic = F.fit_reranker(w.features, w.labels)
+    blend = B._with_gnn_unweighted(heuristic)
+    x = np.column_stack([w.features, np.random.default_rng(2).normal(size=w.labels.size) * 100])
+    assert blend.names == B.BLEND_FEATURES and blend.describe()["gnn"] == 0.0
+    np.testing.assert_allclose(blend.score(x), heuristic.score(w.features))
+    saved = B.from_saved(B.to_saved(blend))  # what the model stores and a refresh ranks with
+    np.testing.assert_allclose(saved.score(x), heuristic.score(w.features))
