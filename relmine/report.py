@@ -243,7 +243,8 @@ def _cell(value: Any) -> str:
 
 
 # the figures a runs table shows of each kind (exact flat names, or a level's or motif kind's ``<x>_<name>``)
-_HEADLINE = ("model_hits@50", "ra_hits@50", "model_auc", "best_epoch", "clusters", "nmi", "ari", "weighting")
+_HEADLINE = ("model_hits@50", "ra_hits@50", "model_auc", "best_epoch", "clusters", "nmi", "ari", "weighting",
+             "bar_met", "probe_accuracy", "model_macro_f1", "content_macro_f1", "same_graph")
 _HEADLINE_SUFFIXES = ("_rules", "_itemsets", "_baskets", "_instances")
 
 
