@@ -51,10 +51,10 @@ def gather(gw: Gateway, *, top: int = 20) -> ReportData:
     return ReportData(
         counts=gw.read("admin/count_graph"),
         runs=gw.read("bi/run_comparison", {"kind": None, "limit": 12}),
-        rules=gw.read("bi/rules_by_lift", {"run": None, "level": "product", "minConfidence": 0.0, "limit": 2000}),
-        category_rules=gw.read("bi/rules_by_lift", {"run": None, "level": "category", "minConfidence": 0.0,
+        rules=gw.read("bi/rules_by_lift", {"run_id": None, "level": "product", "minConfidence": 0.0, "limit": 2000}),
+        category_rules=gw.read("bi/rules_by_lift", {"run_id": None, "level": "category", "minConfidence": 0.0,
                                                      "limit": top}),
-        clusters=gw.read("bi/cluster_summaries", {"run": None, "minSize": 1, "limit": 200}),
+        clusters=gw.read("bi/cluster_summaries", {"run_id": None, "minSize": 1, "limit": 200}),
         embeddings=gw.read("report/embedding_map", {"limit": 3000}),
         neighbourhood=_neighbourhood(gw),
     )
