@@ -22,6 +22,11 @@ MLflow's tracking model is the example (``../shared/STYLE.md``). A run has:
   id (``(:Rule {run})``, ``(:Cluster {run})``, ``(:Motif {run})``); an evaluate run's files (its PNG and
   JSON) stay in its ``--out`` folder, named in its params.
 
+An ingest is not a ``(:Run)``: its ``(:Source)`` is its run record, keyed by the file's content and options
+rather than by an attempt, so that the same command resumes it or, once done, writes nothing at all
+(``docs/ingest.md``, *An ingest in the run model*); ``bi/run_comparison`` and the report show every source as
+a run of kind ``ingest`` with its figures.
+
 Runs recorded by an older relmine (motif runs' ``metrics_json``, training runs whose ``status`` was their
 stage) are brought to this shape by ``relmine migrate`` (:func:`migrate_runs`).
 """

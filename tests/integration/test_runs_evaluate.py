@@ -92,3 +92,39 @@ def test_an_offline_evaluation_of_a_file_records_nothing_unless_asked(evaluated,
     [run] = _runs(clean_graph)[before:]
     assert run["status"] == "done" and json.loads(run["params"])["data"].endswith("tiny.npz")
     assert 0.0 <= run["metric_model_auc"] <= 1.0
+
+
+def test_an_ingest_shows_as_a_run_of_kind_ingest_with_its_figures(evaluated, clean_graph, neo4j_settings, tmp_path):
+    """An ingest keeps its (:Source) lifecycle; run_comparison and the report show the Source as an 'ingest' run."""
+    edges = tmp_path / "edges.csv"
+    edges.write_text("src,dst\nP0001,P0002\nP0002,P0003\nP0003,P0001\nP0003,P0003\n")
+    settings = neo4j_settings.with_(home=tmp_path / "home")
+    done = CliRunner().invoke(cli, ["ingest", "edges", str(edges), "--type", "CO_VIEWED", "--no-progress"],
+                              obj={"settings": settings}, catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    [row] = clean_graph.read("bi/run_comparison", {"kind": "ingest", "limit": 10})
+    assert row["status"] == "done" and row["finished_at"] is not None and row["error"] is None
+    figures = dict(row["metric_values"])
+    assert figures["file"] == "edges.csv" and figures["source_kind"] == "edges"
+    assert figures["rows_read"] == 4 and isinstance(figures["rows_rejected"], int)
+    assert json.loads(row["metrics"])["read"] == 4
+    # the newest of every kind, whatever the others
+    assert {r["kind"] for r in clean_graph.read("bi/run_comparison", {"kind": None, "limit": 10})} >= {"ingest",
+                                                                                                          "evaluate"}
+    page = write_report(clean_graph, tmp_path / "report").path.read_text(encoding="utf-8")
+    line = page[page.index(row["run"]):].split("</tr>")[0]
+    assert "ingest" in line and "rows_read=4" in line and "file=edges.csv" in line, line
+
+
+def test_the_report_shows_every_kind_however_many_runs_one_kind_has(evaluated, clean_graph, tmp_path):
+    from relmine.report import latest_runs
+    from relmine.runs import record_run
+
+    for i in range(15):  # newer than every other run
+        record_run(clean_graph, f"rules-flood-{i:02d}", "rules", {"min_support": 0.1}, {"product": {"rules": i}})
+    newest = clean_graph.read("bi/run_comparison", {"kind": None, "limit": 12})
+    assert {r["kind"] for r in newest} == {"rules"}
+    kinds = [r["kind"] for r in latest_runs(clean_graph)]
+    assert kinds[:12] == ["rules"] * 12 and {"evaluate", "ingest"} <= set(kinds[12:])
+    page = write_report(clean_graph, tmp_path / "report").path.read_text(encoding="utf-8")
+    assert "model_auc=" in page and "rows_read=" in page and "product_rules=14" in page
