@@ -62,11 +62,15 @@ def _seeds(values: tuple[str, ...]) -> tuple[int, ...]:
 @click.option("--run", "run_id", default=None, metavar="RUN",
               help="Score the model a `relmine train` run shipped, on that run's own test slice (no training); "
                    "prints its figures beside those stored on the run.")
+@click.option("--record/--no-record", default=None,
+              help="Record the evaluation as a (:Run {kind: 'evaluate'}) with its params and figures (failed, with "
+                   "the reason, when it fails) [default: record wherever Neo4j is used; a --data file with "
+                   "--no-fastrp runs offline and records nothing unless --record].")
 @click.option("--test-share", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.2,
               show_default=True, help="With --typed: share of every relation type held out for testing.")
 @click.pass_context
 @friendly_errors
-def evaluate(ctx, data_file, relation_types, fastrp, typed, run_id, test_share, **recipe) -> None:
+def evaluate(ctx, data_file, relation_types, fastrp, typed, run_id, test_share, record, **recipe) -> None:
     """Evaluate link prediction on a held-out 85/5/10 random edge split, once per seed.
 
     Rows: the GAT, CN, AA, RA and FastRP + cosine; columns: AUC, Hits@20/50/100
@@ -80,50 +84,71 @@ def evaluate(ctx, data_file, relation_types, fastrp, typed, run_id, test_share, 
     if run_id is not None:
         from relmine.runid import check_run_id
 
-        check_run_id(run_id)
+        check_run_id(run_id)  # before connecting (evaluate_run, in learn/pipeline.py, checks it again)
         if data_file is not None or typed:
             raise click.UsageError("--run scores a shipped run on its own graph; it takes no --data or --typed")
-        _score_run(ctx, run_id)
+        _score_run(ctx, run_id, record is not False)
     elif typed:
         if data_file is not None:
             raise click.UsageError("--typed reads the product graph in Neo4j; it takes no --data")
-        _typed(ctx, test_share, **recipe)
+        _typed(ctx, test_share, record is not False, **recipe)
     else:
-        _held_out_split(ctx, data_file, relation_types, fastrp, **recipe)
+        _held_out_split(ctx, data_file, relation_types, fastrp, record, **recipe)
 
 
-def _score_run(ctx, run_id: str) -> None:
+def _recorded(run) -> None:
+    if run.run_id is not None:
+        click.echo(f"recorded as run {run.run_id} (relmine run-status {run.run_id})", err=True)
+
+
+def _score_run(ctx, run_id: str, record: bool) -> None:
     """``--run``: the model a run shipped, on that run's own test slice."""
+    from relmine.learn.evaluation import evaluation_run, rescored_metrics
     from relmine.learn.pipeline import evaluate_run
 
     with gateway_from(ctx) as gw:
-        result = evaluate_run(gw, run_id)
+        with evaluation_run(gw if record else None, {"mode": "run", "of_run": run_id}) as run:
+            result = evaluate_run(gw, run_id)
+            run.record(rescored_metrics(result))
     click.echo(format_run_evaluation(result))
+    _recorded(run)
 
 
-def _typed(ctx, test_share: float, *, seeds, out, epochs, hidden, device, **_unused) -> None:
+def _typed(ctx, test_share: float, record: bool, *, seeds, out, epochs, hidden, device, **_unused) -> None:
     """``--typed``: a share of every typed relation held out, per-type figures against the baselines."""
-    from relmine.learn.evaluation import run_typed_evaluation
+    from relmine.learn.evaluation import evaluation_run, run_typed_evaluation, typed_metrics
 
+    params = {"mode": "typed", "seeds": list(seeds), "test_share": test_share, "epochs": epochs, "hidden": hidden,
+              "device": device, "out": str(out)}
     with gateway_from(ctx) as gw:
         gw.verify()
-        _, table = run_typed_evaluation(gw, seeds, out=out, epochs=epochs, hidden=hidden, device=device,
-                                        test_share=test_share, log=lambda line: click.echo(line, err=True))
+        with evaluation_run(gw if record else None, params) as run:
+            report, table = run_typed_evaluation(gw, seeds, out=out, epochs=epochs, hidden=hidden, device=device,
+                                                 test_share=test_share, log=lambda line: click.echo(line, err=True))
+            run.record(typed_metrics(report))
     click.echo(table)
+    _recorded(run)
 
 
-def _held_out_split(ctx, data_file: Path | None, relation_types: tuple[str, ...], fastrp: bool, *, conv,
-                    checkpoints, **recipe) -> None:
-    """The random edge split of an npz file (``--data``) or of the product graph, per seed."""
-    from relmine.learn.evaluation import EvalSpec, format_report, product_graph, run_evaluation
+def _held_out_split(ctx, data_file: Path | None, relation_types: tuple[str, ...], fastrp: bool,
+                    record: bool | None, *, conv, checkpoints, **recipe) -> None:
+    """The random edge split of an npz file (``--data``) or of the product graph, per seed; recorded as an
+    evaluate run wherever Neo4j is used (or with ``--record``)."""
+    from relmine.learn.evaluation import (EvalSpec, evaluation_run, format_report, product_graph, run_evaluation,
+                                          split_metrics)
     from relmine.learn.fastrp import FastRPScorers
     from relmine.relations import observed_types
 
     with contextlib.ExitStack() as stack:
         gw = None
-        if data_file is None or fastrp:
+        if data_file is None or fastrp or record:
             gw = stack.enter_context(gateway_from(ctx))
             gw.verify()
+        params = {"mode": "split", "data": None if data_file is None else str(data_file),
+                  "relation_types": None if data_file is not None else list(relation_types), "fastrp": fastrp,
+                  "conv": conv, **{k: (str(v) if isinstance(v, Path) else list(v) if isinstance(v, tuple) else v)
+                                   for k, v in recipe.items()}}
+        run = stack.enter_context(evaluation_run(gw if record is not False else None, params))
         if data_file is not None:
             from relmine.gnn.datasets import load_amazon_photo
 
@@ -141,7 +166,9 @@ def _held_out_split(ctx, data_file: Path | None, relation_types: tuple[str, ...]
         spec = EvalSpec(conv=conv, checkpoints=checkpoints or recipe["out"] / "checkpoints", dataset=dataset, **recipe)
         report = run_evaluation(data, spec, extra=FastRPScorers(gw) if fastrp else None,
                                 log=lambda line: click.echo(line, err=True))
+        run.record(split_metrics(report))
     click.echo(format_report(report))
+    _recorded(run)
 
 
 def format_run_evaluation(result: dict) -> str:

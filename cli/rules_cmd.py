@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 
 import click
 
 from relmine.cli.common import echo_table, friendly_errors, gateway_from
-from relmine.runid import check_run_id
+from relmine.runid import run_id_or_new
 
 
 def _quiet_driver_notices(ctx: click.Context) -> None:
@@ -42,32 +43,31 @@ def _queue_options(f):
 def _send_to_mine(ctx, kind: str, spec, params: dict, wait: bool, timeout: float) -> None:
     """Record the run as queued, send ``spec`` to the worker's ``mine`` queue (through a broker outage, as
     training's tasks are) and, with ``wait``, follow it to its end and print its figures."""
-    from dataclasses import asdict, replace
+    from dataclasses import asdict
 
     from relmine.cli.learn_cmd import follow
     from relmine.learn.pipeline import get_run
-    from relmine.runs import check_run_id as run_or_new, set_job_status
+    from relmine.runs import set_job_status
     from relmine.workers.app import app
     from relmine.workers.publish import broker_errors, send_with_retry
     from relmine.workers.tasks import mine_clusters, mine_rules
 
     if not spec.write:
         raise click.UsageError("--queue writes the results back (that is how they come back): drop --no-write")
-    spec = replace(spec, run=run_or_new(spec.run, kind))
     task = mine_rules if kind == "rules" else mine_clusters
     payload = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()}
     with gateway_from(ctx) as gw:
-        set_job_status(gw, spec.run, kind, "queued", params=params)
+        set_job_status(gw, spec.run_id, kind, "queued", params=params)
         try:
             send_with_retry(lambda: task.apply_async(args=[payload], queue="mine"), f"the {kind} job",
                             broker_errors(app))
         except Exception as exc:
-            set_job_status(gw, spec.run, kind, "failed", error=f"not queued: {exc}"[:500])
+            set_job_status(gw, spec.run_id, kind, "failed", error=f"not queued: {exc}"[:500])
             raise
-        click.echo(f"run {spec.run} queued on 'mine' (follow it: relmine run-status {spec.run} --wait)")
+        click.echo(f"run {spec.run_id} queued on 'mine' (follow it: relmine run-status {spec.run_id} --wait)")
         if wait:
-            follow(gw, spec.run, timeout)
-            metrics = get_run(gw, spec.run).get("metrics")
+            follow(gw, spec.run_id, timeout)
+            metrics = get_run(gw, spec.run_id).get("metrics")
             if metrics:
                 click.echo(f"figures: {metrics}")
 
@@ -100,7 +100,8 @@ def cluster_spec(no_write: bool, *, attributes: tuple[str, ...], **fields):
 @click.option("--max-len", type=click.IntRange(min=2), default=None, help="Longest itemset (default: no limit).")
 @click.option("--level", "levels", type=click.Choice(["product", "category"]), multiple=True,
               help="Level(s) to mine; repeat for both (default: both).")
-@click.option("--run", default=None, help="Run id (default: a new one); the same id replaces that run's rules.")
+@click.option("--run", "run_id", default=None,
+              help="Run id (default: a new one); the same id replaces that run's rules.")
 @click.option("--no-write", is_flag=True, help="Mine and print only; write nothing back.")
 @click.option("--top", default=10, show_default=True, type=click.IntRange(min=0), help="Rules to print per level.")
 @_queue_options
@@ -112,8 +113,7 @@ def rules(ctx, no_write, top, queued, wait, timeout, **spec_fields) -> None:
 
     _quiet_driver_notices(ctx)
     spec = rules_spec(no_write, **spec_fields)
-    if spec.run is not None:
-        check_run_id(spec.run)  # before connecting
+    spec = replace(spec, run_id=run_id_or_new(spec.run_id, "rules"))  # the CLI's one check, before connecting
     if queued:
         _send_to_mine(ctx, "rules", spec.validated(), rules_params(spec), wait, timeout)
         return
@@ -127,7 +127,7 @@ def rules(ctx, no_write, top, queued, wait, timeout, **spec_fields) -> None:
             echo_table([{"rule": res.describe(r), "support": r.support,
                          "confidence": r.confidence, "lift": r.lift, "conviction": r.conviction}
                         for r in res.rules[:top]])
-    click.echo(f"run {result.run}: " + (f"wrote {result.written:,} rules" if spec.write else "nothing written"))
+    click.echo(f"run {result.run_id}: " + (f"wrote {result.written:,} rules" if spec.write else "nothing written"))
 
 
 @click.command("clusters")
@@ -167,7 +167,8 @@ def rules(ctx, no_write, top, queued, wait, timeout, **spec_fields) -> None:
                    "of at most 1).")
 @click.option("--dimension", type=click.IntRange(8, 1024), default=256, show_default=True,
               help="With --method fastrp: the size of the FastRP vectors.")
-@click.option("--run", default=None, help="Run id (default: a new one); the same id replaces that run's clusters.")
+@click.option("--run", "run_id", default=None,
+              help="Run id (default: a new one); the same id replaces that run's clusters.")
 @click.option("--no-write", is_flag=True, help="Cluster and print only; write nothing back.")
 @click.option("--top", default=15, show_default=True, type=click.IntRange(min=0), help="Clusters to print.")
 @_queue_options
@@ -179,8 +180,7 @@ def clusters(ctx, no_write, top, queued, wait, timeout, **spec_fields) -> None:
 
     _quiet_driver_notices(ctx)
     spec = cluster_spec(no_write, **spec_fields)
-    if spec.run is not None:
-        check_run_id(spec.run)  # before connecting
+    spec = replace(spec, run_id=run_id_or_new(spec.run_id, "clusters"))  # the CLI's one check, before connecting
     if queued:
         _send_to_mine(ctx, "clusters", spec.validated(), cluster_params(spec), wait, timeout)
         return
@@ -196,7 +196,7 @@ def clusters(ctx, no_write, top, queued, wait, timeout, **spec_fields) -> None:
     echo_table([{"size": c.size, "label": c.label, "top category": c.top_category, "purity": c.purity,
                  "terms": ", ".join(c.terms), "examples": "; ".join(result.examples(c))}
                 for c in result.clusters[:top] if c.size >= spec.min_size])
-    click.echo(f"run {result.run}: " + (f"wrote {result.written:,} clusters" if spec.write else "nothing written"))
+    click.echo(f"run {result.run_id}: " + (f"wrote {result.written:,} clusters" if spec.write else "nothing written"))
 
 
 @click.command("recommend")
@@ -205,18 +205,18 @@ def clusters(ctx, no_write, top, queued, wait, timeout, **spec_fields) -> None:
               help="How many products to recommend.")
 @click.option("--kind", type=click.Choice(["complement", "substitute", "any"]), default="any", show_default=True,
               help="Complements (bought with it), substitutes (bought instead of it), or any.")
-@click.option("--rules-run", default=None, help="Rules run to draw rule evidence from (default: the latest).")
+@click.option("--rules-run", "rules_run_id", default=None, help="Rules run to draw rule evidence from (default: the latest).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON with the structured evidence.")
 @click.pass_context
 @friendly_errors
-def recommend(ctx, sku, k, kind, rules_run, as_json) -> None:
+def recommend(ctx, sku, k, kind, rules_run_id, as_json) -> None:
     """Recommend products related to SKU, each with the reasons behind it."""
     from relmine.names import display_name
     from relmine.recommend import recommend as run_recommend
 
     _quiet_driver_notices(ctx)
     with gateway_from(ctx) as gw:
-        result = run_recommend(gw, sku, k=k, kind=kind, rules_run=rules_run)
+        result = run_recommend(gw, sku, k=k, kind=kind, rules_run_id=rules_run_id)
     if as_json:
         click.echo(json.dumps({"sku": result.sku, "title": result.title, "kind": result.kind,
                                "notes": result.notes, "items": [r.as_dict() for r in result.items]}, indent=2))

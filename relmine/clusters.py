@@ -5,6 +5,8 @@ to a community, names each cluster by the TF-IDF top terms of its members'
 titles, scores the assignment against the products' known categories (NMI,
 ARI) where they have one, and writes
 ``(:Cluster {id, label, terms, size, run, method})<-[:IN_CLUSTER]-(:Product)``
+(the run id is ``run_id`` in Python and ``$run_id`` in Cypher; the stored property stays ``run``, which BI
+queries read)
 plus a ``(:Run {kind: 'clusters'})``. Clusters smaller than ``min_size`` are
 scored but not written (isolated products would each make one).
 """
@@ -89,7 +91,7 @@ class ClusterSpec:
         features: with ``fastrp`` (optional) or ``propagate`` (required), a numeric list property of the products (``p.<features>``) that FastRP
             mixes into its vectors (``featureProperties``; count weighting only; default: none).
         dimension: FastRP vector size (default 256).
-        run: run id (default: a new one).
+        run_id: run id (default: a new one).
         write: write clusters back (default True).
     """
 
@@ -107,7 +109,7 @@ class ClusterSpec:
     attributes: tuple[str, ...] = ()
     attribute_weight: float = DEFAULT_ATTRIBUTE_WEIGHT
     dimension: int = 256
-    run: str | None = None
+    run_id: str | None = None
     write: bool = True
 
     def validated(self) -> "ClusterSpec":
@@ -176,7 +178,7 @@ class Cluster:
 
 @dataclass
 class ClusterResult:
-    run: str
+    run_id: str
     spec: ClusterSpec
     assignment: dict[str, int] = field(repr=False)
     clusters: list[Cluster] = field(repr=False)
@@ -485,7 +487,7 @@ def build_clusters(assignment: dict[str, int], categories: dict[str, str | None]
 # -- the whole run ---------------------------------------------------------------------------------
 def cluster_params(spec: ClusterSpec) -> dict:
     """The settings a clusters run records: those set (the attributes only where there are some)."""
-    params = {k: v for k, v in asdict(spec).items() if k not in ("run", "write") and v is not None}
+    params = {k: v for k, v in asdict(spec).items() if k not in ("run_id", "write") and v is not None}
     if spec.attributes:
         params["attributes"] = list(spec.attributes)
     else:
@@ -498,13 +500,13 @@ def cluster_products(gw: Gateway, spec: ClusterSpec) -> ClusterResult:
     """Assign, label, score and (by default) write clusters; see the module doc. When it writes, its
     ``(:Run)`` is ``running`` meanwhile, ``done`` with the figures, or ``failed`` with the reason."""
     spec = spec.validated()
-    spec = replace(spec, run=check_run_id(spec.run, "clusters"))
-    with job(gw, spec.run, "clusters", cluster_params(spec), record=spec.write):
+    spec = replace(spec, run_id=check_run_id(spec.run_id, "clusters"))
+    with job(gw, spec.run_id, "clusters", cluster_params(spec), record=spec.write):
         return _cluster_products(gw, spec)
 
 
 def _cluster_products(gw: Gateway, spec: ClusterSpec) -> ClusterResult:
-    run = spec.run
+    run_id = spec.run_id
     t0 = time.perf_counter()
     products = gw.read("clusters/read_products")
     if not products:
@@ -529,7 +531,7 @@ def _cluster_products(gw: Gateway, spec: ClusterSpec) -> ClusterResult:
     clusters = build_clusters(assignment, categories)
     kept = [c for c in clusters if c.size >= spec.min_size]
     label_clusters(kept, titles, terms=spec.terms)
-    result = ClusterResult(run, spec, assignment, clusters, category_scores(assignment, categories),
+    result = ClusterResult(run_id, spec, assignment, clusters, category_scores(assignment, categories),
                            time.perf_counter() - t0, titles=titles)
     if spec.write:
         result.written = write_clusters(gw, result)
@@ -539,14 +541,14 @@ def _cluster_products(gw: Gateway, spec: ClusterSpec) -> ClusterResult:
 def write_clusters(gw: Gateway, result: ClusterResult, *, batch_size: int = 200) -> int:
     """Replace the run's clusters and record its ``(:Run)``; the number of clusters written."""
     while True:
-        summary = gw.write("clusters/delete_run_clusters", {"run": result.run, "batch": 1000})
+        summary = gw.write("clusters/delete_run_clusters", {"run_id": result.run_id, "batch": 1000})
         if not summary.records or summary.records[0]["deleted"] < 1000:
             break
-    rows = [{"id": f"{result.run}:{c.community}", "community": c.community, "label": c.label,
+    rows = [{"id": f"{result.run_id}:{c.community}", "community": c.community, "label": c.label,
              "terms": c.terms, "size": c.size, "top_category": c.top_category, "purity": c.purity,
              "members": c.members}
             for c in result.clusters if c.size >= result.spec.min_size]
     summary = gw.write_batches("clusters/merge_clusters", rows, batch_size=batch_size,
-                               extra={"run": result.run, "method": result.spec.method})
-    record_run(gw, result.run, "clusters", cluster_params(result.spec), result.metrics())
+                               extra={"run_id": result.run_id, "method": result.spec.method})
+    record_run(gw, result.run_id, "clusters", cluster_params(result.spec), result.metrics())
     return summary.nodes_created

@@ -30,6 +30,7 @@ from relmine.errors import InputError, NotFound, QueryError
 from relmine.relations import KIND as RELATION_KIND
 from relmine.gateway import Gateway
 from relmine.names import display_name
+from relmine.runid import check_run_id
 from relmine.runs import latest_run
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def _kind_of_type(rel_type: str | None) -> str:
 PINNED_TRIES = 3  # a recommendation read across a switch is read again, pinned to the new current run
 
 
-def recommend(gw: Gateway, sku: str, *, k: int = 10, kind: str = "any", rules_run: str | None = None,
+def recommend(gw: Gateway, sku: str, *, k: int = 10, kind: str = "any", rules_run_id: str | None = None,
               weights: dict[str, float] | None = None, fanout: int = 50) -> RecommendResult:
     """Up to ``k`` products related to ``sku`` of the given ``kind``, best first, each explained.
 
@@ -104,9 +105,11 @@ def recommend(gw: Gateway, sku: str, *, k: int = 10, kind: str = "any", rules_ru
     sku = (sku or "").strip()
     if not sku:
         raise InputError("give a product sku")
+    if rules_run_id is not None:
+        check_run_id(rules_run_id)  # the one check of the given id
     current = current_run(gw)
     for _ in range(PINNED_TRIES):
-        result = _recommend_of_run(gw, sku, current, k=k, kind=kind, rules_run=rules_run, weights=weights,
+        result = _recommend_of_run(gw, sku, current, k=k, kind=kind, rules_run_id=rules_run_id, weights=weights,
                                    fanout=fanout)
         now = current_run(gw)
         if now == current:
@@ -130,11 +133,11 @@ class _Found:
         self.sources[ev.source] = self.sources.get(ev.source, 0) + 1
 
 
-def _recommend_of_run(gw: Gateway, sku: str, current: dict | None, *, k: int, kind: str, rules_run: str | None,
+def _recommend_of_run(gw: Gateway, sku: str, current: dict | None, *, k: int, kind: str, rules_run_id: str | None,
                       weights: dict[str, float] | None, fanout: int) -> RecommendResult:
     """:func:`recommend` with the training run's results of ``current`` (:func:`relmine.learn.switch.current_run`)."""
     run_id, prop = (current["run"], current["property"]) if current else (None, "embedding")
-    pinned = {"run": run_id, "property": prop}
+    pinned = {"run_id": run_id, "property": prop}
     product = gw.read_one("recommend/find_product", {"sku": sku, **pinned})
     if product is None:
         near = [r["sku"] for r in gw.read("recommend/suggest_skus", {"text": sku[:40], "limit": 5})]
@@ -144,7 +147,7 @@ def _recommend_of_run(gw: Gateway, sku: str, current: dict | None, *, k: int, ki
     limit = max(50, 5 * k)
     found = _Found()
     _observed_evidence(gw, sku, run_id, limit, found)
-    _rule_evidence(gw, sku, product["title"], rules_run, limit, found)
+    _rule_evidence(gw, sku, product["title"], rules_run_id, limit, found)
     _predicted_evidence(gw, sku, run_id, limit, found)
     if not product["has_embedding"]:
         found.notes.append("this product has no embedding: vector neighbours skipped (train the GNN and write "
@@ -161,7 +164,7 @@ def _recommend_of_run(gw: Gateway, sku: str, current: dict | None, *, k: int, ki
 
 def _observed_evidence(gw: Gateway, sku: str, run_id: str | None, limit: int, found: _Found) -> None:
     """Observed relations, scored against this product's strongest weight."""
-    observed = gw.read("recommend/observed_neighbours", {"sku": sku, "run": run_id, "limit": limit})
+    observed = gw.read("recommend/observed_neighbours", {"sku": sku, "run_id": run_id, "limit": limit})
     top = max((r["weight"] or 0.0 for r in observed), default=0.0) or 1.0
     for r in observed:
         count = f"{r['count']} orders" if r["count"] is not None else "observed data"
@@ -175,14 +178,14 @@ def _observed_evidence(gw: Gateway, sku: str, run_id: str | None, limit: int, fo
         found.notes.append("no observed relations for this product")
 
 
-def _rule_evidence(gw: Gateway, sku: str, title: str | None, rules_run: str | None, limit: int,
+def _rule_evidence(gw: Gateway, sku: str, title: str | None, rules_run_id: str | None, limit: int,
                    found: _Found) -> None:
-    """Product rules ``{sku} => {q}`` of ``rules_run`` (default: the latest rules run)."""
-    rules = rules_run or latest_run(gw, "rules", level="product")
+    """Product rules ``{sku} => {q}`` of ``rules_run_id`` (default: the latest rules run)."""
+    rules = rules_run_id or latest_run(gw, "rules", level="product")
     if rules is None:
         found.notes.append("no rules run yet (run `relmine rules`): rule evidence skipped")
         return
-    for r in gw.read("recommend/rule_consequents", {"sku": sku, "run": rules, "limit": limit}):
+    for r in gw.read("recommend/rule_consequents", {"sku": sku, "run_id": rules, "limit": limit}):
         lift = float(r["lift"])
         found.add(r, Evidence("rule", "complement", max(0.0, 1.0 - 1.0 / lift) if lift > 0 else 0.0,
                               f"rule {display_name(sku, title)} => {display_name(r['sku'], r['title'])} "
@@ -193,7 +196,7 @@ def _rule_evidence(gw: Gateway, sku: str, title: str | None, rules_run: str | No
 
 def _predicted_evidence(gw: Gateway, sku: str, run_id: str | None, limit: int, found: _Found) -> None:
     """The model's predicted relations, their scores clipped to [0, 1]."""
-    predicted = gw.read("recommend/predicted_relations", {"sku": sku, "run": run_id, "limit": limit})
+    predicted = gw.read("recommend/predicted_relations", {"sku": sku, "run_id": run_id, "limit": limit})
     for r in predicted:
         score = min(1.0, max(0.0, float(r["score"] or 0.0)))
         rel_kind = _kind_of_type(r["type"])
@@ -222,13 +225,13 @@ def _embedding_evidence(gw: Gateway, sku: str, pinned: dict[str, Any], limit: in
         cosine = 2.0 * float(r["score"]) - 1.0
         found.add(r, Evidence("embedding", "substitute", max(0.0, cosine),
                               f"close in embedding space (cosine {cosine:.3f})",
-                              {"cosine": cosine, "run": pinned["run"]}))
+                              {"cosine": cosine, "run": pinned["run_id"]}))
 
 
 def _shared_evidence(gw: Gateway, sku: str, run_id: str | None, fanout: int, limit: int, found: _Found) -> None:
     """Products bought with the same products but never with this one (weighted Jaccard of at least
     :data:`MIN_SHARED`)."""
-    for r in gw.read("recommend/shared_neighbours", {"sku": sku, "run": run_id, "fanout": fanout, "limit": limit}):
+    for r in gw.read("recommend/shared_neighbours", {"sku": sku, "run_id": run_id, "fanout": fanout, "limit": limit}):
         jaccard = float(r["weighted_jaccard"] or 0.0)
         if r["direct"] or jaccard < MIN_SHARED:
             continue

@@ -50,14 +50,28 @@ class Report:
 def gather(gw: Gateway, *, top: int = 20) -> ReportData:
     return ReportData(
         counts=gw.read("admin/count_graph"),
-        runs=gw.read("bi/run_comparison", {"kind": None, "limit": 12}),
-        rules=gw.read("bi/rules_by_lift", {"run": None, "level": "product", "minConfidence": 0.0, "limit": 2000}),
-        category_rules=gw.read("bi/rules_by_lift", {"run": None, "level": "category", "minConfidence": 0.0,
+        runs=latest_runs(gw),
+        rules=gw.read("bi/rules_by_lift", {"run_id": None, "level": "product", "minConfidence": 0.0, "limit": 2000}),
+        category_rules=gw.read("bi/rules_by_lift", {"run_id": None, "level": "category", "minConfidence": 0.0,
                                                      "limit": top}),
-        clusters=gw.read("bi/cluster_summaries", {"run": None, "minSize": 1, "limit": 200}),
+        clusters=gw.read("bi/cluster_summaries", {"run_id": None, "minSize": 1, "limit": 200}),
         embeddings=gw.read("report/embedding_map", {"limit": 3000}),
         neighbourhood=_neighbourhood(gw),
     )
+
+
+RUN_KINDS = ("ingest", "train", "motifs", "rules", "clusters", "evaluate")  # ingest: the (:Source) records
+
+
+def latest_runs(gw: Gateway, limit: int = 12) -> list[dict[str, Any]]:
+    """The runs table: the ``limit`` newest runs of any kind (``bi/run_comparison``), then the newest run of each
+    kind of :data:`RUN_KINDS` not among them, so that every kind there is shows with its figures."""
+    rows = gw.read("bi/run_comparison", {"kind": None, "limit": limit})
+    shown = {r["kind"] for r in rows}
+    for kind in RUN_KINDS:
+        if kind not in shown:
+            rows += gw.read("bi/run_comparison", {"kind": kind, "limit": 1})
+    return rows
 
 
 def _neighbourhood(gw: Gateway, k: int = 8):
@@ -243,7 +257,9 @@ def _cell(value: Any) -> str:
 
 
 # the figures a runs table shows of each kind (exact flat names, or a level's or motif kind's ``<x>_<name>``)
-_HEADLINE = ("model_hits@50", "ra_hits@50", "model_auc", "best_epoch", "clusters", "nmi", "ari", "weighting")
+_HEADLINE = ("model_hits@50", "ra_hits@50", "model_auc", "best_epoch", "clusters", "nmi", "ari", "weighting",
+             "bar_met", "probe_accuracy", "model_macro_f1", "content_macro_f1", "same_graph",
+             "file", "rows_read", "rows_rejected", "duplicates")  # the last four: an ingest (its (:Source))
 _HEADLINE_SUFFIXES = ("_rules", "_itemsets", "_baskets", "_instances")
 
 

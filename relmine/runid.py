@@ -1,6 +1,6 @@
 """The one run-id pattern, and the one way to turn a run id into a path.
 
-Every run id (training, rules, clusters, motifs) is checked here: by the CLI
+Every run id (training and refresh, rules, clusters, motifs, evaluate) is checked here: by the CLI
 before anything is enqueued, by the worker tasks before they touch the graph
 or the disk, and by the library functions themselves. A run id is 1-100
 characters of letters, digits and ``_ . : -``, starting with a letter or a
@@ -32,7 +32,7 @@ def check_run_id(run_id: object) -> str:
 
 def new_run_id(kind: str) -> str:
     """``<kind>-YYYYmmdd-HHMMSS-<6 hex>``, the time in UTC (sortable across hosts in other time zones, unique
-    enough for one graph): every kind of run (train, rules, clusters, motifs) is named this way."""
+    enough for one graph): every kind of run (train, rules, clusters, motifs, evaluate) is named this way."""
     return check_run_id(f"{kind}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{secrets.token_hex(3)}")
 
 

@@ -1,10 +1,11 @@
-"""The one run model: every kind of job (train, refresh, rules, clusters, motifs) is a ``(:Run)``.
+"""The one run model: every kind of job (train, refresh, rules, clusters, motifs, evaluate) is a ``(:Run)``.
 
 MLflow's tracking model is the example (``../shared/STYLE.md``). A run has:
 
 * ``id``: one scheme for every kind (:mod:`relmine.runid`), validated once where it enters (the CLI, a
   worker task), and named ``run_id`` in Python and ``$run_id`` in Cypher;
-* ``kind``: ``train`` (a refresh is a ``train`` run with ``refresh_of``), ``rules``, ``clusters``, ``motifs``;
+* ``kind``: ``train`` (a refresh is a ``train`` run with ``refresh_of``), ``rules``, ``clusters``, ``motifs``,
+  ``evaluate`` (``relmine evaluate``: :func:`relmine.learn.evaluation.evaluation_run`);
 * ``status``, moving one way: ``queued`` -> ``running`` -> ``done`` / ``failed`` (with ``error``, the
   reason) / ``cancelled``; a training run's ``stage`` (``pulling``, ``training``, ``testing``,
   ``embedding``) says where a ``running`` one is (it stays on a failed or cancelled run: where it stopped).
@@ -18,7 +19,13 @@ MLflow's tracking model is the example (``../shared/STYLE.md``). A run has:
   written and read with :func:`save_artifact` and :func:`read_artifact` (bytes, written once, loaded as
   tensors only, never as arbitrary pickles). The stored ones are a training run's ``model``, ``checkpoint``,
   ``graph`` and ``outputs``; the results of rules, cluster and motif runs are graph nodes keyed by the run
-  id (``(:Rule {run})``, ``(:Cluster {run})``, ``(:Motif {run})``).
+  id (``(:Rule {run})``, ``(:Cluster {run})``, ``(:Motif {run})``); an evaluate run's files (its PNG and
+  JSON) stay in its ``--out`` folder, named in its params.
+
+An ingest is not a ``(:Run)``: its ``(:Source)`` is its run record, keyed by the file's content and options
+rather than by an attempt, so that the same command resumes it or, once done, writes nothing at all
+(``docs/ingest.md``, *An ingest in the run model*); ``bi/run_comparison`` and the report show every source as
+a run of kind ``ingest`` with its figures.
 
 Runs recorded by an older relmine (motif runs' ``metrics_json``, training runs whose ``status`` was their
 stage) are brought to this shape by ``relmine migrate`` (:func:`migrate_runs`).
@@ -224,7 +231,7 @@ def record_run(gw: Gateway, run_id: str, kind: str, params: dict[str, Any], metr
 
 def set_job_status(gw: Gateway, run_id: str, kind: str, status: str, *, params: dict[str, Any] | None = None,
                    error: str | None = None) -> None:
-    """Move a rules, clusters or motifs run to ``queued``, ``running`` or ``failed`` (``done`` is
+    """Move a rules, clusters, motifs or evaluate run to ``queued``, ``running`` or ``failed`` (``done`` is
     :func:`record_run`, with the figures). Refuses an id that a run of another kind holds."""
     rows = gw.write("runs/set_job_status", {
         "run_id": run_id, "kind": kind, "status": status, "error": error, "params": to_json(params),

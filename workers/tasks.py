@@ -126,7 +126,7 @@ def mine_rules(self, spec: dict) -> dict:
         spec = {**spec, "levels": tuple(spec["levels"])}
     with _gateway() as gw:
         result = mine(gw, RulesSpec(**spec))
-    return {"run": result.run, "written": result.written, "metrics": result.metrics()}
+    return {"run": result.run_id, "written": result.written, "metrics": result.metrics()}
 
 
 @app.task(name="relmine.mine_clusters", bind=True, **RETRY)
@@ -139,4 +139,4 @@ def mine_clusters(self, spec: dict) -> dict:
         spec = {**spec, "attributes": tuple(spec["attributes"] or ())}
     with _gateway() as gw:
         result = cluster_products(gw, ClusterSpec(**spec))
-    return {"run": result.run, "clusters": len(result.clusters), "metrics": result.metrics()}
+    return {"run": result.run_id, "clusters": len(result.clusters), "metrics": result.metrics()}

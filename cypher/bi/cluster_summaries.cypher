@@ -1,8 +1,8 @@
-// Cluster summaries of a clusters run (the latest unless `run` is given): label, TF-IDF terms, size, dominant category and its share, sample members.
-// :params {"run": null, "minSize": 2, "limit": 50}
+// Cluster summaries of a clusters run (the latest unless `run_id` is given): label, TF-IDF terms, size, dominant category and its share, sample members.
+// :params {"run_id": null, "minSize": 2, "limit": 50}
 OPTIONAL MATCH (latest:Run {kind: 'clusters', status: 'done'})
 WITH latest ORDER BY latest.finished_at DESC, latest.id DESC LIMIT 1
-WITH coalesce($run, latest.id) AS run
+WITH coalesce($run_id, latest.id) AS run
 MATCH (c:Cluster {run: run})
 WHERE c.size >= $minSize
 CALL (c) {

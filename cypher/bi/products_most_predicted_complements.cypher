@@ -1,7 +1,7 @@
 // Products with the most predicted relations of a kind (default 'complement'; 'substitute'; null for any), of one run (default: the current training run), with their best-scored partners.
-// :params {"type": "complement", "run": null, "minScore": 0.0, "limit": 25}
+// :params {"type": "complement", "run_id": null, "minScore": 0.0, "limit": 25}
 OPTIONAL MATCH (cur:Run {kind: 'train', current: true})
-WITH coalesce($run, cur.id) AS run
+WITH coalesce($run_id, cur.id) AS run
 MATCH (p:Product)-[r:PREDICTED {run: run}]-(q:Product)
 WHERE ($type IS NULL OR r.kind = $type) AND r.score >= $minScore
 WITH p, q, max(r.score) AS score

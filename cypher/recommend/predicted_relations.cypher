@@ -1,7 +1,7 @@
-// Relations a training run predicted for this product ([:PREDICTED {type, score, run}]), best score per product and type: of run $run, or of the current training run when $run is null.
-// :params {"sku": "whole milk", "run": null, "limit": 50}
+// Relations a training run predicted for this product ([:PREDICTED {type, score, run}]), best score per product and type: of run $run_id, or of the current training run when $run_id is null.
+// :params {"sku": "whole milk", "run_id": null, "limit": 50}
 OPTIONAL MATCH (cur:Run {kind: 'train', current: true})
-WITH coalesce($run, cur.id) AS run
+WITH coalesce($run_id, cur.id) AS run
 MATCH (p:Product {sku: $sku})-[r:PREDICTED {run: run}]-(q:Product)
 WHERE q <> p
 WITH q, r.type AS type, max(r.score) AS score, collect(DISTINCT r.run) AS runs

@@ -1,13 +1,13 @@
-// Products that share co-purchase neighbours with this one (through its strongest `fanout` neighbours): weighted overlap of the two neighbourhoods, the connecting products, and the attention-weighted path score (the attention training run $run wrote, staged or moved; 1.0 where it wrote none).
-// :params {"sku": "whole milk", "run": "train-demo", "fanout": 50, "limit": 50}
+// Products that share co-purchase neighbours with this one (through its strongest `fanout` neighbours): weighted overlap of the two neighbourhoods, the connecting products, and the attention-weighted path score (the attention training run $run_id wrote, staged or moved; 1.0 where it wrote none).
+// :params {"sku": "whole milk", "run_id": "train-demo", "fanout": 50, "limit": 50}
 MATCH (p:Product {sku: $sku})-[r1:CO_PURCHASED]-(m:Product)
 WITH p, m, coalesce(r1.weight, toFloat(r1.count), 1.0) AS w1,
-     CASE WHEN r1.attention_next_run = $run THEN r1.attention_next WHEN r1.attention_run = $run THEN r1.attention END AS a1
+     CASE WHEN r1.attention_next_run = $run_id THEN r1.attention_next WHEN r1.attention_run = $run_id THEN r1.attention END AS a1
 ORDER BY w1 DESC LIMIT $fanout
 MATCH (m)-[r2:CO_PURCHASED]-(q:Product)
 WHERE q <> p
 WITH p, q, m, w1, a1, coalesce(r2.weight, toFloat(r2.count), 1.0) AS w2,
-     CASE WHEN r2.attention_next_run = $run THEN r2.attention_next WHEN r2.attention_run = $run THEN r2.attention END AS a2
+     CASE WHEN r2.attention_next_run = $run_id THEN r2.attention_next WHEN r2.attention_run = $run_id THEN r2.attention END AS a2
 WITH p, q, m, w1, w2, coalesce(a1, 1.0) * coalesce(a2, 1.0) AS path, a1 IS NOT NULL OR a2 IS NOT NULL AS attended
 WITH p, q, m, path, attended, CASE WHEN w1 < w2 THEN w1 ELSE w2 END AS common
 ORDER BY common * path DESC

@@ -1,8 +1,8 @@
 // Write category-level association rules: (:Rule)-[:IF]->(:Category) antecedents, (:Rule)-[:THEN]->(:Category) consequents.
-// :params {"run": "rules-demo", "rows": [{"id": "rules-demo:category:x=>y", "antecedent": ["x"], "consequent": ["y"], "antecedent_support": 0.5, "consequent_support": 0.5, "support": 0.25, "confidence": 0.5, "lift": 1.0, "leverage": 0.0, "conviction": 1.0, "count": 1}]}
+// :params {"run_id": "rules-demo", "rows": [{"id": "rules-demo:category:x=>y", "antecedent": ["x"], "consequent": ["y"], "antecedent_support": 0.5, "consequent_support": 0.5, "support": 0.25, "confidence": 0.5, "lift": 1.0, "leverage": 0.0, "conviction": 1.0, "count": 1}]}
 UNWIND $rows AS row
 MERGE (r:Rule {id: row.id})
-SET r.run = $run, r.level = 'category',
+SET r.run = $run_id, r.level = 'category',
     r.antecedent = row.antecedent, r.consequent = row.consequent,
     r.antecedent_support = row.antecedent_support, r.consequent_support = row.consequent_support,
     r.support = row.support, r.confidence = row.confidence, r.lift = row.lift,

@@ -161,7 +161,7 @@ class BatchRunner:
 
         def work(tx: neo4j.ManagedTransaction) -> Tally:
             local = Tally()
-            rows = run_statement(tx, "ingest/claim_batch", {"id": self.source_id, "seq": seq, "phase": step.phase},
+            rows = run_statement(tx, "ingest/claim_batch", {"source_id": self.source_id, "seq": seq, "phase": step.phase},
                                  text=claim)
             if not rows or rows[0]["claimed"] != 1:
                 raise IngestConflict(

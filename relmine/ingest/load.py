@@ -80,7 +80,7 @@ def ingest_file(gw: Gateway, path: Path | str, options: IngestOptions, *, reject
     options = resolve(path, options)
     sha = file_sha256(path)
     source_id = options.source_id(sha)
-    found = gw.read_one("ingest/get_source", {"id": source_id})
+    found = gw.read_one("ingest/get_source", {"source_id": source_id})
     if found and found["status"] == "done":
         return _already(found, options, path, time.monotonic() - t0)
     if found:  # a resumed run groups orders in the chunks of the first (same batches); older sources: one
@@ -138,7 +138,7 @@ def _ingest(gw: Gateway, path: Path, options: IngestOptions, sha: str, source_id
         apply_service_rules(gw, parsed, options)
 
     started = gw.write("ingest/start_source", {
-        "id": source_id, "kind": options.kind, "file": path.name, "sha256": sha,
+        "source_id": source_id, "kind": options.kind, "file": path.name, "sha256": sha,
         "options": json.dumps(options.identity(), sort_keys=True), "batch_size": options.batch_size,
         "chunk_mb": options.chunk_mb,
     }).records[0]
@@ -155,7 +155,7 @@ def _ingest(gw: Gateway, path: Path, options: IngestOptions, sha: str, source_id
     report.seconds = time.monotonic() - t0
     summary = {"read": counts.read, "accepted": counts.accepted, "rejected": counts.rejected,
                "duplicates": counts.duplicates, "notes": counts.notes, "batches": runner.seq}
-    gw.write("ingest/finish_source", {"id": source_id, "summary": json.dumps(summary, sort_keys=True),
+    gw.write("ingest/finish_source", {"source_id": source_id, "summary": json.dumps(summary, sort_keys=True),
                                       "rows_read": counts.read, "rows_rejected": counts.rejected,
                                       "duplicates": counts.duplicates})
     return report
@@ -177,7 +177,7 @@ def failing_source(gw: Gateway, source_id: str, name: str) -> Iterator[None]:
         error = (str(exc) if isinstance(exc, FolderError) else f"{type(exc).__name__}: {exc}")[:1000]
         cursor = None
         try:
-            found = gw.write("ingest/fail_source", {"id": source_id, "error": error}).records
+            found = gw.write("ingest/fail_source", {"source_id": source_id, "error": error}).records
             cursor = found[0]["cursor"] if found else None
         except Exception:  # the server may be what failed; the source then stays 'running', resumable too
             pass
@@ -377,7 +377,7 @@ def _co_purchase_step(created: _CreatedOrders, parsed: Parsed, batch_size: int, 
         # Each pair is in exactly one batch of this step (one range of lower skus per partition), so when
         # no CO_PURCHASED existed at the first batch (decision kept on the source), CREATE is safe and
         # ~2x faster than MERGE on dense products.
-        mode = run_statement(tx, "ingest/co_purchase_mode", {"id": source_id})[0]["mode"]
+        mode = run_statement(tx, "ingest/co_purchase_mode", {"source_id": source_id})[0]["mode"]
         name = "ingest/create_co_purchased" if mode == "create" else "ingest/add_co_purchased"
         run_statement(tx, name, batch, tally)
 

@@ -18,17 +18,20 @@ PNG and a JSON file.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
 from torch_geometric.data import Data
 from torch_geometric.utils import coalesce
 
+from relmine import runs
 from relmine.errors import InputError
 from relmine.gateway import Gateway
 from relmine.gnn import recipe
@@ -40,6 +43,7 @@ from relmine.gnn.typed import (METHODS, TYPED, ModelSpec, TypedGraph, TypedRepor
 BAR_MARGIN = 0.10   # model Hits@50 minus RA's Hits@50
 BAR_AUC = 0.98
 COLUMNS = ("auc", "hits@20", "hits@50", "hits@100", "mrr")
+log = logging.getLogger(__name__)
 HEADERS = {"auc": "AUC", "hits@20": "Hits@20", "hits@50": "Hits@50", "hits@100": "Hits@100", "mrr": "MRR"}
 
 
@@ -218,3 +222,72 @@ def run_typed_evaluation(gw: Gateway, seeds: Sequence[int], *, out, epochs: int 
     plot_confusions(png, [report])
     js.write_text(json.dumps(report.as_dict(), indent=2), encoding="utf-8")
     return report, format_typed_table(report) + f"\nwrote {png} and {js}"
+
+
+# -- every evaluation is a run of kind 'evaluate' (relmine.runs) --------------------------------------------
+def method_key(method: str) -> str:
+    """A method's name in an evaluate run's metrics: the GAT is ``model`` (as on a training run), the others in
+    lower case (``ra``, ``fastrp_cosine``), so ``metric_model_hits@50`` means the same on both kinds."""
+    return "model" if method == MODEL_NAME else method.lower()
+
+
+def _mean_std_metrics(summary: dict[str, dict[str, tuple[float, float]]]) -> dict[str, dict[str, float]]:
+    return {method_key(m): {**{k: v[0] for k, v in vals.items()}, **{f"{k}_std": v[1] for k, v in vals.items()}}
+            for m, vals in summary.items()}
+
+
+def split_metrics(report: EvalReport) -> dict:
+    """The figures an evaluate run of the random edge split records: per method the mean over seeds of every
+    column (``model: {auc, hits@50, ...}``) and its standard deviation (``hits@50_std``), the probe, the bar."""
+    metrics: dict = _mean_std_metrics(report.summary)
+    metrics.update(bar_margin=report.margin, bar_auc=report.auc, bar_met=report.bar_met, seconds=report.seconds,
+                   seeds=len(report.results), best_epochs=[r.best_epoch for r in report.results])
+    if report.probe is not None:
+        metrics["probe_accuracy"], metrics["probe_accuracy_std"] = report.probe
+    return metrics
+
+
+def typed_metrics(report: TypedReport) -> dict:
+    """The figures an evaluate run of ``--typed`` records: per method kind accuracy and macro-F1 (mean and
+    ``_std`` over seeds), model's and RA's Hits@K per type, the bar."""
+    return {**_mean_std_metrics(report.summary), "bar_met": report.bar_met, "seeds": len(report.outcomes),
+            "products": report.products, "typed_pairs": report.pairs}
+
+
+def rescored_metrics(result: dict) -> dict:
+    """The figures an evaluate run of ``--run`` records: the shipped model's and CN/AA/RA's on the run's test
+    slice, and whether the graph is still the one the run saw."""
+    return {**{method_key(m): dict(v) for m, v in result["test"].items()}, "same_graph": result["same_graph"],
+            "products": result["graph"]["products"], "relations_kept": result["graph"]["relations_kept"]}
+
+
+@dataclass
+class EvaluationRun:
+    """The run an evaluation is recorded as (``run_id`` None when nothing is recorded)."""
+
+    gw: Gateway | None
+    run_id: str | None
+    params: dict
+    recorded: bool = False
+
+    def record(self, metrics: dict) -> None:
+        """The evaluation is ``done`` with these figures (JSON and flat ``metric_*``)."""
+        if self.gw is not None:
+            runs.record_run(self.gw, self.run_id, "evaluate", self.params, metrics)
+        self.recorded = True
+
+
+@contextmanager
+def evaluation_run(gw: Gateway | None, params: dict) -> Iterator[EvaluationRun]:
+    """An evaluation recorded as a ``(:Run {kind: 'evaluate'})`` (:mod:`relmine.runs`): ``running`` while the
+    body works, ``failed`` with the reason if it raises, ``done`` with the figures the body hands to
+    :meth:`EvaluationRun.record`. With no gateway (an offline evaluation of a file) nothing is recorded."""
+    if gw is None:
+        yield EvaluationRun(None, None, params)
+        return
+    run = EvaluationRun(gw, runs.new_run_id("evaluate"), params)
+    with runs.job(gw, run.run_id, "evaluate", params):
+        yield run
+        if not run.recorded:
+            raise RuntimeError("the evaluation ended without its figures")
+    log.info("evaluation recorded as run %s", run.run_id)

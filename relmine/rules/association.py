@@ -6,7 +6,8 @@ product and at category level, and writes every rule as
 ``(:Rule {id, run, level, support, confidence, lift, leverage, conviction})``
 with ``[:IF]`` to its antecedent items and ``[:THEN]`` to its consequent
 items, plus a ``(:Run {id, kind: 'rules'})``. Writing the same run id again
-replaces that run's rules (idempotent).
+replaces that run's rules (idempotent). The run id is ``run_id`` in Python and ``$run_id`` in
+Cypher; the stored property stays ``run`` (``(:Rule {run})``), which BI queries read.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class RulesSpec:
         min_lift: optionally, rules with at least this lift.
         max_len: longest itemset (default: no limit).
         levels: ``product`` and/or ``category``.
-        run: run id (default: a new one).
+        run_id: run id (default: a new one).
         write: write the rules back (default True).
     """
 
@@ -48,7 +49,7 @@ class RulesSpec:
     min_lift: float | None = None
     max_len: int | None = None
     levels: tuple[str, ...] = LEVELS
-    run: str | None = None
+    run_id: str | None = None
     write: bool = True
 
     def validated(self) -> "RulesSpec":
@@ -89,7 +90,7 @@ class LevelResult:
 
 @dataclass
 class RulesResult:
-    run: str
+    run_id: str
     spec: RulesSpec
     levels: dict[str, LevelResult]
     written: int = 0
@@ -106,8 +107,8 @@ def read_baskets(gw: Gateway, level: str = "product") -> Baskets:
     return Baskets.from_lists(rows)
 
 
-def rule_id(run: str, level: str, rule: Rule) -> str:
-    return f"{run}:{level}:{'|'.join(rule.antecedent)}=>{'|'.join(rule.consequent)}"
+def rule_id(run_id: str, level: str, rule: Rule) -> str:
+    return f"{run_id}:{level}:{'|'.join(rule.antecedent)}=>{'|'.join(rule.consequent)}"
 
 
 def item_names(gw: Gateway, skus: set[str], *, batch: int = 5000) -> dict[str, str]:
@@ -122,7 +123,7 @@ def item_names(gw: Gateway, skus: set[str], *, batch: int = 5000) -> dict[str, s
 
 def rules_params(spec: RulesSpec) -> dict:
     """The settings a rules run records (its id and the write switch are not settings)."""
-    params = {k: v for k, v in asdict(spec).items() if k not in ("run", "write")}
+    params = {k: v for k, v in asdict(spec).items() if k not in ("run_id", "write")}
     params["levels"] = list(spec.levels)
     return params
 
@@ -131,13 +132,13 @@ def mine_rules(gw: Gateway, spec: RulesSpec) -> RulesResult:
     """Read baskets, mine itemsets and rules per level, write them back (see module doc). When it writes,
     its ``(:Run)`` is ``running`` meanwhile, ``done`` with the figures, or ``failed`` with the reason."""
     spec = spec.validated()
-    spec = replace(spec, run=check_run_id(spec.run, "rules"))
-    with job(gw, spec.run, "rules", rules_params(spec), record=spec.write):
+    spec = replace(spec, run_id=check_run_id(spec.run_id, "rules"))
+    with job(gw, spec.run_id, "rules", rules_params(spec), record=spec.write):
         return _mine_rules(gw, spec)
 
 
 def _mine_rules(gw: Gateway, spec: RulesSpec) -> RulesResult:
-    run = spec.run
+    run_id = spec.run_id
     results: dict[str, LevelResult] = {}
     for level in spec.levels:
         t0 = time.perf_counter()
@@ -155,7 +156,7 @@ def _mine_rules(gw: Gateway, spec: RulesSpec) -> RulesResult:
                                      time.perf_counter() - t0)
         if level == "product":
             results[level].names = item_names(gw, {i for r in rules for i in (*r.antecedent, *r.consequent)})
-    result = RulesResult(run, spec, results)
+    result = RulesResult(run_id, spec, results)
     if spec.write:
         result.written = write_rules(gw, result)
     return result
@@ -163,23 +164,23 @@ def _mine_rules(gw: Gateway, spec: RulesSpec) -> RulesResult:
 
 def write_rules(gw: Gateway, result: RulesResult, *, batch_size: int = 2000) -> int:
     """Replace the run's ``(:Rule)`` nodes and record its ``(:Run)``; the number of rules written."""
-    delete_run_rules(gw, result.run)
+    delete_run_rules(gw, result.run_id)
     total = sum(len(r.rules) for r in result.levels.values())
     written = 0
-    with Progress(f"write rules {result.run}", total=total, unit="rules") as bar:
+    with Progress(f"write rules {result.run_id}", total=total, unit="rules") as bar:
         for level, res in result.levels.items():
-            rows = ({**r.as_dict(), "id": rule_id(result.run, level, r)} for r in res.rules)
-            summary = gw.write_batches(_WRITE[level], rows, batch_size=batch_size, extra={"run": result.run},
+            rows = ({**r.as_dict(), "id": rule_id(result.run_id, level, r)} for r in res.rules)
+            summary = gw.write_batches(_WRITE[level], rows, batch_size=batch_size, extra={"run_id": result.run_id},
                                        on_batch=lambda n, _s: bar.update(n))
             written += summary.nodes_created
-    record_run(gw, result.run, "rules", rules_params(result.spec), result.metrics())
+    record_run(gw, result.run_id, "rules", rules_params(result.spec), result.metrics())
     return written
 
 
-def delete_run_rules(gw: Gateway, run: str, *, batch: int = 10_000) -> int:
+def delete_run_rules(gw: Gateway, run_id: str, *, batch: int = 10_000) -> int:
     deleted = 0
     while True:
-        summary = gw.write("rules/delete_run_rules", {"run": run, "batch": batch})
+        summary = gw.write("rules/delete_run_rules", {"run_id": run_id, "batch": batch})
         n = summary.records[0]["deleted"] if summary.records else 0
         deleted += n
         if n < batch:

@@ -19,6 +19,11 @@ from tests.integration.learn_graph import load_small_graph
 
 COUNTS = Statement("MATCH (n) WITH count(n) AS nodes "
                    "OPTIONAL MATCH ()-[r]->() RETURN nodes, count(r) AS relationships", "tests/count_all")
+# everything but the (:Run) records: `relmine evaluate` records itself as a run of kind 'evaluate' and writes
+# nothing else
+DATA_COUNTS = Statement("MATCH (n) WHERE NOT n:Run WITH count(n) AS nodes "
+                        "OPTIONAL MATCH ()-[r]->() RETURN nodes, count(r) AS relationships", "tests/count_data")
+EVALUATE_RUNS = Statement("MATCH (r:Run {kind: 'evaluate'}) RETURN count(r) AS n", "tests/count_evaluate_runs")
 
 
 def two_cliques(size: int = 8) -> torch.Tensor:
@@ -88,7 +93,8 @@ def small_product_graph(clean_graph):
 def test_evaluate_cli_on_the_product_graph_in_neo4j(small_product_graph, clean_graph, neo4j_settings, tmp_path):
     from relmine.cli.main import cli
 
-    before = clean_graph.read_one(COUNTS)
+    before = clean_graph.read_one(DATA_COUNTS)
+    runs_before = clean_graph.read_one(EVALUATE_RUNS)["n"]
     args = ["evaluate", "--relation-type", "CO_PURCHASED", "--seeds", "0", "--epochs", "2", "--hidden", "8",
             "--device", "cpu", "--out", str(tmp_path)]
     result = CliRunner().invoke(cli, args, obj={"settings": neo4j_settings}, catch_exceptions=False)
@@ -100,7 +106,8 @@ def test_evaluate_cli_on_the_product_graph_in_neo4j(small_product_graph, clean_g
     report = json.loads((tmp_path / "evaluation.json").read_text())
     assert set(report["summary"]) == {"GAT (relmine)", NAME, "CN", "AA", "RA"}
     assert report["probe"] is None  # the product graph has no labels
-    assert clean_graph.read_one(COUNTS) == before
+    assert clean_graph.read_one(DATA_COUNTS) == before
+    assert clean_graph.read_one(EVALUATE_RUNS)["n"] == runs_before + 1
     assert leftover_projections(clean_graph) == []
     # the attention layer is the one `relmine train` picks for the same types: GAT on one, GATv2 on two
     assert report["model"]["conv"] == "gat"

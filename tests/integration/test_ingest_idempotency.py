@@ -75,7 +75,7 @@ def test_overlapping_order_files_count_each_order_once(gw, tmp_path, synthetic):
 def test_a_replayed_batch_is_refused_and_changes_nothing(gw, tmp_path, synthetic):
     report = ingest(gw, synthetic / "catalog.csv", "catalog", tmp_path)
     before = fingerprint(gw)
-    gw.write("ingest/start_source", {"id": "replay", "kind": "catalog", "file": "x", "sha256": "x", "options": "{}",
+    gw.write("ingest/start_source", {"source_id": "replay", "kind": "catalog", "file": "x", "sha256": "x", "options": "{}",
                                      "batch_size": 10, "chunk_mb": 16.0})
     step = Step("products", 1, lambda: iter([[{"sku": "NEW1", "props": {}, "category": None}]]),
                 simple_apply("ingest/merge_products"))

@@ -47,7 +47,7 @@ def miner(worker_factory, amqp_url, tmp_path):
 
 def test_rules_sent_to_the_mine_queue_equal_rules_mined_here(groceries, miner):
     gw = groceries
-    here = mine_rules(gw, RulesSpec(min_support=0.01, min_confidence=0.3, levels=("product",), run="mineq-here"))
+    here = mine_rules(gw, RulesSpec(min_support=0.01, min_confidence=0.3, levels=("product",), run_id="mineq-here"))
     args = ["rules", "--min-support", "0.01", "--min-confidence", "0.3", "--level", "product", "--run", "mineq-1",
             "--queue", "--wait", "--timeout", "300"]
     out = relmine(args, miner.client_env(), timeout=400)
@@ -77,20 +77,20 @@ def test_a_cluster_job_that_fails_on_the_worker_leaves_a_failed_run_with_the_rea
 def test_a_failure_in_this_process_leaves_a_failed_run_and_a_later_success_clears_it(groceries):
     gw = groceries
     with pytest.raises(InputError, match="no product has an embedding"):
-        cluster_products(gw, ClusterSpec(method="kmeans", k=4, run="mineq-3"))
+        cluster_products(gw, ClusterSpec(method="kmeans", k=4, run_id="mineq-3"))
     failed = gw.read_one(RUN, {"id": "mineq-3"})
     assert failed["status"] == "failed" and "no product has an embedding" in failed["error"]
     # nothing written back: no run recorded at all
     with pytest.raises(InputError, match="no product has an embedding"):
-        cluster_products(gw, ClusterSpec(method="kmeans", k=4, run="mineq-4", write=False))
+        cluster_products(gw, ClusterSpec(method="kmeans", k=4, run_id="mineq-4", write=False))
     assert gw.read_one(RUN, {"id": "mineq-4"}) is None
     # an id that another kind holds is refused before anything runs; the failed run stays as it was
     with pytest.raises(InputError, match="is a run of another kind"):
-        mine_rules(gw, RulesSpec(min_support=0.02, levels=("product",), run="mineq-3"))
+        mine_rules(gw, RulesSpec(min_support=0.02, levels=("product",), run_id="mineq-3"))
     assert gw.read_one(RUN, {"id": "mineq-3"})["status"] == "failed"
     # a failed rules run whose id is used again by a run that succeeds: done, the old reason gone
     set_job_status(gw, "mineq-5", "rules", "failed", error="RuntimeError: an earlier try")
-    mine_rules(gw, RulesSpec(min_support=0.02, levels=("product",), run="mineq-5"))
+    mine_rules(gw, RulesSpec(min_support=0.02, levels=("product",), run_id="mineq-5"))
     run = gw.read_one(RUN, {"id": "mineq-5"})
     assert run["status"] == "done" and run["error"] is None and run["rules"] > 0
 

@@ -111,7 +111,7 @@ def test_write_back_counts_memberships_and_run(graph):
     assert json.loads(run["metrics"])["co_purchase_triangle"]["instances"] == 1
     assert run["metric_co_purchase_triangle_instances"] == 1  # the flat encoding every kind of run has
     # BI statement
-    top = graph.read("bi/top_products_by_motif", {"kind": "bundle_star", "run": "motif-test-1", "limit": 5})
+    top = graph.read("bi/top_products_by_motif", {"kind": "bundle_star", "run_id": "motif-test-1", "limit": 5})
     assert top[0]["sku"] == "h" and top[0]["roles"] == ["hub"]
 
     # the same run id again rewrites the same things

@@ -37,7 +37,7 @@ def test_recommend_on_empty_graph(clean_graph):
 
 def test_report_on_empty_graph(clean_graph, tmp_path):
     with pytest.raises(InputError):  # a failed job: its run is recorded, and it is no data
-        mine_rules(clean_graph, RulesSpec(run="rules-empty"))
+        mine_rules(clean_graph, RulesSpec(run_id="rules-empty"))
     rep = write_report(clean_graph, tmp_path / "r")
     text = rep.path.read_text()
     assert "The graph is empty" in text

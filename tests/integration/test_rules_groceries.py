@@ -33,7 +33,7 @@ def test_baskets_round_trip(groceries):
 
 def test_rules_from_neo4j_equal_mlxtend_and_are_written(groceries):
     gw, baskets = groceries
-    result = mine_rules(gw, RulesSpec(min_support=0.006, min_confidence=0.25, levels=("product",), run="groceries-1"))
+    result = mine_rules(gw, RulesSpec(min_support=0.006, min_confidence=0.25, levels=("product",), run_id="groceries-1"))
     rules = result.levels["product"].rules
     mine = ({}, {(frozenset(r.antecedent), frozenset(r.consequent)): {m: getattr(r, m) for m in
              ("antecedent_support", "consequent_support", "support", "confidence", "lift", "leverage", "conviction")}
@@ -64,14 +64,14 @@ def test_rules_from_neo4j_equal_mlxtend_and_are_written(groceries):
 
 def test_same_run_id_replaces_its_rules(groceries):
     gw, _ = groceries
-    mine_rules(gw, RulesSpec(min_support=0.01, min_confidence=0.3, levels=("product",), run="groceries-2"))
+    mine_rules(gw, RulesSpec(min_support=0.01, min_confidence=0.3, levels=("product",), run_id="groceries-2"))
     first = gw.read_one(Statement("MATCH (r:Rule {run: 'groceries-2'}) RETURN count(r) AS n", "t"))["n"]
-    again = mine_rules(gw, RulesSpec(min_support=0.01, min_confidence=0.3, levels=("product",), run="groceries-2"))
+    again = mine_rules(gw, RulesSpec(min_support=0.01, min_confidence=0.3, levels=("product",), run_id="groceries-2"))
     row = gw.read_one(Statement("MATCH (r:Rule {run: 'groceries-2'}) "
                                 "RETURN count(r) AS n, count { (:Run {id: 'groceries-2'}) } AS runs", "t"))
     assert first == len(again.levels["product"].rules) == row["n"] > 0 and row["runs"] == 1
     # a stricter rerun under the same id leaves no stale rules behind
-    strict = mine_rules(gw, RulesSpec(min_support=0.02, min_confidence=0.5, levels=("product",), run="groceries-2"))
+    strict = mine_rules(gw, RulesSpec(min_support=0.02, min_confidence=0.5, levels=("product",), run_id="groceries-2"))
     n = gw.read_one(Statement("MATCH (r:Rule {run: 'groceries-2'}) RETURN count(r) AS n", "t"))["n"]
     assert n == len(strict.levels["product"].rules) < first
 
@@ -89,7 +89,7 @@ def test_category_level_without_categories_is_empty_not_an_error(groceries):
     (RulesSpec(min_confidence=-0.1), "min_confidence"),
     (RulesSpec(max_len=1), "max_len"),
     (RulesSpec(levels=("brand",)), "levels"),
-    (RulesSpec(run="bad id with spaces"), "run id"),
+    (RulesSpec(run_id="bad id with spaces"), "run id"),
 ])
 def test_bad_rule_specs(groceries, spec, message):
     with pytest.raises(InputError, match=message):
@@ -108,7 +108,7 @@ def test_louvain_without_co_purchases_says_so(groceries):
 
 def test_recommend_explains_with_rules_and_notes_missing_embeddings(groceries):
     gw, _ = groceries
-    result = recommend(gw, "baking powder", k=5, kind="complement", rules_run="groceries-1")
+    result = recommend(gw, "baking powder", k=5, kind="complement", rules_run_id="groceries-1")
     assert result.items and result.items[0].evidence[0].source == "rule"
     assert any("rule baking powder => other vegetables" in r.reason for r in result.items)
     assert any("no embedding" in n for n in result.notes)

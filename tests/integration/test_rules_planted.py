@@ -48,8 +48,8 @@ def graph(clean_graph):
     gw = clean_graph
     products, baskets = planted_catalogue(n_orders=240)
     load_graph(gw, products, baskets)
-    mine_rules(gw, RulesSpec(min_support=0.02, min_confidence=0.3, run="rules-t1"))
-    cluster_products(gw, ClusterSpec(method="louvain", run="clusters-t1"))
+    mine_rules(gw, RulesSpec(min_support=0.02, min_confidence=0.3, run_id="rules-t1"))
+    cluster_products(gw, ClusterSpec(method="louvain", run_id="clusters-t1"))
     gw.write(CURRENT_RUN)
     gw.write_batches(ADD_PREDICTED, [
         # as relmine.learn.writeback writes them: an observed type and what it means
@@ -84,7 +84,7 @@ def test_planted_rule_is_found_and_linked(graph):
 
 
 def test_category_rules_link_categories(graph):
-    result = mine_rules(graph, RulesSpec(min_support=0.005, min_confidence=0.0, levels=("category",), run="rules-cat"))
+    result = mine_rules(graph, RulesSpec(min_support=0.005, min_confidence=0.0, levels=("category",), run_id="rules-cat"))
     rules = result.levels["category"].rules
     assert rules and all(set(r.antecedent) | set(r.consequent) <= set(GROUPS) for r in rules)
     n = graph.read_one(Statement("MATCH (r:Rule {run: 'rules-cat', level: 'category'})-[:IF|THEN]->(:Category) "
@@ -95,7 +95,7 @@ def test_category_rules_link_categories(graph):
 # -- clusters --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("method", ["louvain", "leiden", "kmeans", "fastrp"])
 def test_clusters_recover_the_categories(graph, method):
-    result = cluster_products(graph, ClusterSpec(method=method, k=4, run=f"clusters-{method}"))
+    result = cluster_products(graph, ClusterSpec(method=method, k=4, run_id=f"clusters-{method}"))
     m = result.metrics()
     assert m["nmi"] == pytest.approx(1.0) and m["ari"] == pytest.approx(1.0), m
     assert result.written == 4
@@ -109,8 +109,8 @@ def test_clusters_recover_the_categories(graph, method):
 
 
 def test_cluster_rerun_is_idempotent(graph):
-    cluster_products(graph, ClusterSpec(method="leiden", run="clusters-again"))
-    cluster_products(graph, ClusterSpec(method="leiden", run="clusters-again"))
+    cluster_products(graph, ClusterSpec(method="leiden", run_id="clusters-again"))
+    cluster_products(graph, ClusterSpec(method="leiden", run_id="clusters-again"))
     row = graph.read_one(Statement("MATCH (c:Cluster {run: 'clusters-again'}) RETURN count(c) AS n, "
                                    "sum(COUNT { (:Product)-[:IN_CLUSTER]->(c) }) AS m", "t"))
     assert row == {"n": 4, "m": 20}
@@ -121,7 +121,7 @@ def test_significance_weighted_clusters_recover_the_categories(graph, weighting)
     # what ingest keeps: the number of orders (support = count / n_orders)
     graph.write(Statement("MERGE (s:Stats {id: 'global'}) SET s.n_orders = COUNT { (:Order) }", "t"))
     result = cluster_products(graph, ClusterSpec(method="leiden", weighting=weighting, min_count=1, resolution=1.0,
-                                                 run=f"clusters-{weighting}", write=False))
+                                                 run_id=f"clusters-{weighting}", write=False))
     m = result.metrics()
     assert m["nmi"] > 0.9 and m["largest_share"] <= 0.3, m
     # a high resolution splits the graph further

@@ -146,10 +146,10 @@ def _readers(gw, sku: str) -> dict:
     from relmine.learn.query import predicted_for
 
     return {"predicted": {r["run"] for r in predicted_for(gw, sku, 50)},
-            "recommend": {run for r in gw.read("recommend/predicted_relations", {"sku": sku, "run": None, "limit": 50})
+            "recommend": {run for r in gw.read("recommend/predicted_relations", {"sku": sku, "run_id": None, "limit": 50})
                           for run in r["runs"]},
             "bi": gw.read("bi/products_most_predicted_complements",
-                          {"type": None, "run": None, "minScore": 0.0, "limit": 1000}),
+                          {"type": None, "run_id": None, "minScore": 0.0, "limit": 1000}),
             "embeddings": gw.read_one(EMBEDDING_RUNS)["runs"], "attention": gw.read_one(ATTENTION_RUNS)["runs"]}
 
 

@@ -55,6 +55,13 @@ def test_ingest_2014_then_evaluate_typed(clean_graph, neo4j_settings, tmp_path):
     assert sum(map(sum, seed["confusion"]["model"])) == seed["held_out"]["classified"]
     assert report["summary"]["content"]["macro_f1"][0] > 0.9  # planted substitutes share content
     assert (out / "typed_confusion.png").stat().st_size > 5000
+    # recorded as a run of kind 'evaluate' with the summary's figures, flat and typed
+    [row] = clean_graph.read("bi/run_comparison", {"kind": "evaluate", "limit": 10})
+    figures = dict(row["metric_values"])
+    assert row["status"] == "done" and json.loads(row["params"])["mode"] == "typed"
+    assert figures["content_macro_f1"] == pytest.approx(report["summary"]["content"]["macro_f1"][0], abs=1e-4)
+    assert figures["model_macro_f1_std"] == pytest.approx(report["summary"]["model"]["macro_f1"][1], abs=1e-4)
+    assert isinstance(figures["bar_met"], bool) and figures["typed_pairs"] == report["typed_pairs"]
 
 
 def test_typed_refuses_a_data_file(neo4j_settings, tmp_path):

@@ -16,7 +16,7 @@ def _spec(command, build, args):
 def test_rules_options_build_the_rules_spec():
     assert _spec(rules, rules_spec, []) == RulesSpec()
     assert _spec(rules, rules_spec, ["--min-lift", "2", "--level", "category", "--run", "r-1", "--no-write"]) == \
-        RulesSpec(min_lift=2.0, levels=("category",), run="r-1", write=False)
+        RulesSpec(min_lift=2.0, levels=("category",), run_id="r-1", write=False)
 
 
 def test_clusters_options_build_the_cluster_spec():
