@@ -81,6 +81,8 @@ def run_ingest(args: list[str], folder: Path, name: str) -> dict:
            "peak_rss_mb": round(int(rss_file.read_text().split()[-1]) / 1024, 1), "rows_read": report["counts"]["read"]}
     phases = {}
     for key, pattern in (("csv_s", r"as CSV in ([\d.]+)s"), ("import_tool_s", r"\] import ([\d.]+)s"),
+                         ("stop_s", r"server stopped in ([\d.]+)s"), ("start_s", r"server started in ([\d.]+)s"),
+                         ("schema_s", r"schema \(constraints, indexes populated\) in ([\d.]+)s"),
                          ("import_restart_schema_s", r"import, restart and schema ([\d.]+)s")):
         found = re.findall(pattern, stderr)
         if found:

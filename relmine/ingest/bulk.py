@@ -116,13 +116,19 @@ def write_bulk(gw: Gateway, settings: Settings, p: Prepared) -> IngestReport:
     t_import = time.monotonic()
     _log(p.options, "stopping the server for neo4j-admin database import")
     server.stop()
+    t_tool = time.monotonic()
+    _log(p.options, f"server stopped in {t_tool - t_import:.1f}s")
     try:
         server.import_full(files.arguments(p.work / "import.report"), database=settings.neo4j_database)
     finally:
-        _log(p.options, f"import {time.monotonic() - t_import:.1f}s; starting the server")
+        t_start = time.monotonic()
+        _log(p.options, f"import {t_start - t_tool:.1f}s (the import tool); starting the server")
         server.start()
+    t_schema = time.monotonic()
+    _log(p.options, f"server started in {t_schema - t_start:.1f}s")
     with Gateway(settings) as fresh:
         apply_schema(fresh)
+    _log(p.options, f"schema (constraints, indexes populated) in {time.monotonic() - t_schema:.1f}s")
     _log(p.options, f"import, restart and schema {time.monotonic() - t_import:.1f}s")
     report = p.report
     report.written = {"nodes_created": files.nodes, "relationships_created": files.relationships,
