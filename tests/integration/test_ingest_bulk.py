@@ -115,3 +115,18 @@ def test_bulk_refuses_a_database_that_is_not_empty(settings, tmp_path):
     result = CliRunner().invoke(cli, ["ingest", "catalog", str(first), "--bulk", "--no-progress"],
                                 obj={"settings": settings})
     assert result.exit_code == 1 and "not supported" in result.output
+
+
+def test_bulk_baskets_same_graph_as_transactional(settings, tmp_path):
+    path = tmp_path / "baskets.csv"
+    items = ["milk", "bread", "butter", "jam", "eggs", "tea", "rice"]
+    path.write_text("\n".join(",".join(items[(i + k * 3) % 7] for k in range(1 + i % 4)) for i in range(120)) + "\n")
+
+    _empty(settings)
+    result = _run(settings, "ingest", "baskets", str(path), "--bulk")
+    assert result.exit_code == 0, result.output
+    bulk = _state(settings)
+    _empty(settings)
+    assert _run(settings, "ingest", "baskets", str(path)).exit_code == 0
+    _same(bulk, _state(settings))
+    assert bulk[0]["types"]["CO_PURCHASED"] > 0
