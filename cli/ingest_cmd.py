@@ -109,9 +109,13 @@ def options_from(kind: str, *, cols: tuple[str, ...], mapping_file: Path | None,
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @ingest_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.option("--bulk", is_flag=True,
+              help="First load into an EMPTY database at import speed (edges, orders, baskets): the same graph, "
+                   "written as CSV for neo4j-admin database import; relmine's local server is stopped and "
+                   "started around it. Refused when the database holds any node.")
 @click.pass_context
 @friendly_errors
-def ingest(ctx: click.Context, kind: str, file: Path, as_json: bool, **option_values) -> None:
+def ingest(ctx: click.Context, kind: str, file: Path, as_json: bool, bulk: bool, **option_values) -> None:
     """Ingest FILE of KIND (catalog, amazon-meta, edges, orders, baskets, or auto) into the graph.
 
     Safe to repeat: the same file with the same options changes nothing the second time,
@@ -122,7 +126,12 @@ def ingest(ctx: click.Context, kind: str, file: Path, as_json: bool, **option_va
     options = options_from(kind, **option_values)
     settings = settings_from(ctx)
     with gateway_from(ctx) as gw:
-        report = ingest_file(gw, file, options, rejects_dir=settings.home / "rejects")
+        if bulk:
+            from relmine.ingest.bulk import bulk_ingest_file
+
+            report = bulk_ingest_file(gw, settings, file, options, rejects_dir=settings.home / "rejects")
+        else:
+            report = ingest_file(gw, file, options, rejects_dir=settings.home / "rejects")
     if as_json:
         click.echo(json.dumps(report.as_dict(), default=str))
     else:

@@ -30,7 +30,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -72,8 +72,12 @@ def resolve(path: Path, options: IngestOptions) -> IngestOptions:
     return replace(options, kind=kind, format=fmt)
 
 
-def ingest_file(gw: Gateway, path: Path | str, options: IngestOptions, *, rejects_dir: Path) -> IngestReport:
-    """Ingest one file into the graph (see the module docstring); returns the closing summary."""
+def ingest_file(gw: Gateway, path: Path | str, options: IngestOptions, *, rejects_dir: Path,
+                writer: "Writer | None" = None) -> IngestReport:
+    """Ingest one file into the graph (see the module docstring); returns the closing summary.
+    ``writer``: what writes the parsed file (default :func:`write_transactional`; ``relmine ingest --bulk``
+    passes :func:`relmine.ingest.bulk.write_bulk`): reading, validating, rejects and service rules are
+    the same either way."""
     t0 = time.monotonic()
     path = Path(path)
     check_input(path)
@@ -91,7 +95,8 @@ def ingest_file(gw: Gateway, path: Path | str, options: IngestOptions, *, reject
         rejects_path = options.rejects_path or rejects_dir / f"{path.name}.{source_id[:12]}.rejects.csv"
         place = rejects_place(rejects_path, default=options.rejects_path is None)
         _check_rejects(rejects_path, place)
-        return _ingest(gw, path, options, sha, source_id, rejects_path, place, work, t0)
+        return _ingest(gw, path, options, sha, source_id, rejects_path, place, work, t0,
+                       writer or write_transactional)
 
 
 def _check_scratch_space(path: Path, options: IngestOptions, work: Path) -> None:
@@ -112,8 +117,25 @@ def _check_rejects(rejects_path: Path, place: Place) -> None:
             rejects_path.unlink()
 
 
+@dataclass
+class Prepared:
+    """A file read and validated, ready to be written by a :data:`Writer`."""
+
+    path: Path
+    options: IngestOptions
+    sha: str
+    source_id: str
+    parsed: Parsed
+    report: IngestReport
+    work: Path           # this run's scratch folder
+    t0: float
+
+
+Writer = Callable[[Gateway, Prepared], IngestReport]
+
+
 def _ingest(gw: Gateway, path: Path, options: IngestOptions, sha: str, source_id: str, rejects_path: Path,
-            place: Place, work: Path, t0: float) -> IngestReport:
+            place: Place, work: Path, t0: float, writer: Writer) -> IngestReport:
     """Read, check the rejects, apply the service rules, write; ``work``: this run's scratch folder."""
     counts = Counts()
     log = RejectLog(rejects_path, counts, place)
@@ -136,7 +158,14 @@ def _ingest(gw: Gateway, path: Path, options: IngestOptions, sha: str, source_id
         raise InputError(f"{path}: no data rows")
     if parsed.buckets is not None and options.kind == "orders":
         apply_service_rules(gw, parsed, options)
+    return writer(gw, Prepared(path, options, sha, source_id, parsed, report, work, t0))
 
+
+def write_transactional(gw: Gateway, p: Prepared) -> IngestReport:
+    """Write a prepared file in claimed batches (:class:`BatchRunner`), resumable (module docstring)."""
+    path, options, sha, source_id, parsed, report, work, t0 = (
+        p.path, p.options, p.sha, p.source_id, p.parsed, p.report, p.work, p.t0)
+    counts = report.counts
     started = gw.write("ingest/start_source", {
         "source_id": source_id, "kind": options.kind, "file": path.name, "sha256": sha,
         "options": json.dumps(options.identity(), sort_keys=True), "batch_size": options.batch_size,
@@ -341,8 +370,9 @@ class _CreatedOrders:
             counts.note("return_orders", self.n_returns)
 
 
-def _count_created_orders(gw: Gateway, parsed: Parsed, nonce: str, work: Path | None) -> _CreatedOrders:
-    """Count the orders of every bucket that this ingest (``nonce``) created, after it wrote them."""
+def _count_created_orders(gw: Gateway | None, parsed: Parsed, nonce: str, work: Path | None) -> _CreatedOrders:
+    """Count the orders of every bucket that this ingest (``nonce``) created, after it wrote them
+    (``gw`` None: a bulk load into an empty database, which creates every order of the file)."""
     buckets = parsed.buckets
     skus = sorted({stub["sku"] for stub in parsed.stubs} | set(buckets.in_orders))
     index = {s: i for i, s in enumerate(skus)}
@@ -354,7 +384,7 @@ def _count_created_orders(gw: Gateway, parsed: Parsed, nonce: str, work: Path | 
         created.emptied += left_empty
         created.seen += len(table.ids)
         not_mine: set[str] = set()
-        for ids in chunked(table.ids, FIND_BATCH):
+        for ids in chunked(table.ids, FIND_BATCH) if gw is not None else ():
             not_mine.update(r["id"] for r in gw.read("ingest/find_orders_not_ingested", {"nonce": nonce, "ids": ids}))
         created.mine += len(table.ids) - len(not_mine)
         for oid, props, items, r in zip(table.ids, table.props, table.items, table.returns):

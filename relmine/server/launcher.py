@@ -343,6 +343,25 @@ class LocalNeo4j:
                                f"{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
         _log(f"initial password set before the first start (from {self.password_file})")
 
+    def import_full(self, args: list[str], *, database: str = "neo4j", timeout: float | None = None) -> str:
+        """``neo4j-admin database import full DATABASE ARGS...`` (the server must be stopped; the database is
+        replaced: ``--overwrite-destination``). The import tool gets the server's heap, and its page cache as
+        the bound of its off-heap memory. Returns the tool's output; a failure raises naming its end."""
+        if self.status().running:
+            raise RelmineError("the server must be stopped before neo4j-admin database import")
+        limits = memory_limits(self.settings)
+        self.write_conf()
+        cmd = [self._java(), *limits.jvm_flags(), "-cp", f"{self.lib}/*", ADMIN_CLASS,
+               "database", "import", "full", database, "--overwrite-destination=true",
+               f"--max-off-heap-memory={limits.pagecache // MiB}m", *args]
+        env = jvm_environment(NEO4J_HOME=str(self.home), NEO4J_CONF=str(self.conf_dir))
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=self.home,
+                              stdin=subprocess.DEVNULL, umask=0o077, timeout=timeout)
+        if proc.returncode != 0:
+            raise RelmineError(f"neo4j-admin database import failed (exit {proc.returncode}):\n"
+                               f"{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
+        return proc.stdout + proc.stderr
+
     # -- process -------------------------------------------------------------
     def _pid(self) -> int | None:
         try:

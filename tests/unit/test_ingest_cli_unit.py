@@ -42,7 +42,7 @@ def _options_of(args):
     from relmine.cli.ingest_cmd import options_from
 
     params = ingest.make_context("ingest", args).params
-    return options_from(params.pop("kind"), **{k: v for k, v in params.items() if k not in ("file", "as_json")})
+    return options_from(params.pop("kind"), **{k: v for k, v in params.items() if k not in ("file", "as_json", "bulk")})
 
 
 def test_the_options_build_ingest_options_with_its_defaults():
