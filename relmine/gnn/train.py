@@ -57,6 +57,7 @@ learn from; default: every observed relation once per type) and
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import pickle
@@ -73,7 +74,8 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from relmine.device import pick_device
-from relmine.gnn.graph import Adjacency, _ranges, typed_undirected_pairs
+from relmine.errors import UnsafeFile
+from relmine.gnn.edges import Adjacency, _ranges, typed_undirected_pairs
 from relmine.gnn.metrics import metric
 from relmine.gnn.model import GATLinkPredictor
 from relmine.gnn.sampling import InEdges, encode_layerwise, node_wide_fanout, sampled_edges
@@ -420,13 +422,17 @@ def save_checkpoint(path: str | os.PathLike, **state) -> None:
     os.replace(tmp, path)
 
 
-def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
-    """Tensors and plain values only (``weights_only=True``): a crafted pickle is refused, never run."""
+def load_tensors(source: str | os.PathLike | bytes, map_location="cpu") -> dict:
+    """The one loader of what relmine saves with ``torch.save`` (checkpoints; a run's model, graph and outputs,
+    as a file or as the bytes read from the graph): tensors and plain values only (``weights_only=True``), so a
+    crafted pickle is refused (:class:`relmine.errors.UnsafeFile`), never run."""
+    what = "stored bytes" if isinstance(source, bytes) else str(source)
     try:
-        return torch.load(Path(path), map_location=map_location, weights_only=True)
+        return torch.load(io.BytesIO(source) if isinstance(source, bytes) else Path(source),
+                          map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        raise ValueError(f"checkpoint {path} holds more than tensors and plain values; refused "
-                         f"({str(exc).splitlines()[0]})") from exc
+        raise UnsafeFile(f"{what} are not a relmine model or checkpoint (only tensors and plain values are "
+                         f"loaded; refused): {str(exc).splitlines()[0]}") from exc
 
 
 def _result_to_dict(result: TrainResult) -> dict:
@@ -628,7 +634,7 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
 
         if checkpoint is not None and Path(checkpoint).exists():
             # on the CPU: RNG states must stay CPU tensors; load_state_dict copies to the device
-            state = load_checkpoint(checkpoint)
+            state = load_tensors(checkpoint)
             _check_compatible(state["config"], config, checkpoint)
             try:
                 model.load_state_dict(state["model"])

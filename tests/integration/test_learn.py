@@ -109,7 +109,7 @@ def test_train_end_to_end_through_real_worker(small_graph, clean_graph, worker_f
     # every product, border ones included (two partitions of 80), is embedded from the whole graph,
     # and written centred on the mean of all of them and L2-normalised (relmine.gnn.embedspace)
     from relmine.gnn.embedspace import center_normalise
-    from relmine.learn.learngraph import pull_learning_graph
+    from relmine.learn.pull import pull_learning_graph
     from relmine.learn.pipeline import _local_types, load_model
     from relmine.learn.spec import TrainSpec
 

@@ -32,7 +32,7 @@ def test_a_partition_written_again_after_its_task_died_holds_each_pair_once(grap
     spec = TrainSpec(partition_size=60, epochs=1, hidden=16, heads=2, top_k=5, seed=13)
     home = tmp_path / "home"
     pipeline.create_run(gw, spec, "train-rerun")
-    numbers = pipeline.train_run(gw, "train-rerun", home)
+    numbers = pipeline.pull_train_embed(gw, "train-rerun", home)
     real = writeback.write_partition
 
     def write_then_die(*args, **kwargs):
@@ -42,12 +42,12 @@ def test_a_partition_written_again_after_its_task_died_holds_each_pair_once(grap
     with monkeypatch.context() as m:
         m.setattr(writeback, "write_partition", write_then_die)
         with pytest.raises(RuntimeError, match="worker lost"):
-            pipeline.embed_partition(gw, "train-rerun", numbers[0], home)
+            pipeline.write_back_partition(gw, "train-rerun", numbers[0], home)
     first = gw.read(PREDICTED, {"run": "train-rerun"})
     assert first and all(r["kind"] for r in first)
 
     for n in numbers:  # the task delivered again, then the others
-        pipeline.embed_partition(gw, "train-rerun", n, home)
+        pipeline.write_back_partition(gw, "train-rerun", n, home)
     assert pipeline.get_run(gw, "train-rerun")["status"] == "done"
     assert gw.read_one(DUPLICATES)["dup"] == 0
     final = gw.read(PREDICTED, {"run": "train-rerun"})

@@ -130,14 +130,14 @@ def test_a_planted_model_pickle_is_never_executed(tmp_path):
 
 def test_a_planted_checkpoint_pickle_is_never_executed(tmp_path):
     from relmine.gnn.model import GATLinkPredictor
-    from relmine.gnn.train import TrainConfig, load_checkpoint, train
+    from relmine.gnn.train import TrainConfig, load_tensors, train
     from tests.unit.test_gnn_model import toy_graph
 
     marker = tmp_path / "pwned"
     ckpt = tmp_path / "checkpoints" / "run1.pt"
     _plant(ckpt, marker)
     with pytest.raises(ValueError, match="refused"):
-        load_checkpoint(ckpt)
+        load_tensors(ckpt)
     model = GATLinkPredictor(8, 16, heads=2, num_relations=3)
     with pytest.raises(ValueError, match="refused"):
         train(model, [toy_graph()], TrainConfig(epochs=1, progress=False), checkpoint=ckpt)

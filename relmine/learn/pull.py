@@ -83,8 +83,8 @@ class LearningGraph:
         return len(self.skus)
 
     def adjacency(self):
-        """The :class:`~relmine.gnn.graph.Adjacency` of all these relations (built once, then shared)."""
-        from relmine.gnn.graph import Adjacency
+        """The :class:`~relmine.gnn.edges.Adjacency` of all these relations (built once, then shared)."""
+        from relmine.gnn.edges import Adjacency
 
         if getattr(self, "_adjacency", None) is None:
             p = torch.from_numpy(self.pairs).long()
@@ -115,7 +115,7 @@ def memory_estimate(num_nodes: int, num_relations: int, num_features: int, step_
     """Bytes a training run needs at least: graph arrays, adjacency, features, one step's activations,
     and two 3-path indexes of ``paths3_walks`` two-hop walks (the training graph's, then the whole graph's
     for testing and write-back; 0 when the run walks the 3-paths per pair or has them off)."""
-    from relmine.gnn.graph import PATHS3_INDEX_BYTES_PER_WALK
+    from relmine.gnn.edges import PATHS3_INDEX_BYTES_PER_WALK
     from relmine.gnn.sampling import BYTES_PER_STEP_EDGE
 
     directed = 2 * num_relations
@@ -357,10 +357,10 @@ def split_relations(lg: LearningGraph, *, seed: int, val_ratio: float = 0.05, te
     validation (:func:`time_roles`), so the run learns from the past and is scored on what came after it.
     ``auto``: ``time`` where most pairs carry a first-seen time (orders with dates), else ``random``.
     Negatives are uniform non-edges of the whole learning graph, as in
-    :func:`relmine.gnn.graph.split_edges`; validation and test use at most
+    :func:`relmine.gnn.edges.split_edges`; validation and test use at most
     ``max_eval`` of their held-out pairs (a seeded sample) so their cost stays bounded.
     """
-    from relmine.gnn.graph import held_out_negatives
+    from relmine.gnn.edges import held_out_negatives
 
     n = lg.num_nodes
     rng = np.random.default_rng(seed)
