@@ -97,7 +97,7 @@ def train(ctx, run_id, resume, wait, timeout, **spec_fields) -> None:
     if resume is not None:
         if run_id is not None:
             raise click.UsageError("--resume RUN takes the run's own settings; drop --run-id")
-        check_run_id(resume)
+        resume = check_run_id(resume)  # once: the library takes it as checked (relmine.runid.RunId)
         with gateway_from(ctx) as gw:
             resume_run(gw, resume)
             train_run.apply_async(args=[resume], queue="train")
@@ -106,7 +106,7 @@ def train(ctx, run_id, resume, wait, timeout, **spec_fields) -> None:
                 follow(gw, resume, timeout)
         return
     if run_id is not None:
-        check_run_id(run_id)
+        run_id = check_run_id(run_id)
     spec = train_spec(**spec_fields)
     with gateway_from(ctx) as gw:
         check_trainable(gw, spec)
@@ -133,9 +133,7 @@ def refresh(ctx, source, run_id, wait, timeout) -> None:
     from relmine.runid import check_run_id
     from relmine.workers.tasks import train_run
 
-    for given in (source, run_id):
-        if given is not None:
-            check_run_id(given)
+    source, run_id = (None if given is None else check_run_id(given) for given in (source, run_id))
     with gateway_from(ctx) as gw:
         run_id, source = create_refresh(gw, source, run_id)
         train_run.apply_async(args=[run_id], queue="train")
@@ -187,7 +185,7 @@ def run_status(ctx, run_id: str, wait: bool, log_lines: int) -> None:
     """Show a run's status and progress."""
     from relmine.runid import check_run_id
 
-    check_run_id(run_id)
+    run_id = check_run_id(run_id)
     with gateway_from(ctx) as gw:
         gw.verify()  # Neo4j down: one line now, not after importing torch (seconds)
         from relmine.runs import get_run
@@ -215,7 +213,7 @@ def run_cancel(ctx, run_id: str) -> None:
     from relmine.learn.pipeline import cancel_run
     from relmine.runid import check_run_id
 
-    check_run_id(run_id)
+    run_id = check_run_id(run_id)
     with gateway_from(ctx) as gw:
         r = cancel_run(gw, run_id)
     click.echo(f"run {run_id} {r['status']}")

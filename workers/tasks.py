@@ -69,7 +69,7 @@ def train_run(self, run_id: str) -> dict:
     from relmine.learn.pipeline import RunCancelled, begin_attempt, end_attempt, pull_train_embed
     from relmine.runid import check_run_id
 
-    check_run_id(run_id)  # before the graph or the disk is touched
+    run_id = check_run_id(run_id)  # once, before the graph or the disk is touched
     with _gateway() as gw:
         if not begin_attempt(gw, run_id, self.request.hostname or socket.gethostname()):
             return {"run": run_id, "failed": "workers lost"}
@@ -109,7 +109,7 @@ def embed_partition(self, run_id: str, number: int) -> dict:
     from relmine.learn.pipeline import write_back_partition
     from relmine.runid import check_run_id
 
-    check_run_id(run_id)
+    run_id = check_run_id(run_id)  # once, before the graph is touched
     with _gateway() as gw:
         written = write_back_partition(gw, run_id, number, _home())
     return {"run": run_id, "partition": number, **written}

@@ -100,8 +100,10 @@ def check_no_other_active(gw: Gateway, run_id: str) -> None:
 
 
 def resume_run(gw: Gateway, run_id: str) -> dict:
-    """Queue a failed, cancelled or stuck run again; it continues from its checkpoint in the graph."""
-    run = get_run(gw, run_id)
+    """Queue a failed, cancelled or stuck run again; it continues from its checkpoint in the graph. Returns its
+    state (:func:`relmine.runs.run_progress`): the whole run is read once, before."""
+    run_id = runid.check_run_id(run_id)
+    run = runs.get_run(gw, run_id)
     if run.get("kind") != "train":
         raise InputError(f"run {run_id} is a {run.get('kind')} run, not a training run")
     if run["status"] == "done":
@@ -112,12 +114,13 @@ def resume_run(gw: Gateway, run_id: str) -> dict:
     # every partition not written is queued again by the resumed training task
     gw.write("runs/reset_partitions", {"run_id": run_id, "all": False})
     gw.write("runs/requeue_run", {"run_id": run_id})
-    return get_run(gw, run_id)
+    return runs.run_progress(gw, run_id)
 
 
 def cancel_run(gw: Gateway, run_id: str) -> dict:
     """Mark a run cancelled and remove what it staged; its tasks stop at their next epoch or partition.
-    Resumable with --resume (the write-back is done again from the stored model)."""
+    Resumable with --resume (the write-back is done again from the stored model). Returns its state
+    (:func:`relmine.runs.run_progress`): the whole run is read once, before."""
     run = get_run(gw, run_id)
     ended = end_run(gw, run_id, "cancelled", f"cancelled (was {run['status']})")
     if not ended["ended"]:
@@ -126,7 +129,7 @@ def cancel_run(gw: Gateway, run_id: str) -> dict:
                              "cancelled now")
         raise InputError(f"run {run_id} has already ended ({ended['was']})")
     clean_up_staged(gw, run_id, "cancelled")
-    return get_run(gw, run_id)
+    return runs.run_progress(gw, run_id)
 
 
 def end_run(gw: Gateway, run_id: str, status: str, line: str, **props) -> dict:
@@ -153,6 +156,7 @@ def _paths(home: Path, run_id: str) -> tuple[Path, Path]:
     The graph holds the real ones (``(:Checkpoint)``, ``(:Model)``); these files are only the
     worker's working copies, so a worker with an empty home resumes from the graph.
     """
+    run_id = runid.check_run_id(run_id)  # once for both paths
     return (runid.path_under(Path(home) / "checkpoints", run_id, ".pt"),
             runid.path_under(Path(home) / "models", run_id, ".pt"))
 
@@ -807,10 +811,11 @@ def evaluate_run(gw: Gateway, run_id: str) -> dict:
     """
     from relmine.learn.pull import split_relations
 
-    run = get_run(gw, run_id)
+    run_id = runid.check_run_id(run_id)
+    run = runs.get_run(gw, run_id)
     if run.get("kind") != "train":
         raise InputError(f"run {run_id} is a {run.get('kind')} run, not a training run")
-    model = load_model(gw, run_id)
+    model = _model_of(gw, run_id)
     spec, types, lg = pull_run_graph(gw, run)
     recorded = json.loads(run["graph"]) if run.get("graph") else {}
     same = (recorded.get("products"), recorded.get("relations_kept")) == (lg.num_nodes, int(lg.pairs.shape[1]))
