@@ -21,8 +21,6 @@ from relmine.errors import InputError
 from relmine.gateway import Statement
 from relmine.learn import pipeline
 from relmine.learn.spec import TrainSpec
-from tests.conftest import wipe
-from tests.integration.learn_graph import load_small_graph
 from tests.integration.test_learn import relmine
 
 pytestmark = pytest.mark.integration
@@ -43,12 +41,6 @@ STAGED = Statement("CALL () { MATCH ()-[p:PREDICTED {run: $run}]->() RETURN coun
                    "RETURN predicted, embeddings, attention", "t/fault_staged")
 PARTITIONS = Statement("MATCH (:Run {id: $run})-[:HAS_PARTITION]->(p:Partition) "
                        "RETURN p.status AS status, coalesce(p.published, false) AS published", "t/fault_parts")
-
-
-@pytest.fixture(scope="module")
-def graph(clean_graph):
-    wipe(clean_graph)
-    return load_small_graph(clean_graph)
 
 
 # -- the broker ---------------------------------------------------------------------------------------------
@@ -105,7 +97,7 @@ def _wait_epoch(gw, run: str, epoch: int, worker) -> None:
 
 
 def test_a_60s_broker_outage_as_training_ends_still_gives_a_done_run_with_the_clean_predictions(
-        graph, clean_graph, worker_factory, own_vhost, tmp_path):
+        small_learn_graph, clean_graph, worker_factory, own_vhost, tmp_path):
     gw = clean_graph
     worker = worker_factory(own_vhost["url"], home=tmp_path / "home")
     env = worker.client_env()
@@ -147,8 +139,8 @@ def _staged(gw, run: str) -> dict:
     return gw.read_one(STAGED, {"run": run})
 
 
-def test_a_cancelled_run_removes_what_it_staged_says_so_and_resumes_to_the_same_predictions(graph, clean_graph,
-                                                                                            tmp_path):
+def test_a_cancelled_run_removes_what_it_staged_says_so_and_resumes_to_the_same_predictions(small_learn_graph,
+                                                                                            clean_graph, tmp_path):
     gw = clean_graph
     spec = TrainSpec(partition_size=60, epochs=2, hidden=16, heads=2, top_k=5, seed=3)
     home = tmp_path / "home"
@@ -189,7 +181,7 @@ def test_a_cancelled_run_removes_what_it_staged_says_so_and_resumes_to_the_same_
     assert len(gw.read(PREDICTED, {"run": "train-clean-cancel"})) == len(reference)
 
 
-def test_a_run_that_fails_or_is_cancelled_mid_partition_leaves_nothing_staged(graph, clean_graph, tmp_path,
+def test_a_run_that_fails_or_is_cancelled_mid_partition_leaves_nothing_staged(small_learn_graph, clean_graph, tmp_path,
                                                                               monkeypatch):
     from relmine.learn import writeback
 
@@ -235,7 +227,8 @@ def _written_but_not_switched(gw, run: str, spec: TrainSpec, home, monkeypatch) 
 CURRENT = Statement("MATCH (r:Run {kind: 'train'}) WHERE r.current RETURN r.id AS id", "t/fault_current")
 
 
-def test_a_cancel_racing_the_switch_either_wins_whole_or_is_refused(graph, clean_graph, tmp_path, monkeypatch):
+def test_a_cancel_racing_the_switch_either_wins_whole_or_is_refused(small_learn_graph, clean_graph, tmp_path,
+                                                                    monkeypatch):
     """A cancel that lands between finalize's check (every partition written, run not ended) and the switch's
     transaction: the switch refuses, the run stays cancelled and not current, its staged results go and the
     current run keeps its own. A cancel that comes after the switch is refused, and the run ends done."""

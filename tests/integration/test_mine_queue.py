@@ -16,10 +16,7 @@ from relmine.gateway import Statement
 from relmine.rules.association import RulesSpec, mine_rules
 from relmine.clusters import ClusterSpec, cluster_products
 from relmine.runs import set_job_status
-from tests.conftest import wipe
-from tests.integration.rules_graph import load_graph
 from tests.integration.test_learn import relmine
-from tests.unit.test_rules_mining import read_groceries
 
 pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings("ignore::RuntimeWarning")]
 
@@ -30,23 +27,13 @@ RULES = Statement("MATCH (r:Rule {run: $run}) RETURN r.antecedent AS a, r.conseq
                   "ORDER BY a, c", "t/mine_rules")
 
 
-@pytest.fixture(scope="module")
-def groceries(clean_graph):
-    wipe(clean_graph)
-    baskets = read_groceries()
-    items = sorted({i for b in baskets for i in b})
-    load_graph(clean_graph, [{"sku": i, "title": i, "category": "groceries", "price": 1.0} for i in items],
-               baskets, pairs=False)
-    return clean_graph
-
-
 @pytest.fixture
 def miner(worker_factory, amqp_url, tmp_path):
     return worker_factory(amqp_url, home=tmp_path / "home-mine", queues="mine")
 
 
-def test_rules_sent_to_the_mine_queue_equal_rules_mined_here(groceries, miner):
-    gw = groceries
+def test_rules_sent_to_the_mine_queue_equal_rules_mined_here(groceries_graph, miner):
+    gw, _ = groceries_graph
     here = mine_rules(gw, RulesSpec(min_support=0.01, min_confidence=0.3, levels=("product",), run="mineq-here"))
     args = ["rules", "--min-support", "0.01", "--min-confidence", "0.3", "--level", "product", "--run", "mineq-1",
             "--queue", "--wait", "--timeout", "300"]
@@ -62,8 +49,8 @@ def test_rules_sent_to_the_mine_queue_equal_rules_mined_here(groceries, miner):
     assert gw.read(RULES, {"run": "mineq-1"}) == gw.read(RULES, {"run": "mineq-here"})
 
 
-def test_a_cluster_job_that_fails_on_the_worker_leaves_a_failed_run_with_the_reason(groceries, miner):
-    gw = groceries
+def test_a_cluster_job_that_fails_on_the_worker_leaves_a_failed_run_with_the_reason(groceries_graph, miner):
+    gw, _ = groceries_graph
     # k-means clusters the stored embeddings, and this graph has none
     out = relmine(["clusters", "--method", "kmeans", "-k", "4", "--run", "mineq-2", "--queue", "--wait",
                    "--timeout", "300"], miner.client_env(), timeout=400)
@@ -74,8 +61,8 @@ def test_a_cluster_job_that_fails_on_the_worker_leaves_a_failed_run_with_the_rea
     assert run["ordered"]
 
 
-def test_a_failure_in_this_process_leaves_a_failed_run_and_a_later_success_clears_it(groceries):
-    gw = groceries
+def test_a_failure_in_this_process_leaves_a_failed_run_and_a_later_success_clears_it(groceries_graph):
+    gw, _ = groceries_graph
     with pytest.raises(InputError, match="no product has an embedding"):
         cluster_products(gw, ClusterSpec(method="kmeans", k=4, run="mineq-3"))
     failed = gw.read_one(RUN, {"id": "mineq-3"})
@@ -95,7 +82,7 @@ def test_a_failure_in_this_process_leaves_a_failed_run_and_a_later_success_clear
     assert run["status"] == "done" and run["error"] is None and run["rules"] > 0
 
 
-def test_an_id_held_by_another_kind_is_refused_by_the_cli_before_anything_is_sent(groceries, miner):
+def test_an_id_held_by_another_kind_is_refused_by_the_cli_before_anything_is_sent(groceries_graph, miner):
     out = relmine(["clusters", "--method", "louvain", "--run", "mineq-1", "--queue"], miner.client_env(), timeout=120)
     assert out.returncode != 0 and "is a run of another kind" in out.stderr, out.stdout + out.stderr
-    assert groceries.read_one(RUN, {"id": "mineq-1"})["kind"] == "rules"
+    assert groceries_graph[0].read_one(RUN, {"id": "mineq-1"})["kind"] == "rules"

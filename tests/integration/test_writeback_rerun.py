@@ -8,8 +8,6 @@ import pytest
 from relmine.gateway import Statement
 from relmine.learn import pipeline, writeback
 from relmine.learn.spec import TrainSpec
-from tests.conftest import wipe
-from tests.integration.learn_graph import load_small_graph
 
 pytestmark = pytest.mark.integration
 
@@ -20,13 +18,7 @@ DUPLICATES = Statement("MATCH (a)-[r:PREDICTED]->(b) WITH a, b, r.run AS run, co
                        "RETURN count(*) AS dup", "t/rerun_dup")
 
 
-@pytest.fixture(scope="module")
-def graph(clean_graph):
-    wipe(clean_graph)
-    return load_small_graph(clean_graph)
-
-
-def test_a_partition_written_again_after_its_task_died_holds_each_pair_once(graph, clean_graph, tmp_path,
+def test_a_partition_written_again_after_its_task_died_holds_each_pair_once(small_learn_graph, clean_graph, tmp_path,
                                                                             monkeypatch):
     gw = clean_graph
     spec = TrainSpec(partition_size=60, epochs=1, hidden=16, heads=2, top_k=5, seed=13)
@@ -54,3 +46,4 @@ def test_a_partition_written_again_after_its_task_died_holds_each_pair_once(grap
     sources = {r["a"] for r in first}
     assert [r for r in final if r["a"] in sources] == first  # the same rows, once each
     assert {(r["a"], r["rank"]) for r in final} == {(r["a"], r["rank"]) for r in final if r["rank"] <= 5}
+
