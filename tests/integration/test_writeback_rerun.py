@@ -47,3 +47,35 @@ def test_a_partition_written_again_after_its_task_died_holds_each_pair_once(smal
     assert [r for r in final if r["a"] in sources] == first  # the same rows, once each
     assert {(r["a"], r["rank"]) for r in final} == {(r["a"], r["rank"]) for r in final if r["rank"] <= 5}
 
+
+def test_each_task_reads_its_run_whole_once_and_checks_its_id_once(small_learn_graph, clean_graph, tmp_path,
+                                                                   monkeypatch):
+    """Issue 28 item 7: as the worker tasks do, the id is checked once (relmine.runid.RunId) and handed to
+    pull_train_embed and write_back_partition; each reads the whole (:Run), log included, once."""
+    from relmine import runid
+
+    gw = clean_graph
+    pipeline.create_run(gw, TrainSpec(partition_size=80, epochs=1, hidden=16, heads=2, top_k=5, seed=3), "train-once")
+    matched, whole = [], []
+    real_match, real_read_one = runid.RUN_ID, gw.read_one
+
+    class Counting:
+        def match(self, text):
+            matched.append(text)
+            return real_match.match(text)
+
+    def read_one(statement, *args, **kwargs):
+        if statement == "runs/get_run":
+            whole.append(statement)
+        return real_read_one(statement, *args, **kwargs)
+
+    monkeypatch.setattr(runid, "RUN_ID", Counting())
+    monkeypatch.setattr(gw, "read_one", read_one)
+    home = tmp_path / "home"
+    numbers = pipeline.pull_train_embed(gw, runid.check_run_id("train-once"), home)
+    assert (matched, len(whole)) == (["train-once"], 1)
+    for n in numbers:
+        matched.clear(), whole.clear()
+        pipeline.write_back_partition(gw, runid.check_run_id("train-once"), n, home)
+        assert (matched, len(whole)) == (["train-once"], 1)
+    assert pipeline.get_run(gw, "train-once")["status"] == "done"
