@@ -19,8 +19,8 @@ def small_learn_graph(clean_graph):
 
 
 @pytest.fixture(scope="module")
-def groceries_graph(clean_graph):
-    """Groceries' 9,835 baskets as orders of one-category products (no pair relations): ``(gateway, baskets)``."""
+def groceries(clean_graph):
+    """Groceries' 9,835 baskets as orders of one-category products (no pair relations): the gateway."""
     from tests.integration.rules_graph import load_graph
     from tests.unit.test_rules_mining import read_groceries
 
@@ -29,4 +29,4 @@ def groceries_graph(clean_graph):
     items = sorted({i for b in baskets for i in b})
     load_graph(clean_graph, [{"sku": i, "title": i, "category": "groceries", "price": 1.0} for i in items],
                baskets, pairs=False)
-    return clean_graph, baskets
+    return clean_graph

@@ -32,8 +32,8 @@ def miner(worker_factory, amqp_url, tmp_path):
     return worker_factory(amqp_url, home=tmp_path / "home-mine", queues="mine")
 
 
-def test_rules_sent_to_the_mine_queue_equal_rules_mined_here(groceries_graph, miner):
-    gw, _ = groceries_graph
+def test_rules_sent_to_the_mine_queue_equal_rules_mined_here(groceries, miner):
+    gw = groceries
     here = mine_rules(gw, RulesSpec(min_support=0.01, min_confidence=0.3, levels=("product",), run="mineq-here"))
     args = ["rules", "--min-support", "0.01", "--min-confidence", "0.3", "--level", "product", "--run", "mineq-1",
             "--queue", "--wait", "--timeout", "300"]
@@ -49,8 +49,8 @@ def test_rules_sent_to_the_mine_queue_equal_rules_mined_here(groceries_graph, mi
     assert gw.read(RULES, {"run": "mineq-1"}) == gw.read(RULES, {"run": "mineq-here"})
 
 
-def test_a_cluster_job_that_fails_on_the_worker_leaves_a_failed_run_with_the_reason(groceries_graph, miner):
-    gw, _ = groceries_graph
+def test_a_cluster_job_that_fails_on_the_worker_leaves_a_failed_run_with_the_reason(groceries, miner):
+    gw = groceries
     # k-means clusters the stored embeddings, and this graph has none
     out = relmine(["clusters", "--method", "kmeans", "-k", "4", "--run", "mineq-2", "--queue", "--wait",
                    "--timeout", "300"], miner.client_env(), timeout=400)
@@ -61,8 +61,8 @@ def test_a_cluster_job_that_fails_on_the_worker_leaves_a_failed_run_with_the_rea
     assert run["ordered"]
 
 
-def test_a_failure_in_this_process_leaves_a_failed_run_and_a_later_success_clears_it(groceries_graph):
-    gw, _ = groceries_graph
+def test_a_failure_in_this_process_leaves_a_failed_run_and_a_later_success_clears_it(groceries):
+    gw = groceries
     with pytest.raises(InputError, match="no product has an embedding"):
         cluster_products(gw, ClusterSpec(method="kmeans", k=4, run="mineq-3"))
     failed = gw.read_one(RUN, {"id": "mineq-3"})
@@ -82,7 +82,7 @@ def test_a_failure_in_this_process_leaves_a_failed_run_and_a_later_success_clear
     assert run["status"] == "done" and run["error"] is None and run["rules"] > 0
 
 
-def test_an_id_held_by_another_kind_is_refused_by_the_cli_before_anything_is_sent(groceries_graph, miner):
+def test_an_id_held_by_another_kind_is_refused_by_the_cli_before_anything_is_sent(groceries, miner):
     out = relmine(["clusters", "--method", "louvain", "--run", "mineq-1", "--queue"], miner.client_env(), timeout=120)
     assert out.returncode != 0 and "is a run of another kind" in out.stderr, out.stdout + out.stderr
-    assert groceries_graph[0].read_one(RUN, {"id": "mineq-1"})["kind"] == "rules"
+    assert groceries.read_one(RUN, {"id": "mineq-1"})["kind"] == "rules"

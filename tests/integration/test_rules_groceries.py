@@ -9,20 +9,26 @@ from relmine.gateway import Statement
 from relmine.rules.association import RulesSpec, mine_rules, read_baskets
 from relmine.clusters import ClusterSpec, cluster_products
 from relmine.recommend import recommend
-from tests.unit.test_rules_mining import assert_same, mlxtend_reference
+from tests.unit.test_rules_mining import assert_same, mlxtend_reference, read_groceries
 
 pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings("ignore::RuntimeWarning")]
 
 
-def test_baskets_round_trip(groceries_graph):
-    gw, baskets = groceries_graph
+@pytest.fixture(scope="module")
+def groceries(groceries):
+    """The shared groceries graph (tests/integration/conftest.py) and its baskets: ``(gateway, baskets)``."""
+    return groceries, read_groceries()
+
+
+def test_baskets_round_trip(groceries):
+    gw, baskets = groceries
     enc = read_baskets(gw, "product")
     assert enc.n == len(baskets) == 9835
     assert len(enc.items) == 169 and "cream cheese" in enc.items
 
 
-def test_rules_from_neo4j_equal_mlxtend_and_are_written(groceries_graph):
-    gw, baskets = groceries_graph
+def test_rules_from_neo4j_equal_mlxtend_and_are_written(groceries):
+    gw, baskets = groceries
     result = mine_rules(gw, RulesSpec(min_support=0.006, min_confidence=0.25, levels=("product",), run="groceries-1"))
     rules = result.levels["product"].rules
     mine = ({}, {(frozenset(r.antecedent), frozenset(r.consequent)): {m: getattr(r, m) for m in
@@ -52,8 +58,8 @@ def test_rules_from_neo4j_equal_mlxtend_and_are_written(groceries_graph):
     assert '"min_support": 0.006' in run["params"]
 
 
-def test_same_run_id_replaces_its_rules(groceries_graph):
-    gw, _ = groceries_graph
+def test_same_run_id_replaces_its_rules(groceries):
+    gw, _ = groceries
     mine_rules(gw, RulesSpec(min_support=0.01, min_confidence=0.3, levels=("product",), run="groceries-2"))
     first = gw.read_one(Statement("MATCH (r:Rule {run: 'groceries-2'}) RETURN count(r) AS n", "t"))["n"]
     again = mine_rules(gw, RulesSpec(min_support=0.01, min_confidence=0.3, levels=("product",), run="groceries-2"))
@@ -66,8 +72,8 @@ def test_same_run_id_replaces_its_rules(groceries_graph):
     assert n == len(strict.levels["product"].rules) < first
 
 
-def test_category_level_without_categories_is_empty_not_an_error(groceries_graph):
-    gw, _ = groceries_graph
+def test_category_level_without_categories_is_empty_not_an_error(groceries):
+    gw, _ = groceries
     # every groceries product sits in the one category "groceries": single-item baskets, no rules
     result = mine_rules(gw, RulesSpec(min_support=0.01, levels=("category",), write=False))
     assert result.levels["category"].rules == []
@@ -81,23 +87,23 @@ def test_category_level_without_categories_is_empty_not_an_error(groceries_graph
     (RulesSpec(levels=("brand",)), "levels"),
     (RulesSpec(run="bad id with spaces"), "run id"),
 ])
-def test_bad_rule_specs(groceries_graph, spec, message):
+def test_bad_rule_specs(groceries, spec, message):
     with pytest.raises(InputError, match=message):
-        mine_rules(groceries_graph[0], spec)
+        mine_rules(groceries[0], spec)
 
 
-def test_kmeans_without_embeddings_says_so(groceries_graph):
+def test_kmeans_without_embeddings_says_so(groceries):
     with pytest.raises(InputError, match="no product has an embedding"):
-        cluster_products(groceries_graph[0], ClusterSpec(method="kmeans", write=False))
+        cluster_products(groceries[0], ClusterSpec(method="kmeans", write=False))
 
 
-def test_louvain_without_co_purchases_says_so(groceries_graph):
+def test_louvain_without_co_purchases_says_so(groceries):
     with pytest.raises(InputError, match="no :CO_PURCHASED relationships"):
-        cluster_products(groceries_graph[0], ClusterSpec(method="louvain", write=False))
+        cluster_products(groceries[0], ClusterSpec(method="louvain", write=False))
 
 
-def test_recommend_explains_with_rules_and_notes_missing_embeddings(groceries_graph):
-    gw, _ = groceries_graph
+def test_recommend_explains_with_rules_and_notes_missing_embeddings(groceries):
+    gw, _ = groceries
     result = recommend(gw, "baking powder", k=5, kind="complement", rules_run="groceries-1")
     assert result.items and result.items[0].evidence[0].source == "rule"
     assert any("rule baking powder => other vegetables" in r.reason for r in result.items)
