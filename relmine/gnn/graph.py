@@ -1,5 +1,9 @@
-"""The old name of :mod:`relmine.gnn.edges`, kept only while ``relmine/learn/blend.py`` and
-``relmine/learn/writeback.py`` (edited on other branches) still import ``Adjacency`` from here: their four
-import lines move to :mod:`relmine.gnn.edges`, and this file goes."""
+"""The old name of :mod:`relmine.gnn.edges`, kept only while code written on other branches
+(``relmine/learn/blend.py``, ``relmine/learn/writeback.py``, the refresh work) still imports from here: once
+those imports name :mod:`relmine.gnn.edges`, this file goes."""
 
-from relmine.gnn.edges import Adjacency  # noqa: F401
+
+def __getattr__(name: str):
+    from relmine.gnn import edges
+
+    return getattr(edges, name)
