@@ -3,7 +3,7 @@
 1. :func:`create_run` records ``(:Run {kind: 'train', status: 'queued', params})`` (the run model of
    :mod:`relmine.runs`: ``running`` while a task works on it, with its ``stage`` pulling, training, testing
    or embedding; then ``done``, ``failed`` or ``cancelled``).
-2. :func:`pull_train_embed` (queue ``train``): pulls every product and its significant
+2. :func:`pull_train_embed` (the ``train_run`` task, queue ``train``): pulls every product and its significant
    relations (:mod:`relmine.learn.pull`), holds out seeded validation
    and test slices of the related pairs, trains the recipe's model
    (:mod:`relmine.gnn.recipe`) with early stopping on validation, keeping the
@@ -11,7 +11,7 @@
    scores the test slice (model, CN, AA, RA) onto the run, embeds every
    product exactly from the whole graph (layer-wise), stores model, graph and
    outputs on the run, and records the write-back partitions.
-3. :func:`write_back_partition` (queue ``embed``, one task per partition): writes
+3. :func:`write_back_partition` (the ``embed_partition`` task, queue ``embed``, one per partition): writes
    the partition's embeddings, the attention on its relations and its top-k
    predicted relations, then marks the partition done.
 4. :func:`finalize_if_complete`: once every partition is done (whichever task

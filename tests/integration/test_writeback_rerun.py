@@ -75,7 +75,8 @@ def test_each_task_reads_its_run_whole_once_and_checks_its_id_once(small_learn_g
     numbers = pipeline.pull_train_embed(gw, runid.check_run_id("train-once"), home)
     assert (matched, len(whole)) == (["train-once"], 1)
     for n in numbers:
-        matched.clear(), whole.clear()
+        matched.clear()
+        whole.clear()
         pipeline.write_back_partition(gw, runid.check_run_id("train-once"), n, home)
         assert (matched, len(whole)) == (["train-once"], 1)
     assert pipeline.get_run(gw, "train-once")["status"] == "done"
