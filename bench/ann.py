@@ -177,7 +177,7 @@ def candidates_one(kind: str, n: int, method: str, products: int, threads: int) 
     import numpy as np
     import torch
 
-    from relmine.gnn.graph import Adjacency
+    from relmine.gnn.edges import Adjacency
     from relmine.learn import writeback
 
     torch.set_num_threads(threads)

@@ -164,7 +164,7 @@ def main() -> int:
 
     from relmine.config import Settings
     from relmine.gateway import Gateway
-    from relmine.learn.learngraph import RelationFilter, pull_learning_graph, significant
+    from relmine.learn.pull import RelationFilter, pull_learning_graph, significant
 
     os.environ.update({k: v for k, v in env.items() if k.startswith(("NEO4J_", "RELMINE_"))})
     with Gateway(Settings.from_env(), app="relmine-bench") as gw:

@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     from relmine.device import describe_device, pick_device
     from relmine.gnn.datasets import load_amazon_photo
-    from relmine.gnn.graph import split_edges
+    from relmine.gnn.edges import split_edges
     from relmine.gnn.model import GATLinkPredictor
     from relmine.gnn.train import TrainConfig, train
 

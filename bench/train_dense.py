@@ -7,11 +7,11 @@
 The graph is what a ``relmine train`` worker learns from: every product and
 the relations that pass :class:`relmine.learn.spec.TrainSpec`'s significance
 filter (``--pull`` reads them with
-:func:`relmine.learn.learngraph.pull_learning_graph` and the spec's defaults
+:func:`relmine.learn.pull.pull_learning_graph` and the spec's defaults
 and saves them with ``torch.save``, so the measurement needs no Neo4j). The
-run's split (:func:`relmine.learn.learngraph.split_relations`, seed 0), its
+run's split (:func:`relmine.learn.pull.split_relations`, seed 0), its
 training graph, its validation pairs and its 3-path mode are those of
-:func:`relmine.learn.pipeline.train_run`; the model is
+:func:`relmine.learn.pipeline.pull_train_embed`; the model is
 :func:`relmine.learn.pipeline.build_model` of the default spec.
 
 * ``before``: the recipe as it was, passed explicitly (``epoch_positives=0``:
@@ -20,7 +20,7 @@ training graph, its validation pairs and its 3-path mode are those of
   vote sum of :func:`relmine.gnn.model._sum_votes`, so the ratio understates
   the gain of this change; the runs of the notes also had a dense edge lookup
   in "after" and a binary search in "before", since dropped: no gain measured);
-* ``after``: the recipe's current defaults (:func:`relmine.learn.pipeline.train_config`).
+* ``after``: the recipe's current defaults (:func:`relmine.learn.pipeline.config_for`).
 
 Rounds alternate the two (one epoch each, seed 0, fresh model; the first
 round is a warm-up), so load on the shared machine hits both alike: target
@@ -62,7 +62,7 @@ def pull(out: Path) -> None:
     """Pull the learning graph as a worker does (TrainSpec defaults) and save it to ``out``."""
     from relmine.config import Settings
     from relmine.gateway import Gateway
-    from relmine.learn.learngraph import pull_learning_graph
+    from relmine.learn.pull import pull_learning_graph
     from relmine.learn.partition import learnable_types
     from relmine.learn.spec import TrainSpec
 
@@ -83,15 +83,15 @@ def from_orders(src: Path, out: Path) -> None:
     through Neo4j is out of reach: an invoice is an order (``C``-invoices are returns), service codes
     are dropped, pairs are counted with relmine's own :func:`relmine.ingest.pairs.pair_counts`
     (``count``: orders holding both, ``weight``: ``sum 1/(basket size - 1)``) into ``CO_PURCHASED``
-    and ``RETURNED_TOGETHER``, then :func:`relmine.learn.learngraph.undirected` and
-    :func:`~relmine.learn.learngraph.significant` with TrainSpec's filter, and hashed
+    and ``RETURNED_TOGETHER``, then :func:`relmine.learn.pull.undirected` and
+    :func:`~relmine.learn.pull.significant` with TrainSpec's filter, and hashed
     title/price/degree features (:func:`relmine.learn.extract.node_features`).
     """
     import pandas as pd
 
     from relmine.ingest.pairs import pair_counts
     from relmine.learn.extract import node_features
-    from relmine.learn.learngraph import LearningGraph, _dropped_pairs, significant, undirected
+    from relmine.learn.pull import LearningGraph, _dropped_pairs, significant, undirected
     from relmine.learn.spec import TrainSpec
     from relmine.relations import OBSERVED
 
@@ -140,7 +140,7 @@ def save(lg, types, out: Path) -> None:
 
 def load(path: Path):
     """``(LearningGraph, relation types)`` saved by :func:`pull`."""
-    from relmine.learn.learngraph import LearningGraph
+    from relmine.learn.pull import LearningGraph
 
     raw = torch.load(path, weights_only=False)
     lg = LearningGraph(raw["skus"], raw["x"], raw["pairs"].numpy(), raw["types"].numpy(), raw["weights"].numpy(),
@@ -149,9 +149,9 @@ def load(path: Path):
 
 
 def setup(lg, types, seed: int = 0):
-    """The worker's split, training graph, validation pairs and 3-path mode (relmine.learn.pipeline.train_run)."""
+    """The worker's split, training graph, validation pairs and 3-path mode (relmine.learn.pipeline.pull_train_embed)."""
     from relmine.gnn.train import PairSet
-    from relmine.learn.learngraph import split_relations
+    from relmine.learn.pull import split_relations
     from relmine.learn.pipeline import _local_types, paths3_mode_of
     from relmine.learn.spec import TrainSpec
 
@@ -164,9 +164,9 @@ def setup(lg, types, seed: int = 0):
 
 def configs(spec, types):
     """``{"before": TrainConfig, "after": TrainConfig}``: the old recipe passed explicitly, and today's."""
-    from relmine.learn.pipeline import train_config
+    from relmine.learn.pipeline import config_for
 
-    after = train_config(spec, types)
+    after = config_for(spec, types)
     before = replace(after, epoch_positives=0, dense_fanout=0)
     return {"before": before, "after": after}
 
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> dict | None:
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    from relmine.gnn.graph import paths3_forced
+    from relmine.gnn.edges import paths3_forced
 
     lg, types = load(args.graph)
     spec, graph, val, paths3 = setup(lg, types)

@@ -46,7 +46,7 @@ def partition_figures(run_id: str, products: int, rounds: int) -> dict:
 
     from relmine.config import Settings
     from relmine.gateway import Gateway
-    from relmine.gnn.graph import paths3_forced
+    from relmine.gnn.edges import paths3_forced
     from relmine.learn.pipeline import _local_types, full_graph_outputs, get_run, load_model, pull_run_graph
     from relmine.learn.writeback import Bundle, write_partition
 

@@ -20,41 +20,62 @@ def _opt(name: str, *decls, **kwargs):
     return click.option(*decls, default=_spec_default(name), show_default=True, **kwargs)
 
 
+# The options that become TrainSpec, in --help order: each fills the TrainSpec field of its name and takes its
+# default from there (train_spec builds the spec from them).
+_TRAIN_OPTIONS = (
+    _opt("partition_size", "--partition-size", help="Products per write-back job (one `embed` task each)."),
+    click.option("--relation-type", "relation_types", multiple=True,
+                 help="Observed relation type to learn from (repeatable; default: all present)."),
+    _opt("epochs", "--epochs", type=click.IntRange(min=1),
+         help="Maximum training epochs (early stopping on the validation slice; the best epoch's weights are kept)."),
+    _opt("patience", "--patience", type=click.IntRange(min=1), help="Epochs without validation gain before stopping."),
+    _opt("hidden", "--hidden", help="Embedding size."),
+    _opt("heads", "--heads", help="Attention heads."),
+    _opt("conv", "--conv", type=click.Choice(["auto", "gat", "gatv2"]),
+         help="Attention layer: auto (GAT when the run learns from one relation type, GATv2 on several), GAT, or "
+              "GATv2 (attention that depends on both ends and the type together; about 1.7x the cost per edge)."),
+    _opt("lr", "--lr", help="Learning rate."),
+    _opt("top_k", "--top-k", help="Predicted relations kept per product."),
+    _opt("min_count", "--min-count", type=click.FloatRange(min=0),
+         help="Significance filter: learn only from relations seen at least this often (r.count; a relation "
+              "without a count is kept)."),
+    _opt("top_k_relations", "--top-k-relations", type=click.IntRange(min=0),
+         help="Significance filter: keep a relation when it is among the N strongest (r.weight, else r.count) of "
+              "its type at either product (0: all; a type without counts is kept whole)."),
+    _opt("max_step_edges", "--max-step-edges", type=click.IntRange(min=1000),
+         help="Memory budget of one training step, in message-passing edges (~2.8 KB each); a larger graph "
+              "trains on sampled subgraphs."),
+    _opt("memory_gb", "--memory-gb", type=click.FloatRange(min=0, min_open=True),
+         help="Refuse the run before training if its estimated peak memory is above this."),
+    _opt("recon_weight", "--recon-weight", help="Weight of the edge + node-feature reconstruction loss (0: off)."),
+    _opt("contrast_weight", "--contrast-weight", type=click.FloatRange(0, 100),
+         help="Weight of a contrastive term that pulls substitute-like pairs (ALSO_VIEWED, CO_VIEWED, SUBSTITUTE) "
+              "together in the cosine space of the written embeddings (0: off; docs/learn.md)."),
+    _opt("holdout", "--holdout", type=click.Choice(["auto", "time", "random"]),
+         help="How the validation and test pairs are held out: time (the pairs first seen in the latest window are "
+              "the test, the window before it validation: the run is scored on the future of what it learns from), "
+              "random (a seeded slice), or auto (time where the relations carry when they were first seen, that is "
+              "orders with dates; else random)."),
+    _opt("seed", "--seed", help="Random seed of the held-out slices and the training (deterministic under it)."),
+)
+
+
+def train_options(command):
+    """Add the options that become :class:`TrainSpec` to ``command`` (:func:`train_spec` reads them)."""
+    for option in reversed(_TRAIN_OPTIONS):
+        command = option(command)
+    return command
+
+
+def train_spec(*, relation_types: tuple[str, ...], **fields):
+    """The :class:`TrainSpec` of ``relmine train``'s :func:`train_options` (named as the fields they fill)."""
+    from relmine.learn.spec import TrainSpec
+
+    return TrainSpec(relation_types=tuple(relation_types), **fields)
+
+
 @click.command("train")
-@_opt("partition_size", "--partition-size", help="Products per write-back job (one `embed` task each).")
-@click.option("--relation-type", "relation_types", multiple=True,
-              help="Observed relation type to learn from (repeatable; default: all present).")
-@_opt("epochs", "--epochs", type=click.IntRange(min=1),
-      help="Maximum training epochs (early stopping on the validation slice; the best epoch's weights are kept).")
-@_opt("patience", "--patience", type=click.IntRange(min=1), help="Epochs without validation gain before stopping.")
-@_opt("hidden", "--hidden", help="Embedding size.")
-@_opt("heads", "--heads", help="Attention heads.")
-@_opt("conv", "--conv", type=click.Choice(["auto", "gat", "gatv2"]),
-      help="Attention layer: auto (GAT when the run learns from one relation type, GATv2 on several), GAT, or "
-           "GATv2 (attention that depends on both ends and the type together; about 1.7x the cost per edge).")
-@_opt("lr", "--lr", help="Learning rate.")
-@_opt("top_k", "--top-k", help="Predicted relations kept per product.")
-@_opt("min_count", "--min-count", type=click.FloatRange(min=0),
-      help="Significance filter: learn only from relations seen at least this often (r.count; a relation "
-           "without a count is kept).")
-@_opt("top_k_relations", "--top-k-relations", type=click.IntRange(min=0),
-      help="Significance filter: keep a relation when it is among the N strongest (r.weight, else r.count) of "
-           "its type at either product (0: all; a type without counts is kept whole).")
-@_opt("max_step_edges", "--max-step-edges", type=click.IntRange(min=1000),
-      help="Memory budget of one training step, in message-passing edges (~2.8 KB each); a larger graph "
-           "trains on sampled subgraphs.")
-@_opt("memory_gb", "--memory-gb", type=click.FloatRange(min=0, min_open=True),
-      help="Refuse the run before training if its estimated peak memory is above this.")
-@_opt("recon_weight", "--recon-weight", help="Weight of the edge + node-feature reconstruction loss (0: off).")
-@_opt("contrast_weight", "--contrast-weight", type=click.FloatRange(0, 100),
-      help="Weight of a contrastive term that pulls substitute-like pairs (ALSO_VIEWED, CO_VIEWED, SUBSTITUTE) "
-           "together in the cosine space of the written embeddings (0: off; docs/learn.md).")
-@_opt("holdout", "--holdout", type=click.Choice(["auto", "time", "random"]),
-      help="How the validation and test pairs are held out: time (the pairs first seen in the latest window are "
-           "the test, the window before it validation: the run is scored on the future of what it learns from), "
-           "random (a seeded slice), or auto (time where the relations carry when they were first seen, that is "
-           "orders with dates; else random).")
-@_opt("seed", "--seed", help="Random seed of the held-out slices and the training (deterministic under it).")
+@train_options
 @click.option("--run-id", default=None, help="Run id (default: a new one); re-using one resumes it.")
 @click.option("--resume", "resume", default=None, metavar="RUN",
               help="Queue failed, cancelled or stuck run RUN again; it continues from its last checkpoint.")
@@ -62,9 +83,7 @@ def _opt(name: str, *decls, **kwargs):
 @click.option("--timeout", default=7200.0, show_default=True, help="With --wait: give up after this many seconds.")
 @click.pass_context
 @friendly_errors
-def train(ctx, partition_size, relation_types, epochs, patience, hidden, heads, conv, lr, top_k, min_count,
-          top_k_relations, max_step_edges, memory_gb, recon_weight, contrast_weight, holdout, seed, run_id, resume,
-          wait, timeout) -> None:
+def train(ctx, run_id, resume, wait, timeout, **spec_fields) -> None:
     """Enqueue a GAT training run on queue `train` (write-back fans out on `embed`).
 
     The model and its training settings are the recipe `relmine evaluate` measures
@@ -72,14 +91,13 @@ def train(ctx, partition_size, relation_types, epochs, patience, hidden, heads, 
     its test figures (model and CN/AA/RA) land on the (:Run). One training run per graph at a time.
     """
     from relmine.learn.pipeline import check_trainable, create_run, resume_run
-    from relmine.learn.spec import TrainSpec
     from relmine.runid import check_run_id
     from relmine.workers.tasks import train_run
 
     if resume is not None:
         if run_id is not None:
             raise click.UsageError("--resume RUN takes the run's own settings; drop --run-id")
-        check_run_id(resume)
+        resume = check_run_id(resume)  # once: the library takes it as checked (relmine.runid.RunId)
         with gateway_from(ctx) as gw:
             resume_run(gw, resume)
             train_run.apply_async(args=[resume], queue="train")
@@ -88,12 +106,8 @@ def train(ctx, partition_size, relation_types, epochs, patience, hidden, heads, 
                 follow(gw, resume, timeout)
         return
     if run_id is not None:
-        check_run_id(run_id)
-    spec = TrainSpec(partition_size=partition_size, relation_types=tuple(relation_types), epochs=epochs,
-                     patience=patience, hidden=hidden, heads=heads, conv=conv, lr=lr, top_k=top_k,
-                     min_count=min_count,
-                     top_k_relations=top_k_relations, max_step_edges=max_step_edges, memory_gb=memory_gb,
-                     recon_weight=recon_weight, contrast_weight=contrast_weight, holdout=holdout, seed=seed)
+        run_id = check_run_id(run_id)
+    spec = train_spec(**spec_fields)
     with gateway_from(ctx) as gw:
         check_trainable(gw, spec)
         run_id = create_run(gw, spec, run_id)
@@ -119,9 +133,7 @@ def refresh(ctx, source, run_id, wait, timeout) -> None:
     from relmine.runid import check_run_id
     from relmine.workers.tasks import train_run
 
-    for given in (source, run_id):
-        if given is not None:
-            check_run_id(given)
+    source, run_id = (None if given is None else check_run_id(given) for given in (source, run_id))
     with gateway_from(ctx) as gw:
         run_id, source = create_refresh(gw, source, run_id)
         train_run.apply_async(args=[run_id], queue="train")
@@ -173,7 +185,7 @@ def run_status(ctx, run_id: str, wait: bool, log_lines: int) -> None:
     """Show a run's status and progress."""
     from relmine.runid import check_run_id
 
-    check_run_id(run_id)
+    run_id = check_run_id(run_id)
     with gateway_from(ctx) as gw:
         gw.verify()  # Neo4j down: one line now, not after importing torch (seconds)
         from relmine.runs import get_run
@@ -201,7 +213,7 @@ def run_cancel(ctx, run_id: str) -> None:
     from relmine.learn.pipeline import cancel_run
     from relmine.runid import check_run_id
 
-    check_run_id(run_id)
+    run_id = check_run_id(run_id)
     with gateway_from(ctx) as gw:
         r = cancel_run(gw, run_id)
     click.echo(f"run {run_id} {r['status']}")

@@ -25,5 +25,10 @@ class InputError(RelmineError):
     """An input file or argument is malformed."""
 
 
+class UnsafeFile(InputError, ValueError):
+    """A saved file or stored bytes hold more than tensors and plain values: refused, never unpickled (a
+    ``ValueError`` too, as the rest of :mod:`relmine.gnn` raises for bad input)."""
+
+
 class BrokerUnavailable(RelmineError):
     """The message broker refused or dropped connections for longer than relmine waits."""

@@ -2,7 +2,8 @@
 
 Every run id (training and refresh, rules, clusters, motifs, evaluate) is checked here: by the CLI
 before anything is enqueued, by the worker tasks before they touch the graph
-or the disk, and by the library functions themselves. A run id is 1-100
+or the disk, and by the library functions themselves; once per entry point,
+as :func:`check_run_id` returns a :class:`RunId` that later checks pass through. A run id is 1-100
 characters of letters, digits and ``_ . : -``, starting with a letter or a
 digit, and never ``..`` anywhere: so ``../../../x/evil`` is refused.
 
@@ -23,11 +24,22 @@ RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
 RULE = "letters, digits, _ . : -; starting with a letter or digit; at most 100; no '..'"
 
 
-def check_run_id(run_id: object) -> str:
-    """``run_id`` if it matches :data:`RUN_ID` (and has no ``..``); else :class:`InputError` naming it."""
+class RunId(str):
+    """A run id that :func:`check_run_id` has validated. An entry point (a command, a worker task) checks the
+    id it is given once and passes this on; the checks of the library functions it calls then pass it
+    through without matching it again. Sent to a worker it travels as plain text, and is checked there."""
+
+    __slots__ = ()
+
+
+def check_run_id(run_id: object) -> RunId:
+    """``run_id`` as a :class:`RunId` if it matches :data:`RUN_ID` (and has no ``..``); else
+    :class:`InputError` naming it. A :class:`RunId` is returned as it is (checked already)."""
+    if isinstance(run_id, RunId):
+        return run_id
     if not isinstance(run_id, str) or not RUN_ID.match(run_id) or ".." in run_id:
         raise InputError(f"run id {run_id!r} is not allowed ({RULE})")
-    return run_id
+    return RunId(run_id)
 
 
 def new_run_id(kind: str) -> str:

@@ -66,15 +66,15 @@ class RunTask(app.Task):
 @app.task(name="relmine.train_run", bind=True, base=RunTask, **RETRY)
 def train_run(self, run_id: str) -> dict:
     """Train run ``run_id`` (resuming from its checkpoint), then fan out one embed task per partition."""
-    from relmine.learn.pipeline import RunCancelled, begin_attempt, end_attempt, train_run as train
+    from relmine.learn.pipeline import RunCancelled, begin_attempt, end_attempt, pull_train_embed
     from relmine.runid import check_run_id
 
-    check_run_id(run_id)  # before the graph or the disk is touched
+    run_id = check_run_id(run_id)  # once, before the graph or the disk is touched
     with _gateway() as gw:
         if not begin_attempt(gw, run_id, self.request.hostname or socket.gethostname()):
             return {"run": run_id, "failed": "workers lost"}
         try:
-            partitions = train(gw, run_id, _home())
+            partitions = pull_train_embed(gw, run_id, _home())
         except RunCancelled:
             return {"run": run_id, "cancelled": True}
         finally:  # raised or returned: this worker was not lost (a SIGKILL never gets here)
@@ -106,12 +106,12 @@ def publish_partitions(gw, run_id: str, numbers: list[int]) -> None:
 @app.task(name="relmine.embed_partition", bind=True, base=RunTask, **RETRY)
 def embed_partition(self, run_id: str, number: int) -> dict:
     """Write embeddings, attention and predicted relations of one partition of ``run_id``."""
-    from relmine.learn.pipeline import embed_partition as embed
+    from relmine.learn.pipeline import write_back_partition
     from relmine.runid import check_run_id
 
-    check_run_id(run_id)
+    run_id = check_run_id(run_id)  # once, before the graph is touched
     with _gateway() as gw:
-        written = embed(gw, run_id, number, _home())
+        written = write_back_partition(gw, run_id, number, _home())
     return {"run": run_id, "partition": number, **written}
 
 

@@ -1,6 +1,6 @@
 """Held-out evaluation of link prediction: the model and the heuristics in the same run.
 
-Protocol (see :func:`relmine.gnn.graph.split_edges` for the split):
+Protocol (see :func:`relmine.gnn.edges.split_edges` for the split):
 
 * Undirected edges are split at random 85/5/10 (train/validation/test);
   message passing and every heuristic see only the training edges.
@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from relmine.gnn.graph import Adjacency, LinkSplit, split_edges
+from relmine.gnn.edges import Adjacency, LinkSplit, split_edges
 from relmine.gnn.heuristics import HEURISTICS, adjacency_matrix, heuristic_scores
 from relmine.gnn.metrics import link_metrics
 from relmine.gnn.model import GATLinkPredictor

@@ -2,7 +2,7 @@
 
 Hashed title words and category path levels, log price (and a has-price flag), log degree, from plain
 rows (``title``, ``category``, ``price``, ``degree``); nothing is downloaded. ``relmine train``'s pull
-(:mod:`relmine.learn.learngraph`), the write-back's subgraphs and ``relmine evaluate --typed`` all build
+(:mod:`relmine.learn.pull`), the write-back's subgraphs and ``relmine evaluate --typed`` all build
 their features here.
 """
 

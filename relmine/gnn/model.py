@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric.nn import GATConv, GATv2Conv
 
-from relmine.gnn.graph import Adjacency
+from relmine.gnn.edges import Adjacency
 
 CONVS = {"gatv2": GATv2Conv, "gat": GATConv}
 NUM_PAIR_FEATURES = 6  # log1p of CN, AA, RA, 3-paths; sum and product of log1p degrees

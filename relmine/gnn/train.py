@@ -57,6 +57,7 @@ learn from; default: every observed relation once per type) and
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import pickle
@@ -73,7 +74,8 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from relmine.device import pick_device
-from relmine.gnn.graph import Adjacency, _ranges, typed_undirected_pairs
+from relmine.errors import UnsafeFile
+from relmine.gnn.edges import Adjacency, _ranges, typed_undirected_pairs
 from relmine.gnn.metrics import metric
 from relmine.gnn.model import GATLinkPredictor
 from relmine.gnn.sampling import InEdges, encode_layerwise, node_wide_fanout, sampled_edges
@@ -420,13 +422,17 @@ def save_checkpoint(path: str | os.PathLike, **state) -> None:
     os.replace(tmp, path)
 
 
-def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
-    """Tensors and plain values only (``weights_only=True``): a crafted pickle is refused, never run."""
+def load_tensors(source: str | os.PathLike | bytes, map_location="cpu") -> dict:
+    """The one loader of what relmine saves with ``torch.save`` (checkpoints; a run's model, graph and outputs,
+    as a file or as the bytes read from the graph): tensors and plain values only (``weights_only=True``), so a
+    crafted pickle is refused (:class:`relmine.errors.UnsafeFile`), never run."""
+    what = "stored bytes" if isinstance(source, bytes) else str(source)
     try:
-        return torch.load(Path(path), map_location=map_location, weights_only=True)
+        return torch.load(io.BytesIO(source) if isinstance(source, bytes) else Path(source),
+                          map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        raise ValueError(f"checkpoint {path} holds more than tensors and plain values; refused "
-                         f"({str(exc).splitlines()[0]})") from exc
+        raise UnsafeFile(f"{what} are not a relmine model or checkpoint (only tensors and plain values are "
+                         f"loaded; refused): {str(exc).splitlines()[0]}") from exc
 
 
 def _result_to_dict(result: TrainResult) -> dict:
@@ -609,90 +615,22 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
     model.to(device)
     with deterministic():
         seed_everything(config.seed)
-        parts = [_Partition(p, device, config.max_step_edges, config.least_fanout, model.needs_adjacency,
-                            config.dense_fanout) for p in partitions]
-        for i, part in enumerate(parts):
-            if part.sampled:
-                how = (f"a node-wide sample of up to {part.cap} incoming edges per node" if part.cap else
-                       f"{len(config.fanouts)}-hop samples ({config.fanouts}) around each batch's endpoints")
-                log.info("partition %d is over the step budget of %d edges or denser than %d edges per node: "
-                         "steps on %s", i, config.max_step_edges, config.dense_fanout, how)
-            if part.edge_type is not None and part.edge_type.numel() and int(part.edge_type.max()) >= model.num_relations:
-                raise ValueError(f"partition {i} has relation type id {int(part.edge_type.max())}, "
-                                 f"but the model knows {model.num_relations} relation types")
-        if model.num_relations > 1 and not any(p.target_type is not None for p in parts):
-            log.warning("model has a relation-type head but no partition carries relation types")
+        parts = _steppable(model, partitions, config, device)
         optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-        result = TrainResult()
-        start_epoch, bad_epochs, best_state = 0, 0, None
-
-        if checkpoint is not None and Path(checkpoint).exists():
-            # on the CPU: RNG states must stay CPU tensors; load_state_dict copies to the device
-            state = load_checkpoint(checkpoint)
-            _check_compatible(state["config"], config, checkpoint)
-            try:
-                model.load_state_dict(state["model"])
-            except RuntimeError as exc:  # another model: size, depth or attention layer (GAT vs GATv2)
-                raise ValueError(f"checkpoint {checkpoint} holds another model than this run's {model!r} "
-                                 f"(a different --hidden, --heads or --conv?); resume with the settings it was "
-                                 f"written with, or delete it to start over: {str(exc).splitlines()[0]}") from exc
-            optimizer.load_state_dict(state["optimizer"])
-            start_epoch = state["epoch"] + 1
-            bad_epochs, best_state = state["bad_epochs"], state["best_state"]
-            result = _result_from_dict(state["result"])
-            result.resumed_from = state["epoch"]
-            _set_rng_state(state["rng"])
-            log.info("resuming from %s at epoch %d", checkpoint, start_epoch)
-
-        val_adj = None
-        if val is not None and model.needs_adjacency:
-            # validating on the training graph itself (a run's split): share its adjacency and 3-path index
-            same = [part.adj for part, data in zip(parts, partitions) if data is val.graph]
-            val_adj = same[0] if same else Adjacency(val.graph.edge_index.to(device), val.graph.num_nodes)
+        start_epoch, bad_epochs, best_state, result = _resume(checkpoint, model, optimizer, config)
+        val_adj = _val_adjacency(model, val, parts, partitions, device)
         per_epoch = epoch_shares([p.target.size(1) for p in parts], config.epoch_positives)
         total_targets = sum(per_epoch)
         for epoch in range(start_epoch, config.epochs):
             if result.stopped_early:
                 break
             t0 = time.perf_counter()
-            for part, data in zip(parts, partitions):
-                if part.seeded:  # historical embeddings of this epoch (the model is the same on a resume)
-                    part.history = embed(model, data, device, config.amp, config.max_step_edges)
-            model.train()
-            loss_sum, seen = 0.0, 0
-            for pi in torch.randperm(len(parts)).tolist():
-                part = parts[pi]
-                perm = torch.randperm(part.target.size(1), device=device)[:per_epoch[pi]]
-                for batch in perm.split(config.batch_size):
-                    optimizer.zero_grad(set_to_none=True)
-                    weighted, n_pos = _accumulate(model, part, batch, config, device, batch.numel())
-                    if config.grad_clip:
-                        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                    optimizer.step()
-                    loss_sum += weighted
-                    seen += n_pos
-                    if on_step is not None:
-                        on_step(seen, total_targets)
+            loss_sum, seen = _epoch_steps(model, parts, partitions, optimizer, per_epoch, config, device, on_step)
             train_s = time.perf_counter() - t0
             score = None
             if val is not None:
-                score = (evaluate_pairs(model, val, config.val_metric, config.eval_batch_size, config.amp,
-                                        adj=val_adj) if isinstance(val, PairSet) else float(val(model, val_adj)))
-                gained = (result.best_val is None or score > result.best_val) if isinstance(val, PairSet) \
-                    else val.improves(score, result.best_val)
-                if gained:
-                    result.best_val, result.best_epoch, bad_epochs = score, epoch, 0
-                    best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-                else:
-                    bad_epochs += 1
-                    if bad_epochs >= config.patience:
-                        result.stopped_early = True
-                    elif config.lr_patience and bad_epochs % config.lr_patience == 0 and config.lr_decay != 1.0:
-                        # the learning rate lives in the optimiser's state: checkpoints carry it
-                        for group in optimizer.param_groups:
-                            group["lr"] *= config.lr_decay
-                        log.info("no validation gain for %d epochs: learning rate now %.2e",
-                                 bad_epochs, optimizer.param_groups[0]["lr"])
+                score, bad_epochs, best_state = _early_stopping(model, optimizer, val, val_adj, config, result,
+                                                                epoch, bad_epochs, best_state)
             stats = EpochStats(epoch, loss_sum / max(seen, 1), score, time.perf_counter() - t0,
                                total_targets / max(train_s, 1e-9))
             result.history.append(stats)
@@ -712,3 +650,108 @@ def train(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConf
         if result.best_epoch < 0 and result.history:
             result.best_epoch = result.history[-1].epoch
     return result
+
+
+def _steppable(model: GATLinkPredictor, partitions: Sequence[Data], config: TrainConfig,
+               device: torch.device) -> list[_Partition]:
+    """Each partition as :func:`train` steps on it (whole, or sampled where it is over the step budget or
+    too dense), checked against the relation types the model knows."""
+    parts = [_Partition(p, device, config.max_step_edges, config.least_fanout, model.needs_adjacency,
+                        config.dense_fanout) for p in partitions]
+    for i, part in enumerate(parts):
+        if part.sampled:
+            how = (f"a node-wide sample of up to {part.cap} incoming edges per node" if part.cap else
+                   f"{len(config.fanouts)}-hop samples ({config.fanouts}) around each batch's endpoints")
+            log.info("partition %d is over the step budget of %d edges or denser than %d edges per node: "
+                     "steps on %s", i, config.max_step_edges, config.dense_fanout, how)
+        if part.edge_type is not None and part.edge_type.numel() and int(part.edge_type.max()) >= model.num_relations:
+            raise ValueError(f"partition {i} has relation type id {int(part.edge_type.max())}, "
+                             f"but the model knows {model.num_relations} relation types")
+    if model.num_relations > 1 and not any(p.target_type is not None for p in parts):
+        log.warning("model has a relation-type head but no partition carries relation types")
+    return parts
+
+
+def _resume(checkpoint: str | os.PathLike | None, model: GATLinkPredictor, optimizer: torch.optim.Optimizer,
+            config: TrainConfig) -> tuple[int, int, dict | None, TrainResult]:
+    """``(first epoch, epochs without a validation gain, best weights, result so far)``: read from
+    ``checkpoint`` where it exists (model, optimiser and RNG states restored from it), else a fresh start."""
+    if checkpoint is None or not Path(checkpoint).exists():
+        return 0, 0, None, TrainResult()
+    # on the CPU: RNG states must stay CPU tensors; load_state_dict copies to the device
+    state = load_tensors(checkpoint)
+    _check_compatible(state["config"], config, checkpoint)
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError as exc:  # another model: size, depth or attention layer (GAT vs GATv2)
+        raise ValueError(f"checkpoint {checkpoint} holds another model than this run's {model!r} "
+                         f"(a different --hidden, --heads or --conv?); resume with the settings it was "
+                         f"written with, or delete it to start over: {str(exc).splitlines()[0]}") from exc
+    optimizer.load_state_dict(state["optimizer"])
+    start_epoch = state["epoch"] + 1
+    result = _result_from_dict(state["result"])
+    result.resumed_from = state["epoch"]
+    _set_rng_state(state["rng"])
+    log.info("resuming from %s at epoch %d", checkpoint, start_epoch)
+    return start_epoch, state["bad_epochs"], state["best_state"], result
+
+
+def _val_adjacency(model: GATLinkPredictor, val, parts: list[_Partition], partitions: Sequence[Data],
+                   device: torch.device) -> Adjacency | None:
+    """The adjacency validation scores on (``None`` where the model needs none): a partition's own where
+    ``val`` validates on that very graph (a run's split shares its adjacency and 3-path index)."""
+    if val is None or not model.needs_adjacency:
+        return None
+    same = [part.adj for part, data in zip(parts, partitions) if data is val.graph]
+    return same[0] if same else Adjacency(val.graph.edge_index.to(device), val.graph.num_nodes)
+
+
+def _epoch_steps(model: GATLinkPredictor, parts: list[_Partition], partitions: Sequence[Data],
+                 optimizer: torch.optim.Optimizer, per_epoch: list[int], config: TrainConfig,
+                 device: torch.device, on_step: Callable[[int, int], None] | None) -> tuple[float, int]:
+    """One epoch's optimiser steps, the partitions in a random order: ``(weighted loss sum, positives seen)``."""
+    total_targets = sum(per_epoch)
+    for part, data in zip(parts, partitions):
+        if part.seeded:  # historical embeddings of this epoch (the model is the same on a resume)
+            part.history = embed(model, data, device, config.amp, config.max_step_edges)
+    model.train()
+    loss_sum, seen = 0.0, 0
+    for pi in torch.randperm(len(parts)).tolist():
+        part = parts[pi]
+        perm = torch.randperm(part.target.size(1), device=device)[:per_epoch[pi]]
+        for batch in perm.split(config.batch_size):
+            optimizer.zero_grad(set_to_none=True)
+            weighted, n_pos = _accumulate(model, part, batch, config, device, batch.numel())
+            if config.grad_clip:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            loss_sum += weighted
+            seen += n_pos
+            if on_step is not None:
+                on_step(seen, total_targets)
+    return loss_sum, seen
+
+
+def _early_stopping(model: GATLinkPredictor, optimizer: torch.optim.Optimizer, val, val_adj: Adjacency | None,
+                    config: TrainConfig, result: TrainResult, epoch: int, bad_epochs: int,
+                    best_state: dict | None) -> tuple[float, int, dict | None]:
+    """Score the epoch on ``val`` and keep the best weights (``result`` updated): ``(score, epochs without a
+    gain, best weights)``. Stops the run after ``config.patience`` epochs without a gain, and decays the
+    learning rate every ``config.lr_patience`` of them."""
+    score = (evaluate_pairs(model, val, config.val_metric, config.eval_batch_size, config.amp, adj=val_adj)
+             if isinstance(val, PairSet) else float(val(model, val_adj)))
+    gained = (result.best_val is None or score > result.best_val) if isinstance(val, PairSet) \
+        else val.improves(score, result.best_val)
+    if gained:
+        result.best_val, result.best_epoch = score, epoch
+        return score, 0, {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    bad_epochs += 1
+    if bad_epochs >= config.patience:
+        result.stopped_early = True
+    elif config.lr_patience and bad_epochs % config.lr_patience == 0 and config.lr_decay != 1.0:
+        # the learning rate lives in the optimiser's state: checkpoints carry it
+        for group in optimizer.param_groups:
+            group["lr"] *= config.lr_decay
+        log.info("no validation gain for %d epochs: learning rate now %.2e", bad_epochs,
+                 optimizer.param_groups[0]["lr"])
+    return score, bad_epochs, best_state

@@ -1,6 +1,6 @@
 """GDS FastRP + cosine as a link-prediction baseline, computed on a split's training graph only.
 
-The training graph of a :class:`relmine.gnn.graph.LinkSplit` is sent to GDS as
+The training graph of a :class:`relmine.gnn.edges.LinkSplit` is sent to GDS as
 two lists of integer node ids (``$src``, ``$dst``) and projected with the
 Cypher aggregation ``gds.graph.project`` (GDS 2.x accepts integers as source
 and target): nothing is read from or written to the database, so no

@@ -3,15 +3,15 @@
 1. :func:`create_run` records ``(:Run {kind: 'train', status: 'queued', params})`` (the run model of
    :mod:`relmine.runs`: ``running`` while a task works on it, with its ``stage`` pulling, training, testing
    or embedding; then ``done``, ``failed`` or ``cancelled``).
-2. :func:`train_run` (queue ``train``): pulls every product and its significant
-   relations (:mod:`relmine.learn.learngraph`), holds out seeded validation
+2. :func:`pull_train_embed` (the ``train_run`` task, queue ``train``): pulls every product and its significant
+   relations (:mod:`relmine.learn.pull`), holds out seeded validation
    and test slices of the related pairs, trains the recipe's model
    (:mod:`relmine.gnn.recipe`) with early stopping on validation, keeping the
    best weights and checkpointing every epoch (a redelivered task resumes),
    scores the test slice (model, CN, AA, RA) onto the run, embeds every
    product exactly from the whole graph (layer-wise), stores model, graph and
    outputs on the run, and records the write-back partitions.
-3. :func:`embed_partition` (queue ``embed``, one task per partition): writes
+3. :func:`write_back_partition` (the ``embed_partition`` task, queue ``embed``, one per partition): writes
    the partition's embeddings, the attention on its relations and its top-k
    predicted relations, then marks the partition done.
 4. :func:`finalize_if_complete`: once every partition is done (whichever task
@@ -34,7 +34,6 @@ from __future__ import annotations
 import json
 import io
 import logging
-import pickle
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -45,7 +44,8 @@ import torch
 from relmine import runid, runs
 from relmine.errors import InputError, NotFound
 from relmine.gateway import Gateway
-from relmine.gnn.graph import paths3_forced
+from relmine.gnn.edges import paths3_forced
+from relmine.gnn.train import load_tensors  # the one loader of saved tensors (re-exported)
 from relmine.learn.partition import chunk_products, learnable_types
 from relmine.learn.spec import TrainSpec
 from relmine.learn.writeback import write_partition
@@ -100,8 +100,10 @@ def check_no_other_active(gw: Gateway, run_id: str) -> None:
 
 
 def resume_run(gw: Gateway, run_id: str) -> dict:
-    """Queue a failed, cancelled or stuck run again; it continues from its checkpoint in the graph."""
-    run = get_run(gw, run_id)
+    """Queue a failed, cancelled or stuck run again; it continues from its checkpoint in the graph. Returns its
+    state (:func:`relmine.runs.run_progress`): the whole run is read once, before."""
+    run_id = runid.check_run_id(run_id)
+    run = runs.get_run(gw, run_id)
     if run.get("kind") != "train":
         raise InputError(f"run {run_id} is a {run.get('kind')} run, not a training run")
     if run["status"] == "done":
@@ -112,12 +114,13 @@ def resume_run(gw: Gateway, run_id: str) -> dict:
     # every partition not written is queued again by the resumed training task
     gw.write("runs/reset_partitions", {"run_id": run_id, "all": False})
     gw.write("runs/requeue_run", {"run_id": run_id})
-    return get_run(gw, run_id)
+    return runs.run_progress(gw, run_id)
 
 
 def cancel_run(gw: Gateway, run_id: str) -> dict:
     """Mark a run cancelled and remove what it staged; its tasks stop at their next epoch or partition.
-    Resumable with --resume (the write-back is done again from the stored model)."""
+    Resumable with --resume (the write-back is done again from the stored model). Returns its state
+    (:func:`relmine.runs.run_progress`): the whole run is read once, before."""
     run = get_run(gw, run_id)
     ended = end_run(gw, run_id, "cancelled", f"cancelled (was {run['status']})")
     if not ended["ended"]:
@@ -126,7 +129,7 @@ def cancel_run(gw: Gateway, run_id: str) -> dict:
                              "cancelled now")
         raise InputError(f"run {run_id} has already ended ({ended['was']})")
     clean_up_staged(gw, run_id, "cancelled")
-    return get_run(gw, run_id)
+    return runs.run_progress(gw, run_id)
 
 
 def end_run(gw: Gateway, run_id: str, status: str, line: str, **props) -> dict:
@@ -153,6 +156,7 @@ def _paths(home: Path, run_id: str) -> tuple[Path, Path]:
     The graph holds the real ones (``(:Checkpoint)``, ``(:Model)``); these files are only the
     worker's working copies, so a worker with an empty home resumes from the graph.
     """
+    run_id = runid.check_run_id(run_id)  # once for both paths
     return (runid.path_under(Path(home) / "checkpoints", run_id, ".pt"),
             runid.path_under(Path(home) / "models", run_id, ".pt"))
 
@@ -167,7 +171,7 @@ def build_model(spec: TrainSpec, in_channels: int, num_relations: int):
                             num_relations=num_relations, feature_reconstruction=spec.recon_weight > 0)
 
 
-def train_config(spec: TrainSpec, types: Sequence[str] = ()):
+def config_for(spec: TrainSpec, types: Sequence[str] = ()):
     """The recipe's :class:`TrainConfig` with the spec's choices (epochs, patience, lr, seed, budget; with
     ``contrast_weight``, the contrastive term on the substitute-like ones of the run's ``types``)."""
     from relmine.gnn import recipe
@@ -194,7 +198,7 @@ def check_memory(spec: TrainSpec, lg, paths3: tuple[str, int] = ("off", 0)) -> i
     ``paths3``: the run's 3-path mode and its graph's two-hop walks (:func:`paths3_mode_of`).
     """
     from relmine.gnn.train import fits_one_step
-    from relmine.learn.learngraph import memory_estimate
+    from relmine.learn.pull import memory_estimate
 
     directed = 2 * lg.pairs.shape[1]
     step = directed + lg.num_nodes if fits_one_step(directed, lg.num_nodes, spec.max_step_edges) \
@@ -211,13 +215,13 @@ def check_memory(spec: TrainSpec, lg, paths3: tuple[str, int] = ("off", 0)) -> i
     return need
 
 
-def train_run(gw: Gateway, run_id: str, home: Path,
-              on_epoch: Callable[[dict], None] | None = None) -> list[int]:
+def pull_train_embed(gw: Gateway, run_id: str, home: Path,
+                     on_epoch: Callable[[dict], None] | None = None) -> list[int]:
     """Pull, split, train (resuming from a checkpoint), test, embed; the partitions to write back.
 
     ``run_id`` is checked by the caller (the worker task); the ``(:Run)`` is read whole once here."""
     from relmine.gnn.train import PairSet
-    from relmine.learn.learngraph import pull_learning_graph, split_relations
+    from relmine.learn.pull import pull_learning_graph, split_relations
 
     run = runs.get_run(gw, run_id)
     spec = TrainSpec.from_json(run["params"])
@@ -377,7 +381,7 @@ def _train_and_embed(gw, run_id, prepared: _Prepared, checkpoint, model_path, on
     torch.manual_seed(spec.seed)  # the initial weights too depend only on the seed, not on the worker's past
     model = build_model(spec, lg.x.size(1), len(types))
     pull_checkpoint(gw, run_id, checkpoint)
-    config = train_config(spec, types)
+    config = config_for(spec, types)
     criterion = None if isinstance(val, PairSet) else val
     if criterion is not None:
         config = replace(config, val_metric=criterion.name)
@@ -439,7 +443,7 @@ def refresh_and_embed(gw: Gateway, run_id: str, spec: TrainSpec, source: str) ->
     embeds products it never saw from their features and relations), and hand the write-back the same
     artifacts a training run does. ``[:PREDICTED]``, embeddings and attention then follow the newest
     evidence; the model itself changes only with ``relmine train`` (the weekly retrain)."""
-    from relmine.learn.learngraph import pull_learning_graph
+    from relmine.learn.pull import pull_learning_graph
 
     stored = runs.read_artifact(gw, source, "model")
     if stored is None:
@@ -549,7 +553,7 @@ def _describe_test(test: dict) -> str:
 def test_metrics(model, train_graph, split) -> dict:
     """Test AUC, Hits@20/50/100 and MRR of the model and of CN, AA, RA, on the run's test slice."""
     from relmine.gnn.evaluate import MODEL, evaluate_split
-    from relmine.gnn.graph import LinkSplit
+    from relmine.gnn.edges import LinkSplit
 
     empty = torch.empty(2, 0, dtype=torch.long)
     link = LinkSplit(train_graph, empty, split.val_pos, split.val_neg, split.test_pos, split.test_neg,
@@ -629,18 +633,7 @@ def model_from_saved(saved: dict):
     return model
 
 
-def load_tensors(source: Path | bytes) -> dict:
-    """A saved dict of tensors and plain values; never unpickles code (``weights_only=True``)."""
-    what = "stored bytes" if isinstance(source, bytes) else str(source)
-    try:
-        return torch.load(io.BytesIO(source) if isinstance(source, bytes) else source, map_location="cpu",
-                          weights_only=True)
-    except pickle.UnpicklingError as exc:
-        raise InputError(f"{what} are not a relmine model or checkpoint (only tensors and plain values "
-                         f"are loaded): {str(exc).splitlines()[0]}") from exc
-
-
-def embed_partition(gw: Gateway, run_id: str, number: int, home: Path) -> dict:
+def write_back_partition(gw: Gateway, run_id: str, number: int, home: Path) -> dict:
     """Embeddings, attention and predicted relations of one partition's products, from the whole graph.
 
     ``run_id`` is checked by the caller (the worker task); the ``(:Run)`` is read whole once, and only its
@@ -802,7 +795,7 @@ def end_attempt(gw: Gateway, run_id: str) -> None:
 
 def pull_run_graph(gw: Gateway, run: dict):
     """``(spec, types, learning graph)`` of a run (:func:`get_run`), pulled again with its own settings."""
-    from relmine.learn.learngraph import pull_learning_graph
+    from relmine.learn.pull import pull_learning_graph
 
     spec = TrainSpec.from_json(run["params"])
     types = list(run.get("relation_types") or learnable_types(gw, spec.relation_types))
@@ -816,12 +809,13 @@ def evaluate_run(gw: Gateway, run_id: str) -> dict:
     its seed; when the graph has not changed since the run, this is the very
     slice the run held out, and the figures equal those on the ``(:Run)``.
     """
-    from relmine.learn.learngraph import split_relations
+    from relmine.learn.pull import split_relations
 
-    run = get_run(gw, run_id)
+    run_id = runid.check_run_id(run_id)
+    run = runs.get_run(gw, run_id)
     if run.get("kind") != "train":
         raise InputError(f"run {run_id} is a {run.get('kind')} run, not a training run")
-    model = load_model(gw, run_id)
+    model = _model_of(gw, run_id)
     spec, types, lg = pull_run_graph(gw, run)
     recorded = json.loads(run["graph"]) if run.get("graph") else {}
     same = (recorded.get("products"), recorded.get("relations_kept")) == (lg.num_nodes, int(lg.pairs.shape[1]))

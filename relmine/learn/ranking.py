@@ -1,6 +1,6 @@
 """Score what a run would write: its write-back ranking on its own test window (issue 26 item 3).
 
-A run held out by time (:func:`relmine.learn.learngraph.split_relations`) has, as its test slice, the pairs
+A run held out by time (:func:`relmine.learn.pull.split_relations`) has, as its test slice, the pairs
 first seen in the latest window. This ranks, for a seeded sample of the products that have such pairs,
 the candidates the write-back would rank (:func:`relmine.learn.writeback.candidate_pairs`: the two-hop
 neighbours of highest resource allocation and the nearest products by the written embedding) with the
@@ -30,7 +30,7 @@ def ranking_metrics(model, train_graph, test_pos: torch.Tensor, *, k: int = K, s
     """``{"sources": S, "coverage": c, "model": {"precision@k": .., "recall@k": .., "ndcg@k": ..}, "ra": ..,
     "aa": .., "cn": ..}``; empty when no product has a test pair."""
     from relmine.gnn.embedspace import center_normalise
-    from relmine.gnn.graph import Adjacency
+    from relmine.gnn.edges import Adjacency
     from relmine.gnn.train import embed, score_pairs
     from relmine.learn.writeback import NeighbourIndex, candidate_pairs
 

@@ -23,7 +23,7 @@ class TrainSpec:
 
     The run learns from every product and the observed relations of
     ``relation_types`` that pass the significance filter (``min_count``,
-    ``top_k_relations``: :class:`relmine.learn.learngraph.RelationFilter`);
+    ``top_k_relations``: :class:`relmine.learn.pull.RelationFilter`);
     ``val_ratio``/``test_ratio`` of the related pairs are held out: by time
     (``holdout``: the pairs first seen latest are the test, the window
     before them validation) where the relations carry when they were first
@@ -79,7 +79,7 @@ class TrainSpec:
                                                          if self.relation_types else ()))
 
     def relation_filter(self):
-        from relmine.learn.learngraph import RelationFilter
+        from relmine.learn.pull import RelationFilter
 
         return RelationFilter(min_count=self.min_count, top_k=self.top_k_relations)
 

@@ -12,7 +12,7 @@ import torch
 from click.testing import CliRunner
 
 from relmine.gateway import Statement
-from relmine.gnn.graph import split_edges
+from relmine.gnn.edges import split_edges
 from relmine.gnn.heuristics import cosine_scorer
 from relmine.learn.fastrp import NAME, FastRPParams, FastRPScorers, fastrp_embeddings, leftover_projections
 from tests.integration.learn_graph import load_small_graph

@@ -21,8 +21,6 @@ from relmine.errors import InputError
 from relmine.gateway import Statement
 from relmine.learn import pipeline
 from relmine.learn.spec import TrainSpec
-from tests.conftest import wipe
-from tests.integration.learn_graph import load_small_graph
 from tests.integration.test_learn import relmine
 
 pytestmark = pytest.mark.integration
@@ -43,12 +41,6 @@ STAGED = Statement("CALL () { MATCH ()-[p:PREDICTED {run: $run}]->() RETURN coun
                    "RETURN predicted, embeddings, attention", "t/fault_staged")
 PARTITIONS = Statement("MATCH (:Run {id: $run})-[:HAS_PARTITION]->(p:Partition) "
                        "RETURN p.status AS status, coalesce(p.published, false) AS published", "t/fault_parts")
-
-
-@pytest.fixture(scope="module")
-def graph(clean_graph):
-    wipe(clean_graph)
-    return load_small_graph(clean_graph)
 
 
 # -- the broker ---------------------------------------------------------------------------------------------
@@ -105,7 +97,7 @@ def _wait_epoch(gw, run: str, epoch: int, worker) -> None:
 
 
 def test_a_60s_broker_outage_as_training_ends_still_gives_a_done_run_with_the_clean_predictions(
-        graph, clean_graph, worker_factory, own_vhost, tmp_path):
+        small_learn_graph, clean_graph, worker_factory, own_vhost, tmp_path):
     gw = clean_graph
     worker = worker_factory(own_vhost["url"], home=tmp_path / "home")
     env = worker.client_env()
@@ -147,21 +139,21 @@ def _staged(gw, run: str) -> dict:
     return gw.read_one(STAGED, {"run": run})
 
 
-def test_a_cancelled_run_removes_what_it_staged_says_so_and_resumes_to_the_same_predictions(graph, clean_graph,
-                                                                                            tmp_path):
+def test_a_cancelled_run_removes_what_it_staged_says_so_and_resumes_to_the_same_predictions(small_learn_graph,
+                                                                                            clean_graph, tmp_path):
     gw = clean_graph
     spec = TrainSpec(partition_size=60, epochs=2, hidden=16, heads=2, top_k=5, seed=3)
     home = tmp_path / "home"
     pipeline.create_run(gw, spec, "train-clean-ref")
-    for n in pipeline.train_run(gw, "train-clean-ref", home):
-        pipeline.embed_partition(gw, "train-clean-ref", n, home)
+    for n in pipeline.pull_train_embed(gw, "train-clean-ref", home):
+        pipeline.write_back_partition(gw, "train-clean-ref", n, home)
     reference = gw.read(PREDICTED, {"run": "train-clean-ref"})
     assert pipeline.get_run(gw, "train-clean-ref")["status"] == "done" and reference
 
     pipeline.create_run(gw, spec, "train-clean-cancel")
-    numbers = pipeline.train_run(gw, "train-clean-cancel", home)
+    numbers = pipeline.pull_train_embed(gw, "train-clean-cancel", home)
     assert len(numbers) >= 2
-    pipeline.embed_partition(gw, "train-clean-cancel", numbers[0], home)
+    pipeline.write_back_partition(gw, "train-clean-cancel", numbers[0], home)
     staged = _staged(gw, "train-clean-cancel")
     assert staged["predicted"] > 0 and staged["embeddings"] > 0 and staged["attention"] > 0
 
@@ -180,16 +172,16 @@ def test_a_cancelled_run_removes_what_it_staged_says_so_and_resumes_to_the_same_
 
     # resume: the stored model writes every partition again, none lost to the cleanup
     pipeline.resume_run(gw, "train-clean-cancel")
-    again = pipeline.train_run(gw, "train-clean-cancel", tmp_path / "other-home")
+    again = pipeline.pull_train_embed(gw, "train-clean-cancel", tmp_path / "other-home")
     assert again == numbers
     for n in again:
-        pipeline.embed_partition(gw, "train-clean-cancel", n, home)
+        pipeline.write_back_partition(gw, "train-clean-cancel", n, home)
     assert pipeline.get_run(gw, "train-clean-cancel")["status"] == "done"
     assert gw.read(PREDICTED, {"run": "train-clean-ref"}) == []  # the switch removed the older run's
     assert len(gw.read(PREDICTED, {"run": "train-clean-cancel"})) == len(reference)
 
 
-def test_a_run_that_fails_or_is_cancelled_mid_partition_leaves_nothing_staged(graph, clean_graph, tmp_path,
+def test_a_run_that_fails_or_is_cancelled_mid_partition_leaves_nothing_staged(small_learn_graph, clean_graph, tmp_path,
                                                                               monkeypatch):
     from relmine.learn import writeback
 
@@ -197,8 +189,8 @@ def test_a_run_that_fails_or_is_cancelled_mid_partition_leaves_nothing_staged(gr
     spec = TrainSpec(partition_size=60, epochs=1, hidden=16, heads=2, top_k=5, seed=5)
     home = tmp_path / "home"
     pipeline.create_run(gw, spec, "train-clean-fail")
-    numbers = pipeline.train_run(gw, "train-clean-fail", home)
-    pipeline.embed_partition(gw, "train-clean-fail", numbers[0], home)
+    numbers = pipeline.pull_train_embed(gw, "train-clean-fail", home)
+    pipeline.write_back_partition(gw, "train-clean-fail", numbers[0], home)
     assert _staged(gw, "train-clean-fail")["predicted"] > 0
     pipeline.fail_run(gw, "train-clean-fail", "RuntimeError: planted")
     run = pipeline.get_run(gw, "train-clean-fail")
@@ -207,7 +199,7 @@ def test_a_run_that_fails_or_is_cancelled_mid_partition_leaves_nothing_staged(gr
 
     # cancelled while a partition is being written: the task removes what it wrote after the cleanup
     pipeline.resume_run(gw, "train-clean-fail")
-    numbers = pipeline.train_run(gw, "train-clean-fail", home)
+    numbers = pipeline.pull_train_embed(gw, "train-clean-fail", home)
     real = writeback.write_partition
 
     def write_then_cancelled(*args, **kwargs):
@@ -216,7 +208,7 @@ def test_a_run_that_fails_or_is_cancelled_mid_partition_leaves_nothing_staged(gr
         return written
 
     monkeypatch.setattr(writeback, "write_partition", write_then_cancelled)
-    assert pipeline.embed_partition(gw, "train-clean-fail", numbers[0], home) == {"skipped": "cancelled"}
+    assert pipeline.write_back_partition(gw, "train-clean-fail", numbers[0], home) == {"skipped": "cancelled"}
     assert _staged(gw, "train-clean-fail") == {"predicted": 0, "embeddings": 0, "attention": 0}
     assert pipeline.get_run(gw, "train-clean-fail")["status"] == "cancelled"
 
@@ -226,8 +218,8 @@ def _written_but_not_switched(gw, run: str, spec: TrainSpec, home, monkeypatch) 
     pipeline.create_run(gw, spec, run)
     with monkeypatch.context() as m:
         m.setattr(pipeline, "finalize_if_complete", lambda *a, **k: False)
-        for n in pipeline.train_run(gw, run, home):
-            pipeline.embed_partition(gw, run, n, home)
+        for n in pipeline.pull_train_embed(gw, run, home):
+            pipeline.write_back_partition(gw, run, n, home)
     row = pipeline.get_run(gw, run)
     assert row["partitions_done"] == row["partitions_total"] > 0 and row["status"] not in pipeline.TERMINAL
 
@@ -235,7 +227,8 @@ def _written_but_not_switched(gw, run: str, spec: TrainSpec, home, monkeypatch) 
 CURRENT = Statement("MATCH (r:Run {kind: 'train'}) WHERE r.current RETURN r.id AS id", "t/fault_current")
 
 
-def test_a_cancel_racing_the_switch_either_wins_whole_or_is_refused(graph, clean_graph, tmp_path, monkeypatch):
+def test_a_cancel_racing_the_switch_either_wins_whole_or_is_refused(small_learn_graph, clean_graph, tmp_path,
+                                                                    monkeypatch):
     """A cancel that lands between finalize's check (every partition written, run not ended) and the switch's
     transaction: the switch refuses, the run stays cancelled and not current, its staged results go and the
     current run keeps its own. A cancel that comes after the switch is refused, and the run ends done."""
@@ -243,8 +236,8 @@ def test_a_cancel_racing_the_switch_either_wins_whole_or_is_refused(graph, clean
     spec = TrainSpec(partition_size=60, epochs=1, hidden=16, heads=2, top_k=5, seed=11)
     home = tmp_path / "home"
     pipeline.create_run(gw, spec, "train-race-ref")
-    for n in pipeline.train_run(gw, "train-race-ref", home):
-        pipeline.embed_partition(gw, "train-race-ref", n, home)
+    for n in pipeline.pull_train_embed(gw, "train-race-ref", home):
+        pipeline.write_back_partition(gw, "train-race-ref", n, home)
     reference = gw.read(PREDICTED, {"run": "train-race-ref"})
     assert reference and gw.read(CURRENT) == [{"id": "train-race-ref"}]
 

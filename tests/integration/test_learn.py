@@ -11,8 +11,6 @@ import pytest
 import torch
 
 from relmine.gateway import Statement
-from tests.conftest import wipe
-from tests.integration.learn_graph import load_small_graph
 
 pytestmark = pytest.mark.integration
 
@@ -45,13 +43,7 @@ ARGS = ["train", "--partition-size", "80", "--epochs", "3", "--hidden", "16", "-
         "--run-id", "train-test-1", "--wait", "--timeout", "800"]
 
 
-@pytest.fixture(scope="module")
-def small_graph(clean_graph):
-    wipe(clean_graph)
-    return load_small_graph(clean_graph)
-
-
-def test_train_end_to_end_through_real_worker(small_graph, clean_graph, worker_factory, amqp_url):
+def test_train_end_to_end_through_real_worker(small_learn_graph, clean_graph, worker_factory, amqp_url):
     gw = clean_graph
     worker = worker_factory(amqp_url)
     result = relmine(ARGS, worker.client_env())
@@ -64,12 +56,12 @@ def test_train_end_to_end_through_real_worker(small_graph, clean_graph, worker_f
     assert any(line.endswith("Z done") for line in result.stderr.splitlines()), result.stderr
 
     snap = snapshot(gw)
-    assert len(snap["embeddings"]) == small_graph["products"]
+    assert len(snap["embeddings"]) == small_learn_graph["products"]
     assert all(len(r["e"]) == 16 and r["run"] == "train-test-1" for r in snap["embeddings"])
     # the default filter (--min-count 2) learns from the co-purchases seen twice and from every co-view
     # (CO_VIEWED has no counts to filter by); relations left out get no attention, and none is predicted
-    assert 0 < small_graph["co_purchased_twice"] < small_graph["co_purchased"]
-    assert len(snap["attention"]) == small_graph["co_purchased_twice"] + small_graph["co_viewed"]
+    assert 0 < small_learn_graph["co_purchased_twice"] < small_learn_graph["co_purchased"]
+    assert len(snap["attention"]) == small_learn_graph["co_purchased_twice"] + small_learn_graph["co_viewed"]
     assert all(0.0 <= r["att"] <= 1.0 for r in snap["attention"])
     per_product: dict[str, int] = {}
     for r in snap["predicted"]:
@@ -109,7 +101,7 @@ def test_train_end_to_end_through_real_worker(small_graph, clean_graph, worker_f
     # every product, border ones included (two partitions of 80), is embedded from the whole graph,
     # and written centred on the mean of all of them and L2-normalised (relmine.gnn.embedspace)
     from relmine.gnn.embedspace import center_normalise
-    from relmine.learn.learngraph import pull_learning_graph
+    from relmine.learn.pull import pull_learning_graph
     from relmine.learn.pipeline import _local_types, load_model
     from relmine.learn.spec import TrainSpec
 
@@ -135,7 +127,7 @@ def test_train_end_to_end_through_real_worker(small_graph, clean_graph, worker_f
 KILL_EPOCHS = 120
 
 
-def test_sigkill_mid_training_resumes_without_duplicates(small_graph, clean_graph, worker_factory, amqp_url):
+def test_sigkill_mid_training_resumes_without_duplicates(small_learn_graph, clean_graph, worker_factory, amqp_url):
     gw = clean_graph
     worker = worker_factory(amqp_url)
     # enough epochs that even a fast machine is still training when the poll sees epoch 2

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from relmine.cli.main import cli
 from relmine.gateway import Statement
-from relmine.learn.learngraph import RelationFilter, pull_learning_graph
+from relmine.learn.pull import RelationFilter, pull_learning_graph
 from tests.integration.learn_graph import EDGES, LOAD
 
 pytestmark = pytest.mark.integration

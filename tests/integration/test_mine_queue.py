@@ -16,10 +16,7 @@ from relmine.gateway import Statement
 from relmine.rules.association import RulesSpec, mine_rules
 from relmine.clusters import ClusterSpec, cluster_products
 from relmine.runs import set_job_status
-from tests.conftest import wipe
-from tests.integration.rules_graph import load_graph
 from tests.integration.test_learn import relmine
-from tests.unit.test_rules_mining import read_groceries
 
 pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings("ignore::RuntimeWarning")]
 
@@ -28,16 +25,6 @@ RUN = Statement("MATCH (r:Run {id: $id}) RETURN r.kind AS kind, r.status AS stat
                 "r.started_at <= r.finished_at AS ordered", "t/mine_run")
 RULES = Statement("MATCH (r:Rule {run: $run}) RETURN r.antecedent AS a, r.consequent AS c, r.lift AS lift "
                   "ORDER BY a, c", "t/mine_rules")
-
-
-@pytest.fixture(scope="module")
-def groceries(clean_graph):
-    wipe(clean_graph)
-    baskets = read_groceries()
-    items = sorted({i for b in baskets for i in b})
-    load_graph(clean_graph, [{"sku": i, "title": i, "category": "groceries", "price": 1.0} for i in items],
-               baskets, pairs=False)
-    return clean_graph
 
 
 @pytest.fixture

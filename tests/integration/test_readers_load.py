@@ -56,8 +56,8 @@ def test_readers_see_one_run_and_no_error_through_a_write_back_switch_and_ingest
     _ok(relmine_cli(["ingest", "orders", str(data / "orders.csv"), "--no-progress"], env))
     # the first run in this process: its write-back is not under test; the second one's, by the worker, is
     pipeline.create_run(gw, TrainSpec(**SPEC, seed=1), "train-readers-a")
-    for n in pipeline.train_run(gw, "train-readers-a", tmp_path / "home"):
-        pipeline.embed_partition(gw, "train-readers-a", n, tmp_path / "home")
+    for n in pipeline.pull_train_embed(gw, "train-readers-a", tmp_path / "home"):
+        pipeline.write_back_partition(gw, "train-readers-a", n, tmp_path / "home")
     assert pipeline.get_run(gw, "train-readers-a")["status"] == "done"
     _log("first run done")
 
@@ -134,16 +134,16 @@ def test_between_every_step_of_the_switch_readers_see_exactly_one_run(clean_grap
     spec = TrainSpec(partition_size=80, epochs=2, hidden=16, heads=2, top_k=5, seed=3)
     home = tmp_path / "home"
     pipeline.create_run(gw, spec, "train-steps-a")
-    for n in pipeline.train_run(gw, "train-steps-a", home):
-        pipeline.embed_partition(gw, "train-steps-a", n, home)
+    for n in pipeline.pull_train_embed(gw, "train-steps-a", home):
+        pipeline.write_back_partition(gw, "train-steps-a", n, home)
     before = run_vectors(gw)
     skus = sorted(before["train-steps-a"])[::16]
     pipeline.create_run(gw, replace(spec, seed=4), "train-steps-b")
-    numbers = pipeline.train_run(gw, "train-steps-b", home)
+    numbers = pipeline.pull_train_embed(gw, "train-steps-b", home)
     finalize = pipeline.finalize_if_complete
     monkeypatch.setattr(pipeline, "finalize_if_complete", lambda *a, **kw: False)  # the test switches, below
     for n in numbers:
-        pipeline.embed_partition(gw, "train-steps-b", n, home)
+        pipeline.write_back_partition(gw, "train-steps-b", n, home)
     monkeypatch.undo()
     reads: dict[str, list[dict]] = {}
 

@@ -9,19 +9,15 @@ from relmine.gateway import Statement
 from relmine.rules.association import RulesSpec, mine_rules, read_baskets
 from relmine.clusters import ClusterSpec, cluster_products
 from relmine.recommend import recommend
-from tests.integration.rules_graph import load_graph
 from tests.unit.test_rules_mining import assert_same, mlxtend_reference, read_groceries
 
 pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings("ignore::RuntimeWarning")]
 
 
 @pytest.fixture(scope="module")
-def groceries(clean_graph):
-    baskets = read_groceries()
-    items = sorted({i for b in baskets for i in b})
-    load_graph(clean_graph, [{"sku": i, "title": i, "category": "groceries", "price": 1.0} for i in items],
-               baskets, pairs=False)
-    return clean_graph, baskets
+def groceries(groceries):
+    """The shared groceries graph (tests/integration/conftest.py) and its baskets: ``(gateway, baskets)``."""
+    return groceries, read_groceries()
 
 
 def test_baskets_round_trip(groceries):

@@ -163,14 +163,14 @@ def test_a_run_becomes_current_in_one_switch_and_readers_see_the_previous_until_
     home = tmp_path / "home"
     for run in ("train-sw-a", "train-sw-b"):
         pipeline.create_run(gw, spec, run)
-        numbers = pipeline.train_run(gw, run, home)
+        numbers = pipeline.pull_train_embed(gw, run, home)
         assert len(numbers) >= 2
         with pytest.raises(Exception, match="one training run per graph"):
             pipeline.create_run(gw, spec, "train-sw-other")
-        pipeline.embed_partition(gw, run, numbers[0], home)
+        pipeline.write_back_partition(gw, run, numbers[0], home)
         if run == "train-sw-a":
             for n in numbers[1:]:
-                pipeline.embed_partition(gw, run, n, home)
+                pipeline.write_back_partition(gw, run, n, home)
             before = _readers(gw, "P0001")
             assert before["predicted"] == {"train-sw-a"} and before["recommend"] == {"train-sw-a"}
             assert before["embeddings"] == ["train-sw-a"] and before["attention"] == ["train-sw-a"]
@@ -181,7 +181,7 @@ def test_a_run_becomes_current_in_one_switch_and_readers_see_the_previous_until_
     assert _readers(gw, "P0001") == before
     assert gw.read_one(PREDICTED_RUNS)["runs"] != ["train-sw-a"]  # b's predictions exist, unread
     for n in numbers[1:]:
-        pipeline.embed_partition(gw, "train-sw-b", n, home)
+        pipeline.write_back_partition(gw, "train-sw-b", n, home)
     after = _readers(gw, "P0001")
     assert after["predicted"] <= {"train-sw-b"} and after["recommend"] <= {"train-sw-b"}
     assert after["embeddings"] == ["train-sw-b"] and after["attention"] == ["train-sw-b"]
@@ -193,7 +193,7 @@ def test_a_run_becomes_current_in_one_switch_and_readers_see_the_previous_until_
     # it, and the current run's partitions keep their members
     members = gw.read_one(Statement("MATCH (pt:Partition {run: 'train-sw-b'})-[m:HAS_MEMBER]->() "
                                     "RETURN count(m) AS n", "t/members"))["n"]
-    assert pipeline.embed_partition(gw, "train-sw-a", 0, home) == {"skipped": "done"}
+    assert pipeline.write_back_partition(gw, "train-sw-a", 0, home) == {"skipped": "done"}
     assert pipeline.finalize_if_complete(gw, "train-sw-b") is True  # done already: reported, not redone
     assert gw.read(Statement("MATCH (r:Run {kind: 'train'}) WHERE r.current RETURN r.id AS id", "t/cur2")) == current
     assert gw.read_one(Statement("MATCH (pt:Partition {run: 'train-sw-b'})-[m:HAS_MEMBER]->() "

@@ -9,7 +9,7 @@ import torch
 
 from relmine.learn import blend as B
 from relmine.learn import future as F
-from relmine.learn.learngraph import LearningGraph, split_relations
+from relmine.learn.pull import LearningGraph, split_relations
 from relmine.learn.pipeline import build_model
 from relmine.learn.spec import TrainSpec
 

@@ -1,4 +1,4 @@
-"""The specs that ``relmine rules`` and ``relmine clusters`` build from their options (named as the spec's
+"""The specs that ``relmine rules``, ``relmine clusters`` and ``relmine train`` build from their options (named as the spec's
 fields): the options' defaults are the spec's, and a given value lands in its field."""
 
 from relmine.cli.rules_cmd import cluster_spec, clusters, rules, rules_spec
@@ -25,3 +25,18 @@ def test_clusters_options_build_the_cluster_spec():
                                            "brand", "--attribute-weight", "5", "--features", "f", "--no-write"])
     assert given == ClusterSpec(method="fastrp", k=7, concurrency=1, attributes=("brand",), attribute_weight=5.0,
                                 features="f", write=False)
+
+
+def test_train_options_build_the_train_spec():
+    from relmine.cli.learn_cmd import train, train_spec
+    from relmine.learn.spec import TrainSpec
+
+    def spec(args):
+        params = train.make_context(train.name, args).params
+        return train_spec(**{k: v for k, v in params.items() if k not in ("run_id", "resume", "wait", "timeout")})
+
+    assert spec([]) == TrainSpec()
+    assert spec(["--epochs", "3", "--relation-type", "CO_PURCHASED", "--min-count", "1", "--conv", "gat",
+                 "--holdout", "time", "--contrast-weight", "0.5", "--seed", "7"]) == \
+        TrainSpec(epochs=3, relation_types=("CO_PURCHASED",), min_count=1.0, conv="gat", holdout="time",
+                  contrast_weight=0.5, seed=7)

@@ -10,7 +10,7 @@ from torch_geometric.data import Data
 
 from relmine.gnn.evaluate import (MODEL, evaluate_split, format_table, linear_probe, plot_evaluation,
                                   summarize)
-from relmine.gnn.graph import Adjacency, split_edges
+from relmine.gnn.edges import Adjacency, split_edges
 from relmine.gnn.heuristics import adjacency_matrix, cosine_scorer, heuristic_scores
 from relmine.gnn.metrics import auc, hits_at_k, link_metrics, metric, mrr
 from relmine.gnn.model import GATLinkPredictor

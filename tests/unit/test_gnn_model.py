@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch_geometric.data import Data
 
-from relmine.gnn.graph import Adjacency, mask_edges, typed_undirected_pairs, undirected_pairs
+from relmine.gnn.edges import Adjacency, mask_edges, typed_undirected_pairs, undirected_pairs
 from relmine.gnn.model import GATEncoder, GATLinkPredictor, LinkDecoder, pair_features
 from relmine.gnn.train import PairSet, TrainConfig, sample_negatives, score_pairs, train
 

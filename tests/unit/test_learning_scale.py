@@ -8,13 +8,13 @@ import torch
 from click.testing import CliRunner
 from torch_geometric.data import Data
 
-import relmine.gnn.graph as graph_mod
+import relmine.gnn.edges as graph_mod
 from relmine.errors import InputError
 from relmine.gnn import recipe
 from relmine.gnn.model import GATLinkPredictor
 from relmine.gnn.sampling import InEdges, encode_layerwise, node_wide_fanout, sampled_edges
 from relmine.gnn.train import PairSet, TrainConfig, _Partition, _step_edges, embed, train
-from relmine.learn.learngraph import LearningGraph, RelationFilter, significant, split_relations, undirected
+from relmine.learn.pull import LearningGraph, RelationFilter, significant, split_relations, undirected
 from relmine.learn.spec import TrainSpec
 
 
@@ -192,13 +192,13 @@ def test_train_and_evaluate_take_their_defaults_from_the_one_recipe():
     assert (spec.val_ratio, spec.test_ratio) == (recipe.SPLIT["val_ratio"], recipe.SPLIT["test_ratio"])
     help_text = CliRunner().invoke(cli, ["train", "--help"]).output
     assert f"[default: {recipe.TRAIN['epochs']}" in help_text and f"[default: {recipe.TRAIN['lr']}]" in help_text
-    from relmine.learn.pipeline import build_model, train_config
+    from relmine.learn.pipeline import build_model, config_for
 
     model = build_model(spec, 10, 1)
     evaluated = GATLinkPredictor(10, **recipe.model_kwargs())
     assert repr(model) == repr(evaluated)
     assert [p.shape for p in model.parameters()] == [p.shape for p in evaluated.parameters()]
-    assert train_config(spec) == recipe.train_config(device="auto", progress=False)
+    assert config_for(spec) == recipe.train_config(device="auto", progress=False)
     with pytest.raises(InputError):
         TrainSpec(val_ratio=0.6)
     assert TrainSpec.from_json('{"halo_hops": 1, "epochs": 3}').epochs == 3  # an older run's params still read
@@ -339,15 +339,15 @@ def test_write_back_candidates_are_the_highest_resource_allocation_and_nearest_u
 
 @pytest.mark.parametrize("sparse", [0.0, 1e9], ids=["dense-rows", "per-pair"])
 def test_pairs_the_filter_left_out_are_observed_and_never_write_back_candidates(monkeypatch, sparse):
-    from relmine.learn import learngraph, writeback
+    from relmine.learn import pull, writeback
 
     monkeypatch.setattr(writeback, "SPARSE_SHARE", sparse)
 
     # pair (0, 1) has two types, one kept: it is still learned from, so it is not "dropped"
     pairs = np.array([[0, 0, 0, 2], [1, 1, 3, 3]])
     keep = np.array([True, False, False, True])
-    assert learngraph._dropped_pairs(pairs, keep, 5).tolist() == [[0], [3]]
-    assert learngraph._dropped_pairs(pairs, np.ones(4, bool), 5).shape == (2, 0)
+    assert pull._dropped_pairs(pairs, keep, 5).tolist() == [[0], [3]]
+    assert pull._dropped_pairs(pairs, np.ones(4, bool), 5).shape == (2, 0)
 
     ei, _, _ = random_graph(n=120, e=500)
     full = graph_mod.Adjacency(ei, 120)
@@ -454,7 +454,7 @@ def test_the_contrastive_term_matches_hand_computed_values_and_skips_other_types
 
 def test_the_contrastive_term_brings_substitute_pairs_closer_by_cosine():
     from relmine.gnn.embedspace import center_normalise
-    from relmine.learn.pipeline import train_config
+    from relmine.learn.pipeline import config_for
 
     ei, et, x = random_graph(n=200, e=1500, types=2)
     data = Data(x=x, edge_index=ei, edge_type=et, num_nodes=200)
@@ -472,8 +472,8 @@ def test_the_contrastive_term_brings_substitute_pairs_closer_by_cosine():
     # random pairs on random features: a small but clear gain (0.059 against -0.020 when written)
     assert mean_cosine(1.0) > mean_cosine(0.0) + 0.05
     # the spec's weight reaches the config, on the run's substitute-like types only
-    config = train_config(TrainSpec(contrast_weight=0.5), ["CO_PURCHASED", "ALSO_VIEWED", "SUBSTITUTE"])
+    config = config_for(TrainSpec(contrast_weight=0.5), ["CO_PURCHASED", "ALSO_VIEWED", "SUBSTITUTE"])
     assert (config.contrast_weight, config.contrast_types) == (0.5, (1, 2))
-    assert train_config(TrainSpec(), ["CO_PURCHASED", "ALSO_VIEWED"]).contrast_weight == 0.0
+    assert config_for(TrainSpec(), ["CO_PURCHASED", "ALSO_VIEWED"]).contrast_weight == 0.0
     with pytest.raises(InputError, match="contrast_weight"):
         TrainSpec(contrast_weight=-1)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from relmine.gnn import graph as graph_mod
+from relmine.gnn import edges as graph_mod
 from relmine.learn import writeback
 
 

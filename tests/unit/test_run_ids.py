@@ -130,15 +130,40 @@ def test_a_planted_model_pickle_is_never_executed(tmp_path):
 
 def test_a_planted_checkpoint_pickle_is_never_executed(tmp_path):
     from relmine.gnn.model import GATLinkPredictor
-    from relmine.gnn.train import TrainConfig, load_checkpoint, train
+    from relmine.gnn.train import TrainConfig, load_tensors, train
     from tests.unit.test_gnn_model import toy_graph
 
     marker = tmp_path / "pwned"
     ckpt = tmp_path / "checkpoints" / "run1.pt"
     _plant(ckpt, marker)
     with pytest.raises(ValueError, match="refused"):
-        load_checkpoint(ckpt)
+        load_tensors(ckpt)
     model = GATLinkPredictor(8, 16, heads=2, num_relations=3)
     with pytest.raises(ValueError, match="refused"):
         train(model, [toy_graph()], TrainConfig(epochs=1, progress=False), checkpoint=ckpt)
     assert not marker.exists()
+
+
+def test_an_entry_point_checks_its_run_id_once(monkeypatch, tmp_path):
+    """Issue 28 item 7: check_run_id returns a RunId, which the library's own checks (here both paths of a
+    run, each under its root) pass through without matching it again; it is plain text to JSON and the broker."""
+    import json
+
+    from relmine.learn.pipeline import _paths
+
+    matched = []
+    real = runid.RUN_ID
+
+    class Counting:
+        def match(self, text):
+            matched.append(text)
+            return real.match(text)
+
+    monkeypatch.setattr(runid, "RUN_ID", Counting())
+    checked = runid.check_run_id("train-1")
+    _paths(tmp_path, checked)
+    runid.path_under(tmp_path, checked, ".pt")
+    assert matched == ["train-1"]
+    assert checked == "train-1" and json.dumps({"run_id": checked}) == '{"run_id": "train-1"}'
+    _paths(tmp_path, "train-2")  # a plain id given to the library: checked once there too
+    assert matched == ["train-1", "train-2"]

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from relmine.errors import InputError
-from relmine.learn.learngraph import LearningGraph, choose_holdout, split_relations, time_roles, undirected
+from relmine.learn.pull import LearningGraph, choose_holdout, split_relations, time_roles, undirected
 from relmine.learn.spec import TrainSpec
 
 DAY = 86_400 * 1_000_000  # epoch microseconds, as ingest stores r.first_seen
