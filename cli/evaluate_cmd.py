@@ -84,7 +84,7 @@ def evaluate(ctx, data_file, relation_types, fastrp, typed, run_id, test_share, 
     if run_id is not None:
         from relmine.runid import check_run_id
 
-        check_run_id(run_id)  # before connecting (evaluate_run, in learn/pipeline.py, checks it again)
+        run_id = check_run_id(run_id)  # once, before connecting (a checked id passes evaluate_run's check as it is)
         if data_file is not None or typed:
             raise click.UsageError("--run scores a shipped run on its own graph; it takes no --data or --typed")
         _score_run(ctx, run_id, record is not False)

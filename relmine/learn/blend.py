@@ -3,7 +3,7 @@
 On real orders the pairs customers start buying together are foreseen best by what knows time: how often
 a partner was bought lately, resource allocation over the last months (``bench/future.py``; issue 26). A
 graph neural network trained on the past alone ranks below them. So a run held out by time
-(:func:`relmine.learn.learngraph.split_relations`) whose graph holds dated sale orders writes, as its
+(:func:`relmine.learn.pull.split_relations`) whose graph holds dated sale orders writes, as its
 ``[:PREDICTED]``, a *blend*: a logistic regression over the GNN's logit and the heuristics of
 :mod:`relmine.learn.future` (resource allocation, Adamic-Adar, common neighbours, two-hop co-count, recent
 resource allocation and common neighbours, degrees, recent popularity and trend of both ends).
@@ -189,7 +189,7 @@ def _logits(model, h: torch.Tensor, adj, src: np.ndarray, dst: np.ndarray, with_
 
 def _encode(model, lg, local, mask: np.ndarray | None, budget: int):
     """Embeddings and adjacency of the learning graph's relations under ``mask`` (all: ``None``)."""
-    from relmine.gnn.graph import Adjacency
+    from relmine.gnn.edges import Adjacency
     from relmine.gnn.train import embed
 
     g = lg.data(types=local) if mask is None else lg.data(lg.pairs[:, mask], local[mask], lg.weights[mask])
@@ -452,7 +452,7 @@ class WindowCriterion:
         self._best_hits: dict[str, np.ndarray] = {}
 
     def __call__(self, model, adj) -> float:
-        from relmine.gnn.graph import Adjacency
+        from relmine.gnn.edges import Adjacency
         from relmine.gnn.train import embed
         from relmine.learn.ranking import score_lists
 
@@ -532,7 +532,7 @@ def rank_now(model, lg, baskets: Baskets, h: torch.Tensor, fitted: F.Reranker, t
     """Every product's ``top_k`` candidates by the blend ``fitted``, on the whole graph (embeddings ``h``) and
     every basket: ``(src, dst, probability, type, candidates ranked)``, products ascending, best first.
     A refresh calls this too, with the blend its source run fitted."""
-    from relmine.gnn.graph import Adjacency
+    from relmine.gnn.edges import Adjacency
 
     n = lg.num_nodes
     b, p, d = baskets.basket, baskets.product, baskets.day

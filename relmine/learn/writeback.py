@@ -41,7 +41,7 @@ import numpy as np
 import torch
 
 from relmine.gateway import Gateway
-from relmine.gnn.graph import Adjacency
+from relmine.gnn.edges import Adjacency
 from relmine.gnn.embedspace import center_normalise
 from relmine.relations import KIND, OBSERVED
 
