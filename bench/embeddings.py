@@ -133,7 +133,7 @@ def spaces(run_id: str, seed: int) -> tuple[list[str], list[str], dict]:
 
 
 def measure(name: str, args, env: dict) -> dict:
-    from relmine.gnn.embedspace import concentration, hits_at_k
+    from relmine.gnn.embedspace import concentration, neighbour_hits_at_k
 
     out = args.out / name
     cmds, held, sku = PREPARE[name](out, args.holdout, args.seed, env)
@@ -168,7 +168,7 @@ def measure(name: str, args, env: dict) -> dict:
             if runs and space != "written":
                 continue  # the input features and a random space do not depend on the run
             c = concentration(h, cats, k=5, seed=args.seed)
-            c["hits@10"] = hits_at_k(h, pairs, k=10)
+            c["hits@10"] = neighbour_hits_at_k(h, pairs, k=10)
             table[label if space == "written" else space] = c
         runs.append({"contrast_weight": weight, "run": run_id, "train_seconds": round(m.seconds, 1),
                      "worker_peak_rss": peak, "test": (run.get("metrics") or {}).get("test")})

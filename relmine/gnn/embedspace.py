@@ -10,7 +10,7 @@ vectors written to ``p.embedding`` are :func:`center_normalise`-d: the mean
 over every product of the run removed, then L2-normalised (``docs/learn.md``,
 "Embeddings that discriminate", has the figures before and after).
 
-:func:`concentration` and :func:`hits_at_k` are what ``bench/embeddings.py``
+:func:`concentration` and :func:`neighbour_hits_at_k` are what ``bench/embeddings.py``
 measures.
 """
 
@@ -70,7 +70,7 @@ def concentration(h, labels, *, k: int = 5, sample: int = 4000, seed: int = 0) -
             "nn_spread": float((top[:, 0] - top[:, -1]).mean()), "products": int(n), "k": int(k)}
 
 
-def hits_at_k(h, pairs, *, k: int = 10) -> float:
+def neighbour_hits_at_k(h, pairs, *, k: int = 10) -> float:
     """Share of held-out ``pairs`` ``[2, M]`` (row indices of ``h``) whose partner is among the ``k``
     nearest products by cosine (self excluded), counted in both directions (``2M`` queries)."""
     pairs = np.asarray(pairs, dtype=np.int64)

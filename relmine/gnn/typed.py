@@ -258,7 +258,9 @@ class ModelSpec:
     device: str = "auto"
 
 
-def node_features(graph: TypedGraph, train_pairs: np.ndarray, text_dim: int) -> torch.Tensor:
+def _typed_features(graph: TypedGraph, train_pairs: np.ndarray, text_dim: int) -> torch.Tensor:
+    """The one feature builder (:func:`relmine.gnn.features.node_features`) over the typed graph's products,
+    each with its degree among the training pairs."""
     from relmine.gnn.features import node_features as features
 
     degree = np.bincount(train_pairs.ravel(), minlength=graph.num_nodes)
@@ -286,7 +288,7 @@ def train_model(graph: TypedGraph, split: TypedSplit, spec: ModelSpec, seed: int
     pos, kinds = _typed_edges(graph, split.train)
     edge_index = torch.cat([pos, pos.flip(0)], dim=1)
     edge_type = torch.cat([kinds, kinds])
-    x = node_features(graph, graph.pairs[split.train], spec.text_dim)
+    x = _typed_features(graph, graph.pairs[split.train], spec.text_dim)
     data = Data(x=x, edge_index=edge_index, edge_type=edge_type, num_nodes=graph.num_nodes)
     data.target_index, data.target_type = pos, kinds
     kinds_n = len(KINDS)

@@ -283,68 +283,64 @@ class Fit:
     figures: dict   # in-sample: the blend, the heuristic re-ranker and recent popularity on the window
 
 
-def blend_run(model, lg, local, split, baskets: Baskets, h_full: torch.Tensor, *, seed: int = 0,
-              budget: int = 1_000_000, top_k: int = 10, k: int = F.K, progress=None) -> Blend:
-    """Score the blend on the test window, fit it on the latest days, rank every product's candidates with it
-    (see the module docstring). ``progress(line)`` is told each stage."""
-    from relmine.learn.ranking import score_lists
+class _Fitter:
+    """What :func:`blend_run`'s stages share: the model, the graph, the baskets and the first day the model
+    never learned from (``unseen``: relations first seen before the validation window are what it learned)."""
 
-    t0 = time.monotonic()
-    say = progress or (lambda line: None)
-    n = lg.num_nodes
-    model = model.cpu().eval()
-    rng = np.random.default_rng(seed)
-    b, p, d = baskets.basket, baskets.product, baskets.day
-    # the model learned from the relations first seen before the validation window: every day from the
-    # first whole day of that window on is one it never learned from
-    unseen, test_day, now_day = _day(split.held_out["val_from"], up=True), _day(split.held_out["test_from"]), \
-        int(d.max()) + 1
-    opts = dict(n_popular=N_POPULAR, n_rising=N_RISING)
-    ra = F.FEATURES.index("ra")
+    def __init__(self, model, lg, local, baskets: Baskets, unseen: int, rng, budget: int, k: int):
+        self.model, self.lg, self.local, self.baskets = model, lg, local, baskets
+        self.n, self.unseen, self.rng, self.budget, self.k = lg.num_nodes, unseen, rng, budget, k
 
-    def encode(day: int):
-        return _encode(model, lg, local, _first_seen_before(lg, day), budget)
+    def encode(self, day: int):
+        """The model's embeddings and adjacency of the relations first seen before ``day``."""
+        return _encode(self.model, self.lg, self.local, _first_seen_before(self.lg, day), self.budget)
 
-    def window(end: int, days: int = FIT_DAYS) -> tuple[int, _Window, np.ndarray]:
+    def window(self, end: int, days: int = FIT_DAYS) -> tuple[int, _Window, np.ndarray]:
         """The pairs new in the ``days`` before ``end`` (from ``unseen`` at the earliest) and their
         sampled products' candidates, with the heuristics of the baskets before them and the model's logit
         over the relations first seen before them (the blend's inputs, ``gnn`` last)."""
-        start = min(max(unseen, end - days), end - 1)  # at least a day
-        h, adj = encode(start)
-        w = _window(baskets, n, start, end, FIT_SOURCES_MOST, rng, extra=_nearest(h))
-        return start, w, np.column_stack([w.features, _logits(model, h, adj, w.src, w.dst)])
+        start = min(max(self.unseen, end - days), end - 1)  # at least a day
+        h, adj = self.encode(start)
+        w = _window(self.baskets, self.n, start, end, FIT_SOURCES_MOST, self.rng, extra=_nearest(h))
+        return start, w, np.column_stack([w.features, _logits(self.model, h, adj, w.src, w.dst)])
 
-    def fit(end: int, ready=None, gnn: bool = True) -> Fit:
-        """Fitted on :func:`window`'s labels (``ready``: that window, computed already); without ``gnn``, the
+    def fit(self, end: int, ready=None, gnn: bool = True) -> Fit:
+        """Fitted on :meth:`window`'s labels (``ready``: that window, computed already); without ``gnn``, the
         written blend is the heuristic re-ranker (the model's logit weighs nothing)."""
-        start, w, x = ready or window(end)
-        ff, labels, wanted, sources = w.features, w.labels, w.wanted, w.sources
+        from relmine.learn.ranking import score_lists
+
+        start, w, x = ready or self.window(end)
+        ff, labels, wanted, sources, n, k = w.features, w.labels, w.wanted, w.sources, self.n, self.k
+        ra = ff[:, F.FEATURES.index("ra")]
         heuristic = F.fit_reranker(ff, labels)
         fitted = F.fit_reranker(x, labels, names=BLEND_FEATURES) if gnn else _with_gnn_unweighted(heuristic)
-        figures = {"model": score_lists(_lists(w.src, w.dst, fitted.score(x), ff[:, ra], n, k), wanted, k),
-                   "heuristic_reranker": score_lists(_lists(w.src, w.dst, heuristic.score(ff), ff[:, ra], n, k),
-                                                     wanted, k),
+        figures = {"model": score_lists(_lists(w.src, w.dst, fitted.score(x), ra, n, k), wanted, k),
+                   "heuristic_reranker": score_lists(_lists(w.src, w.dst, heuristic.score(ff), ra, n, k), wanted, k),
                    "recent_popularity": score_lists(_rows(w.at.top["recent_popularity"], sources), wanted, k)}
         info = {"from": _iso_day(start), "to": _iso_day(end), "label_min_count": w.label_min,
                 "labels": int(labels.sum()), "candidates": int(labels.size), "sources": int(sources.size),
                 "weights": fitted.describe(), "heuristic_weights": heuristic.describe()}
         return Fit(fitted, heuristic, info, figures)
 
-    # 1. the test window: fitted on the days before it, the graph and baskets before it, the pairs new in it
-    say("ranking: fitting the blend of the model and the heuristics before the test window")
-    before = fit(test_day)
-    say("ranking: scoring the blend and the heuristics on the test window")
-    h_test, adj_test = encode(test_day)
-    at_test = F.snapshot(b, p, d, n, test_day, extra=_nearest(h_test), **opts)
-    after = d >= test_day
-    targets = F.new_pairs(at_test.seen, F.cocounts(b[after], p[after], n), F.MIN_COUNT)
-    ranking: dict = {}
-    if targets.size:
-        sources = _sources(targets, n, TEST_SOURCES_MOST, rng)
+    def test_window(self, before: Fit, test_day: int) -> dict:
+        """The ranking figures on the test window: the blend fitted before it (``before``), the GNN alone, the
+        heuristic re-ranker and every heuristic on its own candidates, on the graph and baskets before it,
+        against the pairs new in it (``{}`` where there are none)."""
+        from relmine.learn.ranking import score_lists
+
+        b, p, d = self.baskets.basket, self.baskets.product, self.baskets.day
+        n, k = self.n, self.k
+        h_test, adj_test = self.encode(test_day)
+        at_test = F.snapshot(b, p, d, n, test_day, extra=_nearest(h_test), n_popular=N_POPULAR, n_rising=N_RISING)
+        after = d >= test_day
+        targets = F.new_pairs(at_test.seen, F.cocounts(b[after], p[after], n), F.MIN_COUNT)
+        if not targets.size:
+            return {}
+        sources = _sources(targets, n, TEST_SOURCES_MOST, self.rng)
         wanted = _targets_of(targets, n, sources)
         rows = np.isin(at_test.cand_src, sources)
         ts, td, tf = at_test.cand_src[rows], at_test.cand_dst[rows], at_test.features[rows]
-        gnn_test = _logits(model, h_test, adj_test, ts, td)
+        gnn_test = _logits(self.model, h_test, adj_test, ts, td)
         scores = {"model": before.fitted.score(np.column_stack([tf, gnn_test])), "gnn": gnn_test,
                   "heuristic_reranker": before.heuristic.score(tf)}
         # coverage over (sampled product, partner): a target pair counts for each of its sampled ends
@@ -352,26 +348,46 @@ def blend_run(model, lg, local, split, baskets: Baskets, h_full: torch.Tensor, *
         ranking = {"sources": int(sources.size), "k": k,
                    "coverage": float(sum((s, x) in directed for s, x in zip(ts.tolist(), td.tolist()))
                                      / max(len(directed), 1))}
+        ra = tf[:, F.FEATURES.index("ra")]
         for name, score in scores.items():
-            ranking[name] = score_lists(_lists(ts, td, score, tf[:, ra], n, k), wanted, k)
+            ranking[name] = score_lists(_lists(ts, td, score, ra, n, k), wanted, k)
         for name in ("ra", "aa", "cn", "cocount", "recent_ra", "recent_popularity"):
             ranking[name] = score_lists(_rows(at_test.top[name], sources), wanted, k)
-    del at_test
+        return ranking
+
+
+def blend_run(model, lg, local, split, baskets: Baskets, h_full: torch.Tensor, *, seed: int = 0,
+              budget: int = 1_000_000, top_k: int = 10, k: int = F.K, progress=None) -> Blend:
+    """Score the blend on the test window, fit it on the latest days, rank every product's candidates with it
+    (see the module docstring). ``progress(line)`` is told each stage."""
+    t0 = time.monotonic()
+    say = progress or (lambda line: None)
+    # the model learned from the relations first seen before the validation window: every day from the
+    # first whole day of that window on is one it never learned from
+    unseen, test_day, now_day = _day(split.held_out["val_from"], up=True), _day(split.held_out["test_from"]), \
+        int(baskets.day.max()) + 1
+    f = _Fitter(model.cpu().eval(), lg, local, baskets, unseen, np.random.default_rng(seed), budget, k)
+
+    # 1. the test window: fitted on the days before it, the graph and baskets before it, the pairs new in it
+    say("ranking: fitting the blend of the model and the heuristics before the test window")
+    before = f.fit(test_day)
+    say("ranking: scoring the blend and the heuristics on the test window")
+    ranking = f.test_window(before, test_day)
 
     # 2. what is written: fitted on the latest days, ranked on the whole graph and every basket; the model's
     # logit goes in only where a blend fitted on the days before them ranked the latest days' new pairs
     # better than the heuristics alone (see gnn_check)
     say("ranking: does the model add to the heuristics on the latest orders?")
-    last = window(now_day, CHECK_DAYS)
-    check = gnn_check(last[1], last[2], fit(last[0]) if last[0] - CHECK_DAYS >= unseen else None, n, k)
+    last = f.window(now_day, CHECK_DAYS)
+    check = gnn_check(last[1], last[2], f.fit(last[0]) if last[0] - CHECK_DAYS >= unseen else None, f.n, k)
     del last
     say(f"ranking: fitting the blend on the latest orders ({check['line']})")
-    latest = fit(now_day, gnn=check["uses_gnn"])
+    latest = f.fit(now_day, gnn=check["uses_gnn"])
     latest.info["gnn_check"] = {key: v for key, v in check.items() if key != "line"}
     if ranking and not check["uses_gnn"]:  # what is written is the heuristic re-ranker's procedure
         ranking["model_with_gnn"], ranking["model"] = ranking["model"], dict(ranking["heuristic_reranker"])
     say("ranking: the blend over every product's candidates")
-    src, dst, score, types, candidates = rank_now(model, lg, baskets, h_full, latest.fitted, top_k)
+    src, dst, score, types, candidates = rank_now(f.model, lg, baskets, h_full, latest.fitted, top_k)
     fits = {"test": {**before.info, "figures": before.figures}, "written": {**latest.info, "figures": latest.figures}}
     return Blend(latest.fitted, fits, ranking, src, dst, score, types, candidates, round(time.monotonic() - t0, 2))
 

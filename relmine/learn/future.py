@@ -173,46 +173,98 @@ def snapshot(basket, product, day, n: int, cutoff, *, k: int = K, recent_days: i
     products in at least ``MIN_RISING_BASKETS`` recent baskets), and its row of ``extra`` (``(n, m)``
     partner indices, -1 padded: for example a model's nearest products); never a partner it was bought with
     before the cutoff, nor itself."""
-    day, cutoff = to_days(day), to_days(cutoff)
-    basket, product = np.asarray(basket), np.asarray(product, dtype=np.int64)
-    before = day < cutoff
-    recent = before & (day >= cutoff - recent_days)
-    c = cocounts(basket[before], product[before], n)
-    a = (c > 0).astype(np.float64).tocsr()
-    deg = np.asarray(a.sum(axis=1)).ravel()
-    cr = cocounts(basket[recent], product[recent], n)
-    ar = (cr > 0).astype(np.float64).tocsr()
-    deg_r = np.asarray(ar.sum(axis=1)).ravel()
-    pop = popularity(basket[before & (day >= cutoff - popular_days)], product[before & (day >= cutoff - popular_days)], n)
-    earlier = before & (day >= cutoff - 3 * popular_days) & (day < cutoff - popular_days)
-    pop_prev = popularity(basket[earlier], product[earlier], n)
-    trend = np.log((pop + 1.0) / (pop_prev / 2.0 + 1.0))  # last window against the mean of the two before
-    w_ra = np.where(deg > 0, 1.0 / np.maximum(deg, 1), 0.0)
-    w_aa = np.where(deg > 1, 1.0 / np.log(np.maximum(deg, 2)), 0.0)
-    w_rra = np.where(deg_r > 0, 1.0 / np.maximum(deg_r, 1), 0.0)
-    dense = n <= dense_max  # BLAS on a dense right-hand side: ~100x a sparse product on dense co-purchase graphs
-    rhs_a, rhs_c, rhs_r = ((m.toarray() if dense else m) for m in (a, c, ar))
-    in_graph = deg > 0
-    everyone = np.concatenate([_best(pop, n_popular), _best(np.where(pop >= MIN_RISING_BASKETS, trend, -np.inf),
-                                                            n_rising)])
-    everyone = everyone[in_graph[everyone]]
+    g = _Before.of(basket, product, day, n, to_days(cutoff), recent_days, popular_days, dense_max)
+    everyone = np.concatenate([_best(g.pop, n_popular),
+                               _best(np.where(g.pop >= MIN_RISING_BASKETS, g.trend, -np.inf), n_rising)])
+    everyone = everyone[g.in_graph[everyone]]
     top = {name: np.full((n, k), -1, dtype=np.int64) for name in HEURISTICS}
     srcs, dsts, feats = [], [], []
     step = max(1, block_cells // max(n, 1))
     for start in range(0, n, step):
         rows = np.arange(start, min(start + step, n))
-        left_a, left_c, left_r = (m[rows].toarray() for m in (a, c, ar))
-        blocked = left_a > 0
-        blocked[np.arange(rows.size), rows] = True
-        score = {"ra": _mul(left_a * w_ra, rhs_a), "aa": _mul(left_a * w_aa, rhs_a), "cn": _mul(left_a, rhs_a),
-                 "cocount": _mul(left_c, rhs_c), "recent_ra": _mul(left_r * w_rra, rhs_r)}
-        recent_cn = _mul(left_r, rhs_r)
-        for s in score.values():
-            s[blocked] = 0
+        score, recent_cn, blocked = g.scores(rows)
         for name in HEURISTICS:
             top[name][rows] = _top_rows(score[name], k)
+        pool = g.pool(rows, score, blocked, ((n_two_hop, "ra"), (n_recent, "recent_ra")), everyone, extra)
+        r, d = np.nonzero(pool)  # row-major: each source's candidates by ascending partner index
+        src = rows[r]
+        srcs.append(src)
+        dsts.append(d.astype(np.int64))
+        feats.append(np.column_stack([score["ra"][r, d], score["aa"][r, d], score["cn"][r, d],
+                                      score["cocount"][r, d], score["recent_ra"][r, d], recent_cn[r, d],
+                                      g.deg[src], g.deg[d], g.pop[src], g.pop[d], g.trend[src], g.trend[d]]))
+    features = np.concatenate(feats) if feats else np.zeros((0, len(FEATURES)))
+    src = np.concatenate(srcs) if srcs else np.zeros(0, np.int64)
+    dst = np.concatenate(dsts) if dsts else np.zeros(0, np.int64)
+    # recent popularity: the candidates by the partner's baskets in the last window, ties by RA
+    top["recent_popularity"] = rank_candidates(src, dst, features[:, FEATURES.index("pop_dst")],
+                                               features[:, FEATURES.index("ra")], n, k)
+    return Snapshot(top, src, dst, features, g.in_graph, g.c)
+
+
+@dataclass
+class _Before:
+    """The baskets before a cutoff as :func:`snapshot` scores them: co-counts (all, and of the recent
+    window), who was bought with whom, degrees, the heuristics' per-neighbour weights, popularity and trend."""
+
+    c: sp.csr_matrix       # co-counts before the cutoff
+    a: sp.csr_matrix       # bought together before it (0/1)
+    ar: sp.csr_matrix      # bought together in the recent window (0/1)
+    deg: np.ndarray
+    pop: np.ndarray        # baskets in the last popular_days
+    trend: np.ndarray      # log of pop against the mean of the two windows before
+    weights: dict          # "ra", "aa", "recent_ra": per-neighbour weights
+    rhs: tuple             # a, c, ar as right-hand sides (dense up to dense_max products)
+
+    @property
+    def in_graph(self) -> np.ndarray:
+        return self.deg > 0
+
+    @classmethod
+    def of(cls, basket, product, day, n: int, cutoff: int, recent_days: int, popular_days: int,
+           dense_max: int) -> "_Before":
+        day = to_days(day)
+        basket, product = np.asarray(basket), np.asarray(product, dtype=np.int64)
+        before = day < cutoff
+        recent = before & (day >= cutoff - recent_days)
+        c = cocounts(basket[before], product[before], n)
+        a = (c > 0).astype(np.float64).tocsr()
+        deg = np.asarray(a.sum(axis=1)).ravel()
+        ar = (cocounts(basket[recent], product[recent], n) > 0).astype(np.float64).tocsr()
+        deg_r = np.asarray(ar.sum(axis=1)).ravel()
+        last = before & (day >= cutoff - popular_days)
+        pop = popularity(basket[last], product[last], n)
+        earlier = before & (day >= cutoff - 3 * popular_days) & (day < cutoff - popular_days)
+        pop_prev = popularity(basket[earlier], product[earlier], n)
+        trend = np.log((pop + 1.0) / (pop_prev / 2.0 + 1.0))  # last window against the mean of the two before
+        weights = {"ra": np.where(deg > 0, 1.0 / np.maximum(deg, 1), 0.0),
+                   "aa": np.where(deg > 1, 1.0 / np.log(np.maximum(deg, 2)), 0.0),
+                   "recent_ra": np.where(deg_r > 0, 1.0 / np.maximum(deg_r, 1), 0.0)}
+        dense = n <= dense_max  # BLAS on a dense right-hand side: ~100x a sparse product on dense co-purchase graphs
+        return cls(c, a, ar, deg, pop, trend, weights, tuple((m.toarray() if dense else m) for m in (a, c, ar)))
+
+    def scores(self, rows: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray]:
+        """The heuristics of the ``rows``' products against every product (0 where blocked), recent common
+        neighbours, and the blocked cells (a partner bought with before, or itself)."""
+        left_a, left_c, left_r = (m[rows].toarray() for m in (self.a, self.c, self.ar))
+        rhs_a, rhs_c, rhs_r = self.rhs
+        blocked = left_a > 0
+        blocked[np.arange(rows.size), rows] = True
+        w = self.weights
+        score = {"ra": _mul(left_a * w["ra"], rhs_a), "aa": _mul(left_a * w["aa"], rhs_a), "cn": _mul(left_a, rhs_a),
+                 "cocount": _mul(left_c, rhs_c), "recent_ra": _mul(left_r * w["recent_ra"], rhs_r)}
+        for s in score.values():
+            s[blocked] = 0
+        return score, _mul(left_r, rhs_r), blocked
+
+    def pool(self, rows: np.ndarray, score: dict, blocked: np.ndarray, best: tuple, everyone: np.ndarray,
+             extra: np.ndarray | None) -> np.ndarray:
+        """``(rows, n)`` bool: each row's candidates, the ``many`` best by each heuristic of ``best``
+        (``(many, name)`` pairs), ``everyone``, its row of ``extra``; never blocked, none for a product
+        bought with nothing."""
+        n = self.deg.size
         pool = np.zeros(score["ra"].shape, dtype=bool)
-        for name, many in (("ra", n_two_hop), ("recent_ra", n_recent)):
+        for many, name in best:
             t = _top_rows(score[name], min(many, n))
             r = np.repeat(np.arange(rows.size), t.shape[1])
             ok = t.ravel() >= 0
@@ -221,25 +273,11 @@ def snapshot(basket, product, day, n: int, cutoff, *, k: int = K, recent_days: i
         if extra is not None:
             t = extra[rows]
             r = np.repeat(np.arange(rows.size), t.shape[1])
-            ok = (t.ravel() >= 0) & in_graph[np.maximum(t.ravel(), 0)]
+            ok = (t.ravel() >= 0) & self.in_graph[np.maximum(t.ravel(), 0)]
             pool[r[ok], t.ravel()[ok]] = True
         pool[blocked] = False
-        pool[~in_graph[rows]] = False
-        r, d = np.nonzero(pool)  # row-major: each source's candidates by ascending partner index
-        src = rows[r]
-        f = np.column_stack([score["ra"][r, d], score["aa"][r, d], score["cn"][r, d], score["cocount"][r, d],
-                             score["recent_ra"][r, d], recent_cn[r, d], deg[src], deg[d], pop[src], pop[d],
-                             trend[src], trend[d]])
-        srcs.append(src)
-        dsts.append(d.astype(np.int64))
-        feats.append(f)
-    features = np.concatenate(feats) if feats else np.zeros((0, len(FEATURES)))
-    src = np.concatenate(srcs) if srcs else np.zeros(0, np.int64)
-    dst = np.concatenate(dsts) if dsts else np.zeros(0, np.int64)
-    # recent popularity: the candidates by the partner's baskets in the last window, ties by RA
-    top["recent_popularity"] = rank_candidates(src, dst, features[:, FEATURES.index("pop_dst")],
-                                               features[:, FEATURES.index("ra")], n, k)
-    return Snapshot(top, src, dst, features, in_graph, c)
+        pool[~self.in_graph[rows]] = False
+        return pool
 
 
 def _best(score: np.ndarray, many: int) -> np.ndarray:

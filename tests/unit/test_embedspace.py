@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from relmine.gnn.embedspace import center_normalise, concentration, hits_at_k
+from relmine.gnn.embedspace import center_normalise, concentration, neighbour_hits_at_k
 
 
 def test_center_normalise_by_hand():
@@ -52,8 +52,8 @@ def test_concentration_by_hand():
 def test_hits_at_k_by_hand():
     h = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0], [-1.0, 0.0]])
     # pair (0, 2): from 0 the order is 1 (0.6), 2 (0), 3 (-1): rank 2; from 2: 1 (0.8), 0 (0): rank 2
-    assert hits_at_k(h, np.array([[0], [2]]), k=1) == 0.0
-    assert hits_at_k(h, np.array([[0], [2]]), k=2) == 1.0
+    assert neighbour_hits_at_k(h, np.array([[0], [2]]), k=1) == 0.0
+    assert neighbour_hits_at_k(h, np.array([[0], [2]]), k=2) == 1.0
     # pair (0, 1): from 0 rank 1; from 1: 2 (0.8) then 0 (0.6): rank 2 -> half at k=1
-    assert hits_at_k(h, np.array([[0], [1]]), k=1) == 0.5
-    assert math.isnan(hits_at_k(h, np.empty((2, 0)), k=10))
+    assert neighbour_hits_at_k(h, np.array([[0], [1]]), k=1) == 0.5
+    assert math.isnan(neighbour_hits_at_k(h, np.empty((2, 0)), k=10))

@@ -86,10 +86,7 @@ def test_no_two_modules_of_gnn_and_learn_define_one_name():
             for name in _defs(path):
                 if not name.startswith("_"):
                     seen.setdefault(name, []).append(str(path.relative_to(ROOT)))
-    # not yet one each: node_features (gnn/features.py, gnn/typed.py; issue 28 item 2, another branch) and
-    # hits_at_k (gnn/metrics.py on pair scores, gnn/embedspace.py on neighbour lists)
-    allowed = {"node_features", "hits_at_k"}
-    assert {n: p for n, p in seen.items() if len(p) > 1 and n not in allowed} == {}
+    assert {n: p for n, p in seen.items() if len(p) > 1} == {}
 
 
 def test_one_loader_of_saved_tensors():
