@@ -115,6 +115,14 @@ def embed_partition(self, run_id: str, number: int) -> dict:
     return {"run": run_id, "partition": number, **written}
 
 
+def queued_spec(spec: dict) -> dict:
+    """A mine task's spec as the specs name their fields now: a task queued by a CLI from before the run id
+    had one name carries it as ``run`` (still in the broker across an upgrade), and runs as ``run_id``."""
+    if "run" in spec and "run_id" not in spec:
+        spec = {("run_id" if key == "run" else key): v for key, v in spec.items()}
+    return spec
+
+
 @app.task(name="relmine.mine_rules", bind=True, **RETRY)
 def mine_rules(self, spec: dict) -> dict:
     """Association rules (queue ``mine``, sent by ``relmine rules --queue``); ``spec`` holds
@@ -122,6 +130,7 @@ def mine_rules(self, spec: dict) -> dict:
     ``running``, then ``done`` or ``failed``; a bad spec fails the task (nothing to retry)."""
     from relmine.rules.association import RulesSpec, mine_rules as mine
 
+    spec = queued_spec(spec)
     if "levels" in spec:
         spec = {**spec, "levels": tuple(spec["levels"])}
     with _gateway() as gw:
@@ -135,6 +144,7 @@ def mine_clusters(self, spec: dict) -> dict:
     :class:`relmine.clusters.ClusterSpec` fields, the run id among them (as ``mine_rules``)."""
     from relmine.clusters import ClusterSpec, cluster_products
 
+    spec = queued_spec(spec)
     if "attributes" in spec:
         spec = {**spec, "attributes": tuple(spec["attributes"] or ())}
     with _gateway() as gw:

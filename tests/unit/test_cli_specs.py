@@ -40,3 +40,15 @@ def test_train_options_build_the_train_spec():
                  "--holdout", "time", "--contrast-weight", "0.5", "--seed", "7"]) == \
         TrainSpec(epochs=3, relation_types=("CO_PURCHASED",), min_count=1.0, conv="gat", holdout="time",
                   contrast_weight=0.5, seed=7)
+
+
+def test_a_mine_task_queued_before_the_run_id_had_one_name_still_builds_its_spec():
+    from dataclasses import asdict
+
+    from workers.tasks import queued_spec
+
+    now = asdict(RulesSpec(run_id="rules-20261208-000000-abcdef"))
+    before = {("run" if key == "run_id" else key): v for key, v in now.items()}
+    assert "run_id" not in before
+    assert queued_spec(before) == now and RulesSpec(**queued_spec(before)).run_id == now["run_id"]
+    assert queued_spec(now) == now  # a spec of today's CLI passes as it is
