@@ -546,7 +546,9 @@ def refresh_incremental(gw: Gateway, run_id: str, spec: TrainSpec, source: str) 
     layers = len((model.encoder if hasattr(model, "encoder") else model).convs)
     t1 = time.monotonic()
     digests = RF.row_digests(lg.x)
-    changes = RF.find_changes(old_graph, old_out["digests"], lg, digests, layers)
+    encoder = model.encoder if hasattr(model, "encoder") else model
+    changes = RF.find_changes(old_graph, old_out["digests"], lg, digests, layers,
+                              weighted=bool(getattr(encoder, "use_edge_weight", True)))
     t_diff = time.monotonic() - t1
     fig, st = changes.figures, lg.stats
     runs.set_stage(gw, run_id, "training",

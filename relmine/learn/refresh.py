@@ -10,8 +10,8 @@ digest of each product's feature row) with the graph pulled now, through the sam
 
 * ``X``: new products and products whose feature row changed (the hashed title/category/price/degree
   features change with any new relation of the product, kept by the filter or not);
-* ``E``: both ends of every relation the learning graph gained, lost, or whose weight or type changed
-  (a removed product's relations count as lost);
+* ``E``: both ends of every relation the learning graph gained, lost, or whose type changed, or whose
+  weight changed where the model reads weights (a removed product's relations count as lost);
 * the changed products are ``X`` expanded ``k`` hops and ``E`` expanded ``k - 1`` hops over the graph
   as it is now (a product's layer ``l`` output changes when its own or a neighbour's layer ``l - 1``
   output did, or when its own relations did).
@@ -68,9 +68,12 @@ class Changes:
     figures: dict = field(default_factory=dict)
 
 
-def find_changes(old_graph: dict, old_digests: torch.Tensor, lg, digests: torch.Tensor, layers: int) -> Changes:
+def find_changes(old_graph: dict, old_digests: torch.Tensor, lg, digests: torch.Tensor, layers: int,
+                 weighted: bool = True) -> Changes:
     """The products whose ``layers``-hop neighbourhood changed (module docstring), and how each product and
-    relation of the graph now maps onto the old one."""
+    relation of the graph now maps onto the old one. ``weighted``: the model reads the relations' weights
+    (``use_edge_weight``); without, a relation whose weight alone changed changes nothing it computes (the
+    significance filter's decisions show as relations gained or lost)."""
     n = lg.num_nodes
     old_skus = list(old_graph["skus"])
     old_index = pd.Index(old_skus).get_indexer(lg.skus).astype(np.int64)
@@ -94,6 +97,9 @@ def find_changes(old_graph: dict, old_digests: torch.Tensor, lg, digests: torch.
     new_key = (lg.pairs[0].astype(np.int64) * n + lg.pairs[1]) * r + lg.types
     _, oi, ni = np.intersect1d(old_key, new_key, assume_unique=True, return_indices=True)
     same = ow[kept[oi]] == lg.weights[ni]
+    reweighted_all = int((~same).sum())
+    if not weighted:
+        same[:] = True
     oi, ni, reweighted = oi[same], ni[same], int((~same).sum())
     old_column = np.full(new_key.size, -1, dtype=np.int64)
     old_column[ni] = kept[oi]
@@ -108,7 +114,7 @@ def find_changes(old_graph: dict, old_digests: torch.Tensor, lg, digests: torch.
     figures = {"products": n, "products_new": int((~known).sum()), "products_gone": len(old_skus) - int(known.sum()),
                "products_features_changed": int(x_seed[known].sum()), "products_relations_changed": int(edge_seed.sum()),
                "products_changed": int(changed.sum()), "relations": int(new_key.size),
-               "relations_new": int(fresh.sum()) - reweighted, "relations_reweighted": reweighted,
+               "relations_new": int(fresh.sum()) - reweighted, "relations_reweighted": reweighted_all,
                "relations_gone": int(gone.sum()) - reweighted + int(lost_end.sum()), "layers": layers}
     return Changes(changed, old_index, old_column, figures)
 

@@ -101,3 +101,31 @@ def test_expand_hops():
     seed[0] = True
     assert RF.expand(seed, pairs, 0).tolist() == seed.tolist()
     assert np.flatnonzero(RF.expand(seed, pairs, 2)).tolist() == [0, 1, 2]
+
+
+def test_a_model_that_ignores_weights_is_not_refreshed_for_a_weight_alone():
+    """The recipe's model does not read relation weights (use_edge_weight False): a relation whose weight alone
+    changed seeds nothing, and what is refreshed is still exact."""
+    rng = np.random.default_rng(2)
+    n, f = 200, 6
+    ring = np.stack([np.arange(n), (np.arange(n) + 1) % n])
+    x = torch.from_numpy(rng.normal(size=(n, f)).astype(np.float32))
+    old = _graph(n, ring, x)
+    torch.manual_seed(0)
+    model = build_model(TrainSpec(hidden=8, heads=2, layers=2), f, 1).eval()
+    assert not model.encoder.use_edge_weight
+    h_old, att_old = _outputs(model, old)
+    w = old.weights.copy()
+    w[np.flatnonzero((old.pairs[0] == 10) & (old.pairs[1] == 11))] = 5.0
+    new = _graph(n, old.pairs, x, weights=w)
+    new.pairs = old.pairs
+    old_graph = {"skus": old.skus, "pairs": torch.from_numpy(old.pairs), "types": torch.from_numpy(old.types),
+                 "weights": torch.from_numpy(old.weights)}
+    weighted = RF.find_changes(old_graph, RF.row_digests(old.x), new, RF.row_digests(new.x), layers=2)
+    ignored = RF.find_changes(old_graph, RF.row_digests(old.x), new, RF.row_digests(new.x), layers=2, weighted=False)
+    assert weighted.figures["relations_reweighted"] == ignored.figures["relations_reweighted"] == 1
+    assert weighted.changed.sum() == 4 and not ignored.changed.any()  # 10, 11 and one hop: 9, 12
+    h_full, att_full = _outputs(model, new)
+    h, att = RF.merged_outputs({"embeddings": h_old, "attention": att_old}, ignored, new,
+                               torch.zeros(0, h_old.size(1)), np.zeros(0, dtype=np.int64), torch.zeros(0))
+    assert torch.allclose(h, h_full, atol=1e-6) and torch.allclose(att, att_full, atol=1e-6)
