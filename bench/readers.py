@@ -18,7 +18,7 @@ shared with the tests):
    staged vectors, attention and ``[:PREDICTED]``), ``switch`` (from its last partition to done:
    the switch, the vectors copied into place, older predictions deleted) and ``ingest`` (``relmine
    ingest orders`` of new orders: the second generated file's orders under new ids) and ``refresh``
-   (``relmine refresh --wait``: the second run's model over the graph with those orders, its own
+   (``relmine refresh --full --wait``: the second run's model over the graph with those orders, its own
    write-back and switch);
 3. every read is checked for a mix of the two runs against both runs' vectors (tests/readload.py
    defines it).

@@ -121,21 +121,26 @@ def train(ctx, run_id, resume, wait, timeout, **spec_fields) -> None:
 @click.option("--from", "source", default=None, metavar="RUN",
               help="The training run whose model to serve (default: the current run).")
 @click.option("--run-id", default=None, help="Run id (default: a new refresh-... one).")
+@click.option("--full", is_flag=True, default=False,
+              help="Embed and write back every product, as a run of its own that becomes current (default: only the "
+                   "products whose neighbourhood changed, written into the current run).")
 @click.option("--wait/--no-wait", default=False, help="Follow the run's progress until it ends.")
 @click.option("--timeout", default=7200.0, show_default=True, help="With --wait: give up after this many seconds.")
 @click.pass_context
 @friendly_errors
-def refresh(ctx, source, run_id, wait, timeout) -> None:
+def refresh(ctx, source, run_id, full, wait, timeout) -> None:
     """Bring embeddings, attention and predicted relations up to date with the graph as it is now (new
     products, orders and relations), with the current run's model and no training (queue `train`, then
-    `embed`); the refresh becomes the current run. Retrain with `relmine train` (weekly, say)."""
+    `embed`). By default only the products whose k-hop neighbourhood changed since the current run's outputs
+    were written are embedded again and written into the current run; with --full every product is, and the
+    refresh becomes the current run. Retrain with `relmine train` (weekly, say)."""
     from relmine.learn.pipeline import create_refresh
     from relmine.runid import check_run_id
     from relmine.workers.tasks import train_run
 
     source, run_id = (None if given is None else check_run_id(given) for given in (source, run_id))
     with gateway_from(ctx) as gw:
-        run_id, source = create_refresh(gw, source, run_id)
+        run_id, source = create_refresh(gw, source, run_id, full=full)
         train_run.apply_async(args=[run_id], queue="train")
         click.echo(f"run {run_id} queued on 'train' (refreshes {source}'s model)")
         if wait:

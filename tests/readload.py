@@ -382,7 +382,7 @@ def renamed_orders(source: Path, target: Path, prefix: str = "N") -> Path:
 @dataclass
 class Scenario:
     """A second training run's write-back and switch over a graph with a done run, then an ingest, then a
-    refresh of the second run's model over the graph with the new orders (its own write-back and switch)."""
+    full refresh of the second run's model over the graph with the new orders (its own write-back and switch)."""
 
     env: dict                 # of the CLI and the readers (the worker runs apart, on the same broker)
     run_id: str               # the second run
@@ -460,7 +460,10 @@ def play(gw, scn: Scenario) -> Outcome:
         second = run_vectors(gw)  # the second run's vectors, before the refresh replaces them
         timeline.mark("refresh")
         refresh_id = scn.refresh_id or f"{scn.run_id}-refresh"
-        refreshing = relmine_cli(["refresh", "--run-id", refresh_id, "--wait", "--timeout", str(int(scn.timeout_s))],
+        # --full: the refresh switched in with its own write-back (the in-place incremental refresh, the default,
+        # rewrites the serving run's vectors under it, which this check would read as a mix of two)
+        refreshing = relmine_cli(["refresh", "--full", "--run-id", refresh_id, "--wait", "--timeout",
+                                  str(int(scn.timeout_s))],
                                  scn.env, timeout=scn.timeout_s + 60)
         if refreshing.returncode != 0:
             raise RuntimeError(f"relmine refresh failed: {refreshing.stdout}{refreshing.stderr}")

@@ -12,7 +12,7 @@ from importlib import import_module
 
 _WHERE = {
     "node_features": "features",
-    "Adjacency": "graph", "LinkSplit": "graph", "split_edges": "graph",
+    "Adjacency": "edges", "LinkSplit": "edges", "split_edges": "edges",
     "GATEncoder": "model", "GATLinkPredictor": "model", "LinkDecoder": "model",
     "PairSet": "train", "TrainConfig": "train", "TrainResult": "train", "embed": "train",
     "score_pairs": "train", "train": "train",

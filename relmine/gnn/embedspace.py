@@ -22,13 +22,14 @@ import torch
 EPS = 1e-12
 
 
-def center_normalise(h: torch.Tensor) -> torch.Tensor:
-    """``(h - mean(h)) / ||h - mean(h)||`` per row; the mean over all rows. A row equal to the mean
-    stays all zero. Shapes: ``[N, C] -> [N, C]``."""
+def center_normalise(h: torch.Tensor, centre: torch.Tensor | None = None) -> torch.Tensor:
+    """``(h - mean(h)) / ||h - mean(h)||`` per row; the mean over all rows (or ``centre`` ``[C]``, given: an
+    incremental refresh keeps the centre its serving run wrote with). A row equal to the mean stays all
+    zero. Shapes: ``[N, C] -> [N, C]``."""
     h = h.float()
     if h.size(0) == 0:
         return h.clone()
-    c = h - h.mean(dim=0, keepdim=True)
+    c = h - (h.mean(dim=0, keepdim=True) if centre is None else centre.float().view(1, -1))
     norm = c.norm(dim=1, keepdim=True)
     return torch.where(norm > EPS, c / norm.clamp(min=EPS), torch.zeros_like(c))
 

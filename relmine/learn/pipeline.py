@@ -47,6 +47,7 @@ from relmine.gateway import Gateway
 from relmine.gnn.edges import paths3_forced
 from relmine.gnn.train import load_tensors  # the one loader of saved tensors (re-exported)
 from relmine.learn.partition import chunk_products, learnable_types
+from relmine.learn.refresh import row_digests
 from relmine.learn.spec import TrainSpec
 from relmine.learn.writeback import write_partition
 from relmine.relations import KIND, OBSERVED
@@ -67,24 +68,35 @@ def create_run(gw: Gateway, spec: TrainSpec, run_id: str | None = None) -> str:
     return runs.create_run(gw, run_id, "train", spec.to_json())
 
 
-def create_refresh(gw: Gateway, source: str | None = None, run_id: str | None = None) -> tuple[str, str]:
+def create_refresh(gw: Gateway, source: str | None = None, run_id: str | None = None, *,
+                   full: bool = False) -> tuple[str, str]:
     """Record a queued refresh: a run that serves the model of ``source`` (default: the current run) over the
-    graph as it is now, without training. ``(run id, source run id)``; refused without a model to refresh."""
+    graph as it is now, without training. ``(run id, source run id)``; refused without a model to refresh.
+
+    Incremental (the default; ``r.refresh_mode``): only the products whose neighbourhood changed since the
+    current run's outputs were written are embedded again, and written in place into the current run
+    (:func:`refresh_incremental`); so the source must be the current run. ``full``: every product, as a run
+    of its own that becomes current (:func:`refresh_and_embed`)."""
+    current = gw.read_one("runs/current_train")
     if source is None:
-        row = gw.read_one("runs/current_train")
-        if row is None:
+        if current is None:
             raise InputError("no current training run to refresh: `relmine train` first")
-        source = row["id"]
+        source = current["id"]
     src = get_run(gw, source)
     if src.get("kind") != "train" or runs.read_artifact(gw, source, "model") is None:
         raise InputError(f"run {source} has no trained model to refresh (a training run that reached its "
                          f"write-back has one)")
+    if not full and (current is None or current["id"] != source):
+        raise InputError(f"run {source} is not the current run: an incremental refresh writes into the current "
+                         f"run's outputs; refresh every product with its model with `relmine refresh --full --from "
+                         f"{source}`")
     spec = TrainSpec.from_json(src["params"])
     run_id = runid.run_id_or_new(run_id, "refresh")
     check_no_other_active(gw, run_id)
     runs.create_run(gw, run_id, "train", spec.to_json())
-    update_run(gw, run_id, f"queued: a refresh of {source}'s model over the graph as it is now",
-               refresh_of=source)
+    mode = "full" if full else "incremental"
+    update_run(gw, run_id, f"queued: a{'' if full else 'n'} {mode} refresh of {source}'s model over the graph as "
+                           f"it is now", refresh_of=source, refresh_mode=mode)
     return run_id, source
 
 
@@ -234,6 +246,8 @@ def pull_train_embed(gw: Gateway, run_id: str, home: Path,
         # the partitions whose task never reached the broker (the others are queued or written already)
         return unpublished_partitions(gw, run_id)
     if run.get("refresh_of"):
+        if run.get("refresh_mode") == "incremental":
+            return refresh_incremental(gw, run_id, spec, run["refresh_of"])
         return refresh_and_embed(gw, run_id, spec, run["refresh_of"])
     runs.set_stage(gw, run_id, "pulling", f"pulling: relation types {', '.join(types)}", relation_types=types)
     lg = pull_learning_graph(gw, types, spec.relation_filter(), text_dim=spec.text_features,
@@ -417,7 +431,8 @@ def _train_and_embed(gw, run_id, prepared: _Prepared, checkpoint, model_path, on
                 "spec": spec.to_json(), **({} if blend is None else {"blend": to_saved(blend.fitted)})}, buffer)
     runs.save_artifact(gw, run_id, "graph", lg.to_bytes())
     runs.save_artifact(gw, run_id, "outputs", _tensor_bytes(embeddings=embeddings, attention=attention,
-                                                              types=list(types), paths3=paths3, **ranked))
+                                                              types=list(types), paths3=paths3,
+                                                              digests=row_digests(lg.x), **ranked))
     runs.save_artifact(gw, run_id, "model", buffer.getvalue())
     model_path.unlink(missing_ok=True)
     numbers = _partitions(gw, run_id, spec, lg.skus)
@@ -482,7 +497,8 @@ def refresh_and_embed(gw: Gateway, run_id: str, spec: TrainSpec, source: str) ->
         t_rank = time.monotonic() - t1
     runs.save_artifact(gw, run_id, "graph", lg.to_bytes())
     runs.save_artifact(gw, run_id, "outputs", _tensor_bytes(embeddings=embeddings, attention=attention,
-                                                              types=types, paths3=paths3, **ranked))
+                                                              types=types, paths3=paths3, digests=row_digests(lg.x),
+                                                              **ranked))
     runs.save_artifact(gw, run_id, "model", stored.data)
     numbers = _partitions(gw, run_id, spec, lg.skus)
     metrics = {"refresh_of": source, "seconds_pull": st["seconds_pull"], "seconds_embed": t_embed,
@@ -490,6 +506,127 @@ def refresh_and_embed(gw: Gateway, run_id: str, spec: TrainSpec, source: str) ->
     runs.set_metrics(gw, run_id, metrics, stage="embedding",
                      line=f"embedding: {len(numbers)} partitions to write back (embedding took {t_embed:.1f}s)")
     return numbers
+
+
+def refresh_incremental(gw: Gateway, run_id: str, spec: TrainSpec, source: str) -> list[int]:
+    """An incremental refresh of the current run ``source`` (:mod:`relmine.learn.refresh`): pull the graph as it
+    is now, find the products whose neighbourhood changed since the outputs the current run serves were
+    written (its own, or those of the incremental refresh that last wrote into it, ``source.state_run``),
+    embed only them, exactly, with the source run's model, and hand the write-back their partitions only,
+    written in place into the source run (:func:`embed_partition`). Every other product's vector, attention
+    and ``[:PREDICTED]`` stay as they are. Without stored outputs to compare with (a run written back by an
+    older relmine) every product is refreshed (:func:`refresh_and_embed`). The run's metrics say what was
+    refreshed and how long each stage took."""
+    import numpy as np
+
+    from relmine.learn import refresh as RF
+    from relmine.learn.pull import pull_learning_graph
+
+    t_start = time.monotonic()
+    stored = runs.read_artifact(gw, source, "model")
+    if stored is None:
+        raise InputError(f"run {source} has no trained model to refresh")
+    state = runs.get_run(gw, source).get("state_run") or source
+    graph_a, outputs_a = runs.read_artifact(gw, state, "graph"), runs.read_artifact(gw, state, "outputs")
+    old_graph = old_out = None
+    if graph_a is not None and outputs_a is not None:
+        old_graph, old_out = load_tensors(graph_a.data), load_tensors(outputs_a.data)
+    if old_out is None or "digests" not in old_out:
+        update_run(gw, run_id, f"refreshing every product: {state} keeps no outputs to compare the graph with "
+                               f"(written back by an older relmine)", refresh_mode="full")
+        return refresh_and_embed(gw, run_id, spec, source)
+    del graph_a, outputs_a
+    saved = load_tensors(stored.data)
+    types = list(saved["types"])
+    t_read = time.monotonic() - t_start
+    runs.set_stage(gw, run_id, "pulling", f"pulling: relation types {', '.join(types)} (an incremental refresh of "
+                                          f"{source}, its outputs last written by {state})", relation_types=types)
+    lg = pull_learning_graph(gw, types, spec.relation_filter(), text_dim=spec.text_features,
+                             progress=_pull_progress(gw, run_id))
+    if lg.x.size(1) != saved["in_channels"]:
+        raise InputError(f"run {source}'s model reads {saved['in_channels']} features and the graph now gives "
+                         f"{lg.x.size(1)} (p.features changed?): retrain with `relmine train`")
+    model = model_from_saved(saved)
+    layers = len((model.encoder if hasattr(model, "encoder") else model).convs)
+    t1 = time.monotonic()
+    digests = RF.row_digests(lg.x)
+    encoder = model.encoder if hasattr(model, "encoder") else model
+    changes = RF.find_changes(old_graph, old_out["digests"], lg, digests, layers,
+                              weighted=bool(getattr(encoder, "use_edge_weight", True)))
+    t_diff = time.monotonic() - t1
+    fig, st = changes.figures, lg.stats
+    runs.set_stage(gw, run_id, "training",
+                   f"embedding: {fig['products_changed']:,} of {fig['products']:,} products, whose {layers}-hop "
+                   f"neighbourhood changed ({fig['products_new']:,} new products, {fig['products_features_changed']:,} "
+                   f"with new features; {fig['relations_new']:,} relations new, {fig['relations_reweighted']:,} "
+                   f"reweighted, {fig['relations_gone']:,} gone), with {source}'s model (no training)",
+                   pull_edges=st["relations_pulled"], relations_kept=st["relations_kept"], graph=json.dumps(st))
+    t2 = time.monotonic()
+    paths3 = paths3_mode_of(lg)
+    subgraph = 0
+    if fig["products_changed"]:
+        with paths3_forced(paths3):
+            rows, columns, att, subgraph = RF.embed_changed(model, lg, _local_types(types)[lg.types], changes,
+                                                            spec.max_step_edges)
+    else:
+        rows, columns, att = torch.zeros(0, old_out["embeddings"].size(1)), np.zeros(0, dtype=np.int64), torch.zeros(0)
+    embeddings, attention = RF.merged_outputs(old_out, changes, lg, rows, columns, att)
+    centre = old_out["centre"] if "centre" in old_out else old_out["embeddings"].float().mean(dim=0)
+    del old_out, old_graph
+    t_embed = time.monotonic() - t2
+    ranked, t_rank = {}, 0.0
+    if "blend" in saved and fig["products_changed"]:  # as the full refresh ranks, kept for the changed products
+        from relmine.learn import blend as B
+
+        update_run(gw, run_id, f"ranking: {source}'s blend of the model and the time heuristics, on the orders "
+                               "as they are now (the changed products' lists)")
+        t3 = time.monotonic()
+        _, baskets = B.read_baskets(gw, {s: i for i, s in enumerate(lg.skus)})
+        if baskets.timed and lg.num_nodes <= B.PRODUCTS_MOST:
+            with paths3_forced(paths3):
+                src, dst, score, typ = B.rank_now(model, lg, baskets, embeddings, B.from_saved(saved["blend"]),
+                                                  spec.top_k)[:4]
+            keep = torch.from_numpy(changes.changed)[src]
+            ranked = _ranked(src[keep], dst[keep], score[keep], typ[keep])
+        t_rank = time.monotonic() - t3
+    t4 = time.monotonic()
+    runs.save_artifact(gw, run_id, "graph", lg.to_bytes())
+    runs.save_artifact(gw, run_id, "outputs", _tensor_bytes(
+        embeddings=embeddings, attention=attention, types=types, paths3=paths3, digests=digests, centre=centre,
+        refreshed=torch.from_numpy(changes.changed), **ranked))
+    runs.save_artifact(gw, run_id, "model", stored.data)
+    numbers = _partitions(gw, run_id, spec, [lg.skus[i] for i in np.flatnonzero(changes.changed)])
+    t_save = time.monotonic() - t4
+    metrics = {"refresh_of": source, "refresh_mode": "incremental", "compared_with": state, **fig,
+               "products_reembedded": fig["products_changed"], "products_in_subgraph": subgraph,
+               "ranked_by": "blend" if ranked else "decoder", "seconds_read_state": round(t_read, 2),
+               "seconds_pull": st["seconds_pull"], "seconds_diff": round(t_diff, 2), "seconds_embed": round(t_embed, 2),
+               "seconds_rank": round(t_rank, 2), "seconds_save": round(t_save, 2),
+               "seconds_prepare": round(time.monotonic() - t_start, 2), "prepared_at": time.time()}
+    runs.set_metrics(gw, run_id, metrics, stage="embedding",
+                     line=f"embedding: {len(numbers)} partitions of the {fig['products_changed']:,} changed products to "
+                          f"write into {source} (embedding took {t_embed:.1f}s)")
+    if not numbers:
+        _finish_incremental(gw, run_id, source)
+    return numbers
+
+
+def _finish_incremental(gw: Gateway, run_id: str, source: str) -> None:
+    """An incremental refresh whose partitions are all written: the source run (still the current one) now
+    serves the refresh's outputs (``state_run``: the next refresh compares the graph with them); the
+    refresh is done, with its write-back's wall time; the artifacts no run serves go."""
+    run = runs.get_run(gw, run_id)
+    metrics = json.loads(run["metrics"]) if run.get("metrics") else {}
+    if "prepared_at" in metrics:
+        metrics["seconds_writeback"] = round(time.time() - metrics["prepared_at"], 2)
+        metrics["seconds_total"] = round(metrics["seconds_prepare"] + metrics["seconds_writeback"], 2)
+        runs.set_metrics(gw, run_id, metrics)
+    update_run(gw, source, f"refreshed in place by {run_id}: {metrics.get('products_reembedded', 0):,} of "
+                           f"{metrics.get('products', 0):,} products embedded again", state_run=run_id,
+               refreshed_by=run_id)
+    runs.mark_done(gw, run_id, f"done: {metrics.get('products_reembedded', 0):,} of {metrics.get('products', 0):,} "
+                               f"products refreshed in place in {source} ({metrics.get('seconds_total', 0):.1f}s)")
+    gw.write_autocommit("runs/delete_finished_artifacts", {})
 
 
 def _local_types(types: list[str]):
@@ -653,9 +790,10 @@ def write_back_partition(gw: Gateway, run_id: str, number: int, home: Path) -> d
     model = _model_of(gw, run_id)
     bundle = run_bundle(gw, run_id)
     core = [r["sku"] for r in gw.read("learn/partition_core", {"run_id": run_id, "partition": number})]
+    in_place = run.get("refresh_mode") == "incremental"  # written into the serving run, not staged
     with paths3_forced(bundle.paths3):
-        written = write_partition(gw, run_id, model, bundle, core, top_k=spec.top_k,
-                                  progress=_write_progress(gw, run_id, number))
+        written = write_partition(gw, run["refresh_of"] if in_place else run_id, model, bundle, core,
+                                  top_k=spec.top_k, progress=_write_progress(gw, run_id, number), in_place=in_place)
     ended = runs.run_status(gw, run_id)
     if ended in ("cancelled", "failed"):  # it ended while this partition was written: what it wrote goes too
         clean_up_staged(gw, run_id, ended)
@@ -695,6 +833,9 @@ def finalize_if_complete(gw: Gateway, run_id: str, spec: TrainSpec | None = None
         return run["status"] == "done"
     if run["partitions_total"] == 0 or run["partitions_done"] < run["partitions_total"]:
         return False
+    if run.get("refresh_mode") == "incremental":  # written in place: nothing to switch
+        _finish_incremental(gw, run_id, run["refresh_of"])
+        return True
     spec = spec or TrainSpec.from_json(run["params"])
     from relmine.learn.switch import switch_to
 

@@ -75,6 +75,10 @@ class Bundle:
     # where the run ranked with its blend (relmine.learn.blend): {"src", "dst", "score", "type"} [W] tensors,
     # each product's list best first, products ascending; None: the decoder ranks the candidates here
     ranked: dict | None = None
+    # an incremental refresh (relmine.learn.refresh): the centre its serving run's vectors were written with
+    # [C], and which products it re-embedded [N] (the relations touching them get their attention written)
+    centre: torch.Tensor | None = None
+    refreshed: torch.Tensor | None = None
 
     def __post_init__(self):
         self.index = {s: i for i, s in enumerate(self.skus)}
@@ -86,7 +90,7 @@ class Bundle:
             self.observed = Adjacency(torch.cat([p, p.flip(0)], 1), len(self.skus))
         else:
             self.observed = self.adj
-        self.written = center_normalise(self.embeddings)  # what p.embedding holds (cosine space)
+        self.written = center_normalise(self.embeddings, self.centre)  # what p.embedding holds (cosine space)
 
     @cached_property
     def neighbours(self) -> "NeighbourIndex":
@@ -100,12 +104,12 @@ class Bundle:
                   if "ranked_src" in outputs else None)
         return cls(graph["skus"], graph["pairs"].long(), graph["types"].long(), outputs["embeddings"].float(),
                    outputs["attention"].float(), list(outputs["types"]), outputs.get("paths3"),
-                   graph.get("dropped"), ranked)
+                   graph.get("dropped"), ranked, outputs.get("centre"), outputs.get("refreshed"))
 
 
 @torch.no_grad()
 def write_partition(gw: Gateway, run_id: str, model, bundle: Bundle, core_skus: list[str], *, top_k: int = 10,
-                    progress=None, background: bool = True) -> dict:
+                    progress=None, background: bool = True, in_place: bool = False) -> dict:
     """Write one partition's embeddings, attention and predictions; ``progress(done, total)`` is called
     as the products' predictions are scored.
 
@@ -118,23 +122,32 @@ def write_partition(gw: Gateway, run_id: str, model, bundle: Bundle, core_skus: 
 
     The ``[:PREDICTED]`` relations are created, not merged: first the run's relations out of the
     partition's products are deleted (none, unless a task that died mid-partition wrote some), so a
-    partition written again holds each pair once, as the merge did."""
+    partition written again holds each pair once, as the merge did.
+
+    ``in_place``: an incremental refresh writing into the serving run ``run_id`` (its products' vectors
+    straight into ``p.embedding``, which the vector index follows, and the attention into ``r.attention``;
+    nothing staged, no switch). With ``bundle.refreshed`` the attention written is that of every relation
+    touching a product of the partition whose other end was not refreshed or is of the partition too."""
     t0 = time.monotonic()
     model = model.cpu().eval()
     core = torch.tensor(sorted(bundle.index[s] for s in core_skus if s in bundle.index), dtype=torch.long)
     skus = np.asarray(bundle.skus, dtype=object)
+    emb_stmt, att_stmt = (EMBEDDINGS_IN_PLACE, ATTENTION_IN_PLACE) if in_place else (EMBEDDINGS, ATTENTION)
     with Writer(gw, run_id, background, sessions=WRITE_SESSIONS) as writer:
         writer.put("learn/delete_partition_predicted", skus[core.numpy()].tolist(), key="skus")
         writer.wait()  # nothing is created before the partition's older relations are gone
-        writer.put(EMBEDDINGS, embedding_rows(skus[core.numpy()].tolist(), bundle.written[core]), batch=EMBEDDING_BATCH)
+        writer.put(emb_stmt, embedding_rows(skus[core.numpy()].tolist(), bundle.written[core]), batch=EMBEDDING_BATCH)
         in_core = torch.zeros(len(bundle.skus), dtype=torch.bool)
         in_core[core] = True
-        mine = in_core[bundle.pairs[0]].nonzero().flatten()
+        mine = in_core[bundle.pairs[0]]
+        if bundle.refreshed is not None:  # each relation once: by its lower end if refreshed, else its other end
+            mine |= in_core[bundle.pairs[1]] & ~bundle.refreshed[bundle.pairs[0]]
+        mine = mine.nonzero().flatten()
         # one row per source product: the statement matches each relation in whichever direction it is stored
         groups, sizes = attention_groups(skus, bundle.pairs[0, mine].numpy(), bundle.pairs[1, mine].numpy(),
                                          np.asarray(OBSERVED, dtype=object)[bundle.types[mine].numpy()],
                                          bundle.attention[mine].numpy())
-        writer.put_grouped(ATTENTION, groups, sizes=sizes)
+        writer.put_grouped(att_stmt, groups, sizes=sizes)
 
         kinds = predicted_params(bundle.run_types)
         done, pending, waiting, scoring, creating = 0, [], 0, 0.0, False
@@ -161,13 +174,14 @@ def write_partition(gw: Gateway, run_id: str, model, bundle: Bundle, core_skus: 
         if not creating:
             writer.wait()
         writer.put_grouped(PREDICTED, pending, kinds)
-    return {"embeddings": writer.rows[EMBEDDINGS], "attention": writer.rows[ATTENTION],
+    return {"embeddings": writer.rows[emb_stmt], "attention": writer.rows[att_stmt],
             "predicted": writer.rows[PREDICTED], "properties": writer.properties,
             "seconds": round(time.monotonic() - t0, 2), "seconds_score": round(scoring, 2),
             "seconds_write": round(writer.seconds, 2)}
 
 
 EMBEDDINGS, ATTENTION, PREDICTED = "learn/set_embeddings", "learn/set_attention", "learn/create_predicted"
+EMBEDDINGS_IN_PLACE, ATTENTION_IN_PLACE = "learn/set_embeddings_in_place", "learn/set_attention_in_place"
 
 
 def embedding_rows(skus: list[str], vectors: torch.Tensor) -> list[dict]:
@@ -317,7 +331,7 @@ class Writer:
         with self._lock:
             self.seconds += time.monotonic() - t0
             self.rows[statement] += count
-            if statement == EMBEDDINGS:
+            if statement in (EMBEDDINGS, EMBEDDINGS_IN_PLACE):
                 self.properties += summary.properties_set
 
     def __enter__(self) -> "Writer":
