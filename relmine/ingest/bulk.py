@@ -296,9 +296,9 @@ def _products(files: "CsvFiles", stubs: list[dict], created) -> None:
                            _num(rate)]))
         files.properties += 1 + (title is not None) + (price is not None) + (oc > 0) + (rc > 0) + (rate is not None)
         if len(rows) >= _ROWS:
-            out.write("".join(rows))
+            out.writelines(rows)
             rows = []
-    out.write("".join(rows))
+    out.writelines(rows)
     files.nodes += len(stubs)
 
 
@@ -345,7 +345,7 @@ class OrderFiles:
                            *self.tail]))
         self.files.properties += 3 + len(keys) + (when is not None)
         if len(rows) >= _ROWS:
-            self.by_signature[signature][0].write("".join(rows))
+            self.by_signature[signature][0].writelines(rows)
             rows.clear()
         for sku, qty in items.items():
             self._contains.append(f"{qid},{_q(sku)},{int(qty)}\n")
@@ -353,13 +353,13 @@ class OrderFiles:
         self.lines += len(items)
         self.files.properties += len(items)
         if len(self._contains) >= _ROWS:
-            self.contains.write("".join(self._contains))
+            self.contains.writelines(self._contains)
             self._contains.clear()
 
     def close(self) -> None:
         for signature, rows in self._rows.items():
-            self.by_signature[signature][0].write("".join(rows))
-        self.contains.write("".join(self._contains))
+            self.by_signature[signature][0].writelines(rows)
+        self.contains.writelines(self._contains)
         self._rows.clear()
         self._contains.clear()
         self.files.nodes += self.n
@@ -402,7 +402,7 @@ class CsvFiles:
 
     def write_columns(self, out: TextIO, cols: list[list[str]], *, properties: int) -> None:
         n = len(cols[0]) if cols else 0
-        out.write("".join(",".join(cells) + "\n" for cells in zip(*cols)))
+        out.writelines(",".join(cells) + "\n" for cells in zip(*cols))
         self.properties += n * properties
 
     def close(self) -> None:
