@@ -137,47 +137,59 @@ def write_partition(gw: Gateway, run_id: str, model, bundle: Bundle, core_skus: 
         writer.put("learn/delete_partition_predicted", skus[core.numpy()].tolist(), key="skus")
         writer.wait()  # nothing is created before the partition's older relations are gone
         writer.put(emb_stmt, embedding_rows(skus[core.numpy()].tolist(), bundle.written[core]), batch=EMBEDDING_BATCH)
-        in_core = torch.zeros(len(bundle.skus), dtype=torch.bool)
-        in_core[core] = True
-        mine = in_core[bundle.pairs[0]]
-        if bundle.refreshed is not None:  # each relation once: by its lower end if refreshed, else its other end
-            mine |= in_core[bundle.pairs[1]] & ~bundle.refreshed[bundle.pairs[0]]
-        mine = mine.nonzero().flatten()
-        # one row per source product: the statement matches each relation in whichever direction it is stored
-        groups, sizes = attention_groups(skus, bundle.pairs[0, mine].numpy(), bundle.pairs[1, mine].numpy(),
-                                         np.asarray(OBSERVED, dtype=object)[bundle.types[mine].numpy()],
-                                         bundle.attention[mine].numpy())
+        groups, sizes = _partition_attention(bundle, core, skus)
         writer.put_grouped(att_stmt, groups, sizes=sizes)
-
-        kinds = predicted_params(bundle.run_types)
-        done, pending, waiting, scoring, creating = 0, [], 0, 0.0, False
-        for block in _blocks(bundle.adj, core):
-            t1 = time.monotonic()
-            src, dst, typ, score, rank = (_ranked_rows(bundle.ranked, block) if bundle.ranked is not None
-                                          else _decoder_rows(model, bundle, block, top_k))
-            groups = predicted_groups(skus, src, dst, typ, score, rank)
-            pending.extend(groups)
-            waiting += src.size
-            scoring += time.monotonic() - t1
-            if waiting >= WRITE_BATCH:
-                if not creating:
-                    # the embeddings and attention are written by now (they overlapped the first blocks'
-                    # scoring): a relation created at a product whose vector, or next to a relation whose
-                    # attention, another session is setting would wait on its lock (or deadlock)
-                    writer.wait()
-                    creating = True
-                writer.put_grouped(PREDICTED, pending, kinds)
-                pending, waiting = [], 0
-            done += block.numel()
-            if progress is not None:
-                progress(done, core.numel())
-        if not creating:
-            writer.wait()
-        writer.put_grouped(PREDICTED, pending, kinds)
+        scoring = _write_predicted(writer, model, bundle, core, skus, top_k, progress)
     return {"embeddings": writer.rows[emb_stmt], "attention": writer.rows[att_stmt],
             "predicted": writer.rows[PREDICTED], "properties": writer.properties,
             "seconds": round(time.monotonic() - t0, 2), "seconds_score": round(scoring, 2),
             "seconds_write": round(writer.seconds, 2)}
+
+
+def _partition_attention(bundle: Bundle, core: torch.Tensor, skus: np.ndarray):
+    """The attention rows of the partition's products (``core``), grouped one row per source product (the
+    statement matches each relation in whichever direction it is stored)."""
+    in_core = torch.zeros(len(bundle.skus), dtype=torch.bool)
+    in_core[core] = True
+    mine = in_core[bundle.pairs[0]]
+    if bundle.refreshed is not None:  # each relation once: by its lower end if refreshed, else its other end
+        mine |= in_core[bundle.pairs[1]] & ~bundle.refreshed[bundle.pairs[0]]
+    mine = mine.nonzero().flatten()
+    return attention_groups(skus, bundle.pairs[0, mine].numpy(), bundle.pairs[1, mine].numpy(),
+                            np.asarray(OBSERVED, dtype=object)[bundle.types[mine].numpy()],
+                            bundle.attention[mine].numpy())
+
+
+def _write_predicted(writer: "Writer", model, bundle: Bundle, core: torch.Tensor, skus: np.ndarray, top_k: int,
+                     progress) -> float:
+    """Score the partition's products block by block and hand their ``[:PREDICTED]`` to ``writer`` as the
+    blocks fill a batch; the seconds spent scoring."""
+    kinds = predicted_params(bundle.run_types)
+    done, pending, waiting, scoring, creating = 0, [], 0, 0.0, False
+    for block in _blocks(bundle.adj, core):
+        t1 = time.monotonic()
+        src, dst, typ, score, rank = (_ranked_rows(bundle.ranked, block) if bundle.ranked is not None
+                                      else _decoder_rows(model, bundle, block, top_k))
+        groups = predicted_groups(skus, src, dst, typ, score, rank)
+        pending.extend(groups)
+        waiting += src.size
+        scoring += time.monotonic() - t1
+        if waiting >= WRITE_BATCH:
+            if not creating:
+                # the embeddings and attention are written by now (they overlapped the first blocks'
+                # scoring): a relation created at a product whose vector, or next to a relation whose
+                # attention, another session is setting would wait on its lock (or deadlock)
+                writer.wait()
+                creating = True
+            writer.put_grouped(PREDICTED, pending, kinds)
+            pending, waiting = [], 0
+        done += block.numel()
+        if progress is not None:
+            progress(done, core.numel())
+    if not creating:
+        writer.wait()
+    writer.put_grouped(PREDICTED, pending, kinds)
+    return scoring
 
 
 EMBEDDINGS, ATTENTION, PREDICTED = "learn/set_embeddings", "learn/set_attention", "learn/create_predicted"
