@@ -386,7 +386,6 @@ def paths3_mode_of(lg, with_walks: bool = False):
 
 def _train_and_embed(gw, run_id, prepared: _Prepared, checkpoint, model_path, on_epoch) -> list[int]:
     from relmine.gnn.train import PairSet, train
-    from relmine.learn.blend import to_saved
 
     p = prepared
     spec, types, lg, local, split, train_graph, val, paths3 = (p.spec, p.types, p.lg, p.local, p.split,
@@ -425,15 +424,7 @@ def _train_and_embed(gw, run_id, prepared: _Prepared, checkpoint, model_path, on
     embeddings, attention = full_graph_outputs(model, lg, local, spec.max_step_edges)
     t_embed = time.monotonic() - t2
     ranking, blend = _rank(gw, run_id, prepared, model, embeddings)
-    ranked = {} if blend is None else _ranked(blend.src, blend.dst, blend.score, blend.type)
-    buffer = io.BytesIO()
-    torch.save({"state": model.cpu().state_dict(), "in_channels": lg.x.size(1), "types": list(types),
-                "spec": spec.to_json(), **({} if blend is None else {"blend": to_saved(blend.fitted)})}, buffer)
-    runs.save_artifact(gw, run_id, "graph", lg.to_bytes())
-    runs.save_artifact(gw, run_id, "outputs", _tensor_bytes(embeddings=embeddings, attention=attention,
-                                                              types=list(types), paths3=paths3,
-                                                              digests=row_digests(lg.x), **ranked))
-    runs.save_artifact(gw, run_id, "model", buffer.getvalue())
+    _save_trained(gw, run_id, prepared, model, embeddings, attention, blend)
     model_path.unlink(missing_ok=True)
     numbers = _partitions(gw, run_id, spec, lg.skus)
     metrics = {"final_loss": result.history[-1].loss if result.history else None,
@@ -450,6 +441,23 @@ def _train_and_embed(gw, run_id, prepared: _Prepared, checkpoint, model_path, on
                           f"{_describe_test(test)})",
                      loss_history=[float(h.loss) for h in result.history])
     return numbers
+
+
+def _save_trained(gw, run_id, p: _Prepared, model, embeddings, attention, blend) -> None:
+    """A trained run's artifacts: its graph, its outputs (embeddings, attention, feature-row digests that a
+    later incremental refresh compares with and, where it wrote the blend, the ranked lists) and its model
+    (with the blend a refresh ranks with)."""
+    from relmine.learn.blend import to_saved
+
+    ranked = {} if blend is None else _ranked(blend.src, blend.dst, blend.score, blend.type)
+    buffer = io.BytesIO()
+    torch.save({"state": model.cpu().state_dict(), "in_channels": p.lg.x.size(1), "types": list(p.types),
+                "spec": p.spec.to_json(), **({} if blend is None else {"blend": to_saved(blend.fitted)})}, buffer)
+    runs.save_artifact(gw, run_id, "graph", p.lg.to_bytes())
+    runs.save_artifact(gw, run_id, "outputs", _tensor_bytes(embeddings=embeddings, attention=attention,
+                                                              types=list(p.types), paths3=p.paths3,
+                                                              digests=row_digests(p.lg.x), **ranked))
+    runs.save_artifact(gw, run_id, "model", buffer.getvalue())
 
 
 def refresh_and_embed(gw: Gateway, run_id: str, spec: TrainSpec, source: str) -> list[int]:
