@@ -14,9 +14,12 @@ relmine stats
 sku=$(sed -n 2p "$data/catalog.csv" | cut -d, -f1)
 
 step "representation learning: a GAT trained by the worker, written back"
-relmine train --epochs 5 --partition-size 1000 --wait   # its test figures (model vs CN/AA/RA) are in the log
+train_run="train-demo-$(date -u +%Y%m%d-%H%M%S)"
+relmine train --epochs 5 --partition-size 1000 --run-id "$train_run" --wait   # its test figures (model vs CN/AA/RA) are in the log
 relmine neighbours "$sku" -k 5
 relmine predicted "$sku" -k 5
+relmine evaluate --run "$train_run"   # the shipped model scored again on its own test slice, recorded as a run
+relmine refresh --wait   # the daily step: only products whose neighbourhood changed since training (none here)
 
 step "subgraph isomorphism: motifs, a pattern, structural twins"
 relmine motifs --write

@@ -304,12 +304,12 @@ class _Fitter:
         w = _window(self.baskets, self.n, start, end, FIT_SOURCES_MOST, self.rng, extra=_nearest(h))
         return start, w, np.column_stack([w.features, _logits(self.model, h, adj, w.src, w.dst)])
 
-    def fit(self, end: int, ready=None, gnn: bool = True) -> Fit:
-        """Fitted on :meth:`window`'s labels (``ready``: that window, computed already); without ``gnn``, the
-        written blend is the heuristic re-ranker (the model's logit weighs nothing)."""
+    def fit(self, end: int, gnn: bool = True) -> Fit:
+        """Fitted on the labels of :meth:`window` before ``end``; without ``gnn``, the written blend is the
+        heuristic re-ranker (the model's logit weighs nothing)."""
         from relmine.learn.ranking import score_lists
 
-        start, w, x = ready or self.window(end)
+        start, w, x = self.window(end)
         ff, labels, wanted, sources, n, k = w.features, w.labels, w.wanted, w.sources, self.n, self.k
         ra = ff[:, F.FEATURES.index("ra")]
         heuristic = F.fit_reranker(ff, labels)
