@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.orders_by_date import _delimiter, _open, order_columns, split_by_date  # noqa: E402
-from bench.userpath import Worker, cli, gb, run_record, train_through_worker  # noqa: E402
+from bench.userpath import cli, gb, train_through_worker  # noqa: E402
 
 DATA = Path(os.environ.get("RELMINE_DATA") or ROOT.parent / "shared" / "data")
 SETS = {"online_retail": "online_retail_2010_2011.csv.gz"}
@@ -66,14 +66,9 @@ def cutoff_for_share(path: Path, share: float) -> str:
 
 
 def refresh_through_worker(env: dict, args: list[str], run_id: str, home: Path, timeout: float) -> dict:
-    with Worker(env, home) as worker:
-        m = cli(["refresh", *args, "--run-id", run_id, "--wait", "--timeout", str(int(timeout))], env,
-                timeout=timeout + 120, log=lambda line: log(f"  {line}"))
-        peak = worker.peak_rss()
-        if m.returncode != 0:
-            log(worker.tail())
-            raise SystemExit(f"relmine refresh {' '.join(args)} failed (exit {m.returncode})")
-    run = run_record(env, run_id)
+    m, peak, run = train_through_worker(env, args, run_id, home, timeout=timeout, log=log, command="refresh")
+    if m.returncode != 0:
+        raise SystemExit(f"relmine refresh {' '.join(args)} failed (exit {m.returncode})")
     graph = json.loads(run["graph"]) if run.get("graph") else {}
     return {"seconds": round(m.seconds, 1), "worker_peak_gb": round(peak / 2**30, 2), "metrics": run["metrics"],
             "products": graph.get("products")}

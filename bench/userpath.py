@@ -147,12 +147,13 @@ class Worker:
 
 
 def train_through_worker(env: dict, args: list[str], run_id: str, home: Path, *, timeout: float,
-                         log) -> tuple[Measured, int, dict]:
-    """``relmine train ARGS --run-id RUN --wait`` through a fresh real :class:`Worker` under ``home``:
-    the CLI's measurement, the worker's peak RSS (bytes) and the run's ``(:Run)`` record. The CLI's
-    stderr and, when it fails, the worker's log go to ``log``."""
+                         log, command: str = "train") -> tuple[Measured, int, dict]:
+    """``relmine train ARGS --run-id RUN --wait`` (or another run ``command`` that takes those options:
+    ``refresh``) through a fresh real :class:`Worker` under ``home``: the CLI's measurement, the worker's peak
+    RSS (bytes) and the run's ``(:Run)`` record. The CLI's stderr and, when it fails, the worker's log go to
+    ``log``."""
     with Worker(env, home) as worker:
-        m = cli(["train", *args, "--run-id", run_id, "--wait", "--timeout", str(int(timeout))], env,
+        m = cli([command, *args, "--run-id", run_id, "--wait", "--timeout", str(int(timeout))], env,
                 timeout=timeout + 120, log=lambda line: log(f"  {line}"))
         peak = worker.peak_rss()
         if m.returncode != 0:
